@@ -1,0 +1,11 @@
+/** The public API of the asset layer: declarations, the graph, partitions, selection, planning, versions. */
+export * from './types';
+export * from './errors';
+export * from './keys';
+export * from './define-asset';
+export * from './graph';
+export * from './partitions';
+export * from './intervals';
+export * from './mappings';
+export * from './kinds';
+export * from './column-types';

@@ -1,0 +1,38 @@
+import type { KindDescriptor } from '../core/kinds';
+
+/** An HTTP API on Lambda behind a Function URL (embedded: a local HTTP server, same handler). */
+export interface LambdaApiSettings {
+  readonly kind: 'lambda-api';
+  /** Repo-relative path of the handler module (exports `handler`). */
+  readonly handler: string;
+  /** Memory in MB. Default 1024. */
+  readonly memoryMb: number;
+  /** Timeout in seconds. Default 10. */
+  readonly timeoutSeconds: number;
+  /** Reserved concurrency (caps cost and protects downstream). Default 200. */
+  readonly reservedConcurrency: number;
+  /** Provisioned concurrency (no cold starts on the hot path). Default 10. */
+  readonly provisionedConcurrency: number;
+  /** Time budget for the vector search before falling back to popular products, ms. Default 200. */
+  readonly budgetMs: number;
+  /** Default `arm64` (Graviton: cheaper per ms). */
+  readonly architecture: 'arm64' | 'x86_64';
+}
+
+export const lambdaApi = (s: Pick<LambdaApiSettings, 'handler'> & Partial<Omit<LambdaApiSettings, 'kind' | 'handler'>>): LambdaApiSettings => ({
+  kind: 'lambda-api',
+  memoryMb: 1024,
+  timeoutSeconds: 10,
+  reservedConcurrency: 200,
+  provisionedConcurrency: 10,
+  budgetMs: 200,
+  architecture: 'arm64',
+  ...s,
+});
+
+export const lambdaApiKind: KindDescriptor = {
+  name: 'lambda-api',
+  description: 'Lambda behind a Function URL (embedded: a local HTTP server calling the same handler)',
+  category: 'service',
+  backfill: { type: 'per_partition' },
+};

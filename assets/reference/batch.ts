@@ -1,0 +1,158 @@
+/** The batch half: lake snapshots, the ML training set, the model and its vector indexes, analytics. */
+import {
+  dailyPartitions,
+  defineAsset,
+  hourlyPartitions,
+  lastPartitionMapping,
+  type LakeStorage,
+} from '../core';
+import { emrSpark, glueExtract, glueSql, vectorIndex } from '../kinds';
+import { popularProductsContract, salesHourlyContract, trainingContract } from './contracts';
+import * as src from './sources';
+
+const PLATFORM = ['team:data-platform'];
+const ML = ['team:ml'];
+/** Partitions start with the platform; forks move this to their own history. */
+const DAILY = dailyPartitions({ start: '2026-01-01' });
+const HOURLY = hourlyPartitions({ start: '2026-01-01T00:00' });
+const lake = (zone: string): LakeStorage => ({ kind: 'lake', zone, format: 'parquet' });
+
+export const rawCustomers = defineAsset({
+  key: 'raw/customers',
+  deps: [src.customers],
+  compute: glueExtract({ from: 'source/customers' }),
+  storage: lake('raw'),
+  contract: src.customers.contract,
+  checks: [{ type: 'row_count', min: 1 }, { type: 'unique', columns: ['customerNumber'] }],
+  owners: PLATFORM,
+  group: 'ingestion',
+  tags: { pii: 'true' },
+  description: 'Daily snapshot of source/customers in the raw zone.',
+});
+
+export const rawProducts = defineAsset({
+  key: 'raw/products',
+  deps: [src.products],
+  compute: glueExtract({ from: 'source/products' }),
+  storage: lake('raw'),
+  contract: src.products.contract,
+  checks: [{ type: 'row_count', min: 1 }, { type: 'unique', columns: ['productCode'] }],
+  owners: PLATFORM,
+  group: 'ingestion',
+  description: 'Snapshot of the product catalog in the raw zone.',
+});
+
+export const rawRatings = defineAsset({
+  key: 'raw/ratings',
+  deps: [src.ratings],
+  partitions: DAILY,
+  compute: glueExtract({ from: 'source/ratings', partitionColumn: 'ratedAt' }),
+  storage: lake('raw'),
+  contract: src.ratings.contract,
+  checks: [{ type: 'accepted_range', column: 'productRating', min: 1, max: 5 }],
+  owners: PLATFORM,
+  group: 'ingestion',
+  description: 'Ratings extracted per day of ratedAt.',
+});
+
+export const trainingSet = defineAsset({
+  key: 'training/ratings_ml_training',
+  deps: [rawRatings, rawCustomers, rawProducts],
+  partitions: DAILY,
+  compute: glueSql({ sql: 'jobs/transforms/sql/ratings_ml_training.sql', workers: 4 }),
+  storage: { ...lake('training'), catalogTable: 'ratings_ml_training' },
+  contract: trainingContract,
+  code: ['jobs/transforms/sql/ratings_ml_training.sql'],
+  checks: [
+    { type: 'not_null', columns: ['customerNumber', 'productCode', 'productRating'] },
+    { type: 'accepted_range', column: 'productRating', min: 1, max: 5 },
+  ],
+  owners: PLATFORM,
+  group: 'training',
+  tags: { consumer: 'data-science' },
+  description: 'The 13-column training set of the seed lab: each rating joined with customer and product features.',
+});
+
+export const recommender = defineAsset({
+  key: 'model/recommender',
+  deps: [trainingSet, rawCustomers, rawProducts],
+  compute: emrSpark({
+    script: 'jobs/spark/train_recommender.py',
+    params: { factors: 32, epochs: 30, learningRate: 0.05, regularization: 0.01, holdoutDays: 7, seed: 42 },
+  }),
+  storage: lake('model'),
+  code: ['jobs/spark/train_recommender.py'],
+  checks: [
+    {
+      type: 'metric_compare',
+      name: 'beats_popularity_recall',
+      metric: 'recallAt10',
+      op: '>',
+      than: 'baselineRecallAt10',
+      description: 'The model must recommend better than "popular products of the week".',
+    },
+    { type: 'metric_compare', name: 'beats_popularity_ndcg', metric: 'ndcgAt10', op: '>', than: 'baselineNdcgAt10', blocking: false },
+  ],
+  owners: ML,
+  group: 'ml',
+  description:
+    'Content-based factorization over user and product features, 32 factors; user and item embeddings (factors + bias = 33 dims); recall@10 and NDCG@10 vs popularity.',
+});
+
+export const itemEmbeddings = defineAsset({
+  key: 'index/item_embeddings',
+  deps: [recommender],
+  compute: vectorIndex({ entity: 'item', dimension: 33, idField: 'product_code', alias: 'item_embeddings' }),
+  storage: { kind: 'vector-store' },
+  checks: [{ type: 'row_count', min: 1 }],
+  owners: ML,
+  group: 'serving',
+  description: 'k-NN index of product embeddings: "because you viewed this item".',
+});
+
+export const userEmbeddings = defineAsset({
+  key: 'index/user_embeddings',
+  deps: [recommender],
+  compute: vectorIndex({ entity: 'user', dimension: 33, idField: 'customer_number', alias: 'user_embeddings' }),
+  storage: { kind: 'vector-store' },
+  checks: [{ type: 'row_count', min: 1 }],
+  owners: ML,
+  group: 'serving',
+  tags: { pii: 'true' },
+  description: 'Index of customer embeddings: "based on your profile".',
+});
+
+export const popularProducts = defineAsset({
+  key: 'analytics/popular_products',
+  deps: [src.orders, src.orderLines, rawProducts, rawRatings],
+  partitions: HOURLY,
+  compute: glueSql({ sql: 'jobs/transforms/sql/popular_products.sql' }),
+  storage: lake('analytics'),
+  contract: popularProductsContract,
+  code: ['jobs/transforms/sql/popular_products.sql'],
+  freshness: { maxLagMinutes: 120 },
+  checks: [{ type: 'row_count', min: 1 }, { type: 'unique', columns: ['productCode'] }],
+  owners: PLATFORM,
+  group: 'analytics',
+  tags: { consumer: 'recommender-fallback' },
+  description: 'Top products over the trailing 7 days, refreshed hourly: the fallback when recommendations fail.',
+});
+
+export const salesHourly = defineAsset({
+  key: 'analytics/sales_hourly',
+  deps: [src.orders, src.orderLines, rawProducts, rawCustomers],
+  partitions: HOURLY,
+  compute: glueSql({ sql: 'jobs/transforms/sql/sales_hourly.sql' }),
+  storage: lake('analytics'),
+  contract: salesHourlyContract,
+  code: ['jobs/transforms/sql/sales_hourly.sql'],
+  freshness: { maxLagMinutes: 60 },
+  checks: [{ type: 'accepted_range', column: 'revenue', min: 0 }],
+  owners: PLATFORM,
+  group: 'analytics',
+  tags: { consumer: 'marketing-dashboard', sla: '60m' },
+  description: 'Sales per hour, product line and country: the marketing dashboard, at most 60 minutes old.',
+});
+
+// Serving reads the latest popular products, whatever hour it is.
+export const latestPopular = { asset: popularProducts, mapping: lastPartitionMapping() };
