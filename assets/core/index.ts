@@ -9,3 +9,4 @@ export * from './intervals';
 export * from './mappings';
 export * from './kinds';
 export * from './column-types';
+export * from './selection';

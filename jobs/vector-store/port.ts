@@ -1,0 +1,48 @@
+/**
+ * The vector-store port: what serving and index loads need from a k-NN index, whatever backs it
+ * (the embedded HNSW index, or OpenSearch). Indexes are versioned behind an alias: a load writes a
+ * new version and then swaps the alias, so readers never see a half-loaded index.
+ */
+
+export interface VectorHit {
+  readonly id: string;
+  /** Inner product (higher is closer). */
+  readonly score: number;
+}
+
+export interface VectorDocument {
+  readonly id: string;
+  readonly vector: Float32Array;
+}
+
+export interface SearchOptions {
+  /** HNSW query beam (OpenSearch `method_parameters.ef_search`). */
+  readonly efSearch?: number;
+  /** Ids to leave out of the results (e.g. the item being viewed). */
+  readonly exclude?: ReadonlySet<string>;
+}
+
+/** A readable index version. */
+export interface VectorIndexReader {
+  readonly alias: string;
+  readonly version: string;
+  readonly dimension: number;
+  readonly size: number;
+  search(vector: Float32Array, k: number, options?: SearchOptions): Promise<VectorHit[]>;
+  /** The stored vector of `id`, or undefined when unknown. */
+  get(id: string): Promise<Float32Array | undefined>;
+}
+
+export interface LoadResult {
+  readonly alias: string;
+  readonly version: string;
+  readonly count: number;
+  readonly previousVersion?: string;
+}
+
+export interface VectorStore {
+  /** Writes `documents` into a new version of `alias`, then points the alias at it. */
+  load(alias: string, documents: AsyncIterable<VectorDocument> | Iterable<VectorDocument>, options: { dimension: number }): Promise<LoadResult>;
+  /** Opens the version the alias points to now. */
+  open(alias: string): Promise<VectorIndexReader>;
+}

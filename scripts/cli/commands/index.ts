@@ -1,0 +1,15 @@
+/**
+ * Every `assets` command, one module each. A module exports `register(program)`.
+ * To add a command: write scripts/cli/commands/<name>.ts and add one line below.
+ */
+import type { Command } from 'commander';
+import * as graph from './graph';
+import * as list from './list';
+import * as show from './show';
+import * as validate from './validate';
+
+const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate];
+
+export function registerCommands(program: Command): void {
+  for (const c of COMMANDS) c.register(program);
+}

@@ -1,0 +1,48 @@
+/**
+ * What every command needs: the graph (the reference one or `--graph MODULE`) and the environment.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { GraphError, isAssetGraph, suggestKey, type AssetGraph } from '../../assets/core';
+import { UserError } from './errors';
+
+export interface GlobalOptions {
+  readonly graph?: string;
+  readonly env: string;
+}
+
+const cache = new Map<string, AssetGraph>();
+
+/** Loads the graph module's default export; every failure becomes a UserError naming the module. */
+export function loadGraph(modulePath?: string): AssetGraph {
+  const target = modulePath ? path.resolve(modulePath) : path.resolve(__dirname, '..', '..', 'assets', 'index.ts');
+  const hit = cache.get(target);
+  if (hit) return hit;
+  if (modulePath && !fs.existsSync(target)) {
+    throw new UserError(`--graph ${modulePath}: no such file (resolved to ${target}); pass the path of a .ts or .js module whose default export is defineGraph(...)`);
+  }
+  let mod: unknown;
+  try {
+    // Loaded under tsx, so .ts and .js modules both work.
+    mod = require(target);
+  } catch (e) {
+    if (e instanceof GraphError) {
+      throw new UserError(`${modulePath ?? 'the reference graph (assets/index.ts)'} does not validate: ${e.message}`);
+    }
+    const err = e as Error;
+    throw new UserError(`--graph ${modulePath ?? target}: the module failed to load: ${err.message.split('\n')[0]}`);
+  }
+  const graph = (mod as { default?: unknown }).default ?? mod;
+  if (!isAssetGraph(graph)) {
+    throw new UserError(`${modulePath ?? target}: the default export is not an asset graph; end the module with \`export default defineGraph([...])\``);
+  }
+  cache.set(target, graph);
+  return graph;
+}
+
+/** Checks that every key exists, suggesting the closest one otherwise. */
+export function requireAsset(graph: AssetGraph, key: string): void {
+  if (graph.has(key)) return;
+  const hint = suggestKey(key, graph.keys);
+  throw new UserError(`unknown asset '${key}'${hint ? `; did you mean '${hint}'?` : ''} (run \`assets list\` to see every key)`);
+}

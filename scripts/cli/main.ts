@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * The `assets` CLI: `npm run -s assets -- <command> [options]`.
+ * Exit codes: 0 ok, 1 a run failed, 2 bad input. A user mistake prints one message, never a stack.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands';
+import { EXIT, UserError } from './errors';
+import { color } from './output';
+
+export function buildProgram(): Command {
+  const program = new Command('assets')
+    .description('Operate the Headwater asset graph: list, plan, materialize, backfill, status, contracts.')
+    .option('--graph <module>', 'load this graph module (.ts or .js, default export defineGraph(...)) instead of the reference graph')
+    .option('--env <env>', "'local' (embedded, no AWS) or a deployed stack name such as 'dev'", 'local')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(color.red(str)) });
+  registerCommands(program);
+  // Subcommands inherit the overrides so their parse errors also exit 2 instead of calling process.exit.
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+/** Runs the CLI and resolves to the exit code (tests call this in-process). */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return (process.exitCode as number | undefined) ?? EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; commander already printed the parse error itself.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT.ok;
+      return EXIT.badInput;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(color.red(`error: ${e.message}`) + '\n');
+      return e.exitCode;
+    }
+    // A bug in Headwater, not a user mistake: keep the stack so it can be reported.
+    process.stderr.write(color.red(`internal error: ${(e as Error).stack ?? String(e)}`) + '\n');
+    return EXIT.runFailed;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(String(e) + '\n');
+      process.exitCode = EXIT.runFailed;
+    },
+  );
+}
