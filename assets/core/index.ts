@@ -10,3 +10,7 @@ export * from './mappings';
 export * from './kinds';
 export * from './column-types';
 export * from './selection';
+export * from './runlog';
+export * from './versions';
+export * from './staleness';
+export * from './planner';
