@@ -16,6 +16,14 @@ import { tokenize, wordText, type Segment, type Token } from './lexer';
 const FUNCTIONS = new Set(['roots', 'sinks']);
 const FILTERS = ['key', 'tag', 'group', 'kind', 'owner', 'category'] as const;
 const CATEGORIES = ['source', 'batch', 'service', 'stream'];
+const WHAT: Record<(typeof FILTERS)[number], string> = {
+  key: 'a key',
+  tag: 'a tag name',
+  group: 'a group name',
+  kind: 'a compute kind',
+  owner: 'an owner',
+  category: 'a category',
+};
 const EXAMPLES: Record<(typeof FILTERS)[number], string> = {
   key: 'key:raw/customers',
   tag: 'tag:pii or tag:pii=true',
@@ -150,7 +158,7 @@ export function parseSelection(expression: string): SelectionNode {
     const value = split.after;
     const valuePos = split.at + 1;
     if (value.length === 0) {
-      return fail(valuePos, `'${field}:' needs ${field === 'tag' ? 'a tag name' : `a ${field}`} right after the colon, e.g. ${EXAMPLES[field]}`);
+      return fail(valuePos, `'${field}:' needs ${WHAT[field]} right after the colon, e.g. ${EXAMPLES[field]}`);
     }
     switch (field) {
       case 'key': {
