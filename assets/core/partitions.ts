@@ -169,13 +169,13 @@ export function partitionIndex(def: PartitionsDefinition, key: string): number |
   return i;
 }
 
-/** Human summary, e.g. `daily from 2024-01-01` or `static [eu, us]`. */
+/** Human summary, e.g. `daily from 2024-01-01`, `hourly from 2024-01-01T00:00 to 2024-02-01T00:00`, `static [eu, us]`. */
 export function describePartitions(def: PartitionsDefinition | undefined): string {
   if (!def) return 'unpartitioned';
   if (def.type === 'static') return `static [${def.values.join(', ')}]`;
-  const first = partitionKey(def, 0);
-  const end = def.endMs === undefined ? '' : ` to ${new Date(def.endMs).toISOString().slice(0, 16).replace(':00', '') }`;
-  return `${def.cadence} from ${first}${end}`;
+  // The (exclusive) end is the start of the window after the last one, spelled like a key.
+  const end = def.endMs === undefined ? '' : ` to ${partitionKey(def, windowIndexAt(def, def.endMs))} (exclusive)`;
+  return `${def.cadence} from ${partitionKey(def, 0)}${end}`;
 }
 
 /** True when two definitions produce the same partitions. */

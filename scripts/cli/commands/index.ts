@@ -5,10 +5,11 @@
 import type { Command } from 'commander';
 import * as graph from './graph';
 import * as list from './list';
+import * as plan from './plan';
 import * as show from './show';
 import * as validate from './validate';
 
-const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate];
+const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate, plan];
 
 export function registerCommands(program: Command): void {
   for (const c of COMMANDS) c.register(program);

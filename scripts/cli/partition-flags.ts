@@ -1,0 +1,38 @@
+/**
+ * `--partition P` / `--from A --to B` -> a PartitionRequest, shared by plan, materialize and
+ * backfill so every command reads partitions the same way.
+ */
+import type { PartitionRequest } from '../../assets/core';
+import { UserError } from './errors';
+
+export interface PartitionFlags {
+  readonly partition?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly all?: boolean;
+}
+
+/** The request the flags name; no flag means the latest complete partition. */
+export function partitionRequest(flags: PartitionFlags): PartitionRequest {
+  const { partition, from, to, all } = flags;
+  if (partition !== undefined && (from !== undefined || to !== undefined)) {
+    throw new UserError('give either --partition P or --from A --to B, not both');
+  }
+  if (all && (partition !== undefined || from !== undefined || to !== undefined)) {
+    throw new UserError('--all-partitions cannot be combined with --partition, --from or --to');
+  }
+  if (all) return { type: 'all' };
+  if (partition !== undefined) return { type: 'range', from: partition, to: partition };
+  if (from !== undefined || to !== undefined) {
+    if (from === undefined || to === undefined) throw new UserError(`--from and --to go together; add ${from === undefined ? '--from A' : '--to B'}`);
+    return { type: 'range', from, to };
+  }
+  return { type: 'latest' };
+}
+
+/** The request in words, for run records and summaries. */
+export function describeRequest(r: PartitionRequest): string {
+  if (r.type === 'latest') return 'latest';
+  if (r.type === 'all') return 'all';
+  return r.from === r.to ? r.from : `${r.from}..${r.to}`;
+}
