@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import graph, { referenceAssets } from '../../assets';
+import { categoryOf, describePartitions } from '../../assets/core';
+
+describe('the reference graph', () => {
+  it('declares every key of the architecture table (plus classicmodels order lines)', () => {
+    expect([...graph.keys].sort()).to.deep.equal(
+      [
+        'source/customers',
+        'source/products',
+        'source/ratings',
+        'source/orders',
+        'source/order_lines',
+        'stream/user_events',
+        'raw/customers',
+        'raw/products',
+        'raw/ratings',
+        'training/ratings_ml_training',
+        'model/recommender',
+        'index/item_embeddings',
+        'index/user_embeddings',
+        'analytics/popular_products',
+        'analytics/sales_hourly',
+        'serving/recommender_api',
+        'serving/recommendations',
+      ].sort(),
+    );
+    expect(referenceAssets).to.have.length(graph.keys.length);
+  });
+
+  it('gives the training set exactly the 13 columns of the seed lab', () => {
+    expect(graph.get('training/ratings_ml_training').contract!.columns.map((c) => c.name)).to.deep.equal([
+      'customerNumber',
+      'city',
+      'state',
+      'postalCode',
+      'country',
+      'creditLimit',
+      'productCode',
+      'productLine',
+      'productScale',
+      'quantityInStock',
+      'buyPrice',
+      'MSRP',
+      'productRating',
+    ]);
+  });
+
+  it('partitions raw ratings and the training set daily, analytics hourly', () => {
+    expect(describePartitions(graph.get('raw/ratings').partitions)).to.match(/^daily/);
+    expect(describePartitions(graph.get('training/ratings_ml_training').partitions)).to.match(/^daily/);
+    expect(describePartitions(graph.get('analytics/sales_hourly').partitions)).to.match(/^hourly/);
+    expect(describePartitions(graph.get('analytics/popular_products').partitions)).to.match(/^hourly/);
+  });
+
+  it('keeps the marketing dashboard at most 60 minutes old', () => {
+    expect(graph.get('analytics/sales_hourly').freshness).to.deep.equal({ maxLagMinutes: 60 });
+  });
+
+  it('has a contract on every source, and owners and a group on every asset', () => {
+    for (const key of graph.keys) {
+      const a = graph.get(key);
+      if (a.source) expect(a.contract, key).to.not.equal(undefined);
+      expect(a.owners, key).to.not.be.empty;
+      expect(a.group, key).to.be.a('string');
+    }
+  });
+
+  it('uses each kind with its category', () => {
+    const byCategory = (c: string) => graph.keys.filter((k) => categoryOf(graph.get(k), graph.kinds) === c);
+    expect(byCategory('service')).to.deep.equal(['serving/recommender_api']);
+    expect(byCategory('stream')).to.deep.equal(['serving/recommendations']);
+    expect(byCategory('source')).to.have.length(6);
+  });
+
+  it('makes the model beat popularity with a blocking check', () => {
+    const check = graph.get('model/recommender').checks.find((c) => c.type === 'metric_compare' && c.metric === 'recallAt10');
+    expect(check).to.include({ op: '>', than: 'baselineRecallAt10' });
+    expect(check!.blocking).to.not.equal(false);
+  });
+
+  it('serves the latest popular products as the fallback', () => {
+    const dep = graph.get('serving/recommender_api').deps.find((d) => d.key === 'analytics/popular_products');
+    expect(dep?.mapping).to.deep.equal({ type: 'last' });
+  });
+});
