@@ -106,6 +106,14 @@ describe('assets CLI', () => {
       });
     }
 
+    it('validate names declared code files that do not exist', async () => {
+      const r = await cli('--graph', fixture('missing-code'), 'validate');
+      expect(r.code).to.equal(2);
+      expect(r.err).to.contain('names 2 missing files');
+      expect(r.err).to.contain('mart/a: names jobs/transforms/sql/no_such_file.sql, which does not exist');
+      expect(r.err).to.contain('mart/b: names jobs/nothing_here.py, which does not exist');
+    });
+
     it('validate lists every problem of a broken graph', async () => {
       const r = await cli('--graph', fixture('broken'), 'validate');
       expect(r.code).to.equal(2);
