@@ -1,0 +1,3 @@
+/** The embedded environment's durable run log. */
+export { LocalRunLog, openLocalRunLog } from './local-runlog';
+export { currentProcess, isAlive, ownerLabel, type ProcessIdentity } from './process-identity';

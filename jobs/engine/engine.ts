@@ -1,0 +1,445 @@
+/**
+ * The generic run engine: selection x partitions -> plan -> runs -> run-log events, in any
+ * environment. It owns ordering, parallelism, skipping what is up to date, locks, code and data
+ * versions, checks and the fate of downstream steps; the environment owns all I/O.
+ */
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  IntervalSet,
+  RunLogIndex,
+  checkName,
+  codeVersionOf,
+  currentInputVersions,
+  dataVersionOf,
+  isBlocking,
+  mapToUpstream,
+  partitionKey,
+  plan as makePlan,
+  planRuns,
+  timeWindow,
+  type AssetGraph,
+  type AssetKey,
+  type CheckSpec,
+  type Materialization,
+  type MaterializationLookup,
+  type Metadata,
+  type Observation,
+  type PartitionRequest,
+  type Plan,
+  type PlanRun,
+  type RunEvent,
+  type RunStatus,
+} from '../../assets/core';
+import { LockHeldError, type CheckOutcome, type Environment, type Lock, type StepContext, type StepInput, type StepOutput } from './environment';
+import { evaluateMetricCheck } from './metric-checks';
+import { silentReporter, type EngineReporter, type RunOutcome, type RunProgress } from './reporter';
+import { runDependencies } from './run-dependencies';
+import { describeRequest, partitionsLabel } from './run-request';
+
+/** A mistake in what the engine was asked to do (resume of an unknown run...): exit 2 in the CLI. */
+export class EngineInputError extends Error {
+  override name = 'EngineInputError';
+}
+
+export interface MaterializeOptions {
+  readonly graph: AssetGraph;
+  /** Selected asset keys (any order); non-batch assets are left out by the planner, with why. */
+  readonly keys: readonly AssetKey[];
+  /** The selection as the person wrote it, recorded on the run. */
+  readonly selection: string;
+  readonly request: PartitionRequest;
+  readonly command: 'materialize' | 'backfill';
+  readonly env: Environment;
+  /** Recompute partitions even when their data version is unchanged. */
+  readonly force?: boolean;
+  /** Runs executed at the same time (default 1: strictly in step order). */
+  readonly maxParallel?: number;
+  /** Continue this earlier run: what it materialized is not recomputed. */
+  readonly resumeOf?: string;
+  readonly reporter?: EngineReporter;
+  /** Aborting it (Ctrl-C) stops the run: in-flight steps are told to stop, the run is `interrupted`. */
+  readonly signal?: AbortSignal;
+  readonly nowMs?: number;
+  readonly runId?: string;
+}
+
+/** What happened to one run of one step. */
+export interface RunResult {
+  readonly planRunId: string;
+  readonly key: AssetKey;
+  readonly partitions: string | null;
+  readonly outcome: RunOutcome;
+  readonly detail: string;
+  readonly durationMs: number;
+  /** Metadata the step recorded (of its last execution when a run was split). */
+  readonly metadata?: Metadata;
+  readonly checks: readonly CheckOutcome[];
+}
+
+export interface MaterializeResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly plan: Plan;
+  readonly results: readonly RunResult[];
+  readonly counts: Readonly<Record<RunOutcome, number>>;
+  readonly durationMs: number;
+  /** Set when a lock was held by another run: the CLI exits 2 naming the holder. */
+  readonly lockError?: LockHeldError;
+}
+
+/** A new run id: sortable by start time, unique across processes. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Partitions materialized by `runId` and the runs it resumed: a resume does not redo them. */
+async function doneByRunChain(env: Environment, runId: string): Promise<Set<string>> {
+  const done = new Set<string>();
+  const seen = new Set<string>();
+  for (let id: string | undefined = runId; id && !seen.has(id); ) {
+    seen.add(id);
+    const record = await env.runLog.getRun(id);
+    if (!record) break;
+    for (const e of await env.runLog.events(id)) if (e.type === 'materialization') done.add(`${e.key}\0${e.partition ?? ''}`);
+    id = record.resumeOf;
+  }
+  return done;
+}
+
+/** Splits sorted partition indexes into contiguous [lo, hi) ranges. */
+function contiguous(indexes: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const i of indexes) {
+    const last = out[out.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else out.push([i, i + 1]);
+  }
+  return out;
+}
+
+/** Plans and runs `keys` for `request` in `env`, recording everything in the environment's run log. */
+export async function materialize(opts: MaterializeOptions): Promise<MaterializeResult> {
+  const { graph, env } = opts;
+  const reporter = opts.reporter ?? silentReporter;
+  const nowMs = opts.nowMs ?? Date.now();
+  const t0 = Date.now();
+  if (opts.resumeOf) {
+    const prior = await env.runLog.getRun(opts.resumeOf);
+    if (!prior) throw new EngineInputError(`no run '${opts.resumeOf}' in the ${env.name} run log; list runs with \`assets runs\``);
+    if (prior.status === 'running') {
+      throw new EngineInputError(`run ${opts.resumeOf} is still running (${prior.owner}); wait for it, or stop it (Ctrl-C) before resuming`);
+    }
+    if (prior.status === 'succeeded') throw new EngineInputError(`run ${opts.resumeOf} succeeded: there is nothing to resume`);
+  }
+  const plan = makePlan(graph, opts.keys, opts.request, nowMs);
+  const resumeDone = opts.resumeOf ? await doneByRunChain(env, opts.resumeOf) : new Set<string>();
+  const runId = opts.runId ?? newRunId();
+  const owner = `${os.hostname()}:${process.pid}`;
+  await env.runLog.createRun({
+    runId,
+    command: opts.command,
+    selection: opts.selection,
+    partitions: describeRequest(opts.request),
+    env: env.name,
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    owner,
+    ...(opts.resumeOf ? { resumeOf: opts.resumeOf } : {}),
+    stepsPlanned: plan.runCount,
+  });
+  reporter.started({ runId, plan, resumeOf: opts.resumeOf });
+
+  const runs = [...planRuns(plan)];
+  const keysOf = runs.map((r) => (r.range ? rangeKeys(graph, r.step.key, r.range[0], r.range[1]) : null));
+  await Promise.all(
+    runs.map((r, i) => env.runLog.append({ type: 'step_planned', runId, key: r.step.key, partitions: keysOf[i], at: new Date().toISOString() })),
+  );
+
+  // The run log as it was when we started, overlaid with what this run writes.
+  const base = await env.runLog.snapshot();
+  const own = new RunLogIndex();
+  const lookup: MaterializationLookup = {
+    latestMaterialization: (k, p) => own.latestMaterialization(k, p) ?? base.latestMaterialization(k, p),
+    latestObservation: (k) => own.latestObservation(k) ?? base.latestObservation(k),
+  };
+  const emit = async (event: RunEvent) => {
+    await env.runLog.append(event);
+    own.add(event);
+  };
+  /** A materialization whose run failed a blocking check is not trusted to skip a rerun. */
+  const blockedRuns = (key: AssetKey): Set<string> =>
+    new Set(base.latestChecks(key).filter((c) => c.blocking && !c.passed).map((c) => c.runId));
+
+  const codeVersions = new Map<AssetKey, string>();
+  const codeVersion = (key: AssetKey) => {
+    let v = codeVersions.get(key);
+    if (!v) codeVersions.set(key, (v = codeVersionOf(graph.get(key), (p) => env.readCode(p))));
+    return v;
+  };
+  const observations = new Map<AssetKey, Promise<Observation | undefined>>();
+  const observe = (key: AssetKey) => {
+    let p = observations.get(key);
+    if (!p) {
+      p = env.observeSource(graph.get(key)).then(async (obs) => {
+        if (obs) await emit({ ...obs, type: 'observation', runId });
+        return obs;
+      });
+      observations.set(key, p);
+    }
+    return p;
+  };
+
+  let lockError: LockHeldError | undefined;
+  const stopped = () => Boolean(lockError) || Boolean(opts.signal?.aborted);
+
+  /** Executes one plan run (maybe as several contiguous chunks when some partitions are up to date). */
+  async function executeRun(run: PlanRun, index: number, progress: RunProgress): Promise<Omit<RunResult, 'durationMs'>> {
+    const step = run.step;
+    const asset = graph.get(step.key);
+    const keys = keysOf[index];
+    const base = { planRunId: run.id, key: step.key, partitions: progress.partitions };
+    const executor = env.executorFor(asset.compute.kind);
+    if (!executor) {
+      const detail = `the ${env.name} environment cannot run compute kind '${asset.compute.kind}' (no executor is registered for it)`;
+      await emit({ type: 'step_failed', runId, key: step.key, partitions: keys, durationMs: 0, error: detail, at: new Date().toISOString() });
+      return { ...base, outcome: 'failed', detail, checks: [] };
+    }
+    const locks: Lock[] = [];
+    try {
+      try {
+        for (const p of keys ?? [null]) locks.push(await env.acquireLock(step.key, p, `${owner}:${runId}`));
+      } catch (e) {
+        if (e instanceof LockHeldError) {
+          lockError ??= e;
+          await emit({ type: 'step_failed', runId, key: step.key, partitions: keys, durationMs: 0, error: e.message, at: new Date().toISOString() });
+          return { ...base, outcome: 'failed', detail: e.message, checks: [] };
+        }
+        throw e;
+      }
+      const sourceDeps = asset.deps.filter((d) => graph.get(d.key).source);
+      try {
+        for (const d of sourceDeps) await observe(d.key);
+      } catch (e) {
+        const detail = `observing ${sourceDeps.map((d) => d.key).join(', ')}: ${errorText(e)}`;
+        await emit({ type: 'step_failed', runId, key: step.key, partitions: keys, durationMs: 0, error: detail, at: new Date().toISOString() });
+        return { ...base, outcome: 'failed', detail, checks: [] };
+      }
+      const code = codeVersion(step.key);
+      const blocked = opts.force ? new Set<string>() : blockedRuns(step.key);
+      // Per partition: its inputs now, its data version, and whether it is already there.
+      const parts = (keys ?? [null]).map((p, i) => {
+        const { versions } = currentInputVersions(graph, step.key, p, lookup, nowMs);
+        const dataVersion = dataVersionOf(code, versions);
+        const m: Materialization | undefined = lookup.latestMaterialization(step.key, p);
+        const done = !opts.force && (resumeDone.has(`${step.key}\0${p ?? ''}`) || (m !== undefined && m.dataVersion === dataVersion && !blocked.has(m.runId)));
+        return { p, index: run.range ? run.range[0] + i : -1, inputs: versions, dataVersion, done };
+      });
+      const todo = parts.filter((x) => !x.done);
+      if (!todo.length) {
+        const reason = resumeDone.size && parts.every((x) => resumeDone.has(`${step.key}\0${x.p ?? ''}`)) ? `done by run ${opts.resumeOf}` : 'up to date (same code and inputs)';
+        await emit({ type: 'step_skipped', runId, key: step.key, partitions: keys, reason, at: new Date().toISOString() });
+        return { ...base, outcome: 'up_to_date', detail: reason, checks: [] };
+      }
+      const chunks = run.range ? contiguous(todo.map((x) => x.index)).map(([lo, hi]) => todo.filter((x) => x.index >= lo && x.index < hi)) : [todo];
+      let metadata: Metadata | undefined;
+      const allChecks: CheckOutcome[] = [];
+      let outcome: RunOutcome = 'succeeded';
+      const details: string[] = [];
+      for (const chunk of chunks) {
+        if (opts.signal?.aborted) return { ...base, outcome: 'interrupted', detail: 'interrupted before it started', checks: allChecks };
+        const r = await executeChunk(run, chunk, progress, code);
+        metadata = r.metadata ?? metadata;
+        allChecks.push(...r.checks);
+        if (r.outcome !== 'succeeded') {
+          outcome = r.outcome;
+          details.push(r.detail);
+          if (r.outcome === 'failed' || r.outcome === 'interrupted') break;
+        }
+      }
+      const skippedParts = parts.length - todo.length;
+      if (outcome === 'succeeded') {
+        details.push(keys ? `${todo.length} partition${todo.length === 1 ? '' : 's'} written${skippedParts ? `, ${skippedParts} up to date` : ''}` : 'written');
+      }
+      return { ...base, outcome, detail: details.join('; '), metadata, checks: allChecks };
+    } finally {
+      for (const l of locks) await l.release().catch(() => undefined);
+    }
+  }
+
+  async function executeChunk(
+    run: PlanRun,
+    chunk: readonly { p: string | null; index: number; inputs: Record<AssetKey, string>; dataVersion: string }[],
+    progress: RunProgress,
+    code: string,
+  ): Promise<{ outcome: RunOutcome; detail: string; metadata?: Metadata; checks: CheckOutcome[] }> {
+    const asset = graph.get(run.step.key);
+    const executor = env.executorFor(asset.compute.kind)!;
+    const keys = run.range ? chunk.map((x) => x.p as string) : null;
+    const lo = chunk[0].index;
+    const hi = chunk[chunk.length - 1].index + 1;
+    const def = asset.partitions;
+    const window = def?.type === 'time' && run.range ? { start: new Date(timeWindow(def, lo).startMs), end: new Date(timeWindow(def, hi - 1).endMs) } : undefined;
+    const inputs: StepInput[] = asset.deps.map((d) => {
+      const up = graph.get(d.key);
+      if (up.source || !up.partitions) return { key: d.key, source: up.source, partitions: null };
+      const read = mapToUpstream(d.mapping, def, up.partitions, run.range ? IntervalSet.of(lo, hi) : IntervalSet.EMPTY, nowMs);
+      const upKeys: string[] = [];
+      for (const i of read.indexes()) upKeys.push(partitionKey(up.partitions, i));
+      return { key: d.key, source: false, partitions: upKeys };
+    });
+    const ctx: StepContext = {
+      graph,
+      asset,
+      runId,
+      partitions: keys,
+      ...(window ? { window } : {}),
+      inputs,
+      log: (message) => reporter.log(progress, message),
+      signal: opts.signal ?? new AbortController().signal,
+    };
+    const started = Date.now();
+    await emit({ type: 'step_started', runId, key: asset.key, partitions: keys, at: new Date().toISOString() });
+    let output: StepOutput;
+    try {
+      output = await executor.execute(ctx);
+    } catch (e) {
+      const durationMs = Date.now() - started;
+      const interrupted = Boolean(opts.signal?.aborted);
+      const detail = interrupted ? `interrupted: ${errorText(e)}` : errorText(e);
+      await emit({ type: 'step_failed', runId, key: asset.key, partitions: keys, durationMs, error: detail, at: new Date().toISOString() });
+      return { outcome: interrupted ? 'interrupted' : 'failed', detail, checks: [] };
+    }
+    const at = new Date().toISOString();
+    // The data is committed: record each partition before anything else can fail.
+    await Promise.all(
+      chunk.map((x) =>
+        emit({
+          type: 'materialization',
+          key: asset.key,
+          partition: x.p,
+          runId,
+          codeVersion: code,
+          dataVersion: x.dataVersion,
+          inputs: x.inputs,
+          metadata: (x.p !== null ? output.partitionMetadata?.[x.p] : undefined) ?? output.metadata,
+          at,
+        }),
+      ),
+    );
+    const checks = await evaluateChecks(ctx, output);
+    const checkPartition = partitionsLabel(keys);
+    await Promise.all(
+      checks.map((c) =>
+        emit({
+          type: 'check_evaluated',
+          key: asset.key,
+          partition: checkPartition,
+          runId,
+          check: checkName(c.check),
+          passed: c.passed,
+          blocking: isBlocking(c.check),
+          message: c.message,
+          at: new Date().toISOString(),
+        }),
+      ),
+    );
+    const durationMs = Date.now() - started;
+    await emit({ type: 'step_succeeded', runId, key: asset.key, partitions: keys, durationMs, metadata: output.metadata, at: new Date().toISOString() });
+    const failedBlocking = checks.filter((c) => !c.passed && isBlocking(c.check));
+    if (failedBlocking.length) {
+      return {
+        outcome: 'blocked',
+        detail: `blocking check${failedBlocking.length > 1 ? 's' : ''} failed: ${failedBlocking.map((c) => `${checkName(c.check)} (${c.message})`).join('; ')}`,
+        metadata: output.metadata,
+        checks,
+      };
+    }
+    return { outcome: 'succeeded', detail: '', metadata: output.metadata, checks };
+  }
+
+  async function evaluateChecks(ctx: StepContext, output: StepOutput): Promise<CheckOutcome[]> {
+    const metric = ctx.asset.checks.filter((c): c is Extract<CheckSpec, { type: 'metric_compare' }> => c.type === 'metric_compare');
+    const data = ctx.asset.checks.filter((c) => c.type !== 'metric_compare');
+    const out: CheckOutcome[] = metric.map((c) => evaluateMetricCheck(c, output.metadata));
+    if (data.length) {
+      try {
+        out.push(...(await env.evaluateChecks(ctx, output, data)));
+      } catch (e) {
+        // A check that cannot run has not passed.
+        for (const c of data) out.push({ check: c, passed: false, message: `could not evaluate: ${errorText(e)}` });
+      }
+    }
+    return out;
+  }
+
+  // The scheduler: start runs whose upstream runs are done, up to maxParallel at a time, in plan order.
+  const deps = runDependencies(graph, runs, nowMs);
+  const results: (RunResult | undefined)[] = new Array(runs.length);
+  const maxParallel = Math.max(1, Math.floor(opts.maxParallel ?? 1));
+  const inflight = new Map<number, Promise<void>>();
+  let next = 0; // every run before `next` has started or been settled
+  const progressOf = (i: number): RunProgress => ({ runId, planRunId: runs[i].id, key: runs[i].step.key, partitions: partitionsLabel(keysOf[i]) });
+  const isOk = (o: RunOutcome) => o === 'succeeded' || o === 'up_to_date';
+
+  const startReady = async () => {
+    for (let i = next; i < runs.length && inflight.size < maxParallel && !stopped(); i++) {
+      if (results[i] || inflight.has(i)) continue;
+      const waits = deps[i];
+      if (waits.some((j) => !results[j])) continue;
+      const bad = waits.map((j) => results[j]!).filter((r) => !isOk(r.outcome));
+      const progress = progressOf(i);
+      if (bad.length) {
+        const b = bad[0];
+        const reason = `upstream ${b.key}${b.partitions ? ` [${b.partitions}]` : ''} ${b.outcome === 'blocked' ? 'failed a blocking check' : b.outcome === 'skipped' ? 'was skipped' : b.outcome}`;
+        await emit({ type: 'step_skipped', runId, key: runs[i].step.key, partitions: keysOf[i], reason, at: new Date().toISOString() });
+        results[i] = { planRunId: runs[i].id, key: runs[i].step.key, partitions: progress.partitions, outcome: 'skipped', detail: reason, durationMs: 0, checks: [] };
+        reporter.runFinished(progress, 'skipped', reason, 0);
+        continue;
+      }
+      reporter.runStarted(progress);
+      const started = Date.now();
+      const p = executeRun(runs[i], i, progress)
+        .catch((e): Omit<RunResult, 'durationMs'> => ({ planRunId: runs[i].id, key: runs[i].step.key, partitions: progress.partitions, outcome: 'failed', detail: errorText(e), checks: [] }))
+        .then((r) => {
+          const durationMs = Date.now() - started;
+          results[i] = { ...r, durationMs };
+          inflight.delete(i);
+          reporter.runFinished(progress, r.outcome, r.detail, durationMs);
+        });
+      inflight.set(i, p);
+    }
+    while (next < runs.length && results[next]) next++;
+  };
+
+  for (;;) {
+    await startReady();
+    // Nothing in flight after a pass: every run is settled (deps come earlier in plan order), or we stopped.
+    if (!inflight.size) break;
+    await Promise.race(inflight.values());
+  }
+
+  const settled = results.filter((r): r is RunResult => r !== undefined);
+  const counts: Record<RunOutcome, number> = { succeeded: 0, up_to_date: 0, failed: 0, blocked: 0, skipped: 0, interrupted: 0 };
+  for (const r of settled) counts[r.outcome]++;
+  const interrupted = Boolean(opts.signal?.aborted) || counts.interrupted > 0;
+  const status: RunStatus = interrupted ? 'interrupted' : counts.failed || counts.blocked || counts.skipped || lockError || settled.length < runs.length ? 'failed' : 'succeeded';
+  const firstProblem = settled.find((r) => !isOk(r.outcome));
+  await env.runLog.updateRun(runId, {
+    status,
+    endedAt: new Date().toISOString(),
+    ...(status !== 'succeeded' ? { error: interrupted ? 'interrupted (Ctrl-C)' : lockError?.message ?? (firstProblem ? `${firstProblem.key}: ${firstProblem.detail}` : 'not every step ran') } : {}),
+  });
+  const durationMs = Date.now() - t0;
+  reporter.finished({ runId, status, counts, durationMs });
+  return { runId, status, plan, results: settled, counts, durationMs, ...(lockError ? { lockError } : {}) };
+}
+
+function rangeKeys(graph: AssetGraph, key: AssetKey, lo: number, hi: number): string[] {
+  const def = graph.get(key).partitions!;
+  const out: string[] = [];
+  for (let i = lo; i < hi; i++) out.push(partitionKey(def, i));
+  return out;
+}
