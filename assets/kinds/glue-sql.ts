@@ -1,30 +1,20 @@
 import type { KindDescriptor } from '../core/kinds';
+import { GLUE_JOB_DEFAULTS, type GlueJobSettings } from './glue-job';
 
 /**
  * Glue ETL job running one SQL file with Spark SQL (embedded: the same file on DuckDB).
  * The SQL reads its deps as tables named after their keys with `/` -> `__` (`raw__ratings`) and
  * sees `{{partition_start}}` / `{{partition_end}}` as the time window being computed.
  */
-export interface GlueSqlSettings {
+export interface GlueSqlSettings extends GlueJobSettings {
   readonly kind: 'glue-sql';
   /** Repo-relative path of the SQL file (under jobs/transforms/sql/). */
   readonly sql: string;
-  /** Glue worker type. Default `G.1X`. */
-  readonly workerType: 'G.1X' | 'G.2X' | 'G.4X';
-  /** Number of workers. Default 2. */
-  readonly workers: number;
-  /** Job timeout in minutes. Default 30. */
-  readonly timeoutMinutes: number;
-  /** Retries before a run fails. Default 1. */
-  readonly maxRetries: number;
 }
 
 export const glueSql = (s: Pick<GlueSqlSettings, 'sql'> & Partial<Omit<GlueSqlSettings, 'kind' | 'sql'>>): GlueSqlSettings => ({
   kind: 'glue-sql',
-  workerType: 'G.1X',
-  workers: 2,
-  timeoutMinutes: 30,
-  maxRetries: 1,
+  ...GLUE_JOB_DEFAULTS,
   ...s,
 });
 

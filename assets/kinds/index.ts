@@ -14,6 +14,7 @@ import { vectorIndexKind } from './vector-index';
 
 export * from './emr-spark';
 export * from './glue-extract';
+export * from './glue-job';
 export * from './glue-sql';
 export * from './lambda-api';
 export * from './sources';
