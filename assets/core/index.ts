@@ -14,3 +14,4 @@ export * from './runlog';
 export * from './versions';
 export * from './staleness';
 export * from './planner';
+export * from './contracts';
