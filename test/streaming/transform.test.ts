@@ -5,7 +5,7 @@ import { LIMITS } from '../../jobs/serving/validation';
 import { catalogFixture, type Fixture } from '../serving/helpers';
 
 const b64 = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64');
-const decode = (data: string) => JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
+const decode = (data: string | undefined) => JSON.parse(Buffer.from(data ?? '', 'base64').toString('utf8'));
 
 describe('stream transform (Firehose data transformation)', () => {
   let fx: Fixture;
