@@ -47,23 +47,55 @@ export interface ModelArtifact {
 /** Feature values of one entity: strings for categorical features, numbers for numeric ones. */
 export type FeatureValues = Readonly<Record<string, string | number | null | undefined>>;
 
-/** Slot weights of an entity: which factor rows are active and with what weight. */
-function activeSlots(side: FeatureSide, values: FeatureValues): [slot: number, weight: number][] {
-  const out: [number, number][] = [];
-  let slot = 0;
-  for (const [name, vocab] of Object.entries(side.categorical)) {
-    const v = values[name];
-    const i = v === null || v === undefined ? -1 : vocab.indexOf(String(v));
-    out.push([slot + (i >= 0 ? i : vocab.length), 1]);
-    slot += vocab.length + 1;
+/** Value -> position maps of each categorical vocabulary, built once per loaded model side. */
+const vocabularyIndex = new WeakMap<FeatureSide, ReadonlyMap<string, number>[]>();
+
+function lookups(side: FeatureSide): ReadonlyMap<string, number>[] {
+  let maps = vocabularyIndex.get(side);
+  if (!maps) {
+    maps = Object.values(side.categorical).map((vocab) => new Map(vocab.map((v, i) => [v, i] as const)));
+    vocabularyIndex.set(side, maps);
   }
+  return maps;
+}
+
+/** A feature value as a finite number (numbers and numeric strings, e.g. decimals), or undefined. */
+export function numericValue(raw: unknown): number | undefined {
+  const x = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  return Number.isFinite(x) ? x : undefined;
+}
+
+/** A numeric value as the model sees it: standardized, and 0 (the mean) when missing. */
+export function scaleNumeric(f: NumericFeature, raw: unknown): number {
+  const x = numericValue(raw);
+  return x === undefined ? 0 : (x - f.mean) / (f.std || 1);
+}
+
+/**
+ * Slot weights of an entity: which factor rows are active and with what weight. Unknown or
+ * missing categories take their feature's "unknown value" slot; missing numbers weigh 0.
+ */
+export function activeSlots(side: FeatureSide, values: FeatureValues): [slot: number, weight: number][] {
+  const out: [number, number][] = [];
+  const maps = lookups(side);
+  let slot = 0;
+  Object.entries(side.categorical).forEach(([name, vocab], f) => {
+    const v = values[name];
+    const i = v === null || v === undefined ? undefined : maps[f].get(String(v));
+    out.push([slot + (i ?? vocab.length), 1]);
+    slot += vocab.length + 1;
+  });
   for (const f of side.numeric) {
-    const raw = values[f.name];
-    const x = typeof raw === 'number' && Number.isFinite(raw) ? (raw - f.mean) / (f.std || 1) : 0;
+    const x = scaleNumeric(f, values[f.name]);
     if (x !== 0) out.push([slot, x]);
     slot++;
   }
   return out;
+}
+
+/** Number of factor rows of a side: one per vocabulary value, one unknown per categorical, one per numeric. */
+export function slotCount(side: Pick<FeatureSide, 'categorical' | 'numeric'>): number {
+  return Object.values(side.categorical).reduce((n, vocab) => n + vocab.length + 1, 0) + side.numeric.length;
 }
 
 function embed(side: FeatureSide, values: FeatureValues, factors: number, last: (slots: [number, number][]) => number): Float32Array {
@@ -94,5 +126,11 @@ export function modelProblem(x: unknown): string | undefined {
   if (m.format !== MODEL_FORMAT) return `format is '${String(m.format)}', expected '${MODEL_FORMAT}'`;
   if (!Number.isInteger(m.factors) || m.dimension !== (m.factors ?? 0) + 1) return 'dimension must be factors + 1';
   if (!m.user?.factors || !m.item?.factors || !m.item.bias) return 'user or item factors are missing';
+  for (const [name, side] of [['user', m.user], ['item', m.item]] as const) {
+    const rows = slotCount(side);
+    if (side.factors.length !== rows) return `${name} has ${side.factors.length} factor rows, its features need ${rows}`;
+    if (side.factors.some((r) => r.length !== m.factors)) return `${name} factor rows must have ${m.factors} values`;
+  }
+  if (m.item.bias.length !== m.item.factors.length) return `item has ${m.item.bias.length} biases for ${m.item.factors.length} feature slots`;
   return undefined;
 }

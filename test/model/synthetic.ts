@@ -1,0 +1,99 @@
+/**
+ * A small classicmodels-like data set for the trainer's tests: ratings come from hidden
+ * preferences tied to features (each country favours a product line, richer customers favour
+ * pricier products) and Zipf popularity, the same nature as the source-DB generator, so a
+ * content-based model can learn and popularity is a real baseline.
+ */
+import type { FeatureValues } from '../../jobs/model/artifact';
+import { TrainingDataBuilder, type TrainingData } from '../../jobs/model/dataset';
+import { seededRandom } from '../../jobs/model/random';
+
+export const LINES = ['Classic Cars', 'Motorcycles', 'Planes', 'Ships', 'Trains', 'Trucks and Buses', 'Vintage Cars'];
+export const COUNTRIES = ['USA', 'France', 'Germany', 'Spain', 'Australia', 'Japan', 'UK', 'Italy'];
+const SCALES = ['1:10', '1:12', '1:18', '1:24', '1:32', '1:50', '1:72', '1:700'];
+const VENDORS = ['Autoart Studio Design', 'Carousel DieCast Legends', 'Classic Metal Creations', 'Exoto Designs', 'Gearbox Collectibles', 'Highway 66 Mini Classics', 'Min Lin Diecast', 'Motor City Art Classics'];
+
+export interface SyntheticOptions {
+  readonly customers: number;
+  readonly products: number;
+  readonly ratings: number;
+  readonly days: number;
+  readonly seed: number;
+}
+
+export interface SyntheticData {
+  readonly data: TrainingData;
+  /** The hidden favourite product line of each country. */
+  readonly favouriteLine: Readonly<Record<string, string>>;
+  /** Hidden preference of a customer's features for a product's features. */
+  preference(user: FeatureValues, item: FeatureValues): number;
+}
+
+/** Generates customers, products and ratings (days counted back from 2026-03-01). */
+export function syntheticRatings(o: SyntheticOptions): SyntheticData {
+  const random = seededRandom(o.seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
+  const favouriteLine = Object.fromEntries(COUNTRIES.map((c, i) => [c, LINES[i % LINES.length]]));
+
+  const users: FeatureValues[] = Array.from({ length: o.customers }, (_, u) => {
+    const country = COUNTRIES[Math.floor(random() ** 1.5 * COUNTRIES.length)];
+    return {
+      customerNumber: 100 + u,
+      country,
+      city: `${country}-city-${Math.floor(random() * 6)}`,
+      creditLimit: random() < 0.05 ? null : Math.round(10_000 + random() * 190_000),
+    };
+  });
+  const items: FeatureValues[] = Array.from({ length: o.products }, (_, i) => {
+    const buyPrice = Math.round((15 + random() * 85) * 100) / 100;
+    return {
+      productCode: `S${String(i).padStart(4, '0')}`,
+      productLine: pick(LINES),
+      productScale: pick(SCALES),
+      productVendor: pick(VENDORS),
+      buyPrice,
+      MSRP: Math.round(buyPrice * (1.3 + random() * 0.9) * 100) / 100,
+      quantityInStock: Math.floor(random() * 9000),
+    };
+  });
+  const preference = (u: FeatureValues, i: FeatureValues): number => {
+    const rich = ((u.creditLimit as number | null) ?? 105_000) / 100_000 - 1.05;
+    const pricey = ((i.buyPrice as number) - 57.5) / 42.5;
+    return (favouriteLine[u.country as string] === i.productLine ? 2 : 0) + 1.2 * rich * pricey;
+  };
+
+  // Zipf popularity over a random order of the products.
+  const popRank = Array.from({ length: o.products }, (_, i) => i).sort(() => random() - 0.5);
+  const popularity = popRank.map((rank) => 1 / (rank + 1) ** 0.9);
+  const cumulative = users.map((u) => {
+    const c = new Float64Array(o.products);
+    let sum = 0;
+    items.forEach((it, i) => (c[i] = sum += popularity[i] * Math.exp(1.5 * preference(u, it))));
+    return c;
+  });
+
+  const b = new TrainingDataBuilder();
+  users.forEach((u) => b.addUser(String(u.customerNumber), u));
+  items.forEach((it) => b.addItem(String(it.productCode), it));
+  const seen = new Set<number>();
+  const endDay = Math.floor(Date.parse('2026-03-01T00:00:00Z') / 86_400_000);
+  for (let r = 0, tries = 0; r < o.ratings && tries < o.ratings * 20; tries++) {
+    const u = Math.floor(random() ** 1.3 * o.customers);
+    const c = cumulative[u];
+    const x = random() * c[c.length - 1];
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (c[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    if (seen.has(u * o.products + lo)) continue;
+    seen.add(u * o.products + lo);
+    const stars = Math.min(5, Math.max(1, Math.round(3 + 0.9 * preference(users[u], items[lo]) + normal() * 0.8)));
+    b.addRating(u, lo, stars, endDay - Math.floor(random() * o.days));
+    r++;
+  }
+  return { data: b.build(), favouriteLine, preference };
+}
