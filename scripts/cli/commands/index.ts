@@ -6,10 +6,12 @@ import type { Command } from 'commander';
 import * as graph from './graph';
 import * as list from './list';
 import * as plan from './plan';
+import * as serve from './serve';
 import * as show from './show';
+import * as stream from './stream';
 import * as validate from './validate';
 
-const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate, plan];
+const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate, plan, serve, stream];
 
 export function registerCommands(program: Command): void {
   for (const c of COMMANDS) c.register(program);

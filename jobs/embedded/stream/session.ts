@@ -1,0 +1,99 @@
+/**
+ * An embedded stream session: kinesalite + the `user_events` stream + the delivery poller calling
+ * the stream-transform handler, all in this process. Used by `assets stream start`, the demo and
+ * the stream benchmark; `close()` stops everything it started.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { localPaths } from '../paths';
+import { depsFromEnvironment } from '../../serving/environment';
+import { createRecommenderService, type RecommenderDeps } from '../../serving/recommender';
+import { createTransformHandler } from '../../serving/stream-transform/transform';
+import { ensureStream, localKinesisClient, startKinesalite, streamPaths, USER_EVENTS_STREAM, type RunningKinesalite } from './kinesalite';
+import { DeliveryPoller, type FlushReport } from './poller';
+import { eventGenerator } from './generator';
+import { EmbeddedVectorStore } from '../../vector-store/embedded';
+import type { BrowsingEvent } from '../../serving/validation';
+
+export interface StreamSessionOptions {
+  /** Shard count (the graph's `stream/user_events` shards). Default 2. */
+  readonly shards?: number;
+  /** Poller buffer interval, ms (the graph's `bufferIntervalSeconds` x 1000). */
+  readonly bufferIntervalMs: number;
+  readonly bufferBytes?: number;
+  /** Kinesalite port; 0 = any. */
+  readonly port?: number;
+  /** Dependencies of the transform; default from the environment (embedded). */
+  readonly deps?: RecommenderDeps;
+  readonly onFlush?: (batch: FlushReport) => void;
+  /** Whether to run the poller (put-only sessions leave it off). Default true. */
+  readonly poll?: boolean;
+}
+
+export interface StreamSession {
+  readonly endpoint: string;
+  readonly client: KinesisClient;
+  readonly streamName: string;
+  readonly poller?: DeliveryPoller;
+  close(): Promise<void>;
+}
+
+/** Starts kinesalite under `<local>/stream/`, ensures the stream, starts the poller. */
+export async function startStreamSession(o: StreamSessionOptions): Promise<StreamSession> {
+  const paths = streamPaths(localPaths.stream());
+  const kin: RunningKinesalite = await startKinesalite({ dir: paths.kinesalite, port: o.port ?? 0, publishEndpoint: paths.endpoint });
+  const client = localKinesisClient(kin.endpoint);
+  let poller: DeliveryPoller | undefined;
+  try {
+    await ensureStream(client, USER_EVENTS_STREAM, o.shards ?? 2);
+    if (o.poll !== false) {
+      const transform = createTransformHandler(createRecommenderService(o.deps ?? depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
+      poller = new DeliveryPoller({
+        client,
+        streamName: USER_EVENTS_STREAM,
+        lakeDir: localPaths.lake(),
+        checkpointFile: paths.checkpoint,
+        transform,
+        bufferIntervalMs: o.bufferIntervalMs,
+        ...(o.bufferBytes ? { bufferBytes: o.bufferBytes } : {}),
+        ...(o.onFlush ? { onFlush: o.onFlush } : {}),
+      });
+      fs.mkdirSync(path.dirname(paths.checkpoint), { recursive: true });
+      await poller.start();
+    }
+  } catch (e) {
+    client.destroy();
+    await kin.close();
+    throw e;
+  }
+  return {
+    endpoint: kin.endpoint,
+    client,
+    streamName: USER_EVENTS_STREAM,
+    ...(poller ? { poller } : {}),
+    async close() {
+      try {
+        await poller?.stop();
+      } finally {
+        client.destroy();
+        await kin.close();
+      }
+    },
+  };
+}
+
+/** An event generator over the products and customers of the local item and user indexes. */
+export async function generatorFromIndexes(seed?: number): Promise<() => BrowsingEvent> {
+  const store = new EmbeddedVectorStore(localPaths.indexes());
+  const ids = async (alias: string) => {
+    try {
+      return (await store.open(alias)).snapshot().ids;
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; the event generator reads product codes and customers from it`);
+    }
+  };
+  const products = await ids('item_embeddings');
+  const customers = (await ids('user_embeddings')).filter((id) => /^\d+$/.test(id)).map((id) => ({ customerNumber: Number(id) }));
+  return eventGenerator({ products, customers, ...(seed !== undefined ? { seed } : {}) });
+}

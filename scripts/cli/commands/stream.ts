@@ -1,0 +1,157 @@
+/**
+ * `assets stream start|put|status`: the embedded stream (`--env local`). `start` runs kinesalite
+ * and the delivery poller (the embedded Firehose) until Ctrl-C; `put` writes events from a JSONL
+ * file or the generator, to the running stream or, when none runs, to the stream's stored state
+ * (delivered by the next `start`); `status` shows the checkpoint and what reached the lake.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { computeSettings } from '../../../assets/core';
+import type { KinesisStreamSettings, StreamDeliverySettings } from '../../../assets/kinds';
+import { localPaths } from '../../../jobs/embedded/paths';
+import { ensureStream, localKinesisClient, runningEndpoint, startKinesalite, streamPaths, USER_EVENTS_STREAM } from '../../../jobs/embedded/stream/kinesalite';
+import { RECOMMENDATIONS_PREFIX } from '../../../jobs/embedded/stream/poller';
+import { putEvents } from '../../../jobs/embedded/stream/producer';
+import { generatorFromIndexes, startStreamSession } from '../../../jobs/embedded/stream/session';
+import { loadGraph, requireAsset, type GlobalOptions } from '../context';
+import { UserError } from '../errors';
+import { color, printJson } from '../output';
+
+function localOnly(cmd: Command): GlobalOptions {
+  const g = cmd.optsWithGlobals() as GlobalOptions;
+  if (g.env !== 'local') throw new UserError(`assets stream drives the embedded stream; on '${g.env}' events go to the Kinesis stream of stream/user_events`);
+  return g;
+}
+
+/** Shards and buffer interval from the graph. */
+function settings(g: GlobalOptions): { shards: number; bufferSeconds: number } {
+  const graph = loadGraph(g.graph);
+  requireAsset(graph, 'stream/user_events');
+  requireAsset(graph, 'serving/recommendations');
+  const stream = computeSettings<KinesisStreamSettings>(graph.get('stream/user_events'));
+  const delivery = computeSettings<StreamDeliverySettings>(graph.get('serving/recommendations'));
+  return { shards: stream.shards ?? 2, bufferSeconds: delivery.bufferIntervalSeconds ?? 60 };
+}
+
+const countLines = (dir: string): number => {
+  if (!fs.existsSync(dir)) return 0;
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isFile() && e.name.endsWith('.jsonl')) n += fs.readFileSync(path.join(e.parentPath, e.name), 'utf8').split('\n').filter(Boolean).length;
+  }
+  return n;
+};
+
+export function register(program: Command): void {
+  const stream = program.command('stream').description('the embedded stream: kinesalite + the delivery poller (embedded Firehose)');
+
+  stream
+    .command('start')
+    .description('run kinesalite and the delivery poller until Ctrl-C')
+    .option('--port <port>', 'kinesalite port on 127.0.0.1 (0 = any)', '0')
+    .option('--buffer-seconds <s>', 'poller buffer interval (default: the graph bufferIntervalSeconds)')
+    .action(async (opts: { port: string; bufferSeconds?: string }, cmd: Command) => {
+      const g = localOnly(cmd);
+      const s = settings(g);
+      const bufferSeconds = opts.bufferSeconds !== undefined ? Number(opts.bufferSeconds) : s.bufferSeconds;
+      if (!Number.isFinite(bufferSeconds) || bufferSeconds < 0 || bufferSeconds > 900) throw new UserError(`--buffer-seconds must be between 0 and 900, got '${opts.bufferSeconds}'`);
+      if (await runningEndpoint(streamPaths(localPaths.stream()).endpoint)) throw new UserError('the embedded stream is already running (another `assets stream start`); stop it first');
+      const session = await startStreamSession({ shards: s.shards, bufferIntervalMs: bufferSeconds * 1000, port: Number(opts.port), onFlush: (b) => process.stdout.write(`delivered ${b.ok} ok, ${b.failed} failed -> ${b.files.join(', ')}\n`) });
+      process.stdout.write(`${color.green('stream')} ${USER_EVENTS_STREAM} on ${session.endpoint} (${s.shards} shards), poller buffer ${bufferSeconds}s -> ${path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX)}\n`);
+      process.stdout.write(color.dim('  put events with: npm run -s assets -- stream put --generate 100\n  Ctrl-C to stop\n'));
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await session.close();
+      process.stdout.write(`stopped: ${JSON.stringify(session.poller?.stats)}\n`);
+    });
+
+  stream
+    .command('put')
+    .description('put browsing events on stream/user_events')
+    .option('--file <events.jsonl>', 'one JSON event per line')
+    .option('--generate <n>', 'generate N realistic events from the local indexes')
+    .option('--rate <r>', 'events per second when generating (default: as fast as possible)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { file?: string; generate?: string; rate?: string; json?: boolean }, cmd: Command) => {
+      const g = localOnly(cmd);
+      const s = settings(g);
+      if (!opts.file === !opts.generate) throw new UserError('give exactly one of --file events.jsonl or --generate N');
+      let events: (object | string)[] = [];
+      if (opts.file) {
+        if (!fs.existsSync(opts.file)) throw new UserError(`--file ${opts.file}: no such file`);
+        events = fs.readFileSync(opts.file, 'utf8').split('\n').filter((l) => l.trim());
+      }
+      const n = opts.generate !== undefined ? Number(opts.generate) : 0;
+      if (opts.generate !== undefined && (!Number.isInteger(n) || n <= 0)) throw new UserError(`--generate must be a positive whole number, got '${opts.generate}'`);
+      const rate = opts.rate !== undefined ? Number(opts.rate) : Infinity;
+      if (!(rate > 0)) throw new UserError(`--rate must be a positive number of events per second, got '${opts.rate}'`);
+      let next: (() => object) | undefined;
+      if (n > 0) {
+        try {
+          next = await generatorFromIndexes();
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+      }
+      const paths = streamPaths(localPaths.stream());
+      const endpoint = await runningEndpoint(paths.endpoint);
+      const kin = endpoint ? undefined : await startKinesalite({ dir: paths.kinesalite }).catch((e: Error) => {
+        throw new UserError(e.message);
+      });
+      const client = localKinesisClient(endpoint ?? kin!.endpoint);
+      let sent = 0;
+      let rejected = 0;
+      const started = Date.now();
+      try {
+        await ensureStream(client, USER_EVENTS_STREAM, s.shards);
+        if (next) {
+          // Paced in batches of up to 100 so --rate holds without one request per event.
+          const batch = Number.isFinite(rate) ? Math.max(1, Math.min(100, Math.floor(rate / 10))) : 500;
+          for (let i = 0; i < n; i += batch) {
+            const chunk = Array.from({ length: Math.min(batch, n - i) }, () => next!());
+            const r = await putEvents(client, USER_EVENTS_STREAM, chunk);
+            sent += r.sent;
+            rejected += r.rejected;
+            if (Number.isFinite(rate)) {
+              const due = started + ((i + chunk.length) / rate) * 1000;
+              if (due > Date.now()) await new Promise((res) => setTimeout(res, due - Date.now()));
+            }
+          }
+        } else {
+          const r = await putEvents(client, USER_EVENTS_STREAM, events);
+          sent = r.sent;
+          rejected = r.rejected;
+        }
+      } finally {
+        client.destroy();
+        await kin?.close();
+      }
+      const result = { sent, rejected, seconds: (Date.now() - started) / 1000, stream: USER_EVENTS_STREAM, delivery: endpoint ? 'running poller' : 'stored; delivered by the next `assets stream start`' };
+      if (opts.json) printJson(result);
+      else process.stdout.write(`put ${sent} events on ${USER_EVENTS_STREAM}${rejected ? `, ${rejected} rejected` : ''} in ${result.seconds.toFixed(1)}s (${result.delivery})\n`);
+      if (rejected) process.exitCode = 1;
+    });
+
+  stream
+    .command('status')
+    .description('checkpoint and what reached the lake')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      localOnly(cmd);
+      const paths = streamPaths(localPaths.stream());
+      const checkpoint = fs.existsSync(paths.checkpoint) ? JSON.parse(fs.readFileSync(paths.checkpoint, 'utf8')) : undefined;
+      const out = path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX);
+      const failed = countLines(path.join(out, 'errors'));
+      const status = { running: Boolean(await runningEndpoint(paths.endpoint)), checkpoint: checkpoint?.committed ?? {}, delivered: countLines(out) - failed, failed, lake: out };
+      if (opts.json) printJson(status);
+      else process.stdout.write(`running: ${status.running}\ndelivered: ${status.delivered}\nfailed: ${status.failed}\ncheckpoint: ${JSON.stringify(status.checkpoint)}\nlake: ${out}\n`);
+    });
+}
