@@ -1,0 +1,265 @@
+/**
+ * A Glue job per Glue asset (Glue 5.0, Spark): `glue-sql` runs the asset's SQL file, the same one
+ * DuckDB runs embedded, through jobs/glue/sql_runner.py; `glue-extract` snapshots a source table
+ * over the JDBC connection through jobs/glue/jdbc_extract.py. Each job has its own role that reads
+ * exactly its deps' prefixes and writes its own.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { computeSettings, type AssetDefinition } from '../../assets/core';
+import type { GlueExtractSettings, GlueSqlSettings, RdsTableSettings } from '../../assets/kinds';
+import type { GlueJobManifest } from '../../jobs/aws/manifest';
+import { uploadCode } from '../code';
+import { inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, type Statement } from '../iam';
+import { slug } from '../lake-layout';
+import { physicalName, type AssetComponentArgs, type AssetOutputs, type LakeLocationOutput, type PlatformContext } from './context';
+
+/** How a Glue job reads one of its deps: a lake folder or a source table over JDBC. */
+type GlueInput =
+  | { view: string; kind: 'lake'; path: string; format: string }
+  | { view: string; kind: 'jdbc'; connection: string; schema: string; table: string };
+
+/** The temp-view name a dep is read as in SQL: `raw/ratings` -> `raw__ratings`. */
+export const viewName = (key: string): string => key.replace(/\//g, '__');
+
+/** Statements for the Glue job's own role: its output, its deps, its code, the catalog, logs, metrics. */
+function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: LakeLocationOutput, codePrefix: string, jdbc: boolean): Statement[] {
+  const { cfg, accountId, lake } = ctx;
+  const artifacts = lake.artifacts(codePrefix);
+  const statements: Statement[] = [
+    ...s3WritePrefix('Output', location.bucketArn, location.prefix),
+    ...s3ReadPrefix('Code', artifacts.bucketArn, codePrefix),
+    ...s3ReadPrefix('Runners', artifacts.bucketArn, 'code/glue/'),
+    ...s3WritePrefix('Temp', artifacts.bucketArn, `tmp/${slug(asset.key)}/`),
+    kmsUse(lake.key.arn),
+    {
+      Sid: 'Logs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+      Resource: [pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:/aws-glue/*`],
+    },
+    { Sid: 'PublishMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } } },
+  ];
+  asset.deps.forEach((dep, i) => {
+    const up = ctx.outputsOf(dep.key).location;
+    if (up) statements.push(...s3ReadPrefix(`Dep${i}`, up.bucketArn, up.prefix));
+  });
+  const table = lake.tables.get(asset.key);
+  if (table) {
+    statements.push({
+      Sid: 'CatalogPartitions',
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition'],
+      Resource: [
+        pulumi.interpolate`arn:aws:glue:${cfg.region}:${accountId}:catalog`,
+        pulumi.interpolate`arn:aws:glue:${cfg.region}:${accountId}:database/${lake.database.name}`,
+        pulumi.interpolate`arn:aws:glue:${cfg.region}:${accountId}:table/${lake.database.name}/${table.name}`,
+      ],
+    });
+  }
+  if (jdbc) {
+    const source = ctx.sourceDatabase();
+    statements.push(
+      { Sid: 'SourceConnection', Effect: 'Allow', Action: ['glue:GetConnection'], Resource: [pulumi.interpolate`arn:aws:glue:${cfg.region}:${accountId}:catalog`, source.connectionArn] },
+      { Sid: 'SourceSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: [source.secretArn] },
+      {
+        Sid: 'VpcNetworkInterfaces',
+        Effect: 'Allow',
+        Action: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DeleteNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeVpcAttribute',
+          'ec2:DescribeVpcEndpoints',
+          'ec2:DescribeRouteTables',
+        ],
+        Resource: ['*'],
+      },
+      {
+        Sid: 'TagNetworkInterfaces',
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags', 'ec2:DeleteTags'],
+        Resource: [pulumi.interpolate`arn:aws:ec2:${cfg.region}:${accountId}:network-interface/*`],
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['aws-glue-service-resource'] } },
+      },
+    );
+  }
+  return statements;
+}
+
+interface GlueJobSpec {
+  readonly kind: 'glue-extract' | 'glue-sql';
+  readonly settings: GlueSqlSettings | GlueExtractSettings;
+  readonly codePrefix: string;
+  readonly jdbc: boolean;
+  readonly arguments: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The job, its role and its manifest entry, shared by both Glue kinds. */
+function glueJob(self: pulumi.ComponentResource, name: string, args: AssetComponentArgs, spec: GlueJobSpec) {
+  const { asset, ctx } = args;
+  const { cfg } = ctx;
+  const child = { parent: self };
+  const location = ctx.lake.location(asset);
+  const role = serviceRole(`${name}-role`, 'glue.amazonaws.com', child, `Glue job of ${asset.key}: reads its deps, writes ${location.prefix}`);
+  const policy = inlinePolicy(`${name}-policy`, role, jobStatements(ctx, asset, location, spec.codePrefix, spec.jdbc), child);
+  const glue = ctx.glue();
+  const jobName = physicalName(cfg.stack, slug(asset.key), 255);
+  const workers = Math.max(2, Math.round(spec.settings.workers * cfg.sizes.glueWorkerMultiplier));
+  const temp = ctx.lake.artifacts(`tmp/${slug(asset.key)}/`);
+  const job = new aws.glue.Job(
+    `${name}-job`,
+    {
+      name: jobName,
+      description: asset.description,
+      roleArn: role.arn,
+      glueVersion: '5.0',
+      workerType: spec.settings.workerType,
+      numberOfWorkers: workers,
+      maxRetries: spec.settings.maxRetries,
+      timeout: spec.settings.timeoutMinutes,
+      executionProperty: { maxConcurrentRuns: 1 },
+      // A second run of the same asset waits for the first instead of failing.
+      jobRunQueuingEnabled: true,
+      securityConfiguration: glue.securityConfiguration.name,
+      connections: spec.jdbc ? [ctx.sourceDatabase().connectionName] : [],
+      command: { name: 'glueetl', pythonVersion: '3', scriptLocation: glue.runners[spec.kind].uri },
+      defaultArguments: pulumi.all([pulumi.output(spec.arguments), temp.bucket]).apply(([extra, bucket]) => ({
+        '--job-language': 'python',
+        '--enable-metrics': 'true',
+        '--enable-continuous-cloudwatch-log': 'true',
+        '--enable-glue-datacatalog': 'true',
+        '--TempDir': `s3://${bucket}/${temp.prefix}`,
+        '--asset_key': asset.key,
+        ...extra,
+      })),
+    },
+    { parent: self, dependsOn: [policy] },
+  );
+  ctx.alarms.alarm(self, `${name}-failed-tasks`, {
+    alarmDescription: `${asset.key}: Glue job tasks failed (job failures also reach the topic through EventBridge)`,
+    namespace: 'Glue',
+    metricName: 'glue.driver.aggregate.numFailedTasks',
+    dimensions: { JobName: job.name, JobRunId: 'ALL', Type: 'count' },
+    statistic: 'Sum',
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: 'GreaterThanThreshold',
+    treatMissingData: 'notBreaching',
+  });
+  const manifest = pulumi
+    .all([job.name, location.bucket, location.catalogTable ?? pulumi.output(undefined)])
+    .apply(([name, bucket, catalogTable]): GlueJobManifest => ({
+      kind: spec.kind,
+      key: asset.key,
+      jobName: name,
+      defaultArguments: {},
+      timeoutMinutes: spec.settings.timeoutMinutes,
+      location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys, ...(catalogTable ? { catalogTable } : {}) },
+    }));
+  const outputs: AssetOutputs = { location, manifest };
+  return { job, role, outputs };
+}
+
+/** The lake and JDBC inputs of a Glue asset, as the runner's `--inputs` JSON. */
+function inputsOf(ctx: PlatformContext, asset: AssetDefinition): { inputs: pulumi.Output<string>; jdbc: boolean } {
+  let jdbc = false;
+  const parts = asset.deps.map((dep): pulumi.Output<GlueInput | undefined> => {
+    const up = ctx.outputsOf(dep.key);
+    if (up.location) {
+      const loc = up.location;
+      return pulumi.interpolate`s3://${loc.bucket}/${loc.prefix}`.apply((path) => ({ view: viewName(dep.key), kind: 'lake' as const, path, format: loc.format }));
+    }
+    if (up.source) {
+      jdbc = true;
+      const src = up.source;
+      return ctx.sourceDatabase().connectionName.apply((connection) => ({ view: viewName(dep.key), kind: 'jdbc' as const, connection, schema: src.schema, table: src.table }));
+    }
+    return pulumi.output(undefined);
+  });
+  return { inputs: pulumi.all(parts).apply((xs) => JSON.stringify(xs.filter((x) => x !== undefined))), jdbc };
+}
+
+/** Output arguments shared by both runners: where and how the result is written. */
+function outputArguments(asset: AssetDefinition, location: LakeLocationOutput): pulumi.Output<Record<string, string>> {
+  const cadence = asset.partitions?.type === 'time' ? asset.partitions.cadence : asset.partitions ? 'static' : 'none';
+  return pulumi.all([location.bucket, location.catalogTable ?? pulumi.output('')]).apply(([bucket, table]): Record<string, string> => ({
+    '--output_uri': `s3://${bucket}/${location.prefix}`,
+    '--output_format': location.format,
+    '--partition_keys': location.partitionKeys.join(','),
+    '--partition_cadence': cadence,
+    '--catalog_table': table,
+  }));
+}
+
+/** `glue-sql`: a Spark SQL job running the asset's SQL file. */
+export class GlueSqlJob extends pulumi.ComponentResource {
+  readonly job: aws.glue.Job;
+  readonly role: aws.iam.Role;
+  readonly outputs: AssetOutputs;
+
+  constructor(name: string, args: AssetComponentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('headwater:glue:GlueSqlJob', name, {}, opts);
+    const { asset, ctx } = args;
+    const settings = computeSettings<GlueSqlSettings>(asset);
+    const codePrefix = `code/${slug(asset.key)}/`;
+    const sqlKey = `${codePrefix}${settings.sql.split('/').pop()}`;
+    const sql = uploadCode(`${name}-sql`, ctx.lake, settings.sql, sqlKey, asset.key, { parent: this });
+    const { inputs, jdbc } = inputsOf(ctx, asset);
+    const location = ctx.lake.location(asset);
+    const built = glueJob(this, name, args, {
+      kind: 'glue-sql',
+      settings,
+      codePrefix,
+      jdbc,
+      arguments: pulumi.all([outputArguments(asset, location), sql.uri, inputs]).apply(([out, sqlUri, inputsJson]) => ({ ...out, '--sql_uri': sqlUri, '--inputs': inputsJson })),
+    });
+    this.job = built.job;
+    this.role = built.role;
+    this.outputs = built.outputs;
+    this.registerOutputs({ jobName: this.job.name, roleArn: this.role.arn });
+  }
+}
+
+/** `glue-extract`: a JDBC snapshot of a source table into the raw zone. */
+export class GlueExtractJob extends pulumi.ComponentResource {
+  readonly job: aws.glue.Job;
+  readonly role: aws.iam.Role;
+  readonly outputs: AssetOutputs;
+
+  constructor(name: string, args: AssetComponentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('headwater:glue:GlueExtractJob', name, {}, opts);
+    const { asset, ctx } = args;
+    const settings = computeSettings<GlueExtractSettings>(asset);
+    const from = ctx.outputsOf(settings.from).source;
+    if (!from) throw new Error(`${asset.key}: glue-extract reads '${settings.from}', which is not an rds-table source asset; point 'from' at one`);
+    const location = ctx.lake.location(asset);
+    const built = glueJob(this, name, args, {
+      kind: 'glue-extract',
+      settings,
+      codePrefix: `code/${slug(asset.key)}/`,
+      jdbc: true,
+      arguments: pulumi.all([outputArguments(asset, location), ctx.sourceDatabase().connectionName]).apply(([out, connection]) => ({
+        ...out,
+        '--connection_name': connection,
+        '--source_schema': from.schema,
+        '--source_table': from.table,
+        '--partition_column': settings.partitionColumn ?? '',
+      })),
+    });
+    this.job = built.job;
+    this.role = built.role;
+    this.outputs = built.outputs;
+    this.registerOutputs({ jobName: this.job.name, roleArn: this.role.arn });
+  }
+}
+
+/** The rds-table source: the table's schema as a catalog entry of the JDBC connection. */
+export function rdsSourceOf(asset: AssetDefinition): { schema: string; table: string } {
+  const s = computeSettings<RdsTableSettings>(asset);
+  return { schema: s.schema, table: s.table };
+}

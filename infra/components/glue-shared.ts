@@ -1,0 +1,45 @@
+/**
+ * What every Glue job shares: the security configuration (S3 and job bookmarks encrypted with the
+ * lake key) and the two runner scripts under jobs/glue/, uploaded once.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { PlatformConfig } from '../config';
+import { uploadCode } from '../code';
+import type { Lake } from './lake';
+
+/** The runner scripts, repo-relative: one per Glue kind. */
+export const GLUE_RUNNERS = {
+  'glue-sql': 'jobs/glue/sql_runner.py',
+  'glue-extract': 'jobs/glue/jdbc_extract.py',
+} as const;
+
+export class GlueShared extends pulumi.ComponentResource {
+  readonly securityConfiguration: aws.glue.SecurityConfiguration;
+  /** `s3://` URI of each runner, and the object key (for IAM). */
+  readonly runners: Readonly<Record<keyof typeof GLUE_RUNNERS, { uri: pulumi.Output<string>; key: string }>>;
+
+  constructor(name: string, args: { cfg: PlatformConfig; lake: Lake }, opts?: pulumi.ComponentResourceOptions) {
+    super('headwater:glue:GlueShared', name, {}, opts);
+    const { lake } = args;
+    this.securityConfiguration = new aws.glue.SecurityConfiguration(
+      `${name}-security`,
+      {
+        name: `headwater-${args.cfg.stack}-glue`,
+        encryptionConfiguration: {
+          s3Encryption: { s3EncryptionMode: 'SSE-KMS', kmsKeyArn: lake.key.arn },
+          jobBookmarksEncryption: { jobBookmarksEncryptionMode: 'CSE-KMS', kmsKeyArn: lake.key.arn },
+          cloudwatchEncryption: { cloudwatchEncryptionMode: 'SSE-KMS', kmsKeyArn: lake.key.arn },
+        },
+      },
+      { parent: this },
+    );
+    const upload = (kind: keyof typeof GLUE_RUNNERS) => {
+      const rel = GLUE_RUNNERS[kind];
+      const key = `code/glue/${rel.split('/').pop()}`;
+      return { uri: uploadCode(`${name}-${kind}-runner`, lake, rel, key, `Glue kind ${kind}`, { parent: this }).uri, key };
+    };
+    this.runners = { 'glue-sql': upload('glue-sql'), 'glue-extract': upload('glue-extract') };
+    this.registerOutputs({ securityConfiguration: this.securityConfiguration.name });
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The lake: a bucket per zone (KMS-encrypted, versioned, public access blocked, TLS only, with a
+ * lifecycle), the platform's KMS key, the Glue Catalog database and a catalog table per lake
+ * asset built from its contract. Contract types are already Glue/Hive syntax.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { AssetDefinition } from '../../assets/core';
+import type { PlatformConfig } from '../config';
+import { policyDocument } from '../iam';
+import { catalogName, lakeLayoutOf } from '../lake-layout';
+import type { LakeLocationOutput } from './context';
+
+/** The zone holding job code, temporary files and logs (not data assets). */
+export const ARTIFACTS_ZONE = 'artifacts';
+
+export interface LakeArgs {
+  readonly cfg: PlatformConfig;
+  readonly accountId: pulumi.Output<string>;
+  /** Every asset of the graph; the lake keeps those stored in it. */
+  readonly assets: readonly AssetDefinition[];
+}
+
+const FORMATS = {
+  parquet: {
+    inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+    serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+  },
+  json: {
+    inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+    outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+    serde: 'org.openx.data.jsonserde.JsonSerDe',
+  },
+} as const;
+
+export class Lake extends pulumi.ComponentResource {
+  readonly key: aws.kms.Key;
+  readonly buckets: Readonly<Record<string, aws.s3.Bucket>>;
+  readonly database: aws.glue.CatalogDatabase;
+  readonly tables: ReadonlyMap<string, aws.glue.CatalogTable>;
+  readonly zones: readonly string[];
+
+  constructor(name: string, args: LakeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('headwater:lake:Lake', name, {}, opts);
+    const { cfg } = args;
+    const child = { parent: this };
+    const lakeAssets = args.assets.filter((a) => !a.source && lakeLayoutOf(a));
+
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `Headwater ${cfg.stack}: lake, stream, run log and alarm topic encryption`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: keyPolicy(args.accountId, cfg.region),
+      },
+      child,
+    );
+    new aws.kms.Alias(`${name}-key-alias`, { name: `alias/headwater-${cfg.stack}`, targetKeyId: this.key.keyId }, child);
+
+    this.zones = [...new Set([...lakeAssets.map((a) => lakeLayoutOf(a)!.zone), ARTIFACTS_ZONE])].sort();
+    const buckets: Record<string, aws.s3.Bucket> = {};
+    for (const zone of this.zones) buckets[zone] = this.zoneBucket(name, zone, cfg);
+    this.buckets = buckets;
+
+    this.database = new aws.glue.CatalogDatabase(
+      `${name}-catalog`,
+      { name: catalogName(`headwater_${cfg.stack}`), description: `Headwater ${cfg.stack} lake tables, one per asset with a contract` },
+      child,
+    );
+    const tables = new Map<string, aws.glue.CatalogTable>();
+    for (const asset of lakeAssets) {
+      const table = this.catalogTable(name, asset);
+      if (table) tables.set(asset.key, table);
+    }
+    this.tables = tables;
+
+    this.registerOutputs({
+      keyArn: this.key.arn,
+      buckets: Object.fromEntries(Object.entries(buckets).map(([z, b]) => [z, b.bucket])),
+      database: this.database.name,
+    });
+  }
+
+  /** The asset's folder in the lake; throws when the asset does not rest in the lake. */
+  location(asset: AssetDefinition): LakeLocationOutput {
+    const layout = lakeLayoutOf(asset);
+    if (!layout) throw new Error(`${asset.key}: its storage is '${asset.storage?.kind ?? 'none'}', not 'lake'; only lake assets have a lake location`);
+    const bucket = this.buckets[layout.zone];
+    const table = this.tables.get(asset.key);
+    return {
+      zone: layout.zone,
+      bucket: bucket.bucket,
+      bucketArn: bucket.arn,
+      prefix: layout.prefix,
+      format: layout.format,
+      partitionKeys: layout.partitionKeys,
+      catalogTable: table ? pulumi.interpolate`${this.database.name}.${table.name}` : undefined,
+    };
+  }
+
+  /** A folder of the artifacts bucket (job code, temporary files, logs). */
+  artifacts(prefix: string): { bucket: pulumi.Output<string>; bucketArn: pulumi.Output<string>; prefix: string } {
+    const b = this.buckets[ARTIFACTS_ZONE];
+    return { bucket: b.bucket, bucketArn: b.arn, prefix };
+  }
+
+  private zoneBucket(name: string, zone: string, cfg: PlatformConfig): aws.s3.Bucket {
+    const child = { parent: this };
+    const id = `${name}-${zone}`;
+    const bucket = new aws.s3.Bucket(id, { forceDestroy: cfg.lake.forceDestroy }, child);
+    const bucketOpts = { parent: this, dependsOn: [bucket] };
+    new aws.s3.BucketOwnershipControls(`${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } }, bucketOpts);
+    new aws.s3.BucketPublicAccessBlock(
+      `${id}-public-access`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      bucketOpts,
+    );
+    new aws.s3.BucketVersioning(`${id}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } }, bucketOpts);
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${id}-encryption`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }] },
+      bucketOpts,
+    );
+    new aws.s3.BucketPolicy(
+      `${id}-tls-only`,
+      {
+        bucket: bucket.id,
+        policy: policyDocument([
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            // A Deny to everyone: `*` here narrows access, it grants nothing.
+            Principal: '*',
+            Action: ['s3:*'],
+            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ]),
+      },
+      bucketOpts,
+    );
+    const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
+      { id: 'abort-incomplete-uploads', status: 'Enabled', filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: cfg.lake.abortMultipartDays } },
+      { id: 'expire-noncurrent-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: cfg.lake.noncurrentVersionDays } },
+    ];
+    if (cfg.lake.glacierZones.includes(zone)) {
+      rules.push({ id: 'to-glacier', status: 'Enabled', filter: {}, transitions: [{ days: cfg.lake.glacierAfterDays, storageClass: 'GLACIER' }] });
+    }
+    new aws.s3.BucketLifecycleConfiguration(`${id}-lifecycle`, { bucket: bucket.id, rules }, bucketOpts);
+    return bucket;
+  }
+
+  private catalogTable(name: string, asset: AssetDefinition): aws.glue.CatalogTable | undefined {
+    const layout = lakeLayoutOf(asset)!;
+    if (!asset.contract) return undefined;
+    const fmt = FORMATS[layout.format];
+    const bucket = this.buckets[layout.zone];
+    const partitionNames = new Set(layout.partitionKeys);
+    return new aws.glue.CatalogTable(
+      `${name}-table-${layout.catalogTable}`,
+      {
+        name: layout.catalogTable,
+        databaseName: this.database.name,
+        tableType: 'EXTERNAL_TABLE',
+        description: asset.description,
+        owner: asset.owners[0],
+        parameters: { classification: layout.format, 'headwater:asset': asset.key, EXTERNAL: 'TRUE' },
+        partitionKeys: layout.partitionKeys.map((k) => ({ name: k, type: 'string' })),
+        storageDescriptor: {
+          location: pulumi.interpolate`s3://${bucket.bucket}/${layout.prefix}`,
+          inputFormat: fmt.inputFormat,
+          outputFormat: fmt.outputFormat,
+          serDeInfo: { serializationLibrary: fmt.serde, parameters: layout.format === 'json' ? { 'ignore.malformed.json': 'true' } : {} },
+          columns: asset.contract.columns
+            .filter((c) => !partitionNames.has(c.name))
+            .map((c) => ({ name: c.name, type: c.type, comment: [c.pii ? 'PII' : '', c.nullable ? '' : 'NOT NULL', c.description ?? ''].filter(Boolean).join('; ') })),
+        },
+      },
+      { parent: this },
+    );
+  }
+}
+
+/** The key policy: the account administers the key (IAM policies then scope use); AWS services that encrypt for us may use it. */
+function keyPolicy(accountId: pulumi.Output<string>, region: string): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AccountAdministersKey',
+        Effect: 'Allow',
+        Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      {
+        Sid: 'ServicesUseKey',
+        Effect: 'Allow',
+        Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', `logs.${region}.amazonaws.com`] },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+      },
+    ],
+  });
+}

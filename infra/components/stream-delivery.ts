@@ -1,0 +1,131 @@
+/**
+ * `stream-delivery`: Kinesis -> Firehose (transform Lambda) -> the lake, under
+ * `year=/month=/day=/hour=` folders, failed records under an error prefix outside the table.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { computeSettings } from '../../assets/core';
+import type { StreamDeliverySettings } from '../../assets/kinds';
+import type { StreamDeliveryManifest } from '../../jobs/aws/manifest';
+import { inlinePolicy, kmsUse, s3WritePrefix, serviceRole } from '../iam';
+import { slug } from '../lake-layout';
+import { physicalName, type AssetComponentArgs, type AssetOutputs } from './context';
+import { depsEnvironment, nodeFunction } from './lambda-function';
+
+/** Firehose's timestamp namespace, giving the Hive layout the catalog table declares. */
+const HOURLY_LAYOUT = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
+
+export class StreamDelivery extends pulumi.ComponentResource {
+  readonly transform: aws.lambda.Function;
+  readonly deliveryStream: aws.kinesis.FirehoseDeliveryStream;
+  readonly outputs: AssetOutputs;
+
+  constructor(name: string, args: AssetComponentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('headwater:serving:StreamDelivery', name, {}, opts);
+    const { asset, ctx } = args;
+    const settings = computeSettings<StreamDeliverySettings>(asset);
+    const child = { parent: this };
+    const id = slug(asset.key);
+    const location = ctx.lake.location(asset);
+    const streamKey = asset.deps.map((d) => d.key).find((k) => ctx.outputsOf(k).stream);
+    if (!streamKey) throw new Error(`${asset.key}: a stream-delivery needs a kinesis-stream dep to read from; add one`);
+    const stream = ctx.outputsOf(streamKey).stream!;
+    const errorPrefix = `${settings.errorPrefix.replace(/\/?$/, '/')}${asset.name}/`;
+
+    const deps = depsEnvironment(ctx, asset);
+    const { fn, role } = nodeFunction(this, `${name}-transform`, {
+      ctx,
+      asset,
+      functionName: physicalName(ctx.cfg.stack, `${id}-transform`),
+      handler: settings.transform,
+      memoryMb: settings.transformMemoryMb,
+      // Firehose waits up to 5 minutes for a transform; a minute is plenty for one buffer.
+      timeoutSeconds: 60,
+      architecture: 'arm64',
+      environment: deps.env,
+      extraStatements: deps.statements,
+    });
+    this.transform = fn;
+    ctx.searchReader(role.arn);
+
+    const firehoseRole = serviceRole(`${name}-firehose-role`, 'firehose.amazonaws.com', child, `Firehose of ${asset.key}`);
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-firehose-logs`,
+      { name: `/aws/kinesisfirehose/${physicalName(ctx.cfg.stack, id)}`, retentionInDays: ctx.cfg.logRetentionDays, kmsKeyId: ctx.lake.key.arn },
+      child,
+    );
+    const policy = inlinePolicy(
+      `${name}-firehose-policy`,
+      firehoseRole,
+      [
+        { Sid: 'ReadStream', Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'], Resource: [stream.arn] },
+        ...s3WritePrefix('Output', location.bucketArn, location.prefix),
+        ...s3WritePrefix('Errors', location.bucketArn, errorPrefix),
+        kmsUse(ctx.lake.key.arn),
+        { Sid: 'Transform', Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: [fn.arn, pulumi.interpolate`${fn.arn}:*`] },
+        { Sid: 'Logs', Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroup.arn}:*`] },
+      ],
+      child,
+    );
+    const logStream = new aws.cloudwatch.LogStream(`${name}-firehose-delivery-log`, { logGroupName: logGroup.name, name: 'S3Delivery' }, child);
+
+    this.deliveryStream = new aws.kinesis.FirehoseDeliveryStream(
+      `${name}-firehose`,
+      {
+        name: physicalName(ctx.cfg.stack, id),
+        destination: 'extended_s3',
+        kinesisSourceConfiguration: { kinesisStreamArn: stream.arn, roleArn: firehoseRole.arn },
+        extendedS3Configuration: {
+          roleArn: firehoseRole.arn,
+          bucketArn: location.bucketArn,
+          prefix: `${location.prefix}${HOURLY_LAYOUT}`,
+          errorOutputPrefix: `${errorPrefix}!{firehose:error-output-type}/${HOURLY_LAYOUT}`,
+          bufferingInterval: settings.bufferIntervalSeconds,
+          bufferingSize: settings.bufferSizeMb,
+          compressionFormat: 'GZIP',
+          kmsKeyArn: ctx.lake.key.arn,
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: logStream.name },
+          processingConfiguration: {
+            enabled: true,
+            processors: [
+              {
+                type: 'Lambda',
+                parameters: [
+                  { parameterName: 'LambdaArn', parameterValue: pulumi.interpolate`${fn.arn}:$LATEST` },
+                  { parameterName: 'BufferSizeInMBs', parameterValue: '1' },
+                  { parameterName: 'BufferIntervalInSeconds', parameterValue: String(Math.min(60, settings.bufferIntervalSeconds)) },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+    ctx.alarms.lambdaErrors(this, `${name}-transform`, fn.name);
+    ctx.alarms.alarm(this, `${name}-processing`, {
+      alarmDescription: `${asset.key}: Firehose transform failures (records land under ${errorPrefix})`,
+      namespace: 'AWS/Firehose',
+      metricName: 'ExecuteProcessing.Success',
+      dimensions: { DeliveryStreamName: this.deliveryStream.name },
+      statistic: 'Minimum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+    const manifest = pulumi.all([this.deliveryStream.name, fn.name, location.bucket, location.catalogTable ?? pulumi.output(undefined)]).apply(
+      ([deliveryStreamName, transformFunctionName, bucket, catalogTable]): StreamDeliveryManifest => ({
+        kind: 'stream-delivery',
+        key: asset.key,
+        deliveryStreamName,
+        transformFunctionName,
+        errorPrefix,
+        location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys, ...(catalogTable ? { catalogTable } : {}) },
+      }),
+    );
+    this.outputs = { location, manifest };
+    this.registerOutputs({ deliveryStreamName: this.deliveryStream.name, transformFunctionName: fn.name });
+  }
+}

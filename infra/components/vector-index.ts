@@ -1,0 +1,68 @@
+/**
+ * `vector-index`: one k-NN index (versions behind an alias) in the search backend, and the role its
+ * loader assumes: read exactly the upstream model's `<entity>_embeddings/` folder, write the index.
+ * The index itself is created by each load (a new version, then the alias swap), not by Pulumi.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { computeSettings } from '../../assets/core';
+import type { VectorIndexSettings } from '../../assets/kinds';
+import type { VectorIndexManifest } from '../../jobs/aws/manifest';
+import { inlinePolicy, kmsUse, s3ReadPrefix } from '../iam';
+import { slug } from '../lake-layout';
+import type { AssetComponentArgs, AssetOutputs } from './context';
+
+export class VectorIndex extends pulumi.ComponentResource {
+  readonly loaderRole: aws.iam.Role;
+  readonly outputs: AssetOutputs;
+
+  constructor(name: string, args: AssetComponentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('headwater:search:VectorIndex', name, {}, opts);
+    const { asset, ctx } = args;
+    const settings = computeSettings<VectorIndexSettings>(asset);
+    const child = { parent: this };
+    const modelKey = asset.deps.map((d) => d.key).find((k) => ctx.outputsOf(k).location);
+    if (!modelKey) throw new Error(`${asset.key}: a vector-index needs a dep stored in the lake (the model with its embeddings); add one`);
+    const model = ctx.outputsOf(modelKey).location!;
+    const embeddingsPrefix = `${model.prefix}${settings.entity}_embeddings/`;
+    const search = ctx.search();
+
+    const trusted = pulumi.all([ctx.accountId]).apply(([account]) => [`arn:aws:iam::${account}:root`, ...ctx.cfg.operatorRoleArns]);
+    this.loaderRole = new aws.iam.Role(
+      `${name}-loader`,
+      {
+        description: `Loads ${asset.key} (${settings.alias}) from ${embeddingsPrefix}; assumed by the assets CLI`,
+        assumeRolePolicy: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: trusted }, Action: 'sts:AssumeRole' }],
+        }),
+        maxSessionDuration: 3600 * 4,
+      },
+      child,
+    );
+    inlinePolicy(`${name}-loader-policy`, this.loaderRole, [...s3ReadPrefix('Embeddings', model.bucketArn, embeddingsPrefix), kmsUse(ctx.lake.key.arn), ...search.statements('write')], child);
+    ctx.searchWriter(this.loaderRole.arn, settings.alias);
+
+    const manifest = pulumi.all([search.endpoint, this.loaderRole.arn, model.bucket]).apply(
+      ([endpoint, loaderRoleArn, bucket]): VectorIndexManifest => ({
+        kind: 'vector-index',
+        key: asset.key,
+        flavour: search.flavour,
+        endpoint: endpoint.startsWith('https://') ? endpoint : `https://${endpoint}`,
+        signingService: search.signingService,
+        alias: settings.alias,
+        entity: settings.entity,
+        dimension: settings.dimension,
+        space: settings.space,
+        idField: settings.idField,
+        m: settings.m,
+        efConstruction: settings.efConstruction,
+        efSearch: settings.efSearch,
+        loaderRoleArn,
+        embeddings: { bucket, prefix: embeddingsPrefix },
+      }),
+    );
+    this.outputs = { index: { alias: settings.alias, entity: settings.entity }, manifest };
+    this.registerOutputs({ loaderRoleArn: this.loaderRole.arn, alias: settings.alias, id: slug(asset.key) });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The program: walks the asset graph in topological order and instantiates, for each asset, the
+ * component of its compute kind, handing it the outputs of the assets upstream. Shared pieces
+ * (lake, run log, alarms; network, source connection, Glue settings and search backend on first
+ * use) live under one root component whose transformation tags every taggable resource.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import type { AssetDefinition, AssetGraph, AssetKey } from '../assets/core';
+import { MANIFEST_VERSION, METRICS_NAMESPACE, type StackManifest } from '../jobs/aws/manifest';
+import type { PlatformConfig } from './config';
+import { Alarms } from './components/alarms';
+import type { AssetComponentArgs, AssetOutputs, PlatformContext } from './components/context';
+import { EmrSparkJob } from './components/emr-spark';
+import { GlueExtractJob, GlueSqlJob } from './components/glue-job';
+import { GlueShared } from './components/glue-shared';
+import { LambdaApi } from './components/lambda-api';
+import { Lake } from './components/lake';
+import { ManifestPublisher } from './components/manifest';
+import { Network } from './components/network';
+import { RunLog } from './components/run-log';
+import { SearchBackend } from './components/search-backend';
+import { SourceDatabase } from './components/source-database';
+import { KinesisStream, RdsTable } from './components/sources';
+import { StreamDelivery } from './components/stream-delivery';
+import { VectorIndex } from './components/vector-index';
+import { slug } from './lake-layout';
+import { SHARED_ASSET, TAG_ASSET, TAG_ENV, TAG_OWNER, tagTransformation } from './tags';
+
+type AssetComponent = pulumi.ComponentResource & { readonly outputs: AssetOutputs };
+type ComponentClass = new (name: string, args: AssetComponentArgs, opts?: pulumi.ComponentResourceOptions) => AssetComponent;
+
+/** The Pulumi component of each compute kind. Adding a kind: its settings in assets/kinds/, its component here. */
+export const KIND_COMPONENTS: Readonly<Record<string, ComponentClass>> = {
+  'rds-table': RdsTable,
+  'kinesis-stream': KinesisStream,
+  'glue-extract': GlueExtractJob,
+  'glue-sql': GlueSqlJob,
+  'emr-spark': EmrSparkJob,
+  'vector-index': VectorIndex,
+  'lambda-api': LambdaApi,
+  'stream-delivery': StreamDelivery,
+};
+
+export interface Platform {
+  readonly root: pulumi.ComponentResource;
+  readonly lake: Lake;
+  readonly runLog: RunLog;
+  readonly alarms: Alarms;
+  readonly components: ReadonlyMap<AssetKey, AssetComponent>;
+  readonly manifest: pulumi.Output<StackManifest>;
+  readonly manifestParameter: string;
+}
+
+/** The root of the stack's resource tree; its outputs are registered once the walk is over. */
+class PlatformRoot extends pulumi.ComponentResource {
+  constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+    super('headwater:platform:Platform', name, {}, opts);
+  }
+
+  done(outputs: pulumi.Inputs): void {
+    this.registerOutputs(outputs);
+  }
+}
+
+/** Builds every resource of the stack for `graph` under `cfg`. */
+export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: { observe?: pulumi.ResourceTransformation } = {}): Platform {
+  const unknown = graph.keys.map((k) => graph.get(k)).filter((a) => !KIND_COMPONENTS[a.compute.kind]);
+  if (unknown.length) {
+    throw new Error(
+      `no Pulumi component for compute kind(s) ${[...new Set(unknown.map((a) => `'${a.compute.kind}'`))].join(', ')} (used by ${unknown.map((a) => a.key).join(', ')}); ` +
+        `add one to KIND_COMPONENTS in infra/platform.ts (known: ${Object.keys(KIND_COMPONENTS).join(', ')})`,
+    );
+  }
+  const root = new PlatformRoot(`headwater-${cfg.stack}`, {
+    transformations: [
+      tagTransformation({ [TAG_ASSET]: SHARED_ASSET, [TAG_ENV]: cfg.stack, [TAG_OWNER]: cfg.owner }),
+      // Mock runs watch every resource (with its parent) to print the tree and run the policies.
+      ...(options.observe ? [options.observe] : []),
+    ],
+  });
+  const shared = { parent: root };
+  const accountId = aws.getCallerIdentityOutput({}, shared).accountId;
+  const assets = graph.keys.map((k) => graph.get(k));
+  const lake = new Lake('lake', { cfg, accountId, assets }, shared);
+  const runLog = new RunLog('runlog', { cfg, lake }, shared);
+  const alarms = new Alarms('alarms', { cfg, lake, accountId }, shared);
+
+  const lazy = <T>(make: () => T): (() => T) => {
+    let value: T | undefined;
+    return () => (value ??= make());
+  };
+  const network = lazy(() => new Network('network', { cfg }, shared));
+  const sourceDatabase = lazy(() => new SourceDatabase('source', { cfg, network: network() }, shared));
+  const glue = lazy(() => new GlueShared('glue', { cfg, lake }, shared));
+  let searchBackend: SearchBackend | undefined;
+  const search = () => (searchBackend ??= new SearchBackend('search', { cfg, lake }, shared));
+  const writers: { roleArn: pulumi.Output<string>; alias: string }[] = [];
+  const readers: pulumi.Output<string>[] = [];
+  const outputs = new Map<AssetKey, AssetOutputs>();
+
+  const ctx: PlatformContext = {
+    cfg,
+    accountId,
+    lake,
+    alarms,
+    network,
+    sourceDatabase,
+    search,
+    glue,
+    outputsOf(key) {
+      const o = outputs.get(key);
+      if (!o) throw new Error(`internal: outputs of '${key}' requested before it was instantiated; the walk must be topological`);
+      return o;
+    },
+    searchWriter: (roleArn, alias) => void writers.push({ roleArn, alias }),
+    searchReader: (roleArn) => void readers.push(roleArn),
+  };
+
+  const components = new Map<AssetKey, AssetComponent>();
+  for (const asset of assets) {
+    const Component = KIND_COMPONENTS[asset.compute.kind];
+    const component = new Component(slug(asset.key), { asset, ctx }, { parent: root, transformations: [tagTransformation(assetTags(asset, cfg))] });
+    if (asset.freshness) alarms.freshness(component, `${slug(asset.key)}-alarm`, asset.key, asset.freshness.maxLagMinutes);
+    components.set(asset.key, component);
+    outputs.set(asset.key, component.outputs);
+  }
+  // Readers (Lambdas) come after the indexes in the graph: the access policy waits for the whole walk.
+  if (searchBackend) searchBackend.grant({ writers, readers });
+
+  const manifest = pulumi
+    .all([accountId, pulumi.output(Object.fromEntries(Object.entries(lake.buckets).map(([z, b]) => [z, b.bucket]))), lake.key.arn, lake.database.name, runLog.table.name, alarms.topic.arn, pulumi.all(assets.map((a) => outputs.get(a.key)!.manifest))])
+    .apply(([account, buckets, kmsKeyArn, glueDatabase, tableName, alarmTopicArn, entries]): StackManifest => ({
+      version: MANIFEST_VERSION,
+      stack: cfg.stack,
+      region: cfg.region,
+      accountId: account,
+      lake: { buckets, kmsKeyArn, glueDatabase },
+      runLog: { tableName },
+      alarmTopicArn,
+      metricsNamespace: METRICS_NAMESPACE,
+      assets: Object.fromEntries(entries.map((e) => [e.key, e])),
+    }));
+  const publisher = new ManifestPublisher('manifest', { stack: cfg.stack, lake, manifest }, shared);
+  root.done({ manifest, manifestParameter: publisher.parameterName });
+  return { root, lake, runLog, alarms, components, manifest, manifestParameter: publisher.parameterName };
+}
+
+/** Tags an asset's resources carry: its key, and its first owner as `owner`. */
+function assetTags(asset: AssetDefinition, cfg: PlatformConfig): Record<string, string> {
+  return { [TAG_ASSET]: asset.key, [TAG_OWNER]: asset.owners[0] ?? cfg.owner, [TAG_ENV]: cfg.stack };
+}

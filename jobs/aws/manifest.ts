@@ -1,0 +1,137 @@
+/**
+ * The stack manifest: what the `assets` CLI needs to operate a deployed stack without Pulumi.
+ * infra/ publishes it (stack output `manifest` and the SSM parameter `/headwater/<stack>/manifest`);
+ * the launchers in jobs/aws/ read it. This file is the contract between the two.
+ */
+import type { AssetKey } from '../../assets/core';
+
+export const MANIFEST_VERSION = 1;
+
+/** The SSM parameter that holds a stack's manifest. */
+export const manifestParameterName = (stack: string): string => `/headwater/${stack}/manifest`;
+
+/** A folder of the lake: `s3://<bucket>/<prefix>`; prefix ends with `/`. */
+export interface LakeLocation {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** Hive partition columns below the prefix, e.g. `['year','month','day']`; empty when unpartitioned. */
+  readonly partitionKeys: readonly string[];
+  /** Glue Catalog table (`database.table`) when the asset has a contract. */
+  readonly catalogTable?: string;
+}
+
+interface AssetBase {
+  readonly key: AssetKey;
+  /** Where the asset's data rests in the lake, when it does. */
+  readonly location?: LakeLocation;
+}
+
+export interface GlueJobManifest extends AssetBase {
+  readonly kind: 'glue-extract' | 'glue-sql';
+  readonly jobName: string;
+  /** Extra `--key value` arguments the launcher adds to each run besides the partition window. */
+  readonly defaultArguments: Readonly<Record<string, string>>;
+  readonly timeoutMinutes: number;
+}
+
+export interface EmrSparkManifest extends AssetBase {
+  readonly kind: 'emr-spark';
+  readonly applicationId: string;
+  readonly executionRoleArn: string;
+  /** `s3://.../train_recommender.py` */
+  readonly entryPoint: string;
+  /** Arguments passed after the entry point, as `--name value` pairs. */
+  readonly entryPointArguments: readonly string[];
+  readonly sparkSubmitParameters: string;
+  readonly logUri: string;
+  readonly timeoutMinutes: number;
+}
+
+export interface VectorIndexManifest extends AssetBase {
+  readonly kind: 'vector-index';
+  readonly flavour: 'serverless' | 'domain';
+  /** `https://...` endpoint of the collection or domain. */
+  readonly endpoint: string;
+  /** SigV4 service name: `aoss` for Serverless, `es` for a domain. */
+  readonly signingService: 'aoss' | 'es';
+  readonly alias: string;
+  readonly entity: 'item' | 'user';
+  readonly dimension: number;
+  readonly space: string;
+  readonly idField: string;
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly efSearch: number;
+  /** Role the loader assumes: reads the embeddings, writes the index. */
+  readonly loaderRoleArn: string;
+  /** Where the embeddings Parquet files are read from. */
+  readonly embeddings: { readonly bucket: string; readonly prefix: string };
+}
+
+export interface LambdaApiManifest extends AssetBase {
+  readonly kind: 'lambda-api';
+  readonly functionName: string;
+  readonly functionUrl: string;
+}
+
+export interface StreamDeliveryManifest extends AssetBase {
+  readonly kind: 'stream-delivery';
+  readonly deliveryStreamName: string;
+  readonly transformFunctionName: string;
+  readonly errorPrefix: string;
+}
+
+export interface KinesisStreamManifest extends AssetBase {
+  readonly kind: 'kinesis-stream';
+  readonly streamName: string;
+  readonly streamArn: string;
+}
+
+export interface RdsTableManifest extends AssetBase {
+  readonly kind: 'rds-table';
+  readonly connectionName: string;
+  readonly schema: string;
+  readonly table: string;
+}
+
+export type AssetManifest =
+  | GlueJobManifest
+  | EmrSparkManifest
+  | VectorIndexManifest
+  | LambdaApiManifest
+  | StreamDeliveryManifest
+  | KinesisStreamManifest
+  | RdsTableManifest;
+
+export interface StackManifest {
+  readonly version: typeof MANIFEST_VERSION;
+  readonly stack: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly lake: {
+    /** Bucket name per zone. */
+    readonly buckets: Readonly<Record<string, string>>;
+    readonly kmsKeyArn: string;
+    readonly glueDatabase: string;
+  };
+  readonly runLog: { readonly tableName: string };
+  readonly alarmTopicArn: string;
+  /** CloudWatch namespace of the metrics the CLI publishes (freshness per asset). */
+  readonly metricsNamespace: string;
+  readonly assets: Readonly<Record<AssetKey, AssetManifest>>;
+}
+
+/** The namespace the freshness metric lives in; the alarms watch it. */
+export const METRICS_NAMESPACE = 'Headwater';
+/** Minutes since the asset's last successful materialization, dimension `Asset` = key. */
+export const FRESHNESS_METRIC = 'MinutesSinceLastMaterialization';
+
+/** Validates a parsed manifest, returning what is wrong (for a manifest from another version). */
+export function manifestProblem(x: unknown): string | undefined {
+  const m = x as Partial<StackManifest>;
+  if (!m || typeof m !== 'object') return 'not a JSON object';
+  if (m.version !== MANIFEST_VERSION) return `version is ${String(m.version)}, this CLI reads version ${MANIFEST_VERSION}; upgrade the CLI or redeploy the stack`;
+  if (!m.assets || typeof m.assets !== 'object') return 'has no assets';
+  if (!m.runLog?.tableName) return 'has no run-log table';
+  return undefined;
+}
