@@ -10,8 +10,14 @@ import * as serve from './serve';
 import * as show from './show';
 import * as stream from './stream';
 import * as validate from './validate';
+import * as materialize from './materialize';
+import * as backfill from './backfill';
+import * as status from './status';
+import * as runs from './runs';
+import * as runOne from './run';
+import * as wipe from './wipe';
 
-const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate, plan, serve, stream];
+const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate, plan, serve, stream, materialize, backfill, status, runs, runOne, wipe];
 
 export function registerCommands(program: Command): void {
   for (const c of COMMANDS) c.register(program);

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { loadGraph, type GlobalOptions } from '../context';
+import { UserError } from '../errors';
+import { executeRun } from '../run/execute';
+import { openEnvironment } from '../run/environment';
+import { maxParallel, partitionRequest } from '../run/partition-flags';
+import { printRunSummary } from '../run/summary';
+import { selectOrExplain } from '../selection';
+import { parseRequest } from '../../../jobs/engine';
+
+export function register(program: Command): void {
+  program
+    .command('backfill')
+    .description('materialize a range of partitions of the selected assets, or --resume a backfill that stopped')
+    .argument('[selection]', "assets to run, e.g. 'raw/ratings+' (not needed with --resume)")
+    .option('--from <key>', 'first partition, e.g. 2026-01-01')
+    .option('--to <key>', 'last partition, inclusive, e.g. 2026-01-31')
+    .option('--max-parallel <n>', 'runs executed at the same time; a run starts once the upstream runs it reads are done (default 1)')
+    .option('--force', 'recompute partitions even when their code and inputs are unchanged')
+    .option('--resume <runId>', 'continue this interrupted or failed run: what it materialized is not recomputed')
+    .action(async (selection: string | undefined, opts: { from?: string; to?: string; maxParallel?: string; force?: boolean; resume?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const graph = loadGraph(g.graph);
+      let request;
+      if (opts.resume) {
+        if (opts.from || opts.to || selection) throw new UserError('backfill --resume continues the run as it was asked: drop the selection and --from/--to');
+        const env = await openEnvironment(g.env, g.graph);
+        const prior = await env.runLog.getRun(opts.resume).finally(() => env.close());
+        if (!prior) throw new UserError(`no run '${opts.resume}' in the ${g.env} run log; list runs with \`assets runs\``);
+        selection = prior.selection;
+        request = parseRequest(prior.partitions);
+      } else {
+        if (!selection) throw new UserError("backfill needs a selection, e.g. `assets backfill 'raw/ratings+' --from 2026-01-01 --to 2026-01-31`");
+        if (opts.from === undefined || opts.to === undefined) throw new UserError('backfill needs --from and --to (or --resume RUN_ID); for the latest partition use `assets materialize`');
+        request = partitionRequest(opts, 'backfill');
+      }
+      const result = await executeRun({
+        graph,
+        graphModule: g.graph,
+        envName: g.env,
+        keys: selectOrExplain(graph, selection),
+        selection,
+        request,
+        command: 'backfill',
+        force: opts.force,
+        maxParallel: maxParallel(opts.maxParallel),
+        resumeOf: opts.resume,
+      });
+      printRunSummary(result);
+    });
+}

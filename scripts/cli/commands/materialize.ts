@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { loadGraph, type GlobalOptions } from '../context';
+import { maxParallel, partitionRequest } from '../run/partition-flags';
+import { executeRun } from '../run/execute';
+import { printRunSummary } from '../run/summary';
+import { selectOrExplain } from '../selection';
+
+export function register(program: Command): void {
+  program
+    .command('materialize')
+    .description('materialize the selected assets (default: the latest complete partition of each); skips what is up to date')
+    .argument('<selection>', "assets to run, e.g. 'raw/*', '+training/ratings_ml_training', 'group:analytics'")
+    .option('--partition <key>', 'one partition, e.g. 2026-01-05 or 2026-01-05T13:00')
+    .option('--from <key>', 'first partition of a range (with --to)')
+    .option('--to <key>', 'last partition of a range, inclusive (with --from)')
+    .option('--force', 'recompute partitions even when their code and inputs are unchanged')
+    .option('--max-parallel <n>', 'runs executed at the same time (default 1)')
+    .action(async (selection: string, opts: { partition?: string; from?: string; to?: string; force?: boolean; maxParallel?: string }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const graph = loadGraph(g.graph);
+      const keys = selectOrExplain(graph, selection);
+      const result = await executeRun({
+        graph,
+        graphModule: g.graph,
+        envName: g.env,
+        keys,
+        selection,
+        request: partitionRequest(opts, 'materialize'),
+        command: 'materialize',
+        force: opts.force,
+        maxParallel: maxParallel(opts.maxParallel),
+      });
+      printRunSummary(result);
+    });
+}

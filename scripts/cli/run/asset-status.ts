@@ -1,0 +1,81 @@
+/**
+ * The status of each asset from the run log: last materialization, partitions done/total,
+ * staleness with causes, freshness, last check results. Sources are shown by their last
+ * observation (status does not query the source; a run observes it).
+ */
+import {
+  categoryOf,
+  codeVersionOf,
+  describeCause,
+  freshnessOf,
+  partitionCount,
+  stalenessOf,
+  type AssetGraph,
+  type AssetKey,
+  type RunLogSnapshot,
+} from '../../../assets/core';
+
+export interface AssetStatus {
+  readonly key: AssetKey;
+  readonly category: string;
+  readonly lastMaterialization: { readonly at: string; readonly partition: string | null; readonly runId: string } | null;
+  /** null for unpartitioned assets. */
+  readonly partitions: { readonly done: number; readonly total: number } | null;
+  readonly state: 'fresh' | 'stale' | 'missing' | 'observed' | 'not materialized';
+  readonly stalePartitions: number;
+  readonly causes: readonly string[];
+  readonly freshness: { readonly maxLagMinutes: number; readonly lagMinutes: number | null; readonly violated: boolean } | null;
+  readonly checks: readonly { readonly check: string; readonly passed: boolean; readonly blocking: boolean; readonly partition: string | null; readonly message: string; readonly at: string }[];
+}
+
+/** The status of `keys`, as of `nowMs`. */
+export function assetStatuses(graph: AssetGraph, keys: readonly AssetKey[], snap: RunLogSnapshot, readCode: (p: string) => string | undefined, nowMs: number): AssetStatus[] {
+  return keys.map((key) => {
+    const asset = graph.get(key);
+    const category = categoryOf(asset, graph.kinds);
+    const checks = snap.latestChecks(key).map((c) => ({ check: c.check, passed: c.passed, blocking: c.blocking, partition: c.partition, message: c.message, at: c.at }));
+    if (category === 'source') {
+      const obs = snap.latestObservation(key);
+      return {
+        key,
+        category,
+        lastMaterialization: null,
+        partitions: null,
+        state: 'observed' as const,
+        stalePartitions: 0,
+        causes: obs ? [`observed ${obs.at} (data version ${obs.dataVersion})`] : ['never observed (a run reading it observes it)'],
+        freshness: null,
+        checks,
+      };
+    }
+    if (category !== 'batch') {
+      return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, stalePartitions: 0, causes: [`${category}: deployed, not materialized`], freshness: null, checks };
+    }
+    const code = codeVersionOf(asset, readCode);
+    const done = [...snap.materializedPartitions(key)];
+    let last: AssetStatus['lastMaterialization'] = null;
+    const causes = new Set<string>();
+    let stale = 0;
+    for (const p of done) {
+      const s = stalenessOf(graph, key, p, snap, code, nowMs);
+      const m = s.materialization!;
+      if (!last || m.at > last.at) last = { at: m.at, partition: m.partition, runId: m.runId };
+      if (s.status === 'stale') {
+        stale++;
+        for (const c of s.causes) causes.add(describeCause(c));
+      }
+    }
+    const f = freshnessOf(graph, key, snap, nowMs);
+    return {
+      key,
+      category,
+      lastMaterialization: last,
+      partitions: asset.partitions ? { done: done.length, total: partitionCount(asset.partitions, nowMs) } : null,
+      state: done.length === 0 ? ('missing' as const) : stale ? ('stale' as const) : ('fresh' as const),
+      stalePartitions: stale,
+      causes: [...causes],
+      freshness: f ? { maxLagMinutes: f.maxLagMinutes, lagMinutes: f.lagMinutes, violated: f.violated } : null,
+      checks,
+    };
+  });
+}
