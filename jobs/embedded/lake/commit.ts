@@ -1,0 +1,122 @@
+/**
+ * Atomic commit of a lake folder (a partition, or an unpartitioned table's snapshot).
+ *
+ * The new version is written to a hidden sibling (`.<name>.tmp-<pid>-<id>`, same filesystem),
+ * fsynced, then renamed into place. Replacing an existing version takes two renames: the old
+ * folder to `.<name>.old-<pid>-<id>`, then the new one in. If the process dies between them,
+ * `recoverDirectory` (run before every commit and every listing) puts the old version back, so
+ * readers only ever see a complete old version or a complete new one. Hidden names never match
+ * the `dt=`/`hour=` folders or `part-*.parquet` files readers look for.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const TMP = '.tmp-';
+const OLD = '.old-';
+
+function fsyncPath(p: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(p, 'r');
+    fs.fsyncSync(fd);
+  } catch (e) {
+    // Some filesystems refuse fsync on directories (EISDIR/EINVAL/EPERM): the rename is still atomic.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM') throw e;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function fsyncTree(dir: string): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) fsyncTree(p);
+    else fsyncPath(p);
+  }
+  fsyncPath(dir);
+}
+
+const pidOf = (name: string, marker: string): number => Number(name.slice(name.indexOf(marker) + marker.length).split('-')[0]);
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Repairs what a crashed commit of `target` left: restores the previous version when the crash
+ * hit between the two renames, and removes abandoned temporary folders of dead processes.
+ */
+export function recoverDirectory(target: string): void {
+  const parent = path.dirname(target);
+  const prefix = `.${path.basename(target)}`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    const p = path.join(parent, name);
+    if (rest.startsWith(OLD)) {
+      if (alive(pidOf(rest, OLD)) && pidOf(rest, OLD) !== process.pid) continue; // Mid-commit elsewhere.
+      if (!fs.existsSync(target)) fs.renameSync(p, target);
+      else fs.rmSync(p, { recursive: true, force: true });
+    } else if (rest.startsWith(TMP) && !alive(pidOf(rest, TMP))) {
+      fs.rmSync(p, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Writes a new version of folder `target` through `write(tmpDir)` and makes it visible at once.
+ * If `write` throws (or the process dies) the previous version stays as it was.
+ */
+export async function commitDirectory<T>(target: string, write: (tmpDir: string) => Promise<T>): Promise<T> {
+  const parent = path.dirname(target);
+  fs.mkdirSync(parent, { recursive: true });
+  recoverDirectory(target);
+  const id = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  const tmp = path.join(parent, `.${path.basename(target)}${TMP}${id}`);
+  fs.mkdirSync(tmp);
+  let result: T;
+  try {
+    result = await write(tmp);
+    fsyncTree(tmp);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const old = path.join(parent, `.${path.basename(target)}${OLD}${id}`);
+  const replacing = fs.existsSync(target);
+  if (replacing) fs.renameSync(target, old);
+  fs.renameSync(tmp, target);
+  fsyncPath(parent);
+  if (replacing) fs.rmSync(old, { recursive: true, force: true });
+  return result;
+}
+
+/** Writes a file atomically (temp file in the same folder, fsync, rename). */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}${TMP}${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncPath(path.dirname(file));
+}
