@@ -12,6 +12,12 @@
  * previous version stays on disk (readers that opened it keep working); older ones are pruned.
  * hnswlib-node was chosen over usearch because it lets each query set its own `ef` (the port's
  * `efSearch`), which usearch fixes when the index is created.
+ *
+ * Maximum inner product is not a metric and HNSW graphs built on it lose recall (0.88 at ef 100
+ * on 100k x 33 in our benchmark). So the graph is built in L2 space on augmented vectors
+ * (Bachrach et al. 2014): item x -> [x, sqrt(M^2 - |x|^2)] with M the largest norm, query
+ * q -> [q, 0]. Then |q' - x'|^2 = |q|^2 + M^2 - 2 q.x, so the L2 ranking is the inner-product
+ * ranking, and the score is recovered exactly as (|q|^2 + M^2 - d) / 2.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -63,6 +69,7 @@ class IndexVersion {
     private readonly ids: readonly string[],
     private readonly labels: ReadonlyMap<string, number>,
     private readonly vectors: Float32Array,
+    private readonly maxNorm: number,
   ) {}
 
   static open(dir: string, version: string, dimension: number): IndexVersion {
@@ -72,10 +79,11 @@ class IndexVersion {
     if (vectors.length !== ids.length * dimension) {
       throw new Error(`vector index ${dir}: vectors.f32 holds ${vectors.length / dimension} rows but ids.json ${ids.length}; reload the index`);
     }
-    const hnsw = new HierarchicalNSW('ip', dimension);
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { maxNorm: number };
+    const hnsw = new HierarchicalNSW('l2', dimension + 1);
     if (ids.length > 0) hnsw.readIndexSync(path.join(dir, 'index.hnsw'));
     const labels = new Map(ids.map((id, i) => [id, i] as const));
-    return new IndexVersion(version, dimension, hnsw, ids, labels, vectors);
+    return new IndexVersion(version, dimension, hnsw, ids, labels, vectors, meta.maxNorm);
   }
 
   get size(): number {
@@ -88,9 +96,12 @@ class IndexVersion {
     if (n <= 0) return [];
     this.hnsw.setEf(Math.max(efSearch, n));
     const filter = exclude && exclude.size > 0 ? (label: number) => !exclude.has(this.ids[label]) : undefined;
-    const res = this.hnsw.searchKnn(Array.from(vector), Math.min(k, this.size), filter);
-    // hnswlib's inner-product distance is 1 - dot.
-    return res.neighbors.map((label, i) => ({ id: this.ids[label], score: 1 - res.distances[i] }));
+    const query = [...vector, 0];
+    let qq = 0;
+    for (const x of vector) qq += x * x;
+    const res = this.hnsw.searchKnn(query, Math.min(k, this.size), filter);
+    const m2 = this.maxNorm * this.maxNorm;
+    return res.neighbors.map((label, i) => ({ id: this.ids[label], score: (qq + m2 - res.distances[i]) / 2 }));
   }
 
   get(id: string): Float32Array | undefined {
@@ -187,12 +198,15 @@ export class EmbeddedVectorStore implements VectorStore {
 
     const vectors = new Float32Array(ids.length * dimension);
     rows.forEach((v, i) => vectors.set(v, i * dimension));
+    const norms = rows.map((v) => v.reduce((s, x) => s + x * x, 0));
+    const maxNorm = Math.sqrt(norms.reduce((m, x) => Math.max(m, x), 0));
     if (ids.length > 0) {
-      const hnsw = new HierarchicalNSW('ip', dimension);
+      const hnsw = new HierarchicalNSW('l2', dimension + 1);
       hnsw.initIndex(ids.length, this.options.m, this.options.efConstruction);
-      for (let i = 0; i < rows.length; i++) hnsw.addPoint(Array.from(rows[i]), i);
+      for (let i = 0; i < rows.length; i++) hnsw.addPoint([...rows[i], Math.sqrt(Math.max(0, maxNorm * maxNorm - norms[i]))], i);
       hnsw.writeIndexSync(path.join(building, 'index.hnsw'));
     }
+    fs.writeFileSync(path.join(building, 'meta.json'), JSON.stringify({ space: 'l2-augmented-mips', dimension, maxNorm }));
     fs.writeFileSync(path.join(building, 'ids.json'), JSON.stringify(ids));
     fs.writeFileSync(path.join(building, 'vectors.f32'), new Uint8Array(vectors.buffer));
     fs.renameSync(building, versionDir);

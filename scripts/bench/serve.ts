@@ -1,0 +1,228 @@
+/**
+ * `npm run -s bench:serve [-- --json] [--products N] [--seconds S] [--quick]`
+ *
+ * 1. A catalog of 100,000 products x 33 dimensions (embeddings computed from a model in the
+ *    trainer's format, see serve-catalog.ts) loaded into the embedded HNSW index.
+ * 2. recall@10 of HNSW against exact inner-product search, over 1,000 customer queries.
+ * 3. The API handler in-process: GET /recommendations (profile + "because you viewed").
+ * 4. HTTP through `assets serve` (its own process) from a separate load process (serve-load.ts):
+ *    10,000 keep-alive connections, each asking every 5 s = 2,000 requests/s offered, open loop.
+ * 5. Higher offered rates (shorter runs) to find the highest that still holds p99 <= 200 ms.
+ * peakRssMb is the server process's peak resident set (VmHWM).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { createApiHandler } from '../../jobs/serving/recommender-api/routes';
+import { createRecommenderService } from '../../jobs/serving/recommender';
+import { lakeArtifacts, localLakeReader } from '../../jobs/serving/environment';
+import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
+import { installSyntheticCatalog } from './serve-catalog';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const opt = (name: string, def: number) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : def;
+};
+const JSON_OUT = flag('json');
+const PRODUCTS = opt('products', 100_000);
+const CUSTOMERS = opt('customers', 10_000);
+const CONNECTIONS = opt('connections', 10_000);
+const RATE = opt('rate', 2_000);
+const SECONDS = opt('seconds', 20);
+const STEP_SECONDS = opt('step-seconds', 10);
+const log = (s: string) => process.stdout.write(s + '\n');
+const repo = path.resolve(__dirname, '..', '..');
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const round = (x: number, d = 2) => Number(x.toFixed(d));
+
+/** Exact top-k by inner product over row-major vectors. */
+function exactTopK(vectors: Float32Array, dim: number, q: Float32Array, k: number): { rows: number[]; kth: number } {
+  const n = vectors.length / dim;
+  const best: [number, number][] = [];
+  let floor = -Infinity;
+  for (let r = 0; r < n; r++) {
+    let s = 0;
+    const o = r * dim;
+    for (let j = 0; j < dim; j++) s += vectors[o + j] * q[j];
+    if (best.length < k || s > floor) {
+      best.push([s, r]);
+      best.sort((a, b) => b[0] - a[0]);
+      if (best.length > k) best.pop();
+      floor = best[best.length - 1][0];
+    }
+  }
+  return { rows: best.map((b) => b[1]), kth: floor };
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? round(Number(m[1]) / 1024, 1) : NaN;
+}
+
+function startServer(home: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(repo, 'scripts/cli/main.ts'), 'serve', '--port', '0'], {
+    cwd: repo,
+    env: { ...process.env, HEADWATER_HOME: home, HEADWATER_MODE: 'embedded', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const rl = readline.createInterface({ input: child.stdout! });
+    rl.on('line', (line) => {
+      const m = /on (http:\/\/\S+)/.exec(line);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.once('exit', (code) => reject(new Error(`assets serve exited with ${code} before listening`)));
+  });
+}
+
+interface LoadResult {
+  offered: number;
+  connections: number;
+  completed: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+  connectMs: number;
+}
+
+function runLoad(url: string, productsFile: string, rate: number, seconds: number, connections: number): Promise<LoadResult> {
+  const child = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', path.join(repo, 'scripts/bench/serve-load.ts'), '--url', url, '--connections', String(connections), '--rate', String(rate), '--seconds', String(seconds), '--warmup', String(Math.min(5, (connections / rate) * 1.0)), '--customers', `103-${103 + CUSTOMERS - 1}`, '--products', productsFile],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load client exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-bench-serve-'));
+  const lake = path.join(home, 'lake');
+  const indexes = path.join(home, 'indexes');
+  let server: ChildProcess | undefined;
+  try {
+    log(`bench:serve on ${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (shared machine: figures are noisy)`);
+    let t = Date.now();
+    const cat = await installSyntheticCatalog({ lake, indexes }, { products: PRODUCTS, customers: CUSTOMERS });
+    log(`catalog: ${PRODUCTS} products x ${cat.model.dimension} dims, ${CUSTOMERS} customers, indexes built in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+
+    // recall@10, HNSW (ef 100, the serving default) vs exact.
+    const store = new EmbeddedVectorStore(indexes);
+    const items = await store.open('item_embeddings');
+    const { ids, vectors } = items.snapshot();
+    const dim = cat.model.dimension;
+    let hits = 0;
+    const queries = 1000;
+    t = Date.now();
+    for (let q = 0; q < queries; q++) {
+      const c = cat.customers[(q * 7919) % cat.customers.length];
+      const exact = exactTopK(vectors, dim, c.vector, 10);
+      const truth = new Set(exact.rows.map((r) => ids[r]));
+      const got = await items.search(c.vector, 10);
+      // A tie with the 10th exact score is as good as the exact answer.
+      hits += got.filter((h) => truth.has(h.id) || h.score >= exact.kth - 1e-4).length;
+    }
+    const recallAt10 = round(hits / (queries * 10), 4);
+    log(`recall@10 HNSW vs exact: ${recallAt10} over ${queries} queries (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+
+    // The handler in-process.
+    const api = createApiHandler(
+      createRecommenderService({
+        ...lakeArtifacts(localLakeReader(lake), lake),
+        itemIndex: () => store.open('item_embeddings'),
+        userIndex: () => store.open('user_embeddings'),
+      }),
+    );
+    const lat: number[] = [];
+    let fallbacks = 0;
+    for (let i = 0; i < 5000; i++) {
+      const c = 103 + ((i * 31) % CUSTOMERS);
+      const p = cat.products[(i * 7) % cat.products.length].productCode;
+      const event = {
+        version: '2.0',
+        routeKey: '$default',
+        rawPath: '/recommendations',
+        rawQueryString: '',
+        headers: {},
+        queryStringParameters: { customer_number: String(c), product_code: p, k: '10' },
+        requestContext: { http: { method: 'GET', path: '/recommendations', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' } },
+        isBase64Encoded: false,
+      } as never;
+      const s = performance.now();
+      const r = await api(event);
+      lat.push(performance.now() - s);
+      if (i > 100 && JSON.parse(r.body as string).fallback) fallbacks++;
+    }
+    const measured = lat.slice(100);
+    const handlerP50Ms = round(pct(measured, 50), 3);
+    const handlerP99Ms = round(pct(measured, 99), 3);
+    log(`handler in-process: p50 ${handlerP50Ms} ms, p99 ${handlerP99Ms} ms over ${measured.length} requests (profile + because-you-viewed, k=10), fallbacks ${fallbacks}`);
+
+    // HTTP from a separate process against `assets serve`.
+    const productsFile = path.join(home, 'product-codes.json');
+    fs.writeFileSync(productsFile, JSON.stringify(cat.products.map((p) => p.productCode)));
+    const started = await startServer(home);
+    server = started.child;
+    log(`server: assets serve at ${started.url} (pid ${server.pid}), RSS after start ${peakRssMb(server.pid!)} MB`);
+    const main = await runLoad(started.url, productsFile, RATE, SECONDS, CONNECTIONS);
+    log(`http: ${main.connections} connections (opened in ${main.connectMs} ms), offered ${main.offered} req/s for ${SECONDS}s -> ${main.rps} req/s, p50 ${main.p50Ms} ms, p99 ${main.p99Ms} ms, max ${main.maxMs} ms, errors ${main.errors}`);
+
+    // Step the offered rate up (shorter runs) while p99 holds 200 ms.
+    let maxRpsAtP99_200 = main.p99Ms <= 200 && main.errors === 0 ? RATE : 0;
+    if (!flag('no-steps') && maxRpsAtP99_200 > 0) {
+      for (const rate of [3000, 4000, 5000, 6000, 8000, 10000]) {
+        const r = await runLoad(started.url, productsFile, rate, STEP_SECONDS, CONNECTIONS);
+        const holds = r.p99Ms <= 200 && r.errors === 0 && r.rps >= rate * 0.95;
+        log(`  step: offered ${rate} req/s -> ${r.rps} req/s, p99 ${r.p99Ms} ms, errors ${r.errors}: ${holds ? 'holds' : 'does not hold'}`);
+        if (!holds) break;
+        maxRpsAtP99_200 = rate;
+      }
+    }
+    const peak = peakRssMb(server.pid!);
+    log(`server peak RSS ${peak} MB`);
+    const result = {
+      products: PRODUCTS,
+      recallAt10,
+      handlerP50Ms,
+      handlerP99Ms,
+      connections: main.connections,
+      httpRps: main.rps,
+      httpP50Ms: main.p50Ms,
+      httpP99Ms: main.p99Ms,
+      httpErrors: main.errors,
+      peakRssMb: peak,
+      maxRpsAtP99_200,
+      offeredRps: RATE,
+      httpSeconds: SECONDS,
+      cores: os.cpus().length,
+    };
+    if (JSON_OUT) process.stdout.write(JSON.stringify(result) + '\n');
+  } finally {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench:serve failed: ${e.stack ?? e.message}\n`);
+  process.exitCode = 1;
+});
