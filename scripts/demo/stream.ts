@@ -1,0 +1,136 @@
+/**
+ * The streaming part of `npm run demo`: starts kinesalite and the delivery poller, puts a burst of
+ * generated browsing events, waits until they come out in the lake, and reports sent / delivered /
+ * failed, end-to-end latency percentiles (put -> visible in the lake) and example
+ * recommendations, with the `curl` line for `assets serve`. Everything it starts is stopped
+ * before it returns. Also the engine of `bench:stream`.
+ *
+ * Run alone: `tsx scripts/demo/stream.ts [--events N] [--buffer-ms MS]` (needs the item and user
+ * indexes, i.e. the batch assets materialized, or `--synthetic` to install a small catalog).
+ */
+import { localPaths } from '../../jobs/embedded/paths';
+import { putEvents } from '../../jobs/embedded/stream/producer';
+import { generatorFromIndexes, startStreamSession } from '../../jobs/embedded/stream/session';
+import type { FlushReport } from '../../jobs/embedded/stream/poller';
+
+export interface StreamDemoOptions {
+  /** Events to put. Default 2,000. */
+  readonly events?: number;
+  /** Share of deliberately malformed events (unknown product codes, bad JSON). Default 0.01. */
+  readonly malformedShare?: number;
+  /** Poller buffer interval, ms. Default 1,000. */
+  readonly bufferIntervalMs?: number;
+  /** Shards of user_events. Default 2. */
+  readonly shards?: number;
+  /** Give up waiting for delivery after this long, ms. Default 60,000. */
+  readonly timeoutMs?: number;
+  /** Where to print; default stdout. Pass `() => {}` to stay quiet. */
+  readonly print?: (line: string) => void;
+  /** API port shown in the curl line. Default 8080. */
+  readonly apiPort?: number;
+}
+
+export interface StreamDemoResult {
+  readonly sent: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly duplicates: number;
+  readonly eventsPerSec: number;
+  readonly putPerSec: number;
+  readonly e2eP50Ms: number;
+  readonly e2eP99Ms: number;
+  readonly e2eMaxMs: number;
+  readonly seconds: number;
+  readonly examples: readonly { customer_number: number; browsed: string[]; recommended_items: string[]; similar_items: string[]; fallback: boolean }[];
+  readonly curl: string;
+  readonly lake: string;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+
+/** Runs the stream demo (see the file comment) and cleans up everything it started. */
+export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<StreamDemoResult> {
+  const total = options.events ?? 2000;
+  const badShare = options.malformedShare ?? 0.01;
+  const print = options.print ?? ((l: string) => process.stdout.write(l + '\n'));
+  const next = await generatorFromIndexes(7);
+  const latencies: number[] = [];
+  const examples: StreamDemoResult['examples'][number][] = [];
+  let delivered = 0;
+  let failed = 0;
+  let lastDelivery = 0;
+  const onFlush = (b: FlushReport) => {
+    delivered += b.ok;
+    failed += b.failed;
+    lastDelivery = b.deliveredAt;
+    for (const line of b.okLines) {
+      const e = JSON.parse(line) as { customer_number: number; event_time: string; browse_history: { product_code: string }[]; recommended_items: string[]; similar_items: string[]; fallback: boolean };
+      latencies.push(b.deliveredAt - Date.parse(e.event_time));
+      if (examples.length < 3) examples.push({ customer_number: e.customer_number, browsed: e.browse_history.map((h) => h.product_code), recommended_items: e.recommended_items.slice(0, 5), similar_items: e.similar_items.slice(0, 5), fallback: e.fallback });
+    }
+  };
+  const session = await startStreamSession({ shards: options.shards ?? 2, bufferIntervalMs: options.bufferIntervalMs ?? 1000, onFlush });
+  let sent = 0;
+  let putMs = 0;
+  const started = Date.now();
+  try {
+    print(`stream: kinesalite on ${session.endpoint}, poller buffer ${(options.bufferIntervalMs ?? 1000) / 1000}s; putting ${total} events`);
+    const badEvery = badShare > 0 ? Math.round(1 / badShare) : Infinity;
+    for (let i = 0; i < total; i += 500) {
+      // Generated right before the put so event_time is the put time (e2e = put -> in the lake).
+      const batch: (object | string)[] = Array.from({ length: Math.min(500, total - i) }, (_, j) => {
+        const n = i + j;
+        if (n % badEvery === badEvery - 1) return n % 2 ? '{"customer_number": 103, "browse_history": [' : { ...next(), browse_history: [{ product_code: 'S00_0000' }] };
+        return next();
+      });
+      const r = await putEvents(session.client, session.streamName, batch);
+      sent += r.sent;
+    }
+    putMs = Date.now() - started;
+    const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    while (delivered + failed < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    await session.close();
+  }
+  const seconds = ((lastDelivery || Date.now()) - started) / 1000;
+  const apiPort = options.apiPort ?? 8080;
+  const firstCustomer = examples[0]?.customer_number ?? 103;
+  const firstProduct = examples[0]?.browsed[0] ?? 'S10_1678';
+  const curl = `curl 'http://127.0.0.1:${apiPort}/recommendations?customer_number=${firstCustomer}&product_code=${firstProduct}&k=5'`;
+  const result: StreamDemoResult = {
+    sent,
+    delivered,
+    failed,
+    duplicates: session.poller?.stats.duplicates ?? 0,
+    eventsPerSec: Math.round((delivered + failed) / Math.max(seconds, 1e-3)),
+    putPerSec: Math.round(sent / Math.max(putMs / 1000, 1e-3)),
+    e2eP50Ms: Math.round(pct(latencies, 50)),
+    e2eP99Ms: Math.round(pct(latencies, 99)),
+    e2eMaxMs: Math.round(pct(latencies, 100)),
+    seconds: Number(seconds.toFixed(2)),
+    examples,
+    curl,
+    lake: `${localPaths.lake()}/serving/recommendations`,
+  };
+  print(`stream: sent ${sent}, delivered ${delivered}, failed ${failed} (with reasons under serving/recommendations/errors/), duplicates ${result.duplicates}`);
+  print(`stream: end-to-end put -> lake p50 ${result.e2eP50Ms} ms, p99 ${result.e2eP99Ms} ms (buffer ${(options.bufferIntervalMs ?? 1000) / 1000}s); ${result.eventsPerSec} events/s`);
+  for (const e of examples) print(`  customer ${e.customer_number} viewed ${e.browsed.join(', ')} -> recommended ${e.recommended_items.join(', ')}; similar ${e.similar_items.join(', ')}${e.fallback ? ' (fallback)' : ''}`);
+  print(`API: npm run -s assets -- serve --port ${apiPort}   then   ${curl}`);
+  if (sent !== delivered + failed) print(`stream: WARNING ${sent - delivered - failed} events not delivered before the timeout; they stay in the stream and the next poller run delivers them`);
+  return result;
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  const num = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : undefined;
+  };
+  runStreamDemo({ events: num('events'), bufferIntervalMs: num('buffer-ms') }).catch((e: Error) => {
+    process.stderr.write(`stream demo failed: ${e.message}\n`);
+    process.exitCode = 1;
+  });
+}
