@@ -110,7 +110,7 @@ export interface AppliedMigration {
   readonly ignored: readonly string[];
 }
 
-const statementText = (tokens: readonly Token[]) => tokens.map((t) => t.text).join(' ').replace(/ ([,()]) ?/g, '$1 ').trim();
+const statementText = (tokens: readonly Token[]) => tokens.map((t) => t.text).join(' ').replace(/\s+([,)])/g, '$1').replace(/\(\s+/g, '(').trim();
 
 /** Applies a SQL migration on top of `base` (usually the live schema). */
 export function applyMigration(base: SchemaSnapshot, sql: string, where: string): AppliedMigration {

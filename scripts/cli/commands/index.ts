@@ -16,8 +16,10 @@ import * as status from './status';
 import * as runs from './runs';
 import * as runOne from './run';
 import * as wipe from './wipe';
+import * as source from './source';
+import * as contracts from './contracts';
 
-const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate, plan, serve, stream, materialize, backfill, status, runs, runOne, wipe];
+const COMMANDS: readonly { register(program: Command): void }[] = [list, show, graph, validate, plan, serve, stream, materialize, backfill, status, runs, runOne, wipe, source, contracts];
 
 export function registerCommands(program: Command): void {
   for (const c of COMMANDS) c.register(program);
