@@ -78,6 +78,23 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
   }
 }
 
+/** A provider resource (AWS, or an awsx component that runs in its provider), not one of our components. */
+export const isProviderResource = (r: RecordedResource): boolean => r.custom || !r.type.startsWith('headwater:');
+
+const SIG = '4dabf18193072939515e22adb298388d';
+const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
+
+/** Inputs with Pulumi's secret wrappers removed, as a policy engine sees plain values. */
+function unwrapSecrets(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(unwrapSecrets);
+  if (x && typeof x === 'object') {
+    const o = x as Record<string, unknown>;
+    if (o[SIG] === SECRET_SIG) return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return x;
+}
+
 /** Mocks recording every registration; `reset()` between synthesized stacks. */
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
@@ -89,15 +106,16 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
-    const computed = computedState(args.type, args.name, args.inputs, this.region);
+    const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+    const computed = computedState(args.type, args.name, inputs, this.region);
     const id = (computed.id as string | undefined) ?? `${args.name}-id`;
-    const state = { ...args.inputs, ...computed };
+    const state = { ...inputs, ...computed };
     const parentUrn = (args as { parent?: string }).parent;
     this.resources.push({
       type: args.type,
       name: args.name,
       urn: `urn:pulumi:mock::headwater::${args.type}::${args.name}`,
-      inputs: args.inputs,
+      inputs,
       state,
       parentUrn,
       custom: args.custom !== false,

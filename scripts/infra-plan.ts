@@ -1,0 +1,57 @@
+/**
+ * `npm run -s infra:plan -- --stack dev [--json]`: the stack as `pulumi preview --policy-pack`
+ * would show it, without an AWS account or the Pulumi CLI. Runs the Pulumi program under mocks
+ * with Pulumi.<stack>.yaml, prints the resource tree and the policy results. Exit 1 on violations.
+ *
+ * This script loads infra/ (and so Pulumi) on purpose: it is the infra preview, not the
+ * `assets` CLI, which must never load Pulumi.
+ */
+import { mocks } from '../infra/synth/install-mocks';
+import graph from '../assets';
+import { ConfigError, loadConfig } from '../infra/config';
+import { readStackFile } from '../infra/stack-files';
+import { plan, renderTree } from '../infra/synth/plan';
+
+function parseArgs(argv: string[]): { stack: string; json: boolean } {
+  let stack = 'dev';
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--json') json = true;
+    else if (argv[i] === '--stack') stack = argv[++i] ?? '';
+    else if (argv[i].startsWith('--stack=')) stack = argv[i].slice(8);
+    else throw new Error(`unknown argument '${argv[i]}'; usage: infra:plan -- --stack <name> [--json]`);
+  }
+  if (!stack) throw new Error('--stack needs a stack name, e.g. --stack dev');
+  return { stack, json };
+}
+
+async function main(): Promise<number> {
+  const t0 = performance.now();
+  const { stack, json } = parseArgs(process.argv.slice(2));
+  const file = readStackFile(stack);
+  const cfg = loadConfig(stack, file.region, file.source);
+  const report = await plan(mocks, graph, cfg);
+  const totalMs = Math.round(performance.now() - t0);
+  if (json) {
+    console.log(JSON.stringify({ ...report, totalMs }));
+  } else {
+    for (const line of renderTree(report.tree)) console.log(line);
+    console.log('');
+    console.log(`resources by type (${report.resources} resources, ${report.components} components, ${report.assets} assets):`);
+    for (const [type, n] of Object.entries(report.byType)) console.log(`  ${String(n).padStart(4)}  ${type}`);
+    console.log('');
+    console.log('policies:');
+    for (const p of report.policies) console.log(`  ${p.passed ? 'pass' : 'FAIL'}  ${p.policy}`);
+    for (const v of report.violationDetails) console.log(`  violation [${v.policy}] ${v.type} ${v.name}: ${v.message}`);
+    console.log(`\nviolations: ${report.violations}  synth ${report.synthMs} ms, policies ${report.policyMs} ms, total ${totalMs} ms (mocks: nothing was deployed)`);
+  }
+  return report.violations ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof ConfigError || e instanceof Error ? `infra:plan: ${e.message}` : e);
+    process.exit(2);
+  },
+);
