@@ -5,38 +5,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { computeSettings, type AssetDefinition, type CheckSpec, type Observation } from '../../assets/core';
-import type { RdsTableSettings } from '../../assets/kinds';
+import type { AssetDefinition, CheckSpec, Observation } from '../../assets/core';
 import type { CheckOutcome, Environment, Executor, Lock, StepContext, StepOutput } from '../engine/environment';
 import { loadExecutors, type ExecutorDeps } from './executors';
 import { acquireLocalLock } from './locks';
 import { localPaths, localRoot, repoRoot } from './paths';
 import { LocalRunLog } from './runlog';
-import { pgIdent, sharedSource, type SourceAccess } from './source';
+import { createCheckEvaluator, createSourceObserver } from './checks';
+import { sharedSource, type SourceAccess } from './source';
 
 /** A step of a kind the embedded environment cannot run (yet): fails with why, never pretends. */
 export class NotRunnableError extends Error {
   override name = 'NotRunnableError';
-}
-
-type ObserveFn = (asset: AssetDefinition, source: SourceAccess) => Promise<Observation | undefined>;
-type ChecksFn = (ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]) => Promise<CheckOutcome[]>;
-
-/** Finds an optional export in modules other engineers own, without failing when they are absent. */
-function optionalExport<T>(modules: readonly string[], name: string): T | undefined {
-  for (const m of modules) {
-    const file = path.join(repoRoot(), m);
-    if (!['.ts', '.js', '/index.ts'].some((ext) => fs.existsSync(file + ext))) continue;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(file) as Record<string, unknown>;
-      if (typeof mod[name] === 'function') return mod[name] as T;
-    } catch {
-      // A module mid-edit or broken: the caller says what is missing.
-    }
-  }
-  return undefined;
 }
 
 export interface EmbeddedEnvironmentOptions {
@@ -51,8 +31,8 @@ export class EmbeddedEnvironment implements Environment {
   readonly source: SourceAccess;
   private readonly executors: Map<string, Executor>;
   private readonly missing: Map<string, string>;
-  private observeImpl?: ObserveFn;
-  private checksImpl?: ChecksFn;
+  private readonly observe: (asset: AssetDefinition) => Promise<Observation | undefined>;
+  private readonly checks: (ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]) => Promise<CheckOutcome[]>;
 
   constructor(options: EmbeddedEnvironmentOptions = {}) {
     fs.mkdirSync(localRoot(), { recursive: true });
@@ -63,8 +43,8 @@ export class EmbeddedEnvironment implements Environment {
     for (const e of options.extraExecutors ?? []) executors.set(e.kind, e);
     this.executors = executors;
     this.missing = missing;
-    this.observeImpl = optionalExport<ObserveFn>(['jobs/embedded/contracts', 'jobs/embedded/source/observe', 'jobs/embedded/source'], 'observeSource');
-    this.checksImpl = optionalExport<ChecksFn>(['jobs/embedded/checks'], 'evaluateChecks');
+    this.observe = createSourceObserver(this.source);
+    this.checks = createCheckEvaluator({ lakeRoot: localPaths.lake() });
   }
 
   /** Kinds that cannot run here, with why (for `demo` and error messages). */
@@ -89,29 +69,14 @@ export class EmbeddedEnvironment implements Environment {
     return acquireLocalLock(localPaths.locks(), key, partition, owner);
   }
 
-  /**
-   * Observes a source table: the contract-checking observation of jobs/embedded/ when present,
-   * else a plain row count of the table (a data version that changes when rows are added or removed).
-   */
-  async observeSource(asset: AssetDefinition): Promise<Observation | undefined> {
-    if (this.observeImpl) return this.observeImpl(asset, this.source);
-    if (asset.compute.kind !== 'rds-table') return undefined;
-    const { table, schema } = computeSettings<RdsTableSettings>(asset);
-    const rows = await this.source.use(async (pg) => {
-      const r = await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${pgIdent(schema)}.${pgIdent(table)}`);
-      return r.rows[0].n;
-    });
-    return {
-      key: asset.key,
-      dataVersion: createHash('sha256').update(`${table}:${rows}`).digest('hex').slice(0, 16),
-      metadata: { rows },
-      at: new Date().toISOString(),
-    };
+  /** Observes a source table: its data version and the live contract check (jobs/embedded/checks.ts). */
+  observeSource(asset: AssetDefinition): Promise<Observation | undefined> {
+    return this.observe(asset);
   }
 
-  async evaluateChecks(ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]): Promise<CheckOutcome[]> {
-    if (this.checksImpl) return this.checksImpl(ctx, output, checks);
-    throw new NotRunnableError('data checks cannot run locally: jobs/embedded/checks.ts (evaluateChecks) is not in this tree yet');
+  /** Data checks with DuckDB over the Parquet files the step wrote (jobs/embedded/checks.ts). */
+  evaluateChecks(ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]): Promise<CheckOutcome[]> {
+    return this.checks(ctx, output, checks);
   }
 
   readCode(repoPath: string): string | undefined {
