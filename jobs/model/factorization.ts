@@ -1,6 +1,7 @@
 /**
- * The learning core: a two-tower factorization machine over features, trained with a BPR
- * (pairwise ranking) objective on liked ratings against uniformly sampled products.
+ * The learning core: a two-tower factorization machine over features, trained on liked ratings
+ * with a ranking objective: a sampled softmax over the catalog (default; it is the likelihood of
+ * "which product does this customer pick", and ranks the head best) or BPR (pairwise).
  *
  *   score(user, item) = userEmbedding . itemEmbedding + itemBias
  *   userEmbedding = sum of the user's feature factors (weights: 1 for a category, the scaled value for a number)
@@ -10,10 +11,10 @@
  * dropped because they shift every item of a user equally and so never change a ranking, and
  * item-item terms are dropped so that the score stays an inner product (see artifact.ts).
  *
- * Why it is fast: the loss only touches entity embeddings, so a mini-batch accumulates gradients
- * per entity (K multiply-adds per sample and side), pushes them to the few feature slots of
- * each touched entity once, takes one Adam step, and recomputes only the embeddings the next
- * batch uses. Cost per epoch ~ ratings x K, not ratings x features x K.
+ * Why it is fast: the loss only touches entity embeddings, so a mini-batch of whole users
+ * accumulates gradients per entity, pushes them to the few feature slots of each touched entity
+ * once, takes one Adam step, and recomputes only the item embeddings the next batch uses.
+ * Cost per epoch ~ (liked ratings + users x negatives) x K, not ratings x features x K.
  */
 import type { EncodedEntities } from './features';
 import { shuffleInPlace } from './random';
@@ -27,10 +28,16 @@ export interface FactorizationOptions {
   readonly regularization: number;
   /** Positive pairs per Adam step: a trade-off between steps per epoch and per-step overhead. */
   readonly batchSize: number;
+  /** `softmax` (sampled, ranks the head of the catalog better) or `bpr` (pairwise). */
+  readonly objective: 'softmax' | 'bpr';
+  /** Items drawn per user for the sampled softmax. */
+  readonly negatives: number;
   readonly random: () => number;
   /** Slots that start at zero (the "unknown value" slots). */
   readonly zeroUserSlots?: readonly number[];
   readonly zeroItemSlots?: readonly number[];
+  /** Starting item slot biases (e.g. log popularity), so the optimizer refines them instead of climbing to them. */
+  readonly initialItemBias?: Float32Array;
 }
 
 /** Learned parameters: factor rows per slot (row-major, `factors` wide) and a bias per item slot. */
@@ -43,30 +50,44 @@ export interface FactorParameters {
   readonly epochLoss: readonly number[];
 }
 
-/** Adam state of one parameter block. */
+/**
+ * Adam state of one parameter block of `rows` rows `width` wide. L2 is applied per occurrence
+ * (as SGD on a factorization machine does): a slot used by many ratings is pulled to zero as
+ * often as it is pushed by them, so rare and frequent features are regularized alike.
+ */
 class AdamBlock {
   readonly m: Float32Array;
   readonly v: Float32Array;
   readonly grad: Float32Array;
-  constructor(readonly value: Float32Array) {
+  /** Occurrences of each row in the current batch. */
+  readonly uses: Float32Array;
+  constructor(
+    readonly value: Float32Array,
+    private readonly width: number,
+  ) {
     this.m = new Float32Array(value.length);
     this.v = new Float32Array(value.length);
     this.grad = new Float32Array(value.length);
+    this.uses = new Float32Array(value.length / width);
   }
 
-  /** Gradient ascent on `grad / scale - reg * value`, then clears `grad`. */
+  /** Gradient ascent on `(grad - reg * uses * value) / scale`, then clears `grad` and `uses`. */
   step(lr: number, reg: number, scale: number, t: number): void {
     const b1 = 0.9;
     const b2 = 0.999;
     const c1 = 1 / (1 - b1 ** t);
     const c2 = 1 / (1 - b2 ** t);
-    const { value, m, v, grad } = this;
-    for (let i = 0; i < value.length; i++) {
-      const g = grad[i] / scale - reg * value[i];
-      m[i] = b1 * m[i] + (1 - b1) * g;
-      v[i] = b2 * v[i] + (1 - b2) * g * g;
-      value[i] += (lr * m[i] * c1) / (Math.sqrt(v[i] * c2) + 1e-8);
-      grad[i] = 0;
+    const { value, m, v, grad, uses, width } = this;
+    for (let row = 0; row < uses.length; row++) {
+      const decay = reg * uses[row];
+      for (let i = row * width; i < (row + 1) * width; i++) {
+        const g = (grad[i] - decay * value[i]) / scale;
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        value[i] += (lr * m[i] * c1) / (Math.sqrt(v[i] * c2) + 1e-8);
+        grad[i] = 0;
+      }
+      uses[row] = 0;
     }
   }
 }
@@ -107,9 +128,9 @@ export function trainFactorization(
 ): FactorParameters {
   const k = o.factors;
   const nItems = items.count;
-  const uW = new AdamBlock(initFactors(userSlots, k, o.random, o.zeroUserSlots));
-  const iW = new AdamBlock(initFactors(itemSlots, k, o.random, o.zeroItemSlots));
-  const iB = new AdamBlock(new Float32Array(itemSlots));
+  const uW = new AdamBlock(initFactors(userSlots, k, o.random, o.zeroUserSlots), k);
+  const iW = new AdamBlock(initFactors(itemSlots, k, o.random, o.zeroItemSlots), k);
+  const iB = new AdamBlock(o.initialItemBias ? Float32Array.from(o.initialItemBias) : new Float32Array(itemSlots), 1);
   const epochLoss: number[] = [];
   const pairs = liked.items.length;
   if (pairs === 0 || nItems < 2) return { factors: k, userFactors: uW.value, itemFactors: iW.value, itemBias: iB.value, epochLoss };
@@ -125,6 +146,7 @@ export function trainFactorization(
   const gb = new Float32Array(nItems);
   const usedI = new Int32Array(nItems).fill(-1);
   const touchedI = new Int32Array(nItems);
+  const seenI = new Int32Array(nItems);
   let ni = 0;
   let step = 0;
 
@@ -141,7 +163,97 @@ export function trainFactorization(
       touchedI[ni++] = i;
       gi.fill(0, i * k, i * k + k);
       gb[i] = 0;
+      seenI[i] = 0;
     }
+    seenI[i]++;
+  };
+
+  /** BPR: each liked item against one uniformly drawn item. Returns the summed loss. */
+  const bprUser = (u: number): number => {
+    let loss = 0;
+    for (let q = liked.offsets[u]; q < liked.offsets[u + 1]; q++) {
+      const i = liked.items[q];
+      let j = Math.floor(o.random() * (nItems - 1));
+      if (j >= i) j++;
+      withItem(i);
+      withItem(j);
+      const oi = i * k;
+      const oj = j * k;
+      let margin = bi[i] - bi[j];
+      for (let f = 0; f < k; f++) margin += eu[f] * (ei[oi + f] - ei[oj + f]);
+      // d/dmargin log(sigmoid(margin)) = sigmoid(-margin), computed without overflow.
+      const e = Math.exp(-Math.abs(margin));
+      const g = margin > 0 ? e / (1 + e) : 1 / (1 + e);
+      loss += margin > 0 ? Math.log1p(e) : Math.log1p(e) - margin;
+      for (let f = 0; f < k; f++) {
+        const uf = g * eu[f];
+        gu[f] += g * (ei[oi + f] - ei[oj + f]);
+        gi[oi + f] += uf;
+        gi[oj + f] -= uf;
+      }
+      gb[i] += g;
+      gb[j] -= g;
+    }
+    return loss;
+  };
+
+  // Sampled softmax: the user's liked items against `negatives` items drawn uniformly, shared by
+  // all of that user's liked items. The sum over all items is estimated as (items / negatives)
+  // times the sum over the sample, so this approximates the full softmax over the catalog.
+  const negatives = Math.min(nItems, Math.max(1, Math.floor(o.negatives)));
+  const negItems = new Int32Array(negatives);
+  const negScore = new Float64Array(negatives);
+  const negWeight = new Float64Array(negatives);
+  const expand = nItems / negatives;
+  const score = (i: number): number => {
+    const oi = i * k;
+    let s = bi[i];
+    for (let f = 0; f < k; f++) s += eu[f] * ei[oi + f];
+    return s;
+  };
+  const softmaxUser = (u: number): number => {
+    let max = -Infinity;
+    for (let t = 0; t < negatives; t++) {
+      const j = Math.floor(o.random() * nItems);
+      withItem(j);
+      negItems[t] = j;
+      negScore[t] = score(j);
+      if (negScore[t] > max) max = negScore[t];
+    }
+    let z = 0;
+    for (let t = 0; t < negatives; t++) z += (negScore[t] = Math.exp(negScore[t] - max));
+    z *= expand;
+    negWeight.fill(0);
+    let loss = 0;
+    for (let q = liked.offsets[u]; q < liked.offsets[u + 1]; q++) {
+      const i = liked.items[q];
+      withItem(i);
+      const si = score(i) - max;
+      // Scores are capped so exp() cannot overflow when a liked item far outscores the sample.
+      const ei_ = Math.exp(Math.min(si, 60));
+      const denom = ei_ + z;
+      const g = z / denom; // 1 - p(i)
+      loss += Math.log(denom) - Math.min(si, 60);
+      const oi = i * k;
+      for (let f = 0; f < k; f++) {
+        gu[f] += g * ei[oi + f];
+        gi[oi + f] += g * eu[f];
+      }
+      gb[i] += g;
+      const share = expand / denom;
+      for (let t = 0; t < negatives; t++) negWeight[t] += share * negScore[t];
+    }
+    for (let t = 0; t < negatives; t++) {
+      const j = negItems[t];
+      const w = negWeight[t];
+      const oj = j * k;
+      for (let f = 0; f < k; f++) {
+        gu[f] -= w * ei[oj + f];
+        gi[oj + f] -= w * eu[f];
+      }
+      gb[j] -= w;
+    }
+    return loss;
   };
 
   const activeUsers = Int32Array.from({ length: users.count }, (_, u) => u).filter((u) => liked.offsets[u + 1] > liked.offsets[u]);
@@ -157,37 +269,19 @@ export function trainFactorization(
         const u = activeUsers[next++];
         embedInto(users, uW.value, k, u, eu, 0);
         gu.fill(0);
-        for (let q = liked.offsets[u]; q < liked.offsets[u + 1]; q++) {
-          const i = liked.items[q];
-          let j = Math.floor(o.random() * (nItems - 1));
-          if (j >= i) j++;
-          withItem(i);
-          withItem(j);
-          const oi = i * k;
-          const oj = j * k;
-          let margin = bi[i] - bi[j];
-          for (let f = 0; f < k; f++) margin += eu[f] * (ei[oi + f] - ei[oj + f]);
-          // d/dmargin log(sigmoid(margin)) = sigmoid(-margin), computed without overflow.
-          const e = Math.exp(-Math.abs(margin));
-          const g = margin > 0 ? e / (1 + e) : 1 / (1 + e);
-          loss += margin > 0 ? Math.log1p(e) : Math.log1p(e) - margin;
-          for (let f = 0; f < k; f++) {
-            const uf = g * eu[f];
-            gu[f] += g * (ei[oi + f] - ei[oj + f]);
-            gi[oi + f] += uf;
-            gi[oj + f] -= uf;
-          }
-          gb[i] += g;
-          gb[j] -= g;
-        }
-        n += liked.offsets[u + 1] - liked.offsets[u];
+        loss += o.objective === 'bpr' ? bprUser(u) : softmaxUser(u);
+        const count = liked.offsets[u + 1] - liked.offsets[u];
+        n += count;
         // Chain rule to the feature slots: d score / d slot row = slot weight x d score / d embedding.
-        scatter(users, gu, u, 0, k, uW.grad);
+        scatter(users, gu, u, 0, k, uW.grad, uW.uses, count);
       }
       for (let t = 0; t < ni; t++) {
         const x = touchedI[t];
-        scatter(items, gi, x, x * k, k, iW.grad);
-        for (let p = items.offsets[x]; p < items.offsets[x + 1]; p++) iB.grad[items.slots[p]] += items.weights[p] * gb[x];
+        scatter(items, gi, x, x * k, k, iW.grad, iW.uses, seenI[x]);
+        for (let p = items.offsets[x]; p < items.offsets[x + 1]; p++) {
+          iB.grad[items.slots[p]] += items.weights[p] * gb[x];
+          iB.uses[items.slots[p]] += seenI[x];
+        }
       }
       step++;
       uW.step(o.learningRate, o.regularization, n, step);
@@ -199,9 +293,10 @@ export function trainFactorization(
   return { factors: k, userFactors: uW.value, itemFactors: iW.value, itemBias: iB.value, epochLoss };
 }
 
-/** Adds entity `e`'s gradient (`g` at `at`) to the rows of its slots, times each slot's weight. */
-function scatter(enc: EncodedEntities, g: Float32Array, e: number, at: number, k: number, out: Float32Array): void {
+/** Adds entity `e`'s gradient (`g` at `at`) to the rows of its slots, times each slot's weight; counts `times` uses. */
+function scatter(enc: EncodedEntities, g: Float32Array, e: number, at: number, k: number, out: Float32Array, uses: Float32Array, times: number): void {
   for (let p = enc.offsets[e]; p < enc.offsets[e + 1]; p++) {
+    uses[enc.slots[p]] += times;
     const s = enc.slots[p] * k;
     const x = enc.weights[p];
     for (let f = 0; f < k; f++) out[s + f] += x * g[at + f];

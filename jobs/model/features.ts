@@ -14,9 +14,16 @@ export interface FeatureSchema {
 /** Customer features (training-set / raw/customers column names). */
 export const USER_FEATURES: FeatureSchema = { categorical: ['city', 'country'], numeric: ['creditLimit'] };
 
+/**
+ * The product's identity, a categorical feature like the others (the LightFM way): it lets the
+ * model learn each product's own popularity and quality, which its other features cannot tell,
+ * while a new product (unknown code) is still embedded from its line, scale, vendor and prices.
+ */
+export const ITEM_ID_FEATURE = 'productCode';
+
 /** Product features (raw/products column names; the vendor is not in the 13-column training set). */
 export const ITEM_FEATURES: FeatureSchema = {
-  categorical: ['productLine', 'productScale', 'productVendor'],
+  categorical: [ITEM_ID_FEATURE, 'productLine', 'productScale', 'productVendor'],
   numeric: ['buyPrice', 'MSRP', 'quantityInStock'],
 };
 

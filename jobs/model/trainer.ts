@@ -7,8 +7,8 @@
 import { MODEL_FORMAT, embedItem, embedUser, type FeatureSide, type FeatureValues, type ModelArtifact } from './artifact';
 import type { TrainingData } from './dataset';
 import { trainFactorization, type FactorParameters } from './factorization';
-import { ITEM_FEATURES, USER_FEATURES, encodeEntities, fitVocabulary, type EncodedEntities, type FeatureVocabulary } from './features';
-import { RELEVANT_RATING, evaluateRanking, holdoutUsers, itemsByUser, popularityScores, splitByTime, type RankingMetrics } from './metrics';
+import { ITEM_FEATURES, ITEM_ID_FEATURE, USER_FEATURES, encodeEntities, fitVocabulary, type EncodedEntities, type FeatureVocabulary } from './features';
+import { RELEVANT_RATING, evaluateRanking, holdoutUsers, itemsByUser, popularityScores, splitByTime, type RankingMetrics, type UserItems } from './metrics';
 import { seededRandom } from './random';
 
 /** Training parameters (the `params` of the asset's emr-spark settings). */
@@ -20,12 +20,21 @@ export interface RecommenderParams {
   /** The last `holdoutDays` days of ratings are the evaluation hold-out. */
   readonly holdoutDays: number;
   readonly seed: number;
-  /** Liked pairs per optimizer step; 0 = automatic (about 64 steps per epoch, at least 256). */
+  /** Liked pairs per optimizer step; 0 = automatic (about 64 steps per epoch, 256 to 4096 pairs). */
   readonly batchSize: number;
+  /**
+   * Liked ratings visited per fit at most: on large data fewer passes than `epochs` suffice (the
+   * model has thousands of parameters, not millions), so epochs shrink to stay within it.
+   */
+  readonly sampleBudget: number;
   /** Hold-out customers evaluated at most (a seeded sample beyond that). */
   readonly maxEvalUsers: number;
   /** Retrain on all ratings (hold-out included) for the saved model once evaluated. */
   readonly refit: boolean;
+  /** 0: sampled softmax over the catalog; 1: BPR (pairwise). */
+  readonly objective: number;
+  /** Items sampled per user for the softmax. */
+  readonly negatives: number;
   /** Categories on fewer entities than this share the "unknown value" slot. */
   readonly minCategoryCount: number;
 }
@@ -38,9 +47,12 @@ export const DEFAULT_RECOMMENDER_PARAMS: RecommenderParams = {
   holdoutDays: 7,
   seed: 42,
   batchSize: 0,
+  sampleBudget: 3_000_000,
   maxEvalUsers: 5000,
   refit: true,
-  minCategoryCount: 2,
+  minCategoryCount: 1,
+  objective: 0,
+  negatives: 64,
 };
 
 /** Reads parameters from asset settings (strings from a CLI are accepted), rejecting unknown or bad values. */
@@ -65,6 +77,12 @@ export function recommenderParams(raw: Readonly<Record<string, unknown>> = {}): 
   return p;
 }
 
+/** Passes over `liked` pairs: `epochs`, fewer when that would exceed the sample budget, at least one. */
+export function epochsWithin(p: RecommenderParams, liked: number): number {
+  if (p.sampleBudget <= 0 || liked === 0) return p.epochs;
+  return Math.max(1, Math.min(p.epochs, Math.floor(p.sampleBudget / liked)));
+}
+
 /** Metrics recorded as materialization metadata (and saved in model.json). */
 export interface RecommenderMetrics {
   readonly recallAt10: number;
@@ -80,8 +98,10 @@ export interface RecommenderMetrics {
   readonly items: number;
   /** Wall time of fitting, evaluating and refitting. */
   readonly trainMs: number;
-  /** Mean BPR loss of the last epoch of the saved model. */
+  /** Mean loss of the last epoch of the saved model. */
   readonly finalLoss: number;
+  /** Passes over the liked ratings (the `epochs` parameter, fewer under the sample budget). */
+  readonly epochs: number;
 }
 
 export interface TrainedRecommender {
@@ -111,13 +131,16 @@ export function trainRecommender(data: TrainingData, params: Partial<Recommender
     const liked = itemsByUser(ratings, indexes, users.count, (r) => ratings.rating[r] >= RELEVANT_RATING);
     return trainFactorization(users, items, userVocab.slotCount, itemVocab.slotCount, liked, {
       factors: p.factors,
-      epochs: p.epochs,
+      epochs: epochsWithin(p, liked.items.length),
       learningRate: p.learningRate,
       regularization: p.regularization,
-      batchSize: p.batchSize > 0 ? p.batchSize : Math.max(256, Math.ceil(liked.items.length / 64)),
+      objective: p.objective === 1 ? 'bpr' : 'softmax',
+      negatives: p.negatives,
+      batchSize: p.batchSize > 0 ? p.batchSize : Math.min(4096, Math.max(256, Math.ceil(liked.items.length / 64))),
       random,
       zeroUserSlots: userVocab.unknownSlots,
       zeroItemSlots: itemVocab.unknownSlots,
+      initialItemBias: logPopularityBias(liked, items, itemVocab),
     });
   };
 
@@ -149,13 +172,32 @@ export function trainRecommender(data: TrainingData, params: Partial<Recommender
     users: users.count,
     items: items.count,
     trainMs,
-    finalLoss: final.epochLoss.at(-1) ?? NaN,
+    finalLoss: final.epochLoss.at(-1) ?? 0,
+    epochs: final.epochLoss.length,
   };
   return {
     model: toArtifact(final, userVocab, itemVocab, metrics),
     metrics,
     holdoutFrom: new Date(split.cutoffDay * 86_400_000).toISOString().slice(0, 10),
   };
+}
+
+/**
+ * Item slot biases that start the model at "log popularity": each product's identity slot gets
+ * log(1 + liked count), centred. The softmax optimum without preferences is exactly that, and
+ * Adam's bounded steps would otherwise need thousands of steps to climb a Zipf head.
+ */
+function logPopularityBias(liked: UserItems, items: EncodedEntities, vocab: FeatureVocabulary): Float32Array {
+  const bias = new Float32Array(vocab.slotCount);
+  const idSlots = vocab.categorical[ITEM_ID_FEATURE];
+  if (!idSlots || items.count === 0) return bias;
+  const counts = new Float64Array(items.count);
+  for (const i of liked.items) counts[i]++;
+  const logs = Array.from(counts, (c) => Math.log1p(c));
+  const mean = logs.reduce((a, b) => a + b, 0) / logs.length;
+  // The identity feature comes first, so its slot is the item's first active slot.
+  for (let i = 0; i < items.count; i++) bias[items.slots[items.offsets[i]]] += logs[i] - mean;
+  return bias;
 }
 
 /** A scorer over all items for the evaluation: item embeddings computed once, the user's on demand. */
@@ -206,7 +248,7 @@ function toArtifact(fp: FactorParameters, userVocab: FeatureVocabulary, itemVoca
     format: MODEL_FORMAT,
     factors: fp.factors,
     dimension: fp.factors + 1,
-    // BPR learns only differences between items, so there is no global level to save.
+    // Ranking objectives learn only differences between items, so there is no global level to save.
     globalBias: 0,
     user: side(userVocab, fp.userFactors, fp.factors),
     item: { ...side(itemVocab, fp.itemFactors, fp.factors), bias: Array.from(fp.itemBias, round) },
