@@ -9,7 +9,7 @@ import path from 'node:path';
 import { canonicalType, checkName, formatContractDiff, type AssetDefinition, type CheckSpec, type Observation } from '../../assets/core';
 import type { CheckOutcome, StepContext, StepOutput } from '../engine/environment';
 import { checkSourceLive, sourceTableOf } from '../contracts/live';
-import { duckIdent, fileList, queryRows, sqlString, withDuckDb } from './lake/duckdb';
+import { duckIdent, queryRows, readParquet, sqlString, withDuckDb } from './lake/duckdb';
 import { parquetFiles } from './lake/layout';
 import { assertParquetReadable, namingCorruptFile } from './lake/parquet';
 import { pgIdent, type SourceAccess } from './source/db';
@@ -45,7 +45,7 @@ export async function evaluateDataChecks(
   const table = path.join(lakeRoot, ...asset.key.split('/'));
   return withDuckDb(async (con) => {
     await assertParquetReadable(con, files, asset.key);
-    await con.run(`CREATE VIEW data AS SELECT * FROM read_parquet(${fileList(files)}, filename = true)`);
+    await con.run(`CREATE VIEW data AS SELECT * FROM ${readParquet(files, 'filename = true')}`);
     const q = <T>(sql: string) => namingCorruptFile(con, files, asset.key, () => queryRows<T>(con, sql));
     const out: CheckOutcome[] = [];
     for (const check of wanted) {

@@ -22,7 +22,7 @@ import type { Executor, StepContext, StepOutput } from '../../engine/environment
 import { repoRoot } from '../paths';
 import { depTableName, parseDirectives, PARTITION_COLUMN, renderTemplate } from '../../transforms/sql/convention';
 import { commitDirectory, writeFileAtomic } from '../lake/commit';
-import { duckIdent, fileList, queryRows, sqlString, timestampLiteral, withDuckDb } from '../lake/duckdb';
+import { duckIdent, queryRows, readParquet, sqlString, timestampLiteral, withDuckDb } from '../lake/duckdb';
 import { DATA_FILE, dataDir, parquetFiles, partitionWindow, tableDir } from '../lake/layout';
 import { assertParquetReadable, describeColumns, namingCorruptFile } from '../lake/parquet';
 import type { SourceAccess } from '../source/db';
@@ -85,7 +85,7 @@ async function registerDeps(
       throw new Error(`${ctx.asset.key}: dep ${dep.key} has no committed data in the lake (${tableDir(options.lakeRoot, dep.key)}); materialize it first: assets materialize ${dep.key}`);
     }
     await assertParquetReadable(con, files, dep.key);
-    await con.run(`CREATE OR REPLACE VIEW ${duckIdent(name)} AS SELECT * FROM read_parquet(${fileList(files)})`);
+    await con.run(`CREATE OR REPLACE VIEW ${duckIdent(name)} AS SELECT * FROM ${readParquet(files)}`);
     allFiles.push(...files);
   }
   return allFiles;

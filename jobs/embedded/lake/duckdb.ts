@@ -90,3 +90,10 @@ export function contractTypeOfDuck(duckType: string): string {
   };
   return map[t] ?? duckType.toLowerCase();
 }
+
+/**
+ * `read_parquet(...)` over lake files. Hive partitioning is off: DuckDB would otherwise add
+ * `dt`/`hour` columns from the folder names (and let them shadow a real `hour` column).
+ */
+export const readParquet = (files: string | readonly string[], options = ''): string =>
+  `read_parquet(${typeof files === 'string' ? sqlString(files) : fileList(files)}, hive_partitioning = false${options ? `, ${options}` : ''})`;

@@ -4,7 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FoundColumn } from '../../../assets/core';
-import { contractTypeOfDuck, fileList, queryRows, sqlString } from './duckdb';
+import { contractTypeOfDuck, fileList, queryRows, readParquet } from './duckdb';
 
 /** A Parquet file DuckDB cannot read. */
 export class CorruptParquetError extends Error {
@@ -23,7 +23,7 @@ async function findCorrupt(con: DuckDBConnection, files: readonly string[]): Pro
   for (const f of files) {
     try {
       // Reads every column of every row group: catches damaged data pages, not only footers.
-      await con.run(`SELECT count(*) FROM read_parquet(${sqlString(f)}) WHERE hash(COLUMNS(*)) IS NULL`);
+      await con.run(`SELECT count(*) FROM ${readParquet(f)} WHERE hash(COLUMNS(*)) IS NULL`);
     } catch (e) {
       return { file: f, cause: firstLine(e) };
     }
@@ -69,8 +69,8 @@ export async function describeColumns(con: DuckDBConnection, relation: string): 
 /** Rows and schema of one Parquet file, e.g. for tests and `assets show`. */
 export async function parquetSummary(con: DuckDBConnection, file: string): Promise<{ rows: number; columns: FoundColumn[] }> {
   await assertParquetReadable(con, [file]);
-  const [{ n }] = await queryRows<{ n: string }>(con, `SELECT count(*) AS n FROM read_parquet(${sqlString(file)})`);
-  const columns = await describeColumns(con, `SELECT * FROM read_parquet(${sqlString(file)})`);
+  const [{ n }] = await queryRows<{ n: string }>(con, `SELECT count(*) AS n FROM ${readParquet(file)}`);
+  const columns = await describeColumns(con, `SELECT * FROM ${readParquet(file)}`);
   return { rows: Number(n), columns };
 }
 
