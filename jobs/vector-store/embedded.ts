@@ -95,13 +95,19 @@ class IndexVersion {
     const n = Math.min(this.size, k + (exclude?.size ?? 0));
     if (n <= 0) return [];
     this.hnsw.setEf(Math.max(efSearch, n));
-    const filter = exclude && exclude.size > 0 ? (label: number) => !exclude.has(this.ids[label]) : undefined;
     const query = [...vector, 0];
     let qq = 0;
     for (const x of vector) qq += x * x;
-    const res = this.hnsw.searchKnn(query, Math.min(k, this.size), filter);
+    // Over-fetch and drop excluded ids here: hnswlib-node's filter callback crosses into JS for
+    // every visited node, which costs more than the whole search.
+    const res = this.hnsw.searchKnn(query, n);
     const m2 = this.maxNorm * this.maxNorm;
-    return res.neighbors.map((label, i) => ({ id: this.ids[label], score: (qq + m2 - res.distances[i]) / 2 }));
+    const hits: VectorHit[] = [];
+    for (let i = 0; i < res.neighbors.length && hits.length < k; i++) {
+      const id = this.ids[res.neighbors[i]];
+      if (!exclude?.has(id)) hits.push({ id, score: (qq + m2 - res.distances[i]) / 2 });
+    }
+    return hits;
   }
 
   get(id: string): Float32Array | undefined {

@@ -29,6 +29,8 @@ export function register(program: Command): void {
       } catch (e) {
         throw new UserError((e as Error).message);
       }
+      // Open the indexes, model and popular list now rather than on the first user's request.
+      await fetch(`${server.url}/recommendations?customer_number=1&product_code=warmup&k=1`).catch(() => undefined);
       process.stdout.write(`${color.green('serving')} serving/recommender_api on ${server.url}\n`);
       process.stdout.write(`  curl '${server.url}/recommendations?customer_number=103&product_code=S10_1678&k=5'\n`);
       process.stdout.write(color.dim('  Ctrl-C to stop\n'));
