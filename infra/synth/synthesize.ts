@@ -38,13 +38,20 @@ export async function synthesize(mocks: RecordingMocks, graph: AssetGraph, cfg: 
   mocks.reset(cfg.region);
   const nodes = new Map<pulumi.Resource, TreeNode>();
   const order: { resource: pulumi.Resource; parent?: pulumi.Resource }[] = [];
-  const platform = buildPlatform(graph, cfg, {
-    observe: (args) => {
-      nodes.set(args.resource, { type: args.type, name: args.name, children: [] });
-      order.push({ resource: args.resource, parent: args.opts.parent });
-      return undefined;
-    },
-  });
+  let platform: Platform;
+  try {
+    platform = buildPlatform(graph, cfg, {
+      observe: (args) => {
+        nodes.set(args.resource, { type: args.type, name: args.name, children: [] });
+        order.push({ resource: args.resource, parent: args.opts.parent });
+        return undefined;
+      },
+    });
+  } catch (e) {
+    // Let what was registered before the failure settle, so it cannot leak into the next synthesis.
+    await waitForRPCs();
+    throw e;
+  }
   const manifest = await valueOf(platform.manifest);
   await waitForRPCs();
   const byKey = new Map(mocks.resources.map((r) => [`${r.type}::${r.name}`, r]));

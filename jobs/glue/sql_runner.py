@@ -1,19 +1,27 @@
 """Headwater Glue runner for `glue-sql` assets: runs the asset's SQL file with Spark SQL.
 
-The same SQL file runs embedded on DuckDB, so it sticks to the common dialect. Its deps are
-temp views named after their keys with '/' -> '__' (raw/ratings -> raw__ratings); the
-placeholders {{partition_start}} and {{partition_end}} are replaced by the window being
-computed, as 'YYYY-MM-DD HH:MM:SS' (UTC). A range of partitions is computed window by window,
-each written to its own Hive folder and registered in the Glue Catalog.
+The same SQL file runs embedded on DuckDB; jobs/transforms/sql/convention.ts is the contract:
+  - each dep is a temp view named after its key with '/' -> '__' (raw__ratings, source__orders);
+  - `partitions` is a view with one row (partition_start, partition_end) per partition of the run;
+  - {{partition_start}} / {{partition_end}} are the run's whole window, replaced by
+    TIMESTAMP 'YYYY-MM-DD HH:MM:SS' literals; {{read_start}} (in source filters) is the start
+    minus the `-- lookback:` directive;
+  - the output has the contract's columns plus, for time-partitioned assets, `partition_start`,
+    which places each row in its partition: each partition is written to its own Hive folder
+    (replacing it, so an empty partition is emptied too), without that column, and registered
+    in the Glue Catalog;
+  - `-- source_filter <dep key>: <Postgres predicate>` selects a source table's rows in the
+    database (pushed down over JDBC), with the placeholders above.
 
 Job arguments (set by Pulumi as default arguments, the window by the launcher per run):
   --sql_uri s3://.../x.sql        --inputs JSON list of {view, kind: lake|jdbc, ...}
   --output_uri s3://bucket/prefix/ --output_format parquet|json
   --partition_keys year,month,day --partition_cadence hourly|daily|weekly|monthly|static|none
   --catalog_table db.table (may be empty)
-  --partition_start ISO           --partition_end ISO (exclusive; both empty when unpartitioned)
+  --partition_start ISO           --partition_end ISO (exclusive; both absent when unpartitioned)
 """
 import json
+import re
 import sys
 from datetime import datetime, timedelta, timezone
 
@@ -22,6 +30,7 @@ from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
+from pyspark.sql import functions as F
 
 REQUIRED = ["JOB_NAME", "sql_uri", "inputs", "output_uri", "output_format", "partition_keys", "partition_cadence", "catalog_table"]
 OPTIONAL = ["partition_start", "partition_end"]
@@ -74,13 +83,42 @@ def partition_values(keys, start):
     return [(k, parts[k]) for k in keys]
 
 
+LOOKBACK = re.compile(r"^\s*--\s*lookback:\s*(\d+)\s*(hour|day)s?\s*$", re.I | re.M)
+SOURCE_FILTER = re.compile(r"^\s*--\s*source_filter\s+([a-z0-9_]+/[a-z0-9_]+)\s*:\s*(.+)$", re.I | re.M)
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+
+
+def directives(sql):
+    """The `-- lookback:` duration and the `-- source_filter` predicates of a SQL file."""
+    lookback = timedelta(0)
+    match = LOOKBACK.search(sql)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2).lower()
+        lookback = timedelta(hours=amount) if unit == "hour" else timedelta(days=amount)
+    return lookback, {key: predicate.strip() for key, predicate in SOURCE_FILTER.findall(sql)}
+
+
+def literal(value):
+    return f"TIMESTAMP '{value.strftime('%Y-%m-%d %H:%M:%S')}'"
+
+
+def render(text, values, where):
+    """Replaces {{name}} placeholders; an unknown one is an error naming it."""
+    def substitute(match):
+        name = match.group(1)
+        if name not in values:
+            raise ValueError(f"{where}: unknown placeholder {{{{{name}}}}}; available: {', '.join(sorted(values))}")
+        return values[name]
+    return PLACEHOLDER.sub(substitute, text)
+
+
 def read_text(uri):
     """Reads a small S3 object (the SQL file) as text."""
     bucket, _, key = uri[len("s3://"):].partition("/")
     return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
 
 
-def register_inputs(spark, glue_context, inputs):
+def register_inputs(spark, glue_context, inputs, filters, values):
     """Registers each dep as a temp view: lake folders by path, source tables over JDBC."""
     for item in inputs:
         if item["kind"] == "lake":
@@ -88,27 +126,25 @@ def register_inputs(spark, glue_context, inputs):
             frame = reader.parquet(item["path"]) if item["format"] == "parquet" else reader.json(item["path"])
         else:
             conf = glue_context.extract_jdbc_conf(item["connection"])
+            table = f'{item["schema"]}."{item["table"]}"'
+            key = item["view"].replace("__", "/", 1)
+            query = table
+            if key in filters and values:
+                query = f"(SELECT * FROM {table} WHERE {render(filters[key], values, key)}) AS filtered"
             frame = (
                 spark.read.format("jdbc")
                 .option("url", conf["fullUrl"])
                 .option("user", conf["user"])
                 .option("password", conf["password"])
-                .option("dbtable", f'{item["schema"]}."{item["table"]}"')
+                .option("dbtable", query)
+                .option("fetchsize", "10000")
                 .load()
             )
         frame.createOrReplaceTempView(item["view"])
 
 
-def render(sql, start, end):
-    """Substitutes the window placeholders (left alone for unpartitioned assets)."""
-    if start is None:
-        return sql
-    fmt = "%Y-%m-%d %H:%M:%S"
-    return sql.replace("{{partition_start}}", start.strftime(fmt)).replace("{{partition_end}}", end.strftime(fmt))
-
-
-def write(spark, frame, args, start):
-    """Writes one window to its folder (replacing it), then registers the partition."""
+def write_partition(spark, frame, args, start):
+    """Writes one partition's rows to its folder (replacing it), then registers the partition."""
     keys = [k for k in args["partition_keys"].split(",") if k]
     target = args["output_uri"]
     values = partition_values(keys, start) if keys and start is not None else []
@@ -129,11 +165,25 @@ def main(argv):
     spark = glue_context.spark_session
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
-    register_inputs(spark, glue_context, json.loads(args["inputs"]))
     sql = read_text(args["sql_uri"])
+    lookback, filters = directives(sql)
+    parts = windows(args)
+    values = {}
+    if parts[0][0] is not None:
+        run_start, run_end = parts[0][0], parts[-1][1]
+        values = {"partition_start": literal(run_start), "partition_end": literal(run_end), "read_start": literal(run_start - lookback)}
+        schema = "partition_start timestamp, partition_end timestamp"
+        spark.createDataFrame([(a.replace(tzinfo=None), b.replace(tzinfo=None)) for a, b in parts], schema).createOrReplaceTempView("partitions")
+    register_inputs(spark, glue_context, json.loads(args["inputs"]), filters, values)
+    result = spark.sql(render(sql, values, args["sql_uri"]) if values else sql)
     rows = 0
-    for start, end in windows(args):
-        rows += write(spark, spark.sql(render(sql, start, end)), args, start)
+    if values:
+        result = result.cache()
+        for start, _ in parts:
+            window = result.where(F.col("partition_start") == F.lit(start.replace(tzinfo=None))).drop("partition_start")
+            rows += write_partition(spark, window, args, start)
+    else:
+        rows = write_partition(spark, result, args, None)
     print(json.dumps({"headwater": "result", "rows": rows}))
     job.commit()
 

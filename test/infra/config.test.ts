@@ -1,0 +1,57 @@
+/** The stack configuration loader: defaults, the stack files, and errors that say how to fix them. */
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../infra/config';
+import { readStackFile, stackFileFrom } from '../../infra/stack-files';
+
+const REQUIRED = {
+  'headwater:sourceJdbcUrl': 'jdbc:postgresql://h:5432/db',
+  'headwater:sourceSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x',
+};
+const load = (config: Record<string, unknown>, region: string | undefined = 'eu-west-1') => {
+  const f = stackFileFrom('t', config);
+  return loadConfig('t', region, f.source);
+};
+const problems = (f: () => unknown): readonly string[] => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('infra config', () => {
+  it('reads dev and prod from their stack files', () => {
+    const dev = readStackFile('dev');
+    const cfg = loadConfig('dev', dev.region, dev.source);
+    expect(cfg.search.flavour).to.equal('serverless');
+    expect(cfg.vpc.mode).to.equal('create');
+    const prodFile = readStackFile('prod');
+    const prod = loadConfig('prod', prodFile.region, prodFile.source);
+    expect(prod.search).to.include({ flavour: 'domain', domainInstanceCount: 3, domainVolumeGb: 200 });
+    expect(prod.vpc).to.deep.include({ mode: 'existing', vpcId: 'vpc-0a1b2c3d4e5f60718' });
+  });
+
+  it('fills defaults for what a stack leaves out', () => {
+    const cfg = load(REQUIRED);
+    expect(cfg.lake).to.deep.equal({ glacierZones: ['raw'], glacierAfterDays: 90, noncurrentVersionDays: 30, abortMultipartDays: 7, forceDestroy: false });
+    expect(cfg.vpc).to.deep.equal({ mode: 'create', cidrBlock: '10.20.0.0/16', azCount: 2, natGateways: 'single' });
+    expect(cfg.search.flavour).to.equal('serverless');
+  });
+
+  it('lists every problem with the key and the command that fixes it', () => {
+    const p = problems(() => load({ 'headwater:lakeGlacierAfterDays': 'soon', 'headwater:searchFlavour': 'domain', 'headwater:vpc': { mode: 'existing', vpcId: 'vpc-1' } }, ''));
+    expect(p).to.have.length(6);
+    expect(p.join('\n')).to.include('aws:region is not set').and.include('pulumi config set headwater:sourceJdbcUrl').and.include('headwater:lakeGlacierAfterDays is \'soon\'');
+    expect(p.join('\n')).to.include('domainMasterUserArn is required').and.include('privateSubnetIds');
+  });
+
+  it('refuses provisioned concurrency above reserved', () => {
+    expect(problems(() => load({ ...REQUIRED, 'headwater:apiReservedConcurrency': 5, 'headwater:apiProvisionedConcurrency': 10 }))[0]).to.match(/exceeds headwater:apiReservedConcurrency/);
+  });
+
+  it('names the known stacks when the file is missing', () => {
+    expect(() => readStackFile('staging')).to.throw(/no stack file .*Pulumi\.staging\.yaml; known stacks: dev, prod/);
+  });
+});

@@ -1,0 +1,247 @@
+/** The Pulumi program under mocks, for the dev and prod stacks: resources per asset, IAM scope, the manifest. */
+import { mocks, stackConfig, synth } from './mock-runtime';
+import { expect } from 'chai';
+import graph from '../../assets';
+import type { RecordedResource } from '../../infra/synth/mocks';
+import { MOCK_ACCOUNT } from '../../infra/synth/mocks';
+import type { Synthesis } from '../../infra/synth/synthesize';
+import { slug } from '../../infra/lake-layout';
+import { defineAsset, defineGraph } from '../../assets/core';
+import { REFERENCE_KINDS, lambdaApi } from '../../assets/kinds';
+
+const byType = (s: Synthesis, type: string) => s.resources.filter((r) => r.type === type);
+const named = (s: Synthesis, type: string, name: string): RecordedResource => {
+  const r = s.resources.find((x) => x.type === type && x.name === name);
+  if (!r) throw new Error(`no ${type} named ${name}; have ${byType(s, type).map((x) => x.name).join(', ')}`);
+  return r;
+};
+type Stmt = { Sid: string; Effect: string; Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, string[]>> };
+const statements = (s: Synthesis, policyName: string): Stmt[] => JSON.parse(String(named(s, 'aws:iam/rolePolicy:RolePolicy', policyName).inputs.policy)).Statement;
+const REGION = 'eu-west-1';
+
+/** What each kind must yield, by the component's resource names. */
+const EXPECTED: Record<string, (key: string) => [type: string, name: string][]> = {
+  'rds-table': (k) => [['aws:glue/catalogTable:CatalogTable', `${slug(k)}-table`]],
+  'kinesis-stream': (k) => [['aws:kinesis/stream:Stream', `${slug(k)}-stream`]],
+  'glue-extract': (k) => [['aws:glue/job:Job', `${slug(k)}-job`], ['aws:iam/role:Role', `${slug(k)}-role`], ['aws:iam/rolePolicy:RolePolicy', `${slug(k)}-policy`]],
+  'glue-sql': (k) => [['aws:glue/job:Job', `${slug(k)}-job`], ['aws:iam/role:Role', `${slug(k)}-role`], ['aws:s3/bucketObjectv2:BucketObjectv2', `${slug(k)}-sql`]],
+  'emr-spark': (k) => [['aws:emrserverless/application:Application', `${slug(k)}-app`], ['aws:iam/role:Role', `${slug(k)}-role`], ['aws:s3/bucketObjectv2:BucketObjectv2', `${slug(k)}-script`]],
+  'vector-index': (k) => [['aws:iam/role:Role', `${slug(k)}-loader`], ['aws:iam/rolePolicy:RolePolicy', `${slug(k)}-loader-policy`]],
+  'lambda-api': (k) => [['aws:lambda/function:Function', `${slug(k)}-fn`], ['aws:lambda/functionUrl:FunctionUrl', `${slug(k)}-url`], ['aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig', `${slug(k)}-provisioned`]],
+  'stream-delivery': (k) => [['aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream', `${slug(k)}-firehose`], ['aws:lambda/function:Function', `${slug(k)}-transform-fn`]],
+};
+
+for (const stack of ['dev', 'prod'] as const) {
+  describe(`infra program under mocks: ${stack} stack`, () => {
+    let s: Synthesis;
+    before(async () => {
+      s = await synth(stack);
+    });
+
+    it('instantiates one component of its kind per asset, with the kind\'s resources, parented under the platform', () => {
+      for (const key of graph.keys) {
+        const asset = graph.get(key);
+        const component = s.resources.find((r) => r.type.startsWith('headwater:') && r.name === slug(key));
+        expect(component, `component of ${key}`).to.not.equal(undefined);
+        for (const [type, name] of EXPECTED[asset.compute.kind](key)) expect(() => named(s, type, name), `${key}: ${type} ${name}`).to.not.throw();
+      }
+      const platform = s.root;
+      expect(platform.type).to.equal('headwater:platform:Platform');
+      expect(platform.children.map((c) => c.name)).to.include.members(graph.keys.map(slug));
+      expect(platform.children.find((c) => c.name === 'raw-ratings')!.children.map((c) => c.type)).to.include('aws:glue/job:Job');
+    });
+
+    it('builds the lake: a bucket per zone, KMS, versioning, public access block, TLS-only policy, lifecycle, catalog tables', () => {
+      const zones = ['analytics', 'artifacts', 'model', 'raw', 'serving', 'training'];
+      expect(byType(s, 'aws:s3/bucket:Bucket').map((b) => b.name).sort()).to.deep.equal(zones.map((z) => `lake-${z}`));
+      for (const z of zones) {
+        expect(named(s, 'aws:s3/bucketVersioning:BucketVersioning', `lake-${z}-versioning`).inputs.versioningConfiguration).to.deep.equal({ status: 'Enabled' });
+        const sse = named(s, 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', `lake-${z}-encryption`).inputs.rules as { applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[];
+        expect(sse[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal('aws:kms');
+        const rules = named(s, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', `lake-${z}-lifecycle`).inputs.rules as { id: string; transitions?: { days: number; storageClass: string }[] }[];
+        expect(rules.map((r) => r.id)).to.include('abort-incomplete-uploads');
+        const glacier = rules.find((r) => r.id === 'to-glacier');
+        if (z === 'raw') expect(glacier!.transitions![0]).to.deep.equal({ days: stack === 'dev' ? 30 : 90, storageClass: 'GLACIER' });
+        else expect(glacier).to.equal(undefined);
+      }
+      const training = named(s, 'aws:glue/catalogTable:CatalogTable', 'lake-table-ratings_ml_training').inputs as { storageDescriptor: { columns: { name: string }[]; location: string }; partitionKeys: { name: string }[] };
+      expect(training.storageDescriptor.columns).to.have.length(13);
+      expect(training.partitionKeys.map((k) => k.name)).to.deep.equal(['year', 'month', 'day']);
+      expect(training.storageDescriptor.location).to.equal('s3://lake-training/ratings_ml_training/');
+      const recs = named(s, 'aws:glue/catalogTable:CatalogTable', 'lake-table-serving_recommendations').inputs as { partitionKeys: { name: string }[] };
+      expect(recs.partitionKeys.map((k) => k.name)).to.deep.equal(['year', 'month', 'day', 'hour']);
+    });
+
+    it('scopes each Glue job role to exactly its deps\' prefixes (read) and its own (write)', () => {
+      const st = statements(s, 'training-ratings-ml-training-policy');
+      const sid = (x: string) => st.find((t) => t.Sid === x)!;
+      expect(sid('OutputWrite').Resource).to.deep.equal(['arn:aws:s3:::lake-training/ratings_ml_training/*']);
+      expect(sid('OutputList').Condition!.StringLike['s3:prefix']).to.deep.equal(['ratings_ml_training/*']);
+      const reads = st.filter((t) => /^Dep\dRead$/.test(t.Sid)).flatMap((t) => t.Resource).sort();
+      expect(reads).to.deep.equal(['arn:aws:s3:::lake-raw/customers/*', 'arn:aws:s3:::lake-raw/products/*', 'arn:aws:s3:::lake-raw/ratings/*']);
+      expect(st.flatMap((t) => t.Action)).to.not.include('secretsmanager:GetSecretValue');
+      // The extract reads the source: the secret, exactly.
+      const extract = statements(s, 'raw-ratings-policy');
+      expect(extract.find((t) => t.Sid === 'SourceSecret')!.Resource).to.deep.equal([stackConfig(stack).source.secretArn]);
+      expect(extract.find((t) => t.Sid === 'OutputWrite')!.Resource).to.deep.equal(['arn:aws:s3:::lake-raw/ratings/*']);
+      expect(extract.find((t) => t.Sid === 'CatalogPartitions')!.Resource).to.deep.equal([
+        `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:catalog`,
+        `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:database/headwater_${stack}`,
+        `arn:aws:glue:${REGION}:${MOCK_ACCOUNT}:table/headwater_${stack}/raw_ratings`,
+      ]);
+    });
+
+    it('configures Glue jobs: Glue 5.0, retries, timeout, security configuration, the JDBC connection for extracts, the SQL file', () => {
+      const job = named(s, 'aws:glue/job:Job', 'raw-ratings-job').inputs as Record<string, unknown> & { defaultArguments: Record<string, string>; command: { scriptLocation: string } };
+      expect(job).to.include({ glueVersion: '5.0', maxRetries: 1, timeout: 30, workerType: 'G.1X', numberOfWorkers: stack === 'dev' ? 2 : 4, securityConfiguration: `headwater-${stack}-glue` });
+      expect(job.connections).to.deep.equal([`headwater-${stack}-source`]);
+      expect(job.command.scriptLocation).to.equal('s3://lake-artifacts/code/glue/jdbc_extract.py');
+      expect(job.defaultArguments).to.include({ '--source_table': 'ratings', '--partition_column': 'ratedAt', '--partition_keys': 'year,month,day', '--output_uri': 's3://lake-raw/ratings/' });
+      const sql = named(s, 'aws:glue/job:Job', 'analytics-sales-hourly-job').inputs as { defaultArguments: Record<string, string>; connections: string[] };
+      expect(sql.defaultArguments['--sql_uri']).to.equal('s3://lake-artifacts/code/analytics-sales-hourly/sales_hourly.sql');
+      const inputs = JSON.parse(sql.defaultArguments['--inputs']) as { view: string; kind: string }[];
+      expect(inputs.map((i) => `${i.view}:${i.kind}`)).to.deep.equal(['source__orders:jdbc', 'source__order_lines:jdbc', 'raw__products:lake', 'raw__customers:lake']);
+      expect(sql.connections).to.have.length(1);
+      const conn = byType(s, 'aws:glue/connection:Connection')[0].inputs as { connectionProperties: Record<string, string> };
+      expect(conn.connectionProperties).to.include({ SECRET_ID: stackConfig(stack).source.secretArn, JDBC_ENFORCE_SSL: 'true' });
+    });
+
+    it('gives the EMR application its capacity and the job role exactly its inputs, output and logs', () => {
+      const app = named(s, 'aws:emrserverless/application:Application', 'model-recommender-app').inputs as Record<string, unknown>;
+      expect(app).to.deep.include({ type: 'spark', releaseLabel: 'emr-7.5.0', autoStartConfiguration: { enabled: true }, autoStopConfiguration: { enabled: true, idleTimeoutMinutes: 15 } });
+      expect(app.maximumCapacity).to.deep.equal(stack === 'dev' ? { cpu: '8 vCPU', memory: '32 GB' } : { cpu: '32 vCPU', memory: '128 GB' });
+      const st = statements(s, 'model-recommender-policy');
+      expect(st.find((t) => t.Sid === 'OutputWrite')!.Resource).to.deep.equal(['arn:aws:s3:::lake-model/recommender/*']);
+      expect(st.filter((t) => /^Dep\dRead$/.test(t.Sid)).flatMap((t) => t.Resource).sort()).to.deep.equal([
+        'arn:aws:s3:::lake-raw/customers/*',
+        'arn:aws:s3:::lake-raw/products/*',
+        'arn:aws:s3:::lake-training/ratings_ml_training/*',
+      ]);
+      const m = s.manifest.assets['model/recommender'];
+      expect(m.kind).to.equal('emr-spark');
+      if (m.kind === 'emr-spark') {
+        expect(m.entryPoint).to.equal('s3://lake-artifacts/code/model-recommender/train_recommender.py');
+        expect(m.entryPointArguments).to.include.members(['--output', 's3://lake-model/recommender/', '--factors', '32', '--input', 'training__ratings_ml_training=s3://lake-training/ratings_ml_training/']);
+      }
+    });
+
+    it('scopes the index loaders to their embeddings and the search backend of the stack', () => {
+      const st = statements(s, 'index-item-embeddings-loader-policy');
+      expect(st.find((t) => t.Sid === 'EmbeddingsRead')!.Resource).to.deep.equal(['arn:aws:s3:::lake-model/recommender/item_embeddings/*']);
+      const api = st.find((t) => t.Sid === 'SearchApi')!;
+      if (stack === 'dev') {
+        expect(api).to.deep.include({ Action: ['aoss:APIAccessAll'], Resource: [`arn:aws:aoss:${REGION}:${MOCK_ACCOUNT}:collection/hw-dev-vectors-id`] });
+        const coll = byType(s, 'aws:opensearch/serverlessCollection:ServerlessCollection')[0].inputs;
+        expect(coll).to.include({ type: 'VECTORSEARCH', standbyReplicas: 'DISABLED' });
+        const access = JSON.parse(String(byType(s, 'aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy')[0].inputs.policy)) as { Principal: string[]; Rules: { Resource: string[] }[] }[];
+        expect(access.map((a) => a.Principal).flat().sort()).to.deep.equal(
+          ['index-item-embeddings-loader', 'index-user-embeddings-loader', 'serving-recommender-api-role', 'serving-recommendations-transform-role'].map((r) => `arn:aws:iam::${MOCK_ACCOUNT}:role/${r}`).sort(),
+        );
+        expect(access[0].Rules[0].Resource).to.deep.equal(['index/hw-dev-vectors/item_embeddings*']);
+        const enc = byType(s, 'aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy').map((p) => p.inputs.type).sort();
+        expect(enc).to.deep.equal(['encryption', 'network']);
+        expect(byType(s, 'aws:opensearch/domain:Domain')).to.have.length(0);
+      } else {
+        expect(api.Resource).to.deep.equal([`arn:aws:es:${REGION}:${MOCK_ACCOUNT}:domain/hw-prod-vectors/*`]);
+        const domain = byType(s, 'aws:opensearch/domain:Domain')[0].inputs as Record<string, Record<string, unknown>>;
+        expect(domain.encryptAtRest.enabled).to.equal(true);
+        expect(domain.nodeToNodeEncryption).to.deep.equal({ enabled: true });
+        expect(domain.domainEndpointOptions.enforceHttps).to.equal(true);
+        expect(domain.advancedSecurityOptions).to.deep.include({ enabled: true, internalUserDatabaseEnabled: false });
+        expect(byType(s, 'aws:opensearch/serverlessCollection:ServerlessCollection')).to.have.length(0);
+        const policy = JSON.parse(String(byType(s, 'aws:opensearch/domainPolicy:DomainPolicy')[0].inputs.accessPolicies)) as { Statement: { Principal: { AWS: string[] } }[] };
+        expect(policy.Statement[0].Principal.AWS).to.have.length(4);
+      }
+    });
+
+    it('deploys the Lambdas on nodejs22.x arm64 from the handlers, the API behind an IAM Function URL with concurrency from config', () => {
+      const fn = named(s, 'aws:lambda/function:Function', 'serving-recommender-api-fn').inputs as Record<string, unknown> & { environment: { variables: Record<string, string> } };
+      expect(fn).to.include({ runtime: 'nodejs22.x', handler: 'index.handler', publish: true, reservedConcurrentExecutions: stack === 'dev' ? 20 : 200 });
+      expect(fn.architectures).to.deep.equal(['arm64']);
+      expect(fn.environment.variables).to.include({ HEADWATER_INDEX_ITEM: 'item_embeddings', HEADWATER_INDEX_USER: 'user_embeddings', HEADWATER_LAKE_MODEL__RECOMMENDER: 's3://lake-model/recommender/' });
+      expect(named(s, 'aws:lambda/functionUrl:FunctionUrl', 'serving-recommender-api-url').inputs).to.include({ authorizationType: 'AWS_IAM', qualifier: 'live' });
+      expect(named(s, 'aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig', 'serving-recommender-api-provisioned').inputs.provisionedConcurrentExecutions).to.equal(stack === 'dev' ? 1 : 10);
+    });
+
+    it('wires Kinesis -> Firehose (transform Lambda) -> the lake with the hourly layout and an error prefix', () => {
+      const stream = byType(s, 'aws:kinesis/stream:Stream')[0].inputs as Record<string, unknown>;
+      expect(stream).to.include({ encryptionType: 'KMS', retentionPeriod: 24 });
+      expect(stream.streamModeDetails).to.deep.equal({ streamMode: stack === 'dev' ? 'ON_DEMAND' : 'PROVISIONED' });
+      if (stack === 'prod') expect(stream.shardCount).to.equal(4);
+      const firehose = byType(s, 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream')[0].inputs as { kinesisSourceConfiguration: { kinesisStreamArn: string }; extendedS3Configuration: Record<string, unknown> & { processingConfiguration: { processors: { parameters: { parameterName: string; parameterValue: string }[] }[] } } };
+      expect(firehose.kinesisSourceConfiguration.kinesisStreamArn).to.equal(`arn:aws:kinesis:${REGION}:${MOCK_ACCOUNT}:stream/headwater-${stack}-stream-user-events`);
+      const s3 = firehose.extendedS3Configuration;
+      expect(s3).to.include({ bucketArn: 'arn:aws:s3:::lake-serving', bufferingInterval: 60, bufferingSize: 5 });
+      expect(s3.prefix).to.equal('recommendations/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/');
+      expect(String(s3.errorOutputPrefix)).to.match(/^errors\/recommendations\/!\{firehose:error-output-type\}\//);
+      expect(s3.processingConfiguration.processors[0].parameters[0].parameterValue).to.equal(`arn:aws:lambda:${REGION}:${MOCK_ACCOUNT}:function:headwater-${stack}-serving-recommendations-transform:$LATEST`);
+      const st = statements(s, 'serving-recommendations-firehose-policy');
+      expect(st.find((t) => t.Sid === 'ReadStream')!.Resource).to.deep.equal([firehose.kinesisSourceConfiguration.kinesisStreamArn]);
+    });
+
+    it('provisions the run log, the alarm topic and the alarms the SLOs need', () => {
+      const table = byType(s, 'aws:dynamodb/table:Table')[0].inputs as Record<string, unknown>;
+      expect(table).to.deep.include({ billingMode: 'PAY_PER_REQUEST', pointInTimeRecovery: { enabled: true }, hashKey: 'pk', rangeKey: 'sk' });
+      expect(byType(s, 'aws:sns/topic:Topic')[0].inputs.kmsMasterKeyId).to.be.a('string');
+      expect(byType(s, 'aws:sns/topicSubscription:TopicSubscription')[0].inputs).to.include({ protocol: 'email', endpoint: stackConfig(stack).alarmEmail });
+      const alarms = byType(s, 'aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => a.inputs as Record<string, unknown> & { dimensions: Record<string, string> });
+      const fresh = alarms.find((a) => a.metricName === 'MinutesSinceLastMaterialization' && a.dimensions.Asset === 'analytics/sales_hourly')!;
+      expect(fresh).to.include({ namespace: 'Headwater', threshold: 60, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'breaching' });
+      expect(alarms.find((a) => a.extendedStatistic === 'p99')).to.include({ metricName: 'Duration', threshold: 1000 });
+      expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(2);
+      expect(alarms.find((a) => a.metricName === 'ExecuteProcessing.Success')).to.not.equal(undefined);
+      expect(alarms.find((a) => a.metricName === 'FailedJobs')).to.include({ namespace: 'AWS/EMRServerless' });
+      expect(alarms.filter((a) => a.metricName === 'glue.driver.aggregate.numFailedTasks')).to.have.length(6);
+      const rules = byType(s, 'aws:cloudwatch/eventRule:EventRule').map((r) => JSON.parse(String(r.inputs.eventPattern)).source[0]).sort();
+      expect(rules).to.deep.equal(['aws.emr-serverless', 'aws.glue']);
+    });
+
+    it('publishes a manifest for every asset, as a stack output and the SSM parameter', () => {
+      expect(Object.keys(s.manifest.assets).sort()).to.deep.equal([...graph.keys].sort());
+      expect(s.manifest).to.include({ version: 1, stack, region: REGION, accountId: MOCK_ACCOUNT });
+      expect(s.manifest.runLog.tableName).to.equal(`headwater-${stack}-runlog`);
+      const glue = s.manifest.assets['analytics/sales_hourly'];
+      expect(glue).to.deep.include({ kind: 'glue-sql', jobName: `headwater-${stack}-analytics-sales-hourly` });
+      expect(glue.location).to.deep.equal({ bucket: 'lake-analytics', prefix: 'sales_hourly/', partitionKeys: ['year', 'month', 'day', 'hour'], catalogTable: `headwater_${stack}.analytics_sales_hourly` });
+      const param = byType(s, 'aws:ssm/parameter:Parameter')[0].inputs;
+      expect(param.name).to.equal(`/headwater/${stack}/manifest`);
+      expect(JSON.parse(String(param.value))).to.deep.equal(JSON.parse(JSON.stringify(s.manifest)));
+    });
+
+    it('tags every taggable resource with its asset, the stack and an owner', () => {
+      const tagged = s.resources.filter((r) => r.inputs.tags);
+      expect(tagged.length).to.be.greaterThan(40);
+      for (const r of tagged) expect(r.inputs.tags, `${r.type} ${r.name}`).to.include.keys('headwater:asset', 'headwater:env', 'owner');
+      expect(named(s, 'aws:glue/job:Job', 'raw-ratings-job').inputs.tags).to.deep.equal({ 'headwater:asset': 'raw/ratings', 'headwater:env': stack, owner: 'team:data-platform' });
+      expect(named(s, 'aws:lambda/function:Function', 'serving-recommender-api-fn').inputs.tags).to.include({ 'headwater:asset': 'serving/recommender_api', owner: 'team:ml' });
+      expect(named(s, 'aws:s3/bucket:Bucket', 'lake-raw').inputs.tags).to.include({ 'headwater:asset': 'platform' });
+    });
+
+    it('creates or reuses the network as configured', () => {
+      const vpcs = s.resources.filter((r) => r.type === 'awsx:ec2:Vpc');
+      if (stack === 'dev') {
+        expect(vpcs).to.have.length(1);
+        expect(vpcs[0].inputs).to.deep.include({ cidrBlock: '10.20.0.0/16', numberOfAvailabilityZones: 2, natGateways: { strategy: 'Single' } });
+      } else {
+        expect(vpcs).to.have.length(0);
+        const conn = byType(s, 'aws:glue/connection:Connection')[0].inputs as { physicalConnectionRequirements: { subnetId: string; securityGroupIdLists: string[] } };
+        expect(conn.physicalConnectionRequirements.subnetId).to.equal('subnet-0a1b2c3d4e5f60001');
+        expect(conn.physicalConnectionRequirements.securityGroupIdLists).to.include('sg-0a1b2c3d4e5f60009');
+      }
+    });
+  });
+}
+
+describe('infra program: what it refuses', () => {
+  it('names the asset and the path when a Lambda handler is missing', async () => {
+    const g = defineGraph([defineAsset({ key: 'serving/ghost', compute: lambdaApi({ handler: 'jobs/serving/ghost/handler.ts' }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
+    let error: unknown;
+    try {
+      await synth('dev', g, stackConfig('dev'));
+    } catch (e) {
+      error = e;
+    }
+    expect(String(error)).to.match(/serving\/ghost: Lambda handler 'jobs\/serving\/ghost\/handler.ts' does not exist/);
+    expect(mocks.resources.some((r) => r.type === 'aws:lambda/function:Function')).to.equal(false);
+  });
+});
