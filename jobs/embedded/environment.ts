@@ -14,11 +14,6 @@ import { LocalRunLog } from './runlog';
 import { createCheckEvaluator, createSourceObserver } from './checks';
 import { sharedSource, type SourceAccess } from './source';
 
-/** A step of a kind the embedded environment cannot run (yet): fails with why, never pretends. */
-export class NotRunnableError extends Error {
-  override name = 'NotRunnableError';
-}
-
 export interface EmbeddedEnvironmentOptions {
   /** Executors for kinds the registry does not know (custom kinds of a `--graph` module). */
   readonly extraExecutors?: readonly Executor[];
@@ -30,7 +25,6 @@ export class EmbeddedEnvironment implements Environment {
   readonly runLog: LocalRunLog;
   readonly source: SourceAccess;
   private readonly executors: Map<string, Executor>;
-  private readonly missing: Map<string, string>;
   private readonly observe: (asset: AssetDefinition) => Promise<Observation | undefined>;
   private readonly checks: (ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]) => Promise<CheckOutcome[]>;
 
@@ -38,31 +32,16 @@ export class EmbeddedEnvironment implements Environment {
     fs.mkdirSync(localRoot(), { recursive: true });
     this.runLog = new LocalRunLog(localPaths.runLog());
     this.source = sharedSource();
-    const deps: ExecutorDeps = { source: this.source, lakeRoot: localPaths.lake(), indexesRoot: localPaths.indexes() };
-    const { executors, missing } = loadExecutors(deps);
-    for (const e of options.extraExecutors ?? []) executors.set(e.kind, e);
-    this.executors = executors;
-    this.missing = missing;
+    const deps: ExecutorDeps = { source: this.source, lakeRoot: localPaths.lake() };
+    this.executors = loadExecutors(deps);
+    for (const e of options.extraExecutors ?? []) this.executors.set(e.kind, e);
     this.observe = createSourceObserver(this.source);
     this.checks = createCheckEvaluator({ lakeRoot: localPaths.lake() });
   }
 
-  /** Kinds that cannot run here, with why (for `demo` and error messages). */
-  notRunnable(): ReadonlyMap<string, string> {
-    return this.missing;
-  }
-
+  /** The executor of `kind`; undefined for kinds with no embedded face (the engine says so, naming the kind). */
   executorFor(kind: string): Executor | undefined {
-    const e = this.executors.get(kind);
-    if (e) return e;
-    const why = this.missing.get(kind);
-    if (!why) return undefined;
-    return {
-      kind,
-      execute: async () => {
-        throw new NotRunnableError(`cannot run '${kind}' locally: ${why}`);
-      },
-    };
+    return this.executors.get(kind);
   }
 
   async acquireLock(key: string, partition: string | null, owner: string): Promise<Lock> {

@@ -35,8 +35,6 @@ export interface BatchDemoResult {
   readonly steps: readonly StepSummary[];
   readonly model: Readonly<Record<string, number>> | null;
   readonly failed: boolean;
-  /** Kinds that cannot run here, with why. */
-  readonly notRunnable: ReadonlyMap<string, string>;
 }
 
 /** The partition range of `key`'s time partitions from `fromMs` to the last complete one. */
@@ -61,9 +59,7 @@ export async function runBatchDemo(o: BatchDemoOptions): Promise<BatchDemoResult
   }
   const env = new EmbeddedEnvironment();
   const results: MaterializeResult[] = [];
-  const notRunnable = new Map(env.notRunnable());
   try {
-    for (const [kind, why] of env.notRunnable()) o.print(`note: ${kind} cannot run here yet: ${why}`);
     const now = Date.now();
     const today = Math.floor(now / DAY) * DAY;
     const thisHour = Math.floor(now / HOUR) * HOUR;
@@ -112,6 +108,5 @@ export async function runBatchDemo(o: BatchDemoOptions): Promise<BatchDemoResult
     steps: [...steps].map(([key, s]) => ({ key, ...s })),
     model,
     failed: results.some((r) => r.status !== 'succeeded'),
-    notRunnable,
   };
 }
