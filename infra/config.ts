@@ -67,7 +67,7 @@ export interface PlatformConfig {
   readonly operatorRoleArns: readonly string[];
 }
 
-/** Every key this loader reads, with what it does (the README's table is generated from the same words). */
+/** Every key this loader reads, with what it does (infra/README.md's table repeats these words). */
 export const CONFIG_KEYS: Readonly<Record<string, string>> = {
   owner: 'owner tag of shared resources (default team:data-platform)',
   lakeGlacierZones: 'JSON list of lake zones moved to Glacier (default ["raw"])',
