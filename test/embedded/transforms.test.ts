@@ -68,7 +68,7 @@ describe('embedded transforms (PGlite -> Parquet -> DuckDB)', function () {
     const parsed = parsePopular(fs.readFileSync(latest, 'utf8'), latest);
     expect(parsed).to.not.have.property('problem');
     expect(parsed).to.include({ partition: '2026-03-03T23:00', asOf: '2026-03-04T00:00:00.000Z' });
-    const products = (parsed as { products: { rank: number }[] }).products;
+    const products = (parsed as { products: readonly { rank: number }[] }).products;
     expect(products[0].rank).to.equal(1);
     const asset = referenceGraph.get('analytics/popular_products');
     const checks = await evaluateDataChecks(home.lake, asset, HOURS, asset.checks);
