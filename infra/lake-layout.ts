@@ -18,7 +18,7 @@ export function lakeStorageOf(asset: AssetDefinition): LakeStorage | undefined {
   return asset.storage?.kind === 'lake' ? (asset.storage as LakeStorage) : undefined;
 }
 
-/** Partition columns: the declared folder layout, else one per unit of the time window, else `partition`. */
+/** Partition columns: the declared folder layout, else the embedded lake's (`dt`, `hour`, `month`), else `partition`. */
 export function partitionKeysOf(asset: AssetDefinition, storage: LakeStorage): string[] {
   if (storage.layout) {
     return storage.layout
@@ -29,15 +29,15 @@ export function partitionKeysOf(asset: AssetDefinition, storage: LakeStorage): s
   const p = asset.partitions;
   if (!p) return [];
   if (p.type === 'static') return ['partition'];
+  // The embedded lake's folders (jobs/embedded/lake/layout.ts): dt=YYYY-MM-DD[/hour=HH], month=YYYY-MM.
   switch (p.cadence) {
     case 'hourly':
-      return ['year', 'month', 'day', 'hour'];
+      return ['dt', 'hour'];
     case 'daily':
-      return ['year', 'month', 'day'];
     case 'weekly':
-      return ['week'];
+      return ['dt'];
     case 'monthly':
-      return ['year', 'month'];
+      return ['month'];
   }
 }
 

@@ -64,18 +64,22 @@ export class Alarms extends pulumi.ComponentResource {
     return new aws.cloudwatch.MetricAlarm(name, { ...args, alarmActions: [this.topic.arn], okActions: [this.topic.arn] }, { parent });
   }
 
-  /** Alarms when the asset's last materialization is older than its freshness policy (metric the CLI publishes). */
+  /**
+   * Alarms when the asset was not materialized within its freshness policy: the CLI publishes 1
+   * per successful materialization, so no data over `maxLagMinutes` means it is that old.
+   */
   freshness(parent: pulumi.Resource, name: string, assetKey: string, maxLagMinutes: number): aws.cloudwatch.MetricAlarm {
     return this.alarm(parent, `${name}-freshness`, {
-      alarmDescription: `${assetKey} is more than ${maxLagMinutes} minutes old (freshness policy); no data means the CLI stopped materializing it`,
+      alarmDescription: `${assetKey} is more than ${maxLagMinutes} minutes old (freshness policy): no materialization in that time`,
       namespace: METRICS_NAMESPACE,
       metricName: FRESHNESS_METRIC,
       dimensions: { Asset: assetKey },
-      statistic: 'Maximum',
-      period: 300,
+      statistic: 'Sum',
+      // CloudWatch periods are multiples of a minute, at most a day for one evaluation.
+      period: Math.min(86_400, Math.max(60, Math.round(maxLagMinutes) * 60)),
       evaluationPeriods: 1,
-      threshold: maxLagMinutes,
-      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
       treatMissingData: 'breaching',
     });
   }

@@ -123,8 +123,8 @@ export interface StackManifest {
 
 /** The namespace the freshness metric lives in; the alarms watch it. */
 export const METRICS_NAMESPACE = 'Headwater';
-/** Minutes since the asset's last successful materialization, dimension `Asset` = key. */
-export const FRESHNESS_METRIC = 'MinutesSinceLastMaterialization';
+/** 1 per successful materialization of an asset (dimension `Asset` = key); freshness alarms watch its sum. */
+export const FRESHNESS_METRIC = 'AssetMaterialized';
 
 /** Validates a parsed manifest, returning what is wrong (for a manifest from another version). */
 export function manifestProblem(x: unknown): string | undefined {

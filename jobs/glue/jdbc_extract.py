@@ -63,7 +63,7 @@ def folder(args, start):
     keys = [k for k in args["partition_keys"].split(",") if k]
     if start is None or not keys:
         return args["output_uri"], []
-    parts = {"year": f"{start.year:04d}", "month": f"{start.month:02d}", "day": f"{start.day:02d}", "hour": f"{start.hour:02d}", "week": start.strftime("%Y-%m-%d")}
+    parts = {"dt": start.strftime("%Y-%m-%d"), "hour": f"{start.hour:02d}", "month": start.strftime("%Y-%m")}
     values = [(k, parts[k]) for k in keys]
     return args["output_uri"].rstrip("/") + "/" + "/".join(f"{k}={v}" for k, v in values), values
 

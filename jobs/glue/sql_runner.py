@@ -16,7 +16,7 @@ The same SQL file runs embedded on DuckDB; jobs/transforms/sql/convention.ts is 
 Job arguments (set by Pulumi as default arguments, the window by the launcher per run):
   --sql_uri s3://.../x.sql        --inputs JSON list of {view, kind: lake|jdbc, ...}
   --output_uri s3://bucket/prefix/ --output_format parquet|json
-  --partition_keys year,month,day --partition_cadence hourly|daily|weekly|monthly|static|none
+  --partition_keys dt[,hour] --partition_cadence hourly|daily|weekly|monthly|static|none
   --catalog_table db.table (may be empty)
   --partition_start ISO           --partition_end ISO (exclusive; both absent when unpartitioned)
 """
@@ -78,8 +78,8 @@ def windows(args):
 
 
 def partition_values(keys, start):
-    """Hive folder values of a window, e.g. year=2026/month=01/day=05."""
-    parts = {"year": f"{start.year:04d}", "month": f"{start.month:02d}", "day": f"{start.day:02d}", "hour": f"{start.hour:02d}", "week": start.strftime("%Y-%m-%d")}
+    """Hive folder values of a window, e.g. dt=2026-01-05."""
+    parts = {"dt": start.strftime("%Y-%m-%d"), "hour": f"{start.hour:02d}", "month": start.strftime("%Y-%m")}
     return [(k, parts[k]) for k in keys]
 
 

@@ -127,7 +127,7 @@ def main(argv=None):
     products = [r.asDict() for r in spark.read.parquet(args.inputs["raw__products"]).collect()]
 
     # Hold out the last days of the daily partitions: the model must predict what came next.
-    day = F.to_date(F.concat_ws("-", "year", "month", "day"))
+    day = F.to_date(F.col("dt"))
     last_day = ratings.select(F.max(day)).first()[0]
     cutoff = last_day - timedelta(days=args.holdoutDays - 1) if last_day else None
     train = ratings.where(day < F.lit(cutoff)) if cutoff else ratings

@@ -66,7 +66,7 @@ for (const stack of ['dev', 'prod'] as const) {
       }
       const training = named(s, 'aws:glue/catalogTable:CatalogTable', 'lake-table-ratings_ml_training').inputs as { storageDescriptor: { columns: { name: string }[]; location: string }; partitionKeys: { name: string }[] };
       expect(training.storageDescriptor.columns).to.have.length(13);
-      expect(training.partitionKeys.map((k) => k.name)).to.deep.equal(['year', 'month', 'day']);
+      expect(training.partitionKeys.map((k) => k.name)).to.deep.equal(['dt']);
       expect(training.storageDescriptor.location).to.equal('s3://lake-training/ratings_ml_training/');
       const recs = named(s, 'aws:glue/catalogTable:CatalogTable', 'lake-table-serving_recommendations').inputs as { partitionKeys: { name: string }[] };
       expect(recs.partitionKeys.map((k) => k.name)).to.deep.equal(['year', 'month', 'day', 'hour']);
@@ -96,7 +96,7 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(job).to.include({ glueVersion: '5.0', maxRetries: 1, timeout: 30, workerType: 'G.1X', numberOfWorkers: stack === 'dev' ? 2 : 4, securityConfiguration: `headwater-${stack}-glue` });
       expect(job.connections).to.deep.equal([`headwater-${stack}-source`]);
       expect(job.command.scriptLocation).to.equal('s3://lake-artifacts/code/glue/jdbc_extract.py');
-      expect(job.defaultArguments).to.include({ '--source_table': 'ratings', '--partition_column': 'ratedAt', '--partition_keys': 'year,month,day', '--output_uri': 's3://lake-raw/ratings/' });
+      expect(job.defaultArguments).to.include({ '--source_table': 'ratings', '--partition_column': 'ratedAt', '--partition_keys': 'dt', '--output_uri': 's3://lake-raw/ratings/' });
       const sql = named(s, 'aws:glue/job:Job', 'analytics-sales-hourly-job').inputs as { defaultArguments: Record<string, string>; connections: string[] };
       expect(sql.defaultArguments['--sql_uri']).to.equal('s3://lake-artifacts/code/analytics-sales-hourly/sales_hourly.sql');
       const inputs = JSON.parse(sql.defaultArguments['--inputs']) as { view: string; kind: string }[];
@@ -185,8 +185,8 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(byType(s, 'aws:sns/topic:Topic')[0].inputs.kmsMasterKeyId).to.be.a('string');
       expect(byType(s, 'aws:sns/topicSubscription:TopicSubscription')[0].inputs).to.include({ protocol: 'email', endpoint: stackConfig(stack).alarmEmail });
       const alarms = byType(s, 'aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => a.inputs as Record<string, unknown> & { dimensions: Record<string, string> });
-      const fresh = alarms.find((a) => a.metricName === 'MinutesSinceLastMaterialization' && a.dimensions.Asset === 'analytics/sales_hourly')!;
-      expect(fresh).to.include({ namespace: 'Headwater', threshold: 60, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'breaching' });
+      const fresh = alarms.find((a) => a.metricName === 'AssetMaterialized' && a.dimensions.Asset === 'analytics/sales_hourly')!;
+      expect(fresh).to.include({ namespace: 'Headwater', statistic: 'Sum', period: 3600, threshold: 1, comparisonOperator: 'LessThanThreshold', treatMissingData: 'breaching' });
       expect(alarms.find((a) => a.extendedStatistic === 'p99')).to.include({ metricName: 'Duration', threshold: 1000 });
       expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(2);
       expect(alarms.find((a) => a.metricName === 'ExecuteProcessing.Success')).to.not.equal(undefined);
@@ -202,7 +202,7 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(s.manifest.runLog.tableName).to.equal(`headwater-${stack}-runlog`);
       const glue = s.manifest.assets['analytics/sales_hourly'];
       expect(glue).to.deep.include({ kind: 'glue-sql', jobName: `headwater-${stack}-analytics-sales-hourly` });
-      expect(glue.location).to.deep.equal({ bucket: 'lake-analytics', prefix: 'sales_hourly/', partitionKeys: ['year', 'month', 'day', 'hour'], catalogTable: `headwater_${stack}.analytics_sales_hourly` });
+      expect(glue.location).to.deep.equal({ bucket: 'lake-analytics', prefix: 'sales_hourly/', partitionKeys: ['dt', 'hour'], catalogTable: `headwater_${stack}.analytics_sales_hourly` });
       const param = byType(s, 'aws:ssm/parameter:Parameter')[0].inputs;
       expect(param.name).to.equal(`/headwater/${stack}/manifest`);
       expect(JSON.parse(String(param.value))).to.deep.equal(JSON.parse(JSON.stringify(s.manifest)));
