@@ -20,7 +20,7 @@ export interface RecommenderParams {
   /** The last `holdoutDays` days of ratings are the evaluation hold-out. */
   readonly holdoutDays: number;
   readonly seed: number;
-  /** Liked pairs per optimizer step; 0 = automatic (about 64 steps per epoch, 256 to 4096 pairs). */
+  /** Liked pairs per optimizer step; 0 = automatic (about 16 steps per epoch, 1024 to 4096 pairs). */
   readonly batchSize: number;
   /**
    * Liked ratings visited per fit at most: on large data fewer passes than `epochs` suffice (the
@@ -52,7 +52,7 @@ export const DEFAULT_RECOMMENDER_PARAMS: RecommenderParams = {
   refit: true,
   minCategoryCount: 1,
   objective: 0,
-  negatives: 64,
+  negatives: 32,
 };
 
 /** Reads parameters from asset settings (strings from a CLI are accepted), rejecting unknown or bad values. */
@@ -136,7 +136,7 @@ export function trainRecommender(data: TrainingData, params: Partial<Recommender
       regularization: p.regularization,
       objective: p.objective === 1 ? 'bpr' : 'softmax',
       negatives: p.negatives,
-      batchSize: p.batchSize > 0 ? p.batchSize : Math.min(4096, Math.max(256, Math.ceil(liked.items.length / 64))),
+      batchSize: p.batchSize > 0 ? p.batchSize : Math.min(4096, Math.max(1024, Math.ceil(liked.items.length / 16))),
       random,
       zeroUserSlots: userVocab.unknownSlots,
       zeroItemSlots: itemVocab.unknownSlots,
