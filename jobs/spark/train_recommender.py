@@ -50,6 +50,9 @@ def parse_args(argv=None):
     parser.add_argument("--regularization", type=float, default=0.01)
     parser.add_argument("--holdoutDays", type=int, default=7)
     parser.add_argument("--seed", type=int, default=42)
+    # The launcher passes the run's window to every Spark job; the model trains on all history.
+    parser.add_argument("--partition_start", default=None)
+    parser.add_argument("--partition_end", default=None)
     args = parser.parse_args(argv)
     args.inputs = dict(item.split("=", 1) for item in args.input)
     for view in ("training__ratings_ml_training", "raw__customers", "raw__products"):
