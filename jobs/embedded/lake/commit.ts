@@ -29,13 +29,24 @@ function fsyncPath(p: string): void {
   }
 }
 
-function fsyncTree(dir: string): void {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) fsyncTree(p);
-    else fsyncPath(p);
+async function fsyncPathAsync(p: string): Promise<void> {
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    fh = await fs.promises.open(p, 'r');
+    await fh.sync();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM') throw e;
+  } finally {
+    await fh?.close();
   }
-  fsyncPath(dir);
+}
+
+/** fsyncs every file of a folder, then the folder; async so concurrent commits overlap their flushes. */
+async function fsyncTree(dir: string): Promise<void> {
+  const entries = fs.readdirSync(dir, { withFileTypes: true });
+  await Promise.all(entries.map((entry) => (entry.isDirectory() ? fsyncTree(path.join(dir, entry.name)) : fsyncPathAsync(path.join(dir, entry.name)))));
+  await fsyncPathAsync(dir);
 }
 
 const pidOf = (name: string, marker: string): number => Number(name.slice(name.indexOf(marker) + marker.length).split('-')[0]);
@@ -92,7 +103,7 @@ export async function commitDirectory<T>(target: string, write: (tmpDir: string)
   let result: T;
   try {
     result = await write(tmp);
-    fsyncTree(tmp);
+    await fsyncTree(tmp);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
@@ -101,7 +112,7 @@ export async function commitDirectory<T>(target: string, write: (tmpDir: string)
   const replacing = fs.existsSync(target);
   if (replacing) fs.renameSync(target, old);
   fs.renameSync(tmp, target);
-  fsyncPath(parent);
+  await fsyncPathAsync(parent);
   if (replacing) fs.rmSync(old, { recursive: true, force: true });
   return result;
 }
