@@ -52,8 +52,8 @@ export interface Contract {
   readonly columns: readonly ColumnContract[];
   readonly primaryKey?: readonly string[];
   /**
-   * `strict`: any change is breaking. `additive` (default): new nullable columns are fine;
-   * drops, renames, retypes and nullability tightening are breaking.
+   * `strict`: any change is breaking. `additive` (default): new columns are fine; drops,
+   * renames, retypes and a not-null column becoming nullable (consumers rely on it) are breaking.
    */
   readonly evolution?: 'strict' | 'additive';
 }
