@@ -18,16 +18,35 @@ export const LAKE_TABLES = {
 } as const;
 
 /** Columns that may hold the rating's day, in order of preference: a partition folder or a timestamp. */
-const DAY_COLUMNS = ['ratedAt', 'rated_at', 'ratedDate', 'date', 'day', 'dt', 'ds', 'partition'];
+const DAY_COLUMNS = ['ratedAt', 'rated_at', 'dt', 'date', 'day', 'ds', 'partition'];
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const parquetGlob = (dir: string) => sqlString(path.join(dir, '**', '*.parquet'));
 
-/** True when `dir` holds at least one Parquet file (at any depth). */
+/**
+ * Committed Parquet files under `dir`, sorted. Hidden entries (`.name`) are skipped: the lake
+ * stages writes in hidden folders, so a half-written partition is never read.
+ */
+export function parquetFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else if (e.isFile() && e.name.endsWith('.parquet')) out.push(path.join(d, e.name));
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return out.sort();
+}
+
+/** True when `dir` holds at least one committed Parquet file. */
 export function hasParquet(dir: string): boolean {
-  if (!fs.existsSync(dir)) return false;
-  const entries = fs.readdirSync(dir, { withFileTypes: true, recursive: true });
-  return entries.some((e) => e.isFile() && e.name.endsWith('.parquet'));
+  return parquetFiles(dir).length > 0;
+}
+
+/** A DuckDB table expression over the committed Parquet files of `dir` (Hive partition columns included). */
+function parquetSource(dir: string): string {
+  return `read_parquet([${parquetFiles(dir).map(sqlString).join(', ')}], hive_partitioning = true, union_by_name = true)`;
 }
 
 /** Opens an in-memory DuckDB connection, runs `fn`, and closes it. */
@@ -62,7 +81,7 @@ function dayExpression(columns: readonly string[], table: string): string {
   if (!col) {
     throw new Error(
       `${table} has no column telling when a rating was made (looked for ${DAY_COLUMNS.join(', ')} among ${columns.join(', ')}); ` +
-        'the time-based hold-out needs the daily partition folder (e.g. date=YYYY-MM-DD) or a ratedAt column',
+        'the time-based hold-out needs the daily partition folder (dt=YYYY-MM-DD) or a ratedAt column',
     );
   }
   return `datediff('day', DATE '1970-01-01', CAST("${col}" AS DATE))`;
@@ -79,21 +98,20 @@ export async function readTrainingData(lakeRoot: string): Promise<TrainingData> 
     throw new Error(`no training set under ${trainingDir}; materialize training/ratings_ml_training first (assets materialize training/ratings_ml_training)`);
   }
   return withDuckDb(async (c) => {
-    const training = `read_parquet(${parquetGlob(trainingDir)}, hive_partitioning = true, union_by_name = true)`;
+    const training = parquetSource(trainingDir);
     const trainingCols = await reading(trainingDir, () => columnsOf(c, training));
     const day = dayExpression(trainingCols, trainingDir);
     const b = new TrainingDataBuilder();
 
     const customersDir = path.join(lakeRoot, LAKE_TABLES.customers);
     const productsDir = path.join(lakeRoot, LAKE_TABLES.products);
-    const snapshot = (dir: string) => `read_parquet(${parquetGlob(dir)}, hive_partitioning = true, union_by_name = true)`;
     const userSql = [
-      hasParquet(customersDir) ? `SELECT customerNumber, city, country, CAST(creditLimit AS DOUBLE) AS creditLimit, 0 AS src FROM ${snapshot(customersDir)}` : undefined,
+      hasParquet(customersDir) ? `SELECT customerNumber, city, country, CAST(creditLimit AS DOUBLE) AS creditLimit, 0 AS src FROM ${parquetSource(customersDir)}` : undefined,
       `SELECT customerNumber, city, country, CAST(creditLimit AS DOUBLE) AS creditLimit, 1 AS src FROM ${training}`,
     ].filter(Boolean);
     const itemSql = [
       hasParquet(productsDir)
-        ? `SELECT productCode, productLine, productScale, productVendor, CAST(quantityInStock AS DOUBLE) AS quantityInStock, CAST(buyPrice AS DOUBLE) AS buyPrice, CAST(MSRP AS DOUBLE) AS MSRP, 0 AS src FROM ${snapshot(productsDir)}`
+        ? `SELECT productCode, productLine, productScale, productVendor, CAST(quantityInStock AS DOUBLE) AS quantityInStock, CAST(buyPrice AS DOUBLE) AS buyPrice, CAST(MSRP AS DOUBLE) AS MSRP, 0 AS src FROM ${parquetSource(productsDir)}`
         : undefined,
       `SELECT productCode, productLine, productScale, NULL AS productVendor, CAST(quantityInStock AS DOUBLE), CAST(buyPrice AS DOUBLE), CAST(MSRP AS DOUBLE), 1 AS src FROM ${training}`,
     ].filter(Boolean);

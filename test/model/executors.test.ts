@@ -53,6 +53,10 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
     lake = path.join(home, 'lake');
     const s = syntheticRatings({ customers: 500, products: 120, ratings: 15_000, days: 20, seed: 11 });
     await writeSyntheticLake(lake, s.data);
+    // A partition the lake is still staging (hidden folder): never read.
+    const staging = path.join(lake, 'training', 'ratings_ml_training', '.dt=2030-01-02.tmp-1-abc');
+    fs.mkdirSync(staging, { recursive: true });
+    fs.writeFileSync(path.join(staging, 'part-00000.parquet'), 'half-written');
   });
   after(() => {
     if (savedHome === undefined) delete process.env.HEADWATER_HOME;
@@ -62,7 +66,7 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
 
   const modelDir = () => path.join(lake, 'model', 'recommender');
 
-  it('trains from the lake and commits model.json and both embeddings tables, returning the metrics', async () => {
+  it('trains from the committed lake files and commits model.json and both embeddings tables, returning the metrics', async () => {
     const lines: string[] = [];
     const out = await createEmrSparkExecutor({ lakeRoot: lake }).execute(context(recommender, lines));
     const md = out.metadata;
@@ -101,7 +105,7 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
 
   it('names the file when a training Parquet file is corrupt, and keeps the previous model', async () => {
     const before = fs.readFileSync(path.join(modelDir(), MODEL_FILES.model));
-    const dir = path.join(lake, 'training', 'ratings_ml_training', 'date=2030-01-01');
+    const dir = path.join(lake, 'training', 'ratings_ml_training', 'dt=2030-01-01');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'broken.parquet'), 'not parquet');
     try {

@@ -1,6 +1,6 @@
 /**
  * Writes a synthetic data set into a local lake the way the pipeline lays it out: the training
- * set partitioned by day (`date=YYYY-MM-DD/`), and raw/customers + raw/products snapshots.
+ * set partitioned by day (`dt=YYYY-MM-DD/`), and raw/customers + raw/products snapshots.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +24,7 @@ export async function writeSyntheticLake(lakeRoot: string, data: TrainingData): 
       'CREATE TABLE products (productCode VARCHAR, productName VARCHAR, productLine VARCHAR, productScale VARCHAR, productVendor VARCHAR, productDescription VARCHAR, quantityInStock SMALLINT, buyPrice DECIMAL(10,2), MSRP DECIMAL(10,2))',
     );
     await c.run(
-      'CREATE TABLE training (customerNumber INTEGER, city VARCHAR, state VARCHAR, postalCode VARCHAR, country VARCHAR, creditLimit DOUBLE, productCode VARCHAR, productLine VARCHAR, productScale VARCHAR, quantityInStock INTEGER, buyPrice DOUBLE, MSRP DOUBLE, productRating INTEGER, date VARCHAR)',
+      'CREATE TABLE training (customerNumber INTEGER, city VARCHAR, state VARCHAR, postalCode VARCHAR, country VARCHAR, creditLimit DOUBLE, productCode VARCHAR, productLine VARCHAR, productScale VARCHAR, quantityInStock INTEGER, buyPrice DOUBLE, MSRP DOUBLE, productRating INTEGER, dt VARCHAR)',
     );
     const cust = await c.createAppender('customers');
     data.users.ids.forEach((id, u) => {
@@ -80,6 +80,6 @@ export async function writeSyntheticLake(lakeRoot: string, data: TrainingData): 
     tr.closeSync();
     await copyOut(c, 'customers', path.join(lakeRoot, 'raw', 'customers'));
     await copyOut(c, 'products', path.join(lakeRoot, 'raw', 'products'));
-    await copyOut(c, 'training', path.join(lakeRoot, 'training', 'ratings_ml_training'), 'date');
+    await copyOut(c, 'training', path.join(lakeRoot, 'training', 'ratings_ml_training'), 'dt');
   });
 }

@@ -22,13 +22,16 @@ export interface EmrSparkExecutorOptions {
   readonly lakeRoot: string;
 }
 
+/** Where a swap parks the old folder: hidden, so no reader mistakes it for the model. */
+const previousOf = (target: string) => path.join(path.dirname(target), `.${path.basename(target)}.previous`);
+
 /**
  * Replaces `target` by the complete folder `staged`: the old folder is renamed aside, the new
  * one renamed in, the old one removed. A crash between the two renames leaves the old folder
- * at `<target>.previous`, which `recoverInterruptedSwap` puts back on the next run.
+ * at `.<name>.previous`, which `recoverInterruptedSwap` puts back on the next run.
  */
 export function swapFolder(staged: string, target: string): void {
-  const previous = `${target}.previous`;
+  const previous = previousOf(target);
   fs.rmSync(previous, { recursive: true, force: true });
   const hadTarget = fs.existsSync(target);
   if (hadTarget) fs.renameSync(target, previous);
@@ -41,9 +44,9 @@ export function swapFolder(staged: string, target: string): void {
   fs.rmSync(previous, { recursive: true, force: true });
 }
 
-/** Restores `<target>.previous` when a swap was interrupted after moving the old folder aside. */
+/** Restores `.<name>.previous` when a swap was interrupted after moving the old folder aside. */
 export function recoverInterruptedSwap(target: string): void {
-  const previous = `${target}.previous`;
+  const previous = previousOf(target);
   if (!fs.existsSync(target) && fs.existsSync(previous)) fs.renameSync(previous, target);
 }
 
