@@ -38,9 +38,15 @@ export function describeCause(c: StaleCause): string {
 }
 
 /**
+ * Stands for an input that had no data when a step ran. Recording it (instead of leaving the dep
+ * out) lets staleness tell "computed before that upstream had data" from "the deps changed".
+ */
+export const NO_DATA = 'no-data';
+
+/**
  * The current data version of each input of `key`'s partition: upstream materializations through
- * the partition mapping (an unmaterialized upstream partition is absent), or source observations.
- * Returns the versions and the upstream keys with nothing materialized.
+ * the partition mapping, or source observations. An upstream with nothing materialized for the
+ * mapped partitions gets `NO_DATA` and is listed in `missing`; an unobserved source is left out.
  */
 export function currentInputVersions(
   graph: AssetGraph,
@@ -64,6 +70,7 @@ export function currentInputVersions(
       const m = lookup.latestMaterialization(dep.key, null);
       if (m) versions[dep.key] = m.dataVersion;
       else missing.push(dep.key);
+      versions[dep.key] ??= NO_DATA;
       continue;
     }
     const upRange = mapToUpstream(dep.mapping, asset.partitions, up.partitions, downRange, nowMs);
@@ -73,7 +80,10 @@ export function currentInputVersions(
       if (m) parts.push(m.dataVersion);
     }
     if (parts.length) versions[dep.key] = combineDataVersions(parts);
-    else missing.push(dep.key);
+    else {
+      versions[dep.key] = NO_DATA;
+      missing.push(dep.key);
+    }
   }
   return { versions, missing };
 }
@@ -102,12 +112,16 @@ export function stalenessOf(
   const added = deps.filter((d) => !(d in m.inputs) && !graph.get(d).source);
   const removed = recorded.filter((d) => !deps.includes(d));
   if (added.length || removed.length) causes.push({ type: 'dependencies', added, removed });
-  const { versions, missing } = currentInputVersions(graph, key, partition, lookup, nowMs);
+  const { versions } = currentInputVersions(graph, key, partition, lookup, nowMs);
   for (const dep of deps) {
     if (removed.includes(dep) || added.includes(dep)) continue;
-    if (versions[dep] !== undefined && m.inputs[dep] !== undefined && versions[dep] !== m.inputs[dep]) causes.push({ type: 'data', dep });
+    const was = m.inputs[dep];
+    const now = versions[dep];
+    if (was === undefined || now === undefined || was === now) continue;
+    // Data that was read has gone (wiped upstream): the result no longer matches any input.
+    if (now === NO_DATA) causes.push({ type: 'upstream_missing', dep });
+    else causes.push({ type: 'data', dep });
   }
-  for (const dep of missing) causes.push({ type: 'upstream_missing', dep });
   return { status: causes.length ? 'stale' : 'fresh', causes, materialization: m };
 }
 

@@ -78,7 +78,7 @@ export const recommender = defineAsset({
   deps: [trainingSet, rawCustomers, rawProducts],
   compute: emrSpark({
     script: 'jobs/spark/train_recommender.py',
-    params: { factors: 32, epochs: 30, learningRate: 0.05, regularization: 0.01, holdoutDays: 7, seed: 42 },
+    params: { factors: 32, epochs: 30, learningRate: 0.01, regularization: 0.01, holdoutDays: 7, seed: 42 },
   }),
   storage: lake('model'),
   code: ['jobs/spark/train_recommender.py'],

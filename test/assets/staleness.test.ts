@@ -13,6 +13,7 @@ import {
   parseUtc,
   stableJson,
   stalenessOf,
+  NO_DATA,
   type Materialization,
 } from '../../assets/core';
 
@@ -109,10 +110,25 @@ describe('staleness', () => {
     expect(s.causes.map(describeCause)).to.deep.equal(['deps changed (+raw/a) (-raw/old)']);
   });
 
-  it('names an upstream with no data', async () => {
+  it('names an upstream whose data has gone', async () => {
     const log = new MemoryRunLog();
     await materialize(log, { key: 'ml/m', partition: null, codeVersion: 'c', dataVersion: 'M', inputs: { 'raw/a': 'A' } });
     expect(stalenessOf(graph, 'ml/m', null, await log.snapshot(), 'c', NOW).causes.map(describeCause)).to.deep.equal(['raw/a has no data']);
+  });
+
+  it('records an upstream that had no data, and is fresh until that data arrives', async () => {
+    const log = new MemoryRunLog();
+    await materialize(log, { key: 'raw/a', partition: null, codeVersion: 'c', dataVersion: 'A', inputs: {} });
+    const snap = await log.snapshot();
+    // Day 7 of mart/d reads hours no one has materialized yet.
+    const { versions, missing } = currentInputVersions(graph, 'mart/d', '2024-01-07', snap, NOW);
+    expect(versions['raw/h']).to.equal(NO_DATA);
+    expect(missing).to.deep.equal(['raw/h']);
+    await materialize(log, { key: 'mart/d', partition: '2024-01-07', codeVersion: 'c', dataVersion: 'x', inputs: versions });
+    const before = stalenessOf(graph, 'mart/d', '2024-01-07', snap, 'c', NOW);
+    expect(before.status).to.equal('fresh');
+    await materialize(log, { key: 'raw/h', partition: '2024-01-07T03:00', codeVersion: 'c', dataVersion: 'h', inputs: {} });
+    expect(stalenessOf(graph, 'mart/d', '2024-01-07', snap, 'c', NOW).causes.map(describeCause)).to.deep.equal(['new data in raw/h']);
   });
 });
 
