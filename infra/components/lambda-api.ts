@@ -37,7 +37,7 @@ export class LambdaApi extends pulumi.ComponentResource {
       reservedConcurrency: reserved,
       // Provisioned concurrency needs a published version behind an alias.
       publish: true,
-      environment: { ...deps.env, HEADWATER_BUDGET_MS: String(settings.budgetMs) },
+      environment: { ...deps.env, HEADWATER_BUDGET_MS: String(settings.budgetMs), RECOMMENDER_BUDGET_MS: String(settings.budgetMs) },
       extraStatements: deps.statements,
     });
     this.fn = fn;

@@ -34,7 +34,7 @@ export interface NodeFunctionArgs {
  * for each lake dep, `HEADWATER_INDEX_<ENTITY>` = alias for each index, and the search endpoint.
  */
 export function depsEnvironment(ctx: PlatformContext, asset: AssetDefinition): { env: Record<string, pulumi.Input<string>>; statements: Statement[] } {
-  const env: Record<string, pulumi.Input<string>> = { HEADWATER_ENV: ctx.cfg.stack, HEADWATER_ASSET: asset.key };
+  const env: Record<string, pulumi.Input<string>> = { HEADWATER_ENV: ctx.cfg.stack, HEADWATER_ASSET: asset.key, HEADWATER_MODE: 'aws' };
   const statements: Statement[] = [];
   let indexes = false;
   asset.deps.forEach((dep, i) => {
@@ -46,12 +46,16 @@ export function depsEnvironment(ctx: PlatformContext, asset: AssetDefinition): {
     if (up.index) {
       indexes = true;
       env[`HEADWATER_INDEX_${up.index.entity.toUpperCase()}`] = up.index.alias;
+      // The names jobs/serving/environment.ts reads.
+      env[`${up.index.entity.toUpperCase()}_INDEX_ALIAS`] = up.index.alias;
     }
   });
   if (indexes) {
     const search = ctx.search();
     env.HEADWATER_SEARCH_ENDPOINT = search.endpoint;
     env.HEADWATER_SEARCH_SERVICE = search.signingService;
+    env.OPENSEARCH_ENDPOINT = search.endpoint;
+    env.OPENSEARCH_SERVICE = search.signingService;
     statements.push(...search.statements('read'));
   }
   if (statements.length) statements.push(kmsUse(ctx.lake.key.arn));

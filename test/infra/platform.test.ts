@@ -158,6 +158,7 @@ for (const stack of ['dev', 'prod'] as const) {
       const fn = named(s, 'aws:lambda/function:Function', 'serving-recommender-api-fn').inputs as Record<string, unknown> & { environment: { variables: Record<string, string> } };
       expect(fn).to.include({ runtime: 'nodejs22.x', handler: 'index.handler', publish: true, reservedConcurrentExecutions: stack === 'dev' ? 20 : 200 });
       expect(fn.architectures).to.deep.equal(['arm64']);
+      expect(fn.environment.variables).to.include({ HEADWATER_MODE: 'aws', ITEM_INDEX_ALIAS: 'item_embeddings', USER_INDEX_ALIAS: 'user_embeddings', OPENSEARCH_SERVICE: stack === 'dev' ? 'aoss' : 'es', RECOMMENDER_BUDGET_MS: '200' });
       expect(fn.environment.variables).to.include({ HEADWATER_INDEX_ITEM: 'item_embeddings', HEADWATER_INDEX_USER: 'user_embeddings', HEADWATER_LAKE_MODEL__RECOMMENDER: 's3://lake-model/recommender/' });
       expect(named(s, 'aws:lambda/functionUrl:FunctionUrl', 'serving-recommender-api-url').inputs).to.include({ authorizationType: 'AWS_IAM', qualifier: 'live' });
       expect(named(s, 'aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig', 'serving-recommender-api-provisioned').inputs.provisionedConcurrentExecutions).to.equal(stack === 'dev' ? 1 : 10);
