@@ -4,6 +4,7 @@
  * step, model quality against popularity), then runs the streaming half when it is present.
  * It never ends with a stack trace: every failure is said in one line, with what to do.
  */
+import './aws-sdk-node-warning';
 import fs from 'node:fs';
 import path from 'node:path';
 import { plainReporter, ttyReporter } from './cli/run/progress';

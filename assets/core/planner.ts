@@ -24,6 +24,19 @@ export type PartitionRequest =
   | { readonly type: 'all' }
   | { readonly type: 'range'; readonly from: string; readonly to: string };
 
+/** The request in words, as run records store it: `latest`, `all`, `A` or `A..B`. */
+export function describeRequest(request: PartitionRequest): string {
+  if (request.type !== 'range') return request.type;
+  return request.from === request.to ? request.from : `${request.from}..${request.to}`;
+}
+
+/** Reads back what `describeRequest` wrote (`--resume` replays a run as it was asked). */
+export function parseRequest(label: string): PartitionRequest {
+  if (label === 'latest' || label === 'all') return { type: label };
+  const [from, to = from] = label.split('..');
+  return { type: 'range', from, to };
+}
+
 /** A planning mistake the user can fix (bad partition key, empty range...). */
 export class PlanError extends Error {
   override name = 'PlanError';

@@ -11,6 +11,7 @@ import {
   checkName,
   codeVersionOf,
   currentInputVersions,
+  describeRequest,
   dataVersionOf,
   isBlocking,
   mapToUpstream,
@@ -35,7 +36,7 @@ import { LockHeldError, type CheckOutcome, type Environment, type Lock, type Ste
 import { evaluateMetricCheck } from './metric-checks';
 import { silentReporter, type EngineReporter, type RunOutcome, type RunProgress } from './reporter';
 import { runDependencies } from './run-dependencies';
-import { describeRequest, partitionsLabel } from './run-request';
+import { partitionsLabel } from './run-request';
 
 /** A mistake in what the engine was asked to do (resume of an unknown run...): exit 2 in the CLI. */
 export class EngineInputError extends Error {

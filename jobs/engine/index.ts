@@ -3,4 +3,4 @@ export * from './environment';
 export { EngineInputError, materialize, newRunId, type MaterializeOptions, type MaterializeResult, type RunResult } from './engine';
 export { evaluateMetricCheck } from './metric-checks';
 export { silentReporter, type EngineReporter, type RunOutcome, type RunProgress } from './reporter';
-export { describeRequest, parseRequest, partitionsLabel } from './run-request';
+export { partitionsLabel } from './run-request';

@@ -3,12 +3,8 @@
  * The `assets` CLI: `npm run -s assets -- <command> [options]`.
  * Exit codes: 0 ok, 1 a run failed, 2 bad input. A user mistake prints one message, never a stack.
  */
+import '../aws-sdk-node-warning';
 import { Command, CommanderError } from 'commander';
-
-// The AWS SDK warns on every process under Node 20 that releases after January 2027 need Node 22.
-// The embedded environment only talks to kinesalite, so the warning is noise here; the README
-// says Node 22 is the target (Lambda runs nodejs22.x). Set the variable to 'false' to see it.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { registerCommands } from './commands';
 import { EXIT, UserError } from './errors';
 import { color } from './output';

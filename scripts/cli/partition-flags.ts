@@ -29,10 +29,3 @@ export function partitionRequest(flags: PartitionFlags): PartitionRequest {
   }
   return { type: 'latest' };
 }
-
-/** The request in words, for run records and summaries. */
-export function describeRequest(r: PartitionRequest): string {
-  if (r.type === 'latest') return 'latest';
-  if (r.type === 'all') return 'all';
-  return r.from === r.to ? r.from : `${r.from}..${r.to}`;
-}

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
+import { parseRequest } from '../../../assets/core';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { executeRun } from '../run/execute';
 import { openEnvironment } from '../run/environment';
-import { maxParallel, partitionRequest } from '../run/partition-flags';
+import { partitionRequest } from '../partition-flags';
+import { maxParallel } from '../run/parallelism';
 import { printRunSummary } from '../run/summary';
 import { selectOrExplain } from '../selection';
-import { parseRequest } from '../../../jobs/engine';
 
 export function register(program: Command): void {
   program
@@ -32,7 +33,7 @@ export function register(program: Command): void {
       } else {
         if (!selection) throw new UserError("backfill needs a selection, e.g. `assets backfill 'raw/ratings+' --from 2026-01-01 --to 2026-01-31`");
         if (opts.from === undefined || opts.to === undefined) throw new UserError('backfill needs --from and --to (or --resume RUN_ID); for the latest partition use `assets materialize`');
-        request = partitionRequest(opts, 'backfill');
+        request = partitionRequest(opts);
       }
       const result = await executeRun({
         graph,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadGraph, type GlobalOptions } from '../context';
-import { maxParallel, partitionRequest } from '../run/partition-flags';
+import { partitionRequest } from '../partition-flags';
+import { maxParallel } from '../run/parallelism';
 import { executeRun } from '../run/execute';
 import { printRunSummary } from '../run/summary';
 import { selectOrExplain } from '../selection';
@@ -25,7 +26,7 @@ export function register(program: Command): void {
         envName: g.env,
         keys,
         selection,
-        request: partitionRequest(opts, 'materialize'),
+        request: partitionRequest(opts),
         command: 'materialize',
         force: opts.force,
         maxParallel: maxParallel(opts.maxParallel),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import {
   PlanError,
+  describeRequest,
   partitionKey,
   plan,
   planRuns,
@@ -12,7 +13,7 @@ import {
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color, printJson, table } from '../output';
-import { describeRequest, partitionRequest, type PartitionFlags } from '../partition-flags';
+import { partitionRequest, type PartitionFlags } from '../partition-flags';
 import { selectOrExplain } from '../selection';
 
 /** Runs listed in full before the listing is cut (a backfill can have millions). */

@@ -19,15 +19,45 @@ interface Counters {
   perStep: Map<string, { total: number; done: number }>;
 }
 
-function counters(plan: Plan): Counters {
-  return { total: plan.runCount, done: 0, perStep: new Map(plan.steps.map((s) => [s.key, { total: s.runCount, done: 0 }])) };
-}
+/**
+ * Counters per run id: the demo drives two runs at once through one reporter, and each must
+ * count its own plan ("overall 3/2" otherwise).
+ */
+class RunCounters {
+  private readonly byRun = new Map<string, Counters>();
 
-function finish(c: Counters, run: RunProgress): string {
-  c.done++;
-  const s = c.perStep.get(run.key);
-  if (s) s.done++;
-  return `${s ? `step ${s.done}/${s.total}, ` : ''}overall ${c.done}/${c.total}`;
+  start(runId: string, plan: Plan): void {
+    this.byRun.set(runId, { total: plan.runCount, done: 0, perStep: new Map(plan.steps.map((s) => [s.key, { total: s.runCount, done: 0 }])) });
+  }
+
+  /** Counts a finished run and says where its plan stands: `step 2/3, overall 5/9`. */
+  finish(run: RunProgress): string {
+    const c = this.byRun.get(run.runId);
+    if (!c) return '';
+    c.done++;
+    const s = c.perStep.get(run.key);
+    if (s) s.done++;
+    return `${s ? `step ${s.done}/${s.total}, ` : ''}overall ${c.done}/${c.total}`;
+  }
+
+  step(run: RunProgress): { total: number; done: number } | undefined {
+    return this.byRun.get(run.runId)?.perStep.get(run.key);
+  }
+
+  end(runId: string): void {
+    this.byRun.delete(runId);
+  }
+
+  /** Runs done and planned over every run in progress, for the bar. */
+  totals(): { done: number; total: number } {
+    let done = 0;
+    let total = 0;
+    for (const c of this.byRun.values()) {
+      done += c.done;
+      total += c.total;
+    }
+    return { done, total };
+  }
 }
 
 function describePlan(plan: Plan, runId: string, resumeOf?: string): string[] {
@@ -39,10 +69,10 @@ function describePlan(plan: Plan, runId: string, resumeOf?: string): string[] {
 
 /** One line per event: for pipes, files and CI logs. */
 export function plainReporter(write: (line: string) => void = (l) => process.stderr.write(l + '\n')): EngineReporter {
-  let c: Counters;
+  const c = new RunCounters();
   return {
     started({ runId, plan, resumeOf }) {
-      c = counters(plan);
+      c.start(runId, plan);
       for (const l of describePlan(plan, runId, resumeOf)) write(l);
     },
     runStarted(run) {
@@ -52,10 +82,11 @@ export function plainReporter(write: (line: string) => void = (l) => process.std
       write(color.dim(`         ${run.key}: ${message}`));
     },
     runFinished(run, outcome, detail, ms) {
-      const where = finish(c, run);
+      const where = c.finish(run);
       write(`  ${mark(outcome)}  ${label(run)} ${seconds(ms)}${detail ? ` - ${detail}` : ''} ${color.dim(`(${where})`)}`);
     },
     finished({ runId, status, durationMs }) {
+      c.end(runId);
       write(`run ${runId} ${status === 'succeeded' ? color.green(status) : color.red(status)} in ${seconds(durationMs)}`);
     },
   };
@@ -63,19 +94,20 @@ export function plainReporter(write: (line: string) => void = (l) => process.std
 
 /** A bar redrawn in place on a TTY, finished runs printed above it. */
 export function ttyReporter(stream: NodeJS.WriteStream = process.stderr): EngineReporter {
-  let c: Counters;
+  const c = new RunCounters();
   const running = new Map<string, RunProgress>();
   let timer: NodeJS.Timeout | undefined;
   const t0 = Date.now();
   const clear = () => stream.write('\r\x1b[K');
   const draw = () => {
     const width = 24;
-    const filled = c.total ? Math.round((c.done / c.total) * width) : width;
+    const { done, total } = c.totals();
+    const filled = total ? Math.round((done / total) * width) : width;
     const now = [...running.values()].map((r) => {
-      const s = c.perStep.get(r.key);
+      const s = c.step(r);
       return `${label(r)}${s && s.total > 1 ? ` ${s.done}/${s.total}` : ''}`;
     });
-    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${c.done}/${c.total} ${seconds(Date.now() - t0)}  ${now.join(', ')}`;
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${seconds(Date.now() - t0)}  ${now.join(', ')}`;
     clear();
     stream.write(line.slice(0, (stream.columns || 120) - 1));
   };
@@ -86,26 +118,32 @@ export function ttyReporter(stream: NodeJS.WriteStream = process.stderr): Engine
   };
   return {
     started({ runId, plan, resumeOf }) {
-      c = counters(plan);
+      c.start(runId, plan);
       for (const l of describePlan(plan, runId, resumeOf)) stream.write(l + '\n');
-      timer = setInterval(draw, 250);
-      timer.unref();
+      if (!timer) {
+        timer = setInterval(draw, 250);
+        timer.unref();
+      }
       draw();
     },
     runStarted(run) {
-      running.set(run.planRunId, run);
+      running.set(`${run.runId}/${run.planRunId}`, run);
       draw();
     },
     log(run, message) {
       above(color.dim(`  ${run.key}: ${message}`));
     },
     runFinished(run, outcome, detail, ms) {
-      running.delete(run.planRunId);
-      finish(c, run);
+      running.delete(`${run.runId}/${run.planRunId}`);
+      c.finish(run);
       above(`  ${mark(outcome)}  ${label(run)} ${seconds(ms)}${detail ? ` - ${detail}` : ''}`);
     },
     finished({ runId, status, durationMs }) {
-      if (timer) clearInterval(timer);
+      c.end(runId);
+      if (timer && c.totals().total === 0) {
+        clearInterval(timer);
+        timer = undefined;
+      }
       clear();
       stream.write(`run ${runId} ${status === 'succeeded' ? color.green(status) : color.red(status)} in ${seconds(durationMs)}\n`);
     },
