@@ -39,7 +39,7 @@ describe('assets materialize / backfill / status / runs / run / wipe', function 
     const cases: [string[], RegExp][] = [
       [['materialize', 'raw/evnts'], /unknown asset 'raw\/evnts'.*did you mean 'raw\/events'/s],
       [['materialize', 'raw/events', '--partition', '2026-01-99'], /'2026-01-99' is not a partition key or date; write it like '2026-01-01'/],
-      [['materialize', 'raw/events', '--partition', '2026-01-02', '--from', '2026-01-01'], /either --partition or --from\/--to/],
+      [['materialize', 'raw/events', '--partition', '2026-01-02', '--from', '2026-01-01'], /give either --partition P or --from A --to B, not both/],
       [['materialize', 'raw/events', '--from', '2026-01-01'], /--from and --to go together/],
       [['backfill', 'raw/events'], /backfill needs --from and --to/],
       [['backfill', '--resume', 'nope'], /no run 'nope'/],
