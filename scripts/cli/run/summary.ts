@@ -4,7 +4,7 @@ import { color, table } from '../output';
 
 /** Prints one row per step: runs by outcome, time, rows written. */
 export function printRunSummary(result: MaterializeResult, write: (s: string) => void = (s) => process.stdout.write(s + '\n')): void {
-  const bySteps = new Map<string, { runs: number; written: number; upToDate: number; ms: number; rows: number}>();
+  const bySteps = new Map<string, { runs: number; written: number; upToDate: number; ms: number; rows: number }>();
   for (const r of result.results) {
     let s = bySteps.get(r.key);
     if (!s) bySteps.set(r.key, (s = { runs: 0, written: 0, upToDate: 0, ms: 0, rows: 0 }));
@@ -21,5 +21,5 @@ export function printRunSummary(result: MaterializeResult, write: (s: string) =>
     s.written ? String(s.rows) : color.dim('-'),
   ]);
   write(table(['ASSET', 'RUNS', 'TIME', 'ROWS'], rows));
-  write(color.dim(`run ${result.runId}: assets run ${result.runId} for every event`));
+  write(color.dim(`every event of this run: npm run -s assets -- run ${result.runId}`));
 }
