@@ -26,6 +26,9 @@ export function buildProgram(): Command {
 /** Runs the CLI and resolves to the exit code (tests call this in-process). */
 export async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  // Commands report "a run failed" through process.exitCode; start clean so one in-process run
+  // (tests, the demo) never inherits the code of the one before.
+  process.exitCode = undefined;
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return (process.exitCode as number | undefined) ?? EXIT.ok;

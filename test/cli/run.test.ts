@@ -25,7 +25,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   }
 }
 
-describe('assets materialize / backfill / status / runs / run / wipe', function () {
+describe('assets materialize / backfill / status / checks / runs / run / wipe', function () {
   this.timeout(30_000);
   let home: string;
   beforeEach(() => {
@@ -90,6 +90,20 @@ describe('assets materialize / backfill / status / runs / run / wipe', function 
     const blocked = await cli('materialize', '*', '--partition', '2026-01-02');
     expect(blocked.code, blocked.err).to.equal(1);
     expect(blocked.err).to.match(/blocking check failed: beats_baseline \(score 0\.1000 not > baseline 0\.5000\)/);
+    // `assets checks` is the gate: exit 1 while a blocking check's last result is a failure.
+    const gate = await cli('checks', '--json');
+    expect(gate.code).to.equal(1);
+    const report = JSON.parse(gate.out);
+    expect(report.failingBlocking).to.equal(1);
+    expect(report.checks).to.have.length(1);
+    expect(report.checks[0]).to.deep.include({ key: 'out/report', check: 'beats_baseline', blocking: true });
+    expect(report.checks[0].last).to.include({ passed: false, partition: null });
+    writeConfig(home, { score: 0.9 });
+    const fixed = await cli('materialize', '*', '--partition', '2026-01-02');
+    expect(fixed.code, fixed.err).to.equal(0);
+    const passing = await cli('checks');
+    expect(passing.code).to.equal(0);
+    expect(passing.out).to.match(/out\/report\s+beats_baseline\s+yes\s+passed\s+score 0\.9000 > baseline 0\.5000/);
   });
 
   it('exits 2 naming the holder when another run holds a lock', async () => {
