@@ -1,14 +1,14 @@
 /**
  * `vector-index`: one k-NN index (versions behind an alias) in the search backend, and the role its
- * loader assumes: read exactly the upstream model's `<entity>_embeddings/` folder, write the index.
+ * loader assumes: read exactly the upstream model's `<entity>_embeddings.parquet`, write the index.
  * The index itself is created by each load (a new version, then the alias swap), not by Pulumi.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { computeSettings } from '../../assets/core';
 import type { VectorIndexSettings } from '../../assets/kinds';
-import type { VectorIndexManifest } from '../../jobs/aws/manifest';
-import { inlinePolicy, kmsUse, s3ReadPrefix } from '../iam';
+import { EMBEDDINGS_FILES, type VectorIndexManifest } from '../../jobs/aws/manifest';
+import { inlinePolicy, kmsUse, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import type { AssetComponentArgs, AssetOutputs } from './context';
 
@@ -24,14 +24,16 @@ export class VectorIndex extends pulumi.ComponentResource {
     const modelKey = asset.deps.map((d) => d.key).find((k) => ctx.outputsOf(k).location);
     if (!modelKey) throw new Error(`${asset.key}: a vector-index needs a dep stored in the lake (the model with its embeddings); add one`);
     const model = ctx.outputsOf(modelKey).location!;
-    const embeddingsPrefix = `${model.prefix}${settings.entity}_embeddings/`;
+    const embeddings = EMBEDDINGS_FILES[settings.entity];
+    // The one object the loader reads (the model step writes it next to model.json).
+    const embeddingsKey = `${model.prefix}${embeddings.file}`;
     const search = ctx.search();
 
     const trusted = pulumi.all([ctx.accountId]).apply(([account]) => [`arn:aws:iam::${account}:root`, ...ctx.cfg.operatorRoleArns]);
     this.loaderRole = new aws.iam.Role(
       `${name}-loader`,
       {
-        description: `Loads ${asset.key} (${settings.alias}) from ${embeddingsPrefix}; assumed by the assets CLI`,
+        description: `Loads ${asset.key} (${settings.alias}) from ${embeddingsKey}; assumed by the assets CLI`,
         assumeRolePolicy: pulumi.jsonStringify({
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { AWS: trusted }, Action: 'sts:AssumeRole' }],
@@ -40,7 +42,9 @@ export class VectorIndex extends pulumi.ComponentResource {
       },
       child,
     );
-    inlinePolicy(`${name}-loader-policy`, this.loaderRole, [...s3ReadPrefix('Embeddings', model.bucketArn, embeddingsPrefix), kmsUse(ctx.lake.key.arn), ...search.statements('write')], child);
+    // Exactly one object, no listing: the loader knows the key (a missing object then reads as 403, which its error says).
+    const readEmbeddings: Statement = { Sid: 'EmbeddingsRead', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pulumi.interpolate`${model.bucketArn}/${embeddingsKey}`] };
+    inlinePolicy(`${name}-loader-policy`, this.loaderRole, [readEmbeddings, kmsUse(ctx.lake.key.arn), ...search.statements('write')], child);
     ctx.searchWriter(this.loaderRole.arn, settings.alias);
 
     const manifest = pulumi.all([search.endpoint, this.loaderRole.arn, model.bucket]).apply(
@@ -59,7 +63,7 @@ export class VectorIndex extends pulumi.ComponentResource {
         efConstruction: settings.efConstruction,
         efSearch: settings.efSearch,
         loaderRoleArn,
-        embeddings: { bucket, prefix: embeddingsPrefix },
+        embeddings: { bucket, key: embeddingsKey, idColumn: embeddings.idColumn },
       }),
     );
     this.outputs = { index: { alias: settings.alias, entity: settings.entity }, manifest };

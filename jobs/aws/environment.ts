@@ -4,9 +4,12 @@
  * Serverless job runs; the run log and the locks live in the stack's DynamoDB table; each
  * successful materialization publishes the freshness metric the stack's alarms watch.
  *
- * Not here (say so rather than pretend): the index load (`vector-index`) has no AWS executor yet,
- * data checks are not evaluated on AWS (they need a query engine over S3, e.g. Athena), and
- * sources are not observed (the database is inside the VPC, out of the CLI's reach).
+ * `vector-index` downloads the model's embeddings Parquet from S3 and loads it into OpenSearch (a
+ * new index version, then the alias swap; see index-loader.ts).
+ *
+ * Not here (say so rather than pretend): data checks over S3 data are not evaluated on AWS (they
+ * need a query engine over S3, e.g. Athena); only `row_count` of an index load is, from the count
+ * the load reported. Sources are not observed (the database is inside the VPC, out of the CLI's reach).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +25,7 @@ import { repoRoot } from '../embedded/paths';
 import { DynamoRunLog } from './dynamo-runlog';
 import { runEmrJob } from './emr-launcher';
 import { runGlueJob } from './glue-launcher';
+import { runIndexLoad, type SearchClientFactory } from './index-loader';
 import { FRESHNESS_METRIC, type AssetManifest, type StackManifest } from './manifest';
 import { readManifest } from './manifest-store';
 import { realClock, withRetry, type Clock } from './retry';
@@ -44,6 +48,10 @@ export interface AwsEnvironmentOptions {
   /** Poll backoff of job runs (defaults 5 s growing to 60 s). */
   readonly pollInitialMs?: number;
   readonly pollMaxMs?: number;
+  /** The OpenSearch client of an index entry (default: SigV4 over the SDK's credential chain); tests pass a mock connection. */
+  readonly searchClient?: SearchClientFactory;
+  /** Where index loads download the embeddings Parquet (default: the OS temp dir). */
+  readonly tmpDir?: string;
 }
 
 /** Creates the clients for a region (the SDK's default credential chain). */
@@ -85,6 +93,7 @@ export class AwsEnvironment implements Environment {
       ['glue-extract', { ...glue, kind: 'glue-extract' }],
       ['glue-sql', { ...glue, kind: 'glue-sql' }],
       ['emr-spark', { kind: 'emr-spark', execute: (ctx) => this.runEmr(ctx) }],
+      ['vector-index', { kind: 'vector-index', execute: (ctx) => this.runIndexLoad(ctx) }],
     ]);
   }
 
@@ -101,10 +110,21 @@ export class AwsEnvironment implements Environment {
     return undefined;
   }
 
-  /** Data checks need a query engine over S3 (Athena), which this environment does not have yet: none are evaluated. */
-  async evaluateChecks(ctx: StepContext, _output: StepOutput, checks: readonly CheckSpec[]): Promise<CheckOutcome[]> {
-    if (checks.length) ctx.log(`${checks.length} data check(s) not evaluated on AWS (no query engine over S3 yet)`);
-    return [];
+  /**
+   * Data checks over S3 data need a query engine (Athena), which this environment does not have
+   * yet; a `row_count` of an index load is evaluated from the count the load reported.
+   */
+  async evaluateChecks(ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]): Promise<CheckOutcome[]> {
+    const rows = output.metadata.rows;
+    const fromLoad = ctx.asset.compute.kind === 'vector-index' && typeof rows === 'number';
+    const outcomes: CheckOutcome[] = [];
+    let skipped = 0;
+    for (const check of checks) {
+      if (fromLoad && check.type === 'row_count') outcomes.push(rowCountOutcome(check, rows));
+      else skipped++;
+    }
+    if (skipped) ctx.log(`${skipped} data check(s) not evaluated on AWS (no query engine over S3 yet)`);
+    return outcomes;
   }
 
   readCode(repoPath: string): string | undefined {
@@ -161,6 +181,35 @@ export class AwsEnvironment implements Environment {
     return { metadata: { emrJobRunId: r.jobRunId, consoleUrl: r.consoleUrl, ...(r.billedVcpuHours !== undefined ? { billedVcpuHours: r.billedVcpuHours } : {}) } };
   }
 
+  private async runIndexLoad(ctx: StepContext): Promise<StepOutput> {
+    const entry = this.entry(ctx.asset.key, ['vector-index'] as const);
+    const started = this.clock.now();
+    const r = await runIndexLoad({
+      entry,
+      stack: this.name,
+      region: this.manifest.region,
+      s3: this.clients.s3,
+      searchClient: this.options.searchClient,
+      log: ctx.log,
+      signal: ctx.signal,
+      clock: this.clock,
+      tmpDir: this.options.tmpDir,
+    });
+    await this.published(ctx.asset.key);
+    return {
+      metadata: {
+        rows: r.count,
+        alias: r.alias,
+        version: r.version,
+        previousVersion: r.previousVersion ?? null,
+        dimension: entry.dimension,
+        source: r.source,
+        bytes: r.bytes,
+        loadMs: this.clock.now() - started,
+      },
+    };
+  }
+
   /** One more materialization of `key`: the freshness alarms count these. */
   private async published(key: AssetKey): Promise<void> {
     await withRetry(
@@ -174,4 +223,12 @@ export class AwsEnvironment implements Environment {
       { clock: this.clock },
     );
   }
+}
+
+/** A `row_count` check against the number of rows a step reported. */
+function rowCountOutcome(check: Extract<CheckSpec, { type: 'row_count' }>, rows: number): CheckOutcome {
+  const low = check.min !== undefined && rows < check.min;
+  const high = check.max !== undefined && rows > check.max;
+  const bounds = [check.min !== undefined ? `>= ${check.min}` : '', check.max !== undefined ? `<= ${check.max}` : ''].filter(Boolean).join(' and ');
+  return { check, passed: !low && !high, message: `${rows} rows loaded${bounds ? `, expected ${bounds}` : ''}` };
 }

@@ -64,9 +64,26 @@ export interface VectorIndexManifest extends AssetBase {
   readonly efSearch: number;
   /** Role the loader assumes: reads the embeddings, writes the index. */
   readonly loaderRoleArn: string;
-  /** Where the embeddings Parquet files are read from. */
-  readonly embeddings: { readonly bucket: string; readonly prefix: string };
+  /** The embeddings Parquet object the model step writes (one file: `<id column>, embedding float[]`). */
+  readonly embeddings: EmbeddingsObject;
 }
+
+/** An embeddings file in the lake: `s3://<bucket>/<key>`, ids in `idColumn`, vectors in `embedding`. */
+export interface EmbeddingsObject {
+  readonly bucket: string;
+  /** e.g. `recommender/item_embeddings.parquet`. */
+  readonly key: string;
+  readonly idColumn: string;
+}
+
+/**
+ * The embeddings file of each entity, next to model.json in the model's folder: the same names the
+ * embedded trainer writes (jobs/embedded/executors/emr-spark.ts) and the Spark trainer uploads.
+ */
+export const EMBEDDINGS_FILES = {
+  item: { file: 'item_embeddings.parquet', idColumn: 'product_code' },
+  user: { file: 'user_embeddings.parquet', idColumn: 'customer_number' },
+} as const;
 
 export interface LambdaApiManifest extends AssetBase {
   readonly kind: 'lambda-api';

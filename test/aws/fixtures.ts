@@ -1,5 +1,5 @@
 /** Shared pieces of the launcher tests: a fake clock, a manifest, AWS-style errors. */
-import type { GlueJobManifest, EmrSparkManifest, StackManifest } from '../../jobs/aws/manifest';
+import type { GlueJobManifest, EmrSparkManifest, StackManifest, VectorIndexManifest } from '../../jobs/aws/manifest';
 import type { Clock } from '../../jobs/aws/retry';
 
 /** A clock whose sleeps return at once and move time forward; records every sleep. */
@@ -40,6 +40,39 @@ export const emrEntry: EmrSparkManifest = {
   timeoutMinutes: 120,
 };
 
+/** The item index as the dev stack (Serverless) publishes it. */
+export const itemIndexEntry: VectorIndexManifest = {
+  kind: 'vector-index',
+  key: 'index/item_embeddings',
+  flavour: 'serverless',
+  endpoint: 'https://abc123.eu-west-1.aoss.amazonaws.com',
+  signingService: 'aoss',
+  alias: 'item_embeddings',
+  entity: 'item',
+  dimension: 33,
+  space: 'innerproduct',
+  idField: 'product_code',
+  m: 16,
+  efConstruction: 128,
+  efSearch: 100,
+  loaderRoleArn: 'arn:aws:iam::123456789012:role/index-item-embeddings-loader',
+  embeddings: { bucket: 'lake-model', key: 'recommender/item_embeddings.parquet', idColumn: 'product_code' },
+};
+
+/** The user index as the prod stack (a domain) publishes it. */
+export const userIndexEntry: VectorIndexManifest = {
+  ...itemIndexEntry,
+  key: 'index/user_embeddings',
+  flavour: 'domain',
+  endpoint: 'https://search-hw-prod-vectors.eu-west-1.es.amazonaws.com',
+  signingService: 'es',
+  alias: 'user_embeddings',
+  entity: 'user',
+  idField: 'customer_number',
+  loaderRoleArn: 'arn:aws:iam::123456789012:role/index-user-embeddings-loader',
+  embeddings: { bucket: 'lake-model', key: 'recommender/user_embeddings.parquet', idColumn: 'customer_number' },
+};
+
 export const manifest: StackManifest = {
   version: 1,
   stack: 'dev',
@@ -49,5 +82,5 @@ export const manifest: StackManifest = {
   runLog: { tableName: 'headwater-dev-runlog' },
   alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms',
   metricsNamespace: 'Headwater',
-  assets: { [glueEntry.key]: glueEntry, [emrEntry.key]: emrEntry },
+  assets: { [glueEntry.key]: glueEntry, [emrEntry.key]: emrEntry, [itemIndexEntry.key]: itemIndexEntry, [userIndexEntry.key]: userIndexEntry },
 };

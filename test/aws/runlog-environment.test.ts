@@ -143,7 +143,8 @@ describe('AWS environment', () => {
     const metric = cw.commandCalls(PutMetricDataCommand)[0].args[0].input;
     expect(metric.Namespace).to.equal('Headwater');
     expect(metric.MetricData![0]).to.deep.include({ MetricName: 'AssetMaterialized', Dimensions: [{ Name: 'Asset', Value: 'analytics/sales_hourly' }], Value: 1 });
-    expect(e.executorFor('vector-index')).to.equal(undefined);
+    expect(e.executorFor('vector-index')?.kind).to.equal('vector-index');
+    expect(e.executorFor('lambda-api')).to.equal(undefined);
     expect(e.name).to.equal('dev');
   });
 

@@ -127,7 +127,19 @@ for (const stack of ['dev', 'prod'] as const) {
 
     it('scopes the index loaders to their embeddings and the search backend of the stack', () => {
       const st = statements(s, 'index-item-embeddings-loader-policy');
-      expect(st.find((t) => t.Sid === 'EmbeddingsRead')!.Resource).to.deep.equal(['arn:aws:s3:::lake-model/recommender/item_embeddings/*']);
+      expect(st.find((t) => t.Sid === 'EmbeddingsRead')).to.deep.include({ Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::lake-model/recommender/item_embeddings.parquet'] });
+      expect(st.flatMap((t) => t.Action)).to.not.include('s3:ListBucket');
+      expect(statements(s, 'index-user-embeddings-loader-policy').find((t) => t.Sid === 'EmbeddingsRead')!.Resource).to.deep.equal(['arn:aws:s3:::lake-model/recommender/user_embeddings.parquet']);
+      const item = s.manifest.assets['index/item_embeddings'];
+      expect(item).to.deep.include({
+        kind: 'vector-index',
+        alias: 'item_embeddings',
+        idField: 'product_code',
+        dimension: 33,
+        signingService: stack === 'dev' ? 'aoss' : 'es',
+        embeddings: { bucket: 'lake-model', key: 'recommender/item_embeddings.parquet', idColumn: 'product_code' },
+      });
+      expect(s.manifest.assets['index/user_embeddings']).to.deep.include({ embeddings: { bucket: 'lake-model', key: 'recommender/user_embeddings.parquet', idColumn: 'customer_number' } });
       const api = st.find((t) => t.Sid === 'SearchApi')!;
       if (stack === 'dev') {
         expect(api).to.deep.include({ Action: ['aoss:APIAccessAll'], Resource: [`arn:aws:aoss:${REGION}:${MOCK_ACCOUNT}:collection/hw-dev-vectors-id`] });
