@@ -92,6 +92,7 @@ describe('local run log', () => {
     await a.wipe(['raw/x'], '2026-01-01T00:00:05.000Z');
     expect((await a.snapshot()).materializedPartitions('raw/x').size).to.equal(0);
     await a.append(mat('r1', 'q', 'v2', '2026-01-01T00:00:09.000Z'));
+    await a.close();
     expect([...(await new LocalRunLog(dir).snapshot()).materializedPartitions('raw/x')]).to.deep.equal(['q']);
   });
 });
