@@ -3,11 +3,26 @@
  * server, calling the same Lambda handler as AWS with Function URL events.
  */
 import type { Command } from 'commander';
+import { localPaths } from '../../../jobs/embedded/paths';
 import { handler } from '../../../jobs/serving/recommender-api/handler';
+import { EmbeddedVectorStore } from '../../../jobs/vector-store/embedded';
 import { serveHandler } from '../../../jobs/serving/http-server';
 import { loadGraph, requireAsset, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color } from '../output';
+
+/** A customer and a product the local indexes know, so the example request shows real results. */
+async function exampleIds(): Promise<{ customer: string; product: string } | undefined> {
+  const store = new EmbeddedVectorStore(localPaths.indexes());
+  try {
+    const [users, items] = await Promise.all([store.open('user_embeddings'), store.open('item_embeddings')]);
+    const customer = users.snapshot().ids[0];
+    const product = items.snapshot().ids[0];
+    return customer && product ? { customer, product } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function register(program: Command): void {
   program
@@ -32,7 +47,9 @@ export function register(program: Command): void {
       // Open the indexes, model and popular list now rather than on the first user's request.
       await fetch(`${server.url}/recommendations?customer_number=1&product_code=warmup&k=1`).catch(() => undefined);
       process.stdout.write(`${color.green('serving')} serving/recommender_api on ${server.url}\n`);
-      process.stdout.write(`  curl '${server.url}/recommendations?customer_number=103&product_code=S10_1678&k=5'\n`);
+      const ids = await exampleIds();
+      if (ids) process.stdout.write(`  curl '${server.url}/recommendations?customer_number=${ids.customer}&product_code=${ids.product}&k=5'\n`);
+      else process.stdout.write(color.yellow('  no local indexes yet: every answer is the popular-products fallback until `npm run demo` (or materializing index/*) builds them\n'));
       process.stdout.write(color.dim('  Ctrl-C to stop\n'));
       await new Promise<void>((resolve) => {
         const stop = () => {
