@@ -26,7 +26,8 @@ import { DynamoRunLog } from './dynamo-runlog';
 import { runEmrJob } from './emr-launcher';
 import { runGlueJob } from './glue-launcher';
 import { runIndexLoad, type SearchClientFactory } from './index-loader';
-import { FRESHNESS_METRIC, type AssetManifest, type StackManifest } from './manifest';
+import { explainAccessError } from './access-errors';
+import { FRESHNESS_METRIC, manifestParameterName, type AssetManifest, type StackManifest } from './manifest';
 import { readManifest } from './manifest-store';
 import { realClock, withRetry, type Clock } from './retry';
 
@@ -67,10 +68,20 @@ export function defaultClients(region?: string): AwsClients {
   };
 }
 
-/** Opens the environment of a deployed stack: reads its manifest from SSM first. */
+/**
+ * Opens the environment of a deployed stack: reads its manifest from SSM first. Failing to reach
+ * the stack at all (no region, no credentials, no network) says what to set.
+ */
 export async function openAwsEnvironment(stack: string, options: AwsEnvironmentOptions = {}): Promise<AwsEnvironment> {
   const clients = { ...defaultClients(options.region), ...options.clients };
-  const manifest = await readManifest(clients.ssm, clients.s3, stack, options.clock);
+  let manifest: StackManifest;
+  try {
+    manifest = await readManifest(clients.ssm, clients.s3, stack, options.clock);
+  } catch (e) {
+    for (const c of Object.values(clients)) (c as { destroy?: () => void }).destroy?.();
+    const why = explainAccessError(e, stack, `the stack manifest at SSM ${manifestParameterName(stack)}`);
+    throw why ? new Error(why) : e;
+  }
   return new AwsEnvironment(manifest, clients, options);
 }
 

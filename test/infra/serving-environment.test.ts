@@ -8,13 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { mockClient } from 'aws-sdk-client-mock';
-import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { GetObjectCommand, NoSuchKey, S3Client, type ServiceInputTypes, type ServiceOutputTypes, type S3ClientResolvedConfig } from '@aws-sdk/client-s3';
 import type { Synthesis } from '../../infra/synth/synthesize';
 import { awsServingLocations, depsFromEnvironment, lakeVariable, type Env } from '../../jobs/serving/environment';
 import { installSyntheticCatalog } from '../../scripts/bench/serve-catalog';
 
-const s3 = mockClient(S3Client);
 
 /** The environment variables the stack sets on a function, plus what the Lambda runtime adds. */
 function lambdaEnv(s: Synthesis, fnName: string): Env {
@@ -54,12 +53,18 @@ for (const stack of ['dev', 'prod'] as const) {
 describe('serving on AWS fetches the model and popular products from the per-zone buckets', () => {
   let dir: string;
   let env: Env;
+  // Mocked here, restored after: the functions build their own S3Client, so the mock is on the class.
+  let s3: AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>;
   before(async () => {
+    s3 = mockClient(S3Client);
     env = lambdaEnv(await synth('dev'), 'serving-recommender-api-fn');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-serving-aws-'));
     await installSyntheticCatalog({ lake: path.join(dir, 'lake'), indexes: path.join(dir, 'indexes') }, { products: 20, customers: 5 });
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    s3.restore();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
   beforeEach(() => s3.reset());
 
   const object = (rel: string) => ({ Body: { transformToString: async () => fs.readFileSync(path.join(dir, 'lake', rel), 'utf8') } as never });

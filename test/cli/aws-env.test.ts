@@ -1,0 +1,152 @@
+/**
+ * `--env <stack>`: the CLI opens jobs/aws/environment.ts (manifest from SSM, run log in DynamoDB),
+ * here against aws-sdk-client-mock; and without a region or credentials it exits 2 saying what to
+ * set, not with an SDK stack trace.
+ */
+import { expect } from 'chai';
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { run } from '../../scripts/cli/main';
+import { manifest } from '../aws/fixtures';
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const origOut = process.stdout.write.bind(process.stdout);
+  const origErr = process.stderr.write.bind(process.stderr);
+  const origLog = console.log;
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  console.log = (...xs: unknown[]) => out.push(xs.join(' ') + '\n');
+  const savedExit = process.exitCode;
+  try {
+    const code = await run(args);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = origOut;
+    process.stderr.write = origErr;
+    console.log = origLog;
+    process.exitCode = savedExit;
+  }
+}
+
+/** Sets (or, for undefined, removes) environment variables; returns the undo. */
+function withEnv(vars: Record<string, string | undefined>): () => void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) delete process.env[k];
+      else process.env[k] = x;
+    }
+  };
+  apply(vars);
+  return () => apply(saved);
+}
+
+/** No credentials or region from anywhere: env, shared files, instance metadata. */
+const NOTHING = {
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  AWS_PROFILE: undefined,
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+  AWS_CONFIG_FILE: '/nonexistent/headwater-test/config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/headwater-test/credentials',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+const stackTrace = /\n\s+at /;
+const mockSsm = () => mockClient(SSMClient);
+const mockDynamoDb = () => mockClient(DynamoDBClient);
+
+describe('assets --env <stack> (AWS environment)', () => {
+  describe('with the stack mocked (aws-sdk-client-mock)', () => {
+    let ssm: ReturnType<typeof mockSsm>;
+    let ddb: ReturnType<typeof mockDynamoDb>;
+    let undo: () => void;
+    const mat = { type: 'materialization', key: 'analytics/sales_hourly', partition: '2026-01-05T10:00', runId: 'r1', codeVersion: 'c', dataVersion: 'd', inputs: {}, metadata: { rows: 12 }, at: '2026-01-05T11:05:00.000Z' };
+
+    before(() => {
+      // Mocked in before(), restored in after(): other files mock the same clients.
+      ssm = mockSsm();
+      ddb = mockDynamoDb();
+      undo = withEnv({ ...NOTHING, AWS_REGION: 'eu-west-1' });
+    });
+    after(() => {
+      ssm.restore();
+      ddb.restore();
+      undo();
+    });
+    beforeEach(() => {
+      ssm.reset();
+      ddb.reset();
+    });
+
+    it('status --env dev --json reads the manifest from SSM and the run log from DynamoDB', async () => {
+      ssm.on(GetParameterCommand, { Name: '/headwater/dev/manifest' }).resolves({ Parameter: { Value: JSON.stringify(manifest) } });
+      ddb.on(QueryCommand).callsFake((input: { TableName: string; ExpressionAttributeValues: Record<string, { S: string }> }) => ({
+        Items: input.TableName === 'headwater-dev-runlog' && input.ExpressionAttributeValues[':pk'].S === 'MAT' ? [{ pk: { S: 'MAT' }, sk: { S: 'analytics/sales_hourly#2026-01-05T10:00' }, doc: { S: JSON.stringify(mat) } }] : [],
+      }));
+      const r = await cli('status', 'analytics/sales_hourly', '--env', 'dev', '--json');
+      expect(r.err).to.equal('');
+      expect(r.code).to.equal(0);
+      const j = JSON.parse(r.out) as { env: string; assets: { key: string; lastMaterialization: { at: string; partition: string; runId: string } | null }[] };
+      expect(j.env).to.equal('dev');
+      expect(j.assets.map((a) => a.key)).to.deep.equal(['analytics/sales_hourly']);
+      expect(j.assets[0].lastMaterialization).to.deep.equal({ at: mat.at, partition: '2026-01-05T10:00', runId: 'r1' });
+      expect(ssm.commandCalls(GetParameterCommand)).to.have.length(1);
+      expect(ddb.commandCalls(QueryCommand).every((c) => c.args[0].input.TableName === 'headwater-dev-runlog')).to.equal(true);
+    });
+
+    it('a stack that was never deployed (no SSM parameter) exits 2 saying to deploy it', async () => {
+      ssm.on(GetParameterCommand).rejects(Object.assign(new Error('not found'), { name: 'ParameterNotFound', $metadata: {} }));
+      const r = await cli('status', '--env', 'qa', '--json');
+      expect(r.code).to.equal(2);
+      expect(r.err).to.contain("stack 'qa' has no manifest at SSM /headwater/qa/manifest: deploy it with `pulumi up --stack qa`");
+      expect(r.err).to.not.match(stackTrace);
+    });
+  });
+
+  describe('with no AWS region or credentials', () => {
+    let undo: () => void;
+    before(() => {
+      // The real SDK path: take off any prototype-level mock another file left installed.
+      mockClient(SSMClient).restore();
+      undo = withEnv(NOTHING);
+    });
+    after(() => undo());
+
+    for (const args of [
+      ['status', '--env', 'dev'],
+      ['runs', '--env', 'dev', '--json'],
+      ['materialize', 'raw/customers', '--env', 'dev'],
+      ['backfill', 'raw/ratings', '--from', '2026-01-01', '--to', '2026-01-03', '--env', 'dev'],
+    ]) {
+      it(`${args.join(' ')}: exits 2 naming AWS_REGION and the deploy, no stack trace`, async () => {
+        const r = await cli(...args);
+        expect(r.code).to.equal(2);
+        expect(r.err).to.contain('--env dev: no AWS region: set AWS_REGION').and.to.contain('`pulumi up --stack dev`').and.to.contain('/headwater/dev/manifest');
+        expect(r.err).to.not.match(stackTrace);
+      });
+    }
+
+    it('with a region but no credentials: exits 2 naming AWS_PROFILE / access keys', async () => {
+      const undoRegion = withEnv({ AWS_REGION: 'eu-west-1' });
+      try {
+        const r = await cli('status', '--env', 'dev', '--json');
+        expect(r.code).to.equal(2);
+        expect(r.err).to.contain('--env dev: no AWS credentials: set AWS_PROFILE').and.to.contain('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY').and.to.contain('`pulumi up --stack dev`');
+        expect(r.err).to.not.match(stackTrace);
+        expect(r.out).to.equal('');
+      } finally {
+        undoRegion();
+      }
+    });
+  });
+});
