@@ -19,6 +19,13 @@ Job arguments (set by Pulumi as default arguments, the window by the launcher pe
   --partition_keys dt[,hour] --partition_cadence hourly|daily|weekly|monthly|static|none
   --catalog_table db.table (may be empty)
   --partition_start ISO           --partition_end ISO (exclusive; both absent when unpartitioned)
+  --asset_key analytics/popular_products (set by Pulumi on every job)
+
+analytics/popular_products also writes `latest.json` next to its partitions (<output_uri>latest.json):
+the newest partition's top 100 as {asOf, partition, products: [{rank, productCode, productName,
+productLine, score}]}, exactly what the embedded executor writes (jobs/embedded/executors/glue-sql.ts)
+and the serving fallback reads (jobs/serving/popular.ts). A backfill of older partitions leaves a
+newer latest.json in place.
 """
 import json
 import re
@@ -33,7 +40,10 @@ from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
 REQUIRED = ["JOB_NAME", "sql_uri", "inputs", "output_uri", "output_format", "partition_keys", "partition_cadence", "catalog_table"]
-OPTIONAL = ["partition_start", "partition_end"]
+OPTIONAL = ["partition_start", "partition_end", "asset_key"]
+# The asset whose newest partition also goes to latest.json, and how many products it keeps there.
+POPULAR_PRODUCTS = "analytics/popular_products"
+POPULAR_TOP_N = 100
 
 
 def resolve_args(argv):
@@ -158,6 +168,59 @@ def write_partition(spark, frame, args, start):
     return frame.count()
 
 
+def partition_key(start, cadence):
+    """The partition's key as assets/core/partitions.ts names it: 2026-01-05T10:00, 2026-01-05, 2026-01."""
+    if start is None:
+        return ""
+    if cadence == "hourly":
+        return start.strftime("%Y-%m-%dT%H:00")
+    if cadence == "monthly":
+        return start.strftime("%Y-%m")
+    return start.strftime("%Y-%m-%d")
+
+
+def iso_millis(value):
+    """UTC timestamp as JavaScript's toISOString prints it: 2026-01-05T11:00:00.000Z."""
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def latest_popular_document(rows, start, end, cadence):
+    """The latest.json document of one partition's ranked rows (dicts with rank, productCode, ...)."""
+    ranked = sorted(rows, key=lambda r: r["rank"])[:POPULAR_TOP_N]
+    return {
+        "asOf": iso_millis(end) if end is not None else iso_millis(datetime.now(timezone.utc)),
+        "partition": partition_key(start, cadence),
+        "products": [
+            {"rank": int(r["rank"]), "productCode": r["productCode"], "productName": r["productName"], "productLine": r["productLine"], "score": float(r["score"])}
+            for r in ranked
+        ],
+    }
+
+
+def write_latest_popular(frame, args, start, end):
+    """Writes <output_uri>latest.json from the newest partition of the run, unless a newer one is there."""
+    bucket, _, prefix = args["output_uri"][len("s3://"):].partition("/")
+    key = f"{prefix.rstrip('/')}/latest.json" if prefix.strip("/") else "latest.json"
+    s3 = boto3.client("s3")
+    document = latest_popular_document(
+        [r.asDict() for r in frame.select("rank", "productCode", "productName", "productLine", "score").orderBy("rank").limit(POPULAR_TOP_N).collect()],
+        start, end, args["partition_cadence"],
+    )
+    try:
+        current = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8"))
+        # Keys of one cadence sort by time: a backfill of older hours must not replace a newer ranking.
+        if document["partition"] and isinstance(current.get("partition"), str) and current["partition"] > document["partition"]:
+            print(json.dumps({"headwater": "latest.json kept", "current": current["partition"], "run": document["partition"]}))
+            return
+    except s3.exceptions.NoSuchKey:
+        pass
+    except (ValueError, AttributeError):
+        pass  # unreadable: replace it
+    body = (json.dumps(document, indent=2) + "\n").encode("utf-8")
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
 def main(argv):
     args = resolve_args(argv)
     spark_context = SparkContext.getOrCreate()
@@ -177,13 +240,17 @@ def main(argv):
     register_inputs(spark, glue_context, json.loads(args["inputs"]), filters, values)
     result = spark.sql(render(sql, values, args["sql_uri"]) if values else sql)
     rows = 0
+    newest = result
     if values:
         result = result.cache()
         for start, _ in parts:
             window = result.where(F.col("partition_start") == F.lit(start.replace(tzinfo=None))).drop("partition_start")
             rows += write_partition(spark, window, args, start)
+            newest = window
     else:
         rows = write_partition(spark, result, args, None)
+    if args.get("asset_key") == POPULAR_PRODUCTS:
+        write_latest_popular(newest, args, parts[-1][0], parts[-1][1])
     print(json.dumps({"headwater": "result", "rows": rows}))
     job.commit()
 
