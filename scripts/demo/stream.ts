@@ -1,17 +1,23 @@
 /**
- * The streaming part of `npm run demo`: starts kinesalite and the delivery poller, puts a burst of
+ * The streaming part of `npm run demo`: starts kinesalite and the delivery poller (one child
+ * process each, as Kinesis and Firehose are separate services; `--in-process` runs both in this
+ * process, as `assets stream start` does), puts a burst of
  * generated browsing events, waits until they come out in the lake, and reports sent / delivered /
  * failed, end-to-end latency percentiles (put -> visible in the lake) and example
  * recommendations, with the `curl` line for `assets serve`. Everything it starts is stopped
  * before it returns. Also the engine of `bench:stream`.
  *
- * Run alone: `tsx scripts/demo/stream.ts [--events N] [--buffer-ms MS]` (needs the item and user
+ * Run alone: `tsx scripts/demo/stream.ts [--events N] [--buffer-ms MS] [--in-process]` (needs the item and user
  * indexes, i.e. the batch assets materialized, or `--synthetic` to install a small catalog).
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { localPaths } from '../../jobs/embedded/paths';
 import { putEvents } from '../../jobs/embedded/stream/producer';
 import { generatorFromIndexes, startStreamSession } from '../../jobs/embedded/stream/session';
-import type { FlushReport } from '../../jobs/embedded/stream/poller';
+import { ensureStream, localKinesisClient, streamPaths, USER_EVENTS_STREAM } from '../../jobs/embedded/stream/kinesalite';
+import { spawnKinesalite, spawnPoller } from '../../jobs/embedded/stream/processes';
 
 export interface StreamDemoOptions {
   /** Events to put. Default 2,000. */
@@ -28,6 +34,11 @@ export interface StreamDemoOptions {
   readonly print?: (line: string) => void;
   /** API port shown in the curl line. Default 8080. */
   readonly apiPort?: number;
+  /**
+   * Run kinesalite and the poller in this process instead of one child process each (as Kinesis
+   * and Firehose are separate services). Default false.
+   */
+  readonly inProcess?: boolean;
 }
 
 export interface StreamDemoResult {
@@ -51,33 +62,97 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 };
 
+/** A delivered batch: when it became visible, and its Ok lines (in-process) or lake files (child). */
+interface Delivered {
+  readonly deliveredAt: number;
+  readonly okLines?: readonly string[];
+  readonly files?: readonly string[];
+}
+
+/** The stream the demo puts on and the poller delivering it, however they run. */
+interface Running {
+  readonly endpoint: string;
+  readonly client: KinesisClient;
+  readonly mode: string;
+  duplicates(): number;
+  close(): Promise<void>;
+}
+
+/** kinesalite and the poller in this process (`assets stream start` runs this way). */
+async function inProcess(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void): Promise<Running> {
+  const session = await startStreamSession({ shards, bufferIntervalMs, onFlush: (b) => onDelivered(b.ok, b.failed, { deliveredAt: b.deliveredAt, okLines: b.okLines }) });
+  return { endpoint: session.endpoint, client: session.client, mode: 'one process', duplicates: () => session.poller?.stats.duplicates ?? 0, close: () => session.close() };
+}
+
+/** kinesalite and the poller in one child process each; the producer is this process. */
+async function separateProcesses(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void): Promise<Running> {
+  const paths = streamPaths(localPaths.stream());
+  const kin = await spawnKinesalite(paths.kinesalite, { publishEndpoint: paths.endpoint });
+  const client = localKinesisClient(kin.endpoint);
+  try {
+    await ensureStream(client, USER_EVENTS_STREAM, shards);
+    fs.mkdirSync(path.dirname(paths.checkpoint), { recursive: true });
+    const lakeDir = localPaths.lake();
+    const poller = await spawnPoller(
+      { endpoint: kin.endpoint, streamName: USER_EVENTS_STREAM, lakeDir, checkpointFile: paths.checkpoint, bufferIntervalMs },
+      { onFlush: (f) => onDelivered(f.ok, f.failed, { deliveredAt: f.deliveredAt, files: f.files.filter((x) => !x.includes(`${path.sep}errors${path.sep}`)).map((x) => path.join(lakeDir, x)) }) },
+    );
+    let duplicates = poller.startStats.duplicates;
+    return {
+      endpoint: kin.endpoint,
+      client,
+      mode: `separate processes (kinesalite pid ${kin.pid}, poller pid ${poller.pid})`,
+      duplicates: () => duplicates,
+      async close() {
+        try {
+          duplicates = (await poller.stop()).duplicates;
+        } finally {
+          client.destroy();
+          await kin.close();
+        }
+      },
+    };
+  } catch (e) {
+    client.destroy();
+    await kin.close();
+    throw e;
+  }
+}
+
+interface OkEvent {
+  customer_number: number;
+  event_time: string;
+  browse_history: { product_code: string }[];
+  recommended_items: string[];
+  similar_items: string[];
+  fallback: boolean;
+}
+
 /** Runs the stream demo (see the file comment) and cleans up everything it started. */
 export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<StreamDemoResult> {
   const total = options.events ?? 2000;
   const badShare = options.malformedShare ?? 0.01;
+  const bufferIntervalMs = options.bufferIntervalMs ?? 1000;
   const print = options.print ?? ((l: string) => process.stdout.write(l + '\n'));
   const next = await generatorFromIndexes(7);
-  const latencies: number[] = [];
-  const examples: StreamDemoResult['examples'][number][] = [];
+  const batches: Delivered[] = [];
   let delivered = 0;
   let failed = 0;
   let lastDelivery = 0;
-  const onFlush = (b: FlushReport) => {
-    delivered += b.ok;
-    failed += b.failed;
-    lastDelivery = b.deliveredAt;
-    for (const line of b.okLines) {
-      const e = JSON.parse(line) as { customer_number: number; event_time: string; browse_history: { product_code: string }[]; recommended_items: string[]; similar_items: string[]; fallback: boolean };
-      latencies.push(b.deliveredAt - Date.parse(e.event_time));
-      if (examples.length < 3) examples.push({ customer_number: e.customer_number, browsed: e.browse_history.map((h) => h.product_code), recommended_items: e.recommended_items.slice(0, 5), similar_items: e.similar_items.slice(0, 5), fallback: e.fallback });
-    }
+  // Only counts here: latencies are read from the delivered lines after the run, off the clock.
+  const onDelivered = (ok: number, bad: number, d: Delivered) => {
+    delivered += ok;
+    failed += bad;
+    lastDelivery = d.deliveredAt;
+    batches.push(d);
   };
-  const session = await startStreamSession({ shards: options.shards ?? 2, bufferIntervalMs: options.bufferIntervalMs ?? 1000, onFlush });
+  const start = options.inProcess ? inProcess : separateProcesses;
+  const stream = await start(options.shards ?? 2, bufferIntervalMs, onDelivered);
   let sent = 0;
   let putMs = 0;
   const started = Date.now();
   try {
-    print(`stream: kinesalite on ${session.endpoint}, poller buffer ${(options.bufferIntervalMs ?? 1000) / 1000}s; putting ${total} events`);
+    print(`stream: kinesalite on ${stream.endpoint}, poller buffer ${bufferIntervalMs / 1000}s, ${stream.mode}; putting ${total} events`);
     const badEvery = badShare > 0 ? Math.round(1 / badShare) : Infinity;
     for (let i = 0; i < total; i += 500) {
       // Generated right before the put so event_time is the put time (e2e = put -> in the lake).
@@ -86,14 +161,25 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
         if (n % badEvery === badEvery - 1) return n % 2 ? '{"customer_number": 103, "browse_history": [' : { ...next(), browse_history: [{ product_code: 'S00_0000' }] };
         return next();
       });
-      const r = await putEvents(session.client, session.streamName, batch);
+      const r = await putEvents(stream.client, USER_EVENTS_STREAM, batch);
       sent += r.sent;
     }
     putMs = Date.now() - started;
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     while (delivered + failed < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   } finally {
-    await session.close();
+    await stream.close();
+  }
+  // e2e latency of each Ok event: its put time (event_time) -> its file renamed into the lake.
+  const latencies: number[] = [];
+  const examples: StreamDemoResult['examples'][number][] = [];
+  for (const b of batches) {
+    const lines = b.okLines ?? (b.files ?? []).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean));
+    for (const line of lines) {
+      const e = JSON.parse(line) as OkEvent;
+      latencies.push(b.deliveredAt - Date.parse(e.event_time));
+      if (examples.length < 3) examples.push({ customer_number: e.customer_number, browsed: e.browse_history.map((h) => h.product_code), recommended_items: e.recommended_items.slice(0, 5), similar_items: e.similar_items.slice(0, 5), fallback: e.fallback });
+    }
   }
   const seconds = ((lastDelivery || Date.now()) - started) / 1000;
   const apiPort = options.apiPort ?? 8080;
@@ -104,7 +190,7 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
     sent,
     delivered,
     failed,
-    duplicates: session.poller?.stats.duplicates ?? 0,
+    duplicates: stream.duplicates(),
     eventsPerSec: Math.round((delivered + failed) / Math.max(seconds, 1e-3)),
     putPerSec: Math.round(sent / Math.max(putMs / 1000, 1e-3)),
     e2eP50Ms: Math.round(pct(latencies, 50)),
@@ -116,7 +202,7 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
     lake: `${localPaths.lake()}/serving/recommendations`,
   };
   print(`stream: sent ${sent}, delivered ${delivered}, failed ${failed} (with reasons under serving/recommendations/errors/), duplicates ${result.duplicates}`);
-  print(`stream: end-to-end put -> lake p50 ${result.e2eP50Ms} ms, p99 ${result.e2eP99Ms} ms (buffer ${(options.bufferIntervalMs ?? 1000) / 1000}s); ${result.eventsPerSec} events/s`);
+  print(`stream: end-to-end put -> lake p50 ${result.e2eP50Ms} ms, p99 ${result.e2eP99Ms} ms (buffer ${bufferIntervalMs / 1000}s); ${result.eventsPerSec} events/s`);
   for (const e of examples) print(`  customer ${e.customer_number} viewed ${e.browsed.join(', ')} -> recommended ${e.recommended_items.join(', ')}; similar ${e.similar_items.join(', ')}${e.fallback ? ' (fallback)' : ''}`);
   print(`API: npm run -s assets -- serve --port ${apiPort}   then   ${curl}`);
   if (sent !== delivered + failed) print(`stream: WARNING ${sent - delivered - failed} events not delivered before the timeout; they stay in the stream and the next poller run delivers them`);
@@ -129,7 +215,7 @@ if (require.main === module) {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? Number(argv[i + 1]) : undefined;
   };
-  runStreamDemo({ events: num('events'), bufferIntervalMs: num('buffer-ms') }).catch((e: Error) => {
+  runStreamDemo({ events: num('events'), bufferIntervalMs: num('buffer-ms'), inProcess: argv.includes('--in-process') }).catch((e: Error) => {
     process.stderr.write(`stream demo failed: ${e.message}\n`);
     process.exitCode = 1;
   });

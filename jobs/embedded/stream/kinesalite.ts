@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { useBigIntSequences, type KinesaliteDb } from './kinesalite-sequences';
 
 /** The Kinesis stream name of `stream/user_events` (Kinesis names cannot hold '/'). */
 export const USER_EVENTS_STREAM = 'user_events';
@@ -28,6 +29,8 @@ export async function startKinesalite(options: { dir: string; port?: number; pub
   // kinesalite ships no types; its factory returns an http.Server.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const kinesalite = require('kinesalite') as (o: Record<string, unknown>) => Server;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  useBigIntSequences(require('kinesalite/db') as KinesaliteDb);
   const server = kinesalite({ path: options.dir, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>

@@ -1,13 +1,22 @@
 /**
  * The delivery poller: the embedded stand-in for Kinesis Data Firehose. It reads every shard from
- * its checkpoint, buffers by size and time as Firehose does, invokes the same transformation
- * handler as the Lambda, and writes the lake:
+ * its checkpoint, invokes the same transformation handler as the Lambda, buffers the results by
+ * size and time as Firehose does, and writes the lake:
  *
  *   <lake>/serving/recommendations/year=YYYY/month=MM/day=DD/hour=HH/<file>.jsonl           Ok records
  *   <lake>/serving/recommendations/errors/year=YYYY/month=MM/day=DD/hour=HH/<file>.jsonl    failures + reason
  *
  * (hours are the records' arrival time in UTC, as Firehose partitions). Every file is written to a
- * temp name and renamed, so readers never see a partial file.
+ * temp name, flushed to disk and renamed, so readers never see a partial file.
+ *
+ * Three stages overlap, as in Firehose (which buffers for the Lambda processor and again for the
+ * destination): shard readers append records to a transform queue; the transform is invoked on
+ * what has arrived (up to `transformBatchRecords` / `transformBatchBytes` per invocation, up to
+ * `transformConcurrency` invocations at once, results taken in read order so each shard's
+ * records stay in order); its results wait in the delivery
+ * buffer, which is written when its oldest record has waited `bufferIntervalMs` since it was read
+ * or when it holds `bufferBytes`. So the transform's cost is spent while the buffer fills, not
+ * after the interval ends. Readers pause while `maxQueuedRecords` are waiting (backpressure).
  *
  * Delivery is at-least-once: the checkpoint moves only after the files are in place. Before
  * writing, the poller records its intent (the files and the sequence numbers they cover) in the
@@ -33,8 +42,20 @@ export interface PollerOptions {
   readonly bufferIntervalMs?: number;
   /** Firehose buffer size, bytes. Default 5 MiB. */
   readonly bufferBytes?: number;
+  /** Most records per transform invocation. Default 500. */
+  readonly transformBatchRecords?: number;
+  /** Most bytes per transform invocation (Firehose's processor buffer). Default 1 MiB. */
+  readonly transformBatchBytes?: number;
+  /** Transform invocations in flight at once (results are still delivered in read order). Default 1. */
+  readonly transformConcurrency?: number;
+  /** Records read but not yet delivered above which the shard readers wait. Default 50,000. */
+  readonly maxQueuedRecords?: number;
+  /** Most records per GetRecords call (the Kinesis maximum is 10,000). Default 10,000. */
+  readonly getRecordsLimit?: number;
   /** Wait between GetRecords calls that returned nothing, ms. Default 100. */
   readonly idlePollMs?: number;
+  /** Flush lake files and the checkpoint to disk (fsync) before moving on. Default true. */
+  readonly fsync?: boolean;
   /** Called after each delivered batch (files renamed, checkpoint written). */
   readonly onFlush?: (batch: FlushReport) => void;
   /** Test hook: runs after the files are written and before the checkpoint moves. */
@@ -47,6 +68,7 @@ export interface FlushReport {
   /** Ok records as JSON lines (what landed in the lake). */
   readonly okLines: readonly string[];
   readonly files: readonly string[];
+  /** When the files were renamed into the lake (epoch ms). */
   readonly deliveredAt: number;
 }
 
@@ -66,10 +88,25 @@ interface Checkpoint {
   pending?: { files: string[]; upTo: Record<string, string>; okLines: number };
 }
 
-interface Buffered {
+/** A record read from a shard, waiting for the transform. */
+interface Queued {
   readonly shardId: string;
   readonly record: _Record;
   readonly bytes: number;
+  /** When the poller read it (the delivery buffer's clock starts here). */
+  readonly readAt: number;
+}
+
+/** A transform invocation in flight; `results` once it has answered. */
+interface InFlight {
+  readonly batch: Queued[];
+  results?: TransformedRecord[];
+}
+
+/** A transformed record, waiting in the delivery buffer. */
+interface Ready {
+  readonly src: Queued;
+  readonly result: TransformedRecord;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -79,10 +116,17 @@ export function hourPartition(t: Date): string {
   return `year=${t.getUTCFullYear()}/month=${pad(t.getUTCMonth() + 1)}/day=${pad(t.getUTCDate())}/hour=${pad(t.getUTCHours())}`;
 }
 
-function writeAtomic(file: string, data: string): void {
+/** Writes `data` to a temp name in `file`'s folder (fsync'd when asked), then renames it over `file`. */
+function writeAtomic(file: string, data: string, sync: boolean): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  fs.writeFileSync(tmp, data);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, data);
+    if (sync) fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
 }
 
@@ -93,27 +137,47 @@ function push(m: Map<string, string[]>, key: string, line: string): void {
 }
 
 const seqMax = (a: string | undefined, b: string) => (a === undefined || BigInt(b) > BigInt(a) ? b : a);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The embedded Firehose: see the file comment. */
 export class DeliveryPoller {
   readonly stats: PollerStats = { read: 0, delivered: 0, failed: 0, duplicates: 0, flushes: 0, transformRetries: 0 };
   private readonly bufferIntervalMs: number;
   private readonly bufferBytes: number;
+  private readonly transformBatchRecords: number;
+  private readonly transformBatchBytes: number;
+  private readonly transformConcurrency: number;
+  private readonly maxQueuedRecords: number;
+  private readonly getRecordsLimit: number;
   private readonly idlePollMs: number;
+  private readonly fsync: boolean;
   private checkpoint: Checkpoint = { committed: {} };
-  private buffer: Buffered[] = [];
-  private bufferSize = 0;
-  private bufferSince = 0;
+  /** shardId -> last sequence number read (readers resume here after an expired iterator). */
+  private readonly lastRead: Record<string, string> = {};
+  private queue: Queued[] = [];
+  private inFlight: InFlight[] = [];
+  private transformsDone: Promise<void> = Promise.resolve();
+  private transformsIdle: (() => void) | undefined;
+  private ready: Ready[] = [];
+  private readyBytes = 0;
   private running = false;
+  private killed = false;
   private loops: Promise<void>[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   private failure: Error | undefined;
 
   constructor(private readonly o: PollerOptions) {
     this.bufferIntervalMs = o.bufferIntervalMs ?? 60_000;
     this.bufferBytes = o.bufferBytes ?? 5 * 1024 * 1024;
+    this.transformBatchRecords = o.transformBatchRecords ?? 500;
+    this.transformBatchBytes = o.transformBatchBytes ?? 1024 * 1024;
+    this.transformConcurrency = Math.max(1, o.transformConcurrency ?? 1);
+    this.maxQueuedRecords = o.maxQueuedRecords ?? 50_000;
+    this.getRecordsLimit = Math.min(o.getRecordsLimit ?? 10_000, 10_000);
     this.idlePollMs = o.idlePollMs ?? 100;
+    this.fsync = o.fsync ?? true;
   }
 
   /** Recovers from the checkpoint and starts reading every shard. */
@@ -122,15 +186,15 @@ export class DeliveryPoller {
     const shards = await this.o.client.send(new ListShardsCommand({ StreamName: this.o.streamName }));
     this.running = true;
     for (const s of shards.Shards ?? []) this.loops.push(this.readShard(s.ShardId!));
-    this.timer = setInterval(() => this.maybeFlush(false), Math.min(100, this.bufferIntervalMs));
   }
 
-  /** Stops reading, delivers what is buffered, and waits for the last write. */
+  /** Stops reading, transforms and delivers what is buffered, and waits for the last write. */
   async stop(): Promise<void> {
     this.running = false;
-    clearInterval(this.timer);
     await Promise.all(this.loops);
-    this.maybeFlush(true);
+    while (this.inFlight.length > 0) await this.transformsDone;
+    this.clearTimer();
+    this.flush();
     await this.flushing;
     if (this.failure) throw this.failure;
   }
@@ -138,14 +202,24 @@ export class DeliveryPoller {
   /** Stops at once without delivering the buffer (what a crash does); nothing is lost. */
   async kill(): Promise<void> {
     this.running = false;
-    clearInterval(this.timer);
-    this.buffer = [];
+    this.killed = true;
+    this.clearTimer();
+    this.queue = [];
+    this.inFlight = [];
+    this.transformsIdle?.();
+    this.ready = [];
+    this.readyBytes = 0;
     await Promise.all(this.loops).catch(() => undefined);
   }
 
   /** The last error of a delivery, if one failed (the poller stops reading then). */
   get error(): Error | undefined {
     return this.failure;
+  }
+
+  /** Records read and not yet delivered (queued for the transform or in the delivery buffer). */
+  get backlog(): number {
+    return this.queue.length + this.inFlight.reduce((n, f) => n + f.batch.length, 0) + this.ready.length;
   }
 
   private recover(): void {
@@ -166,62 +240,131 @@ export class DeliveryPoller {
       for (const f of present) this.stats.duplicates += fs.readFileSync(path.join(this.o.lakeDir, f), 'utf8').split('\n').filter(Boolean).length;
       this.checkpoint = { committed: this.checkpoint.committed };
     }
-    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint));
+    fs.mkdirSync(path.dirname(this.o.checkpointFile), { recursive: true });
+    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync);
+  }
+
+  private async iterator(shardId: string): Promise<string | undefined> {
+    const after = this.lastRead[shardId] ?? this.checkpoint.committed[shardId];
+    const res = await this.o.client.send(
+      new GetShardIteratorCommand({
+        StreamName: this.o.streamName,
+        ShardId: shardId,
+        ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return res.ShardIterator;
   }
 
   private async readShard(shardId: string): Promise<void> {
-    const after = this.checkpoint.committed[shardId];
-    let iterator = (
-      await this.o.client.send(
-        new GetShardIteratorCommand({
-          StreamName: this.o.streamName,
-          ShardId: shardId,
-          ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
-        }),
-      )
-    ).ShardIterator;
+    let iterator = await this.iterator(shardId);
     while (this.running && iterator) {
+      // Backpressure: a slow transform or disk must not make the poller hold the whole stream.
+      if (this.backlog >= this.maxQueuedRecords) {
+        await sleep(10);
+        continue;
+      }
       let res;
       try {
-        res = await this.o.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        res = await this.o.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.getRecordsLimit }));
       } catch (e) {
         if (!this.running) return;
-        // Throttling or a restart of the stream: back off and retry with the same iterator.
-        await new Promise((r) => setTimeout(r, 500));
-        if ((e as { name?: string }).name === 'ExpiredIteratorException') return this.readShard(shardId);
+        // Throttling or a restart of the stream: back off and retry; an expired iterator is
+        // renewed after the last record read, so nothing is read twice.
+        await sleep(500);
+        if ((e as { name?: string }).name === 'ExpiredIteratorException') iterator = await this.iterator(shardId);
         continue;
       }
       if (!this.running) return;
       const records = res.Records ?? [];
-      for (const record of records) {
-        const bytes = record.Data?.byteLength ?? 0;
-        if (this.buffer.length === 0) this.bufferSince = Date.now();
-        this.buffer.push({ shardId, record, bytes });
-        this.bufferSize += bytes;
+      if (records.length > 0) {
+        const readAt = Date.now();
+        for (const record of records) this.queue.push({ shardId, record, bytes: record.Data?.byteLength ?? 0, readAt });
+        this.lastRead[shardId] = records[records.length - 1].SequenceNumber!;
+        this.stats.read += records.length;
+        this.pump();
       }
-      this.stats.read += records.length;
-      if (this.bufferSize >= this.bufferBytes) this.maybeFlush(false);
       iterator = res.NextShardIterator;
-      if (records.length === 0) await new Promise((r) => setTimeout(r, this.idlePollMs));
+      if (records.length === 0) await sleep(this.idlePollMs);
     }
   }
 
-  private maybeFlush(force: boolean): void {
-    if (this.buffer.length === 0 || this.failure) return;
-    if (!force && this.bufferSize < this.bufferBytes && Date.now() - this.bufferSince < this.bufferIntervalMs) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    this.bufferSize = 0;
-    this.flushing = this.flushing.then(() =>
-      this.deliver(batch).catch((e: Error) => {
-        // Nothing was checkpointed for this batch: stopping here means it is read again on restart.
-        this.failure = e;
-        this.running = false;
-      }),
-    );
+  /** Starts transform invocations on what is queued, up to `transformConcurrency` at once. */
+  private pump(): void {
+    while (this.inFlight.length < this.transformConcurrency && this.queue.length > 0 && !this.failure && !this.killed) {
+      let n = 0;
+      let bytes = 0;
+      while (n < this.queue.length && n < this.transformBatchRecords && (n === 0 || bytes + this.queue[n].bytes <= this.transformBatchBytes)) bytes += this.queue[n++].bytes;
+      const flight: InFlight = { batch: this.queue.slice(0, n) };
+      this.queue = this.queue.slice(n);
+      if (this.inFlight.length === 0) this.transformsDone = new Promise((resolve) => (this.transformsIdle = resolve));
+      this.inFlight.push(flight);
+      this.transformWithRetry(flight.batch)
+        .then((results) => {
+          flight.results = results;
+          this.takeAnswered();
+        })
+        .catch((e: Error) => {
+          this.fail(e);
+          this.inFlight = [];
+        })
+        .finally(() => {
+          if (this.inFlight.length === 0) this.transformsIdle?.();
+          this.pump();
+        });
+    }
   }
 
-  private async transformWithRetry(records: Buffered[]): Promise<TransformedRecord[]> {
+  /** Moves answered invocations into the delivery buffer, oldest first (read order). */
+  private takeAnswered(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0].results) {
+      const { batch, results } = this.inFlight.shift()!;
+      if (this.killed) continue;
+      results!.forEach((result, i) => {
+        this.ready.push({ src: batch[i], result });
+        this.readyBytes += batch[i].bytes;
+      });
+    }
+    if (this.readyBytes >= this.bufferBytes) this.flush();
+    else this.armTimer();
+  }
+
+  /** Schedules the flush for when the oldest buffered record has waited the buffer interval. */
+  private armTimer(): void {
+    if (this.ready.length === 0 || !this.running) return;
+    const due = this.ready[0].src.readAt + this.bufferIntervalMs;
+    if (this.timer && this.timerDue === due) return;
+    this.clearTimer();
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, Math.max(0, due - Date.now()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private fail(e: Error): void {
+    // Nothing was checkpointed for the failed batch: stopping here means it is read again on restart.
+    this.failure ??= e;
+    this.running = false;
+    this.clearTimer();
+  }
+
+  /** Hands the delivery buffer to the writer (deliveries run one at a time, in order). */
+  private flush(): void {
+    this.clearTimer();
+    if (this.ready.length === 0 || this.failure || this.killed) return;
+    const batch = this.ready;
+    this.ready = [];
+    this.readyBytes = 0;
+    this.flushing = this.flushing.then(() => (this.failure || this.killed ? undefined : this.deliver(batch).catch((e: Error) => this.fail(e))));
+  }
+
+  private async transformWithRetry(records: Queued[]): Promise<TransformedRecord[]> {
     const event = {
       records: records.map((b, i) => ({
         recordId: `${b.shardId}:${b.record.SequenceNumber ?? i}`,
@@ -241,21 +384,19 @@ export class DeliveryPoller {
       } catch (e) {
         lastError = e;
         this.stats.transformRetries++;
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        await sleep(100 * 2 ** attempt);
       }
     }
     const reason = `the transform failed 3 times: ${(lastError as Error)?.message ?? String(lastError)}`;
     return event.records.map((r) => ({ recordId: r.recordId, result: 'ProcessingFailed' as const, data: r.data, reason }));
   }
 
-  private async deliver(batch: Buffered[]): Promise<void> {
-    const results = await this.transformWithRetry(batch);
+  private async deliver(batch: Ready[]): Promise<void> {
     const okByHour = new Map<string, string[]>();
     const errByHour = new Map<string, string[]>();
     const okLines: string[] = [];
     const upTo: Record<string, string> = {};
-    results.forEach((r, i) => {
-      const src = batch[i];
+    for (const { src, result: r } of batch) {
       const arrival = src.record.ApproximateArrivalTimestamp ?? new Date();
       const hour = hourPartition(arrival);
       upTo[src.shardId] = seqMax(upTo[src.shardId], src.record.SequenceNumber!);
@@ -275,19 +416,19 @@ export class DeliveryPoller {
         });
         push(errByHour, hour, line);
       }
-    });
+    }
     const stamp = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
     const files: [string, string[]][] = [
       ...[...okByHour].map(([h, lines]): [string, string[]] => [path.join(RECOMMENDATIONS_PREFIX, h, `recommendations-${stamp}.jsonl`), lines]),
       ...[...errByHour].map(([h, lines]): [string, string[]] => [path.join(RECOMMENDATIONS_PREFIX, 'errors', h, `processing-failed-${stamp}.jsonl`), lines]),
     ];
     this.checkpoint = { committed: this.checkpoint.committed, pending: { files: files.map(([f]) => f), upTo, okLines: okLines.length } };
-    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint));
-    for (const [file, lines] of files) writeAtomic(path.join(this.o.lakeDir, file), lines.join('\n') + '\n');
-    const report: FlushReport = { ok: okLines.length, failed: results.length - okLines.length, okLines, files: files.map(([f]) => f), deliveredAt: Date.now() };
+    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync);
+    for (const [file, lines] of files) writeAtomic(path.join(this.o.lakeDir, file), lines.join('\n') + '\n', this.fsync);
+    const report: FlushReport = { ok: okLines.length, failed: batch.length - okLines.length, okLines, files: files.map(([f]) => f), deliveredAt: Date.now() };
     await this.o.beforeCheckpoint?.(report);
     this.checkpoint = { committed: { ...this.checkpoint.committed, ...upTo } };
-    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint));
+    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync);
     this.stats.delivered += report.ok;
     this.stats.failed += report.failed;
     this.stats.flushes++;
