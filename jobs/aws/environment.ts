@@ -4,7 +4,8 @@
  * Serverless job runs; the run log and the locks live in the stack's DynamoDB table; each
  * successful materialization publishes the freshness metric the stack's alarms watch.
  *
- * `vector-index` downloads the model's embeddings Parquet from S3 and loads it into OpenSearch (a
+ * An `emr-spark` step that writes a model.json reports its metrics, so the model-vs-popularity
+ * checks run as they do embedded. `vector-index` downloads the model's embeddings Parquet from S3 and loads it into OpenSearch (a
  * new index version, then the alias swap; see index-loader.ts).
  *
  * Not here (say so rather than pretend): data checks over S3 data are not evaluated on AWS (they
@@ -17,7 +18,7 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import { GlueClient } from '@aws-sdk/client-glue';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AssetDefinition, AssetKey, CheckSpec, Observation } from '../../assets/core';
 import type { CheckOutcome, Environment, Executor, Lock, StepContext, StepOutput } from '../engine/environment';
@@ -27,9 +28,12 @@ import { runEmrJob } from './emr-launcher';
 import { runGlueJob } from './glue-launcher';
 import { runIndexLoad, type SearchClientFactory } from './index-loader';
 import { explainAccessError } from './access-errors';
-import { FRESHNESS_METRIC, manifestParameterName, type AssetManifest, type StackManifest } from './manifest';
+import { FRESHNESS_METRIC, manifestParameterName, type AssetManifest, type EmrSparkManifest, type StackManifest } from './manifest';
 import { readManifest } from './manifest-store';
 import { realClock, withRetry, type Clock } from './retry';
+
+/** The file a model-training Spark job writes next to its outputs (format and metrics: jobs/model/artifact.ts). */
+const MODEL_FILE = 'model.json';
 
 /** The SDK clients the environment uses; tests pass mocked ones. */
 export interface AwsClients {
@@ -188,8 +192,36 @@ export class AwsEnvironment implements Environment {
       pollInitialMs: this.options.pollInitialMs,
       pollMaxMs: this.options.pollMaxMs,
     });
+    const metrics = await this.outputMetrics(entry, ctx.log);
     await this.published(ctx.asset.key);
-    return { metadata: { emrJobRunId: r.jobRunId, consoleUrl: r.consoleUrl, ...(r.billedVcpuHours !== undefined ? { billedVcpuHours: r.billedVcpuHours } : {}) } };
+    return { metadata: { ...metrics, emrJobRunId: r.jobRunId, consoleUrl: r.consoleUrl, ...(r.billedVcpuHours !== undefined ? { billedVcpuHours: r.billedVcpuHours } : {}) } };
+  }
+
+  /**
+   * The numeric `metrics` of the `model.json` a Spark job wrote in its output folder (the trainer
+   * does), as the embedded executor reports them: metric checks (model vs popularity) read them
+   * from the step's metadata. None when the job writes no model.json.
+   */
+  private async outputMetrics(entry: EmrSparkManifest, log: (m: string) => void): Promise<Record<string, number>> {
+    if (!entry.location) return {};
+    const key = `${entry.location.prefix}${MODEL_FILE}`;
+    let text: string | undefined;
+    try {
+      const res = await withRetry(() => this.clients.s3.send(new GetObjectCommand({ Bucket: entry.location!.bucket, Key: key })), { clock: this.clock });
+      text = await res.Body?.transformToString('utf8');
+    } catch (e) {
+      if ((e as Error).name === 'NoSuchKey') return {};
+      throw new Error(`reading the metrics of ${entry.key} at s3://${entry.location.bucket}/${key}: ${(e as Error).message}`);
+    }
+    let metrics: unknown;
+    try {
+      metrics = (JSON.parse(text ?? 'null') as { metrics?: unknown } | null)?.metrics;
+    } catch (e) {
+      throw new Error(`s3://${entry.location.bucket}/${key} is not valid JSON (${(e as Error).message}); rerun ${entry.key}`);
+    }
+    const out = Object.fromEntries(Object.entries(metrics && typeof metrics === 'object' ? metrics : {}).filter((kv): kv is [string, number] => typeof kv[1] === 'number'));
+    if (Object.keys(out).length) log(`metrics from s3://${entry.location.bucket}/${key}: ${Object.entries(out).map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`).join(', ')}`);
+    return out;
   }
 
   private async runIndexLoad(ctx: StepContext): Promise<StepOutput> {

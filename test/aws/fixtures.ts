@@ -38,6 +38,7 @@ export const emrEntry: EmrSparkManifest = {
   sparkSubmitParameters: '--conf spark.executor.cores=4',
   logUri: 's3://lake-artifacts/logs/emr/model-recommender/',
   timeoutMinutes: 120,
+  location: { bucket: 'lake-model', prefix: 'recommender/', partitionKeys: [] },
 };
 
 /** The item index as the dev stack (Serverless) publishes it. */

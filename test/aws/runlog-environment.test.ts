@@ -6,7 +6,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetJobRunCommand, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
+import { EMRServerlessClient, GetJobRunCommand as EmrGetJobRunCommand, StartJobRunCommand as EmrStartJobRunCommand } from '@aws-sdk/client-emr-serverless';
 import graph from '../../assets';
 import { LockHeldError, type StepContext } from '../../jobs/engine/environment';
 import { DynamoRunLog } from '../../jobs/aws/dynamo-runlog';
@@ -115,7 +115,7 @@ describe('stack manifest from SSM', () => {
 });
 
 describe('AWS environment', () => {
-  beforeEach(() => [glue, cw, ddb, emr].forEach((m) => m.reset()));
+  beforeEach(() => [glue, cw, ddb, emr, s3].forEach((m) => m.reset()));
   const env = () =>
     new AwsEnvironment(
       manifest,
@@ -146,6 +146,21 @@ describe('AWS environment', () => {
     expect(e.executorFor('vector-index')?.kind).to.equal('vector-index');
     expect(e.executorFor('lambda-api')).to.equal(undefined);
     expect(e.name).to.equal('dev');
+  });
+
+  it("runs emr-spark on EMR Serverless and reports the model's metrics from its model.json, for the metric checks", async () => {
+    emr.on(EmrStartJobRunCommand).resolves({ applicationId: '00f1abc', jobRunId: 'jr-1', arn: 'arn' });
+    emr.on(EmrGetJobRunCommand).resolves({ jobRun: { state: 'SUCCESS' } as never });
+    cw.on(PutMetricDataCommand).resolves({});
+    const model = { format: 'headwater-recommender/v1', metrics: { recallAt10: 0.21, baselineRecallAt10: 0.12, ndcgAt10: 0.1, baselineNdcgAt10: 0.06, note: 'x' } };
+    s3.on(GetObjectCommand, { Bucket: 'lake-model', Key: 'recommender/model.json' }).resolves({ Body: { transformToString: async () => JSON.stringify(model) } as never });
+    const out = await env().executorFor('emr-spark')!.execute(ctx('model/recommender'));
+    expect(out.metadata).to.deep.include({ emrJobRunId: 'jr-1', recallAt10: 0.21, baselineRecallAt10: 0.12, ndcgAt10: 0.1, baselineNdcgAt10: 0.06 });
+    expect(out.metadata).to.not.have.property('note');
+    // A job that writes no model.json reports no metrics, and is not failed for it.
+    s3.reset();
+    s3.on(GetObjectCommand).rejects(awsError('NoSuchKey'));
+    expect((await env().executorFor('emr-spark')!.execute(ctx('model/recommender'))).metadata).to.not.have.property('recallAt10');
   });
 
   it('refuses an asset the deployed stack does not have', async () => {
