@@ -72,23 +72,40 @@ async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/** A cached loader; `ready()` is its value when loaded, fresh and not failed (else undefined). */
+interface Memo<T> {
+  (): Promise<T>;
+  ready(): T | undefined;
+}
+
 /** Caches a promise-returning loader; a failure is remembered for `retryMs` then retried. */
-function memo<T>(load: () => Promise<T>, ttlMs: number, retryMs: number): () => Promise<T> {
+function memo<T>(load: () => Promise<T>, ttlMs: number, retryMs: number): Memo<T> {
   let value: Promise<T> | undefined;
+  let loaded: { value: T } | undefined;
   let at = 0;
   let failed = false;
-  return () => {
+  const get = () => {
     const now = Date.now();
     if (!value || now - at > (failed ? retryMs : ttlMs)) {
       at = now;
       failed = false;
-      value = load();
-      value.catch(() => {
-        failed = true;
-      });
+      loaded = undefined;
+      const p = load();
+      value = p;
+      p.then(
+        (v) => {
+          if (value === p) loaded = { value: v };
+        },
+        () => {
+          failed = true;
+        },
+      );
     }
     return value;
   };
+  return Object.assign(get, {
+    ready: () => (loaded && Date.now() - at <= ttlMs ? loaded.value : undefined),
+  });
 }
 
 const reasonOf = (e: unknown): string =>
@@ -258,7 +275,8 @@ export function createRecommenderService(deps: RecommenderDeps): RecommenderServ
 
     async knowsProduct(productCode) {
       try {
-        const index = await withinBudget(itemIndex(), budgetMs);
+        // An index already open needs no budget timer: only opening it can hang.
+        const index = itemIndex.ready() ?? (await withinBudget(itemIndex(), budgetMs));
         return (await index.get(productCode)) !== undefined;
       } catch {
         return undefined;

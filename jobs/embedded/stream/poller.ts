@@ -25,6 +25,7 @@
  * and counts the records already visible as duplicates.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
@@ -117,7 +118,33 @@ export function hourPartition(t: Date): string {
 }
 
 /** Writes `data` to a temp name in `file`'s folder (fsync'd when asked), then renames it over `file`. */
-function writeAtomic(file: string, data: string, sync: boolean): void {
+async function writeAtomic(file: string, data: string, sync: boolean, knownDirs: Set<string>): Promise<void> {
+  const dir = path.dirname(file);
+  if (!knownDirs.has(dir)) {
+    await fsp.mkdir(dir, { recursive: true });
+    knownDirs.add(dir);
+  }
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(tmp, 'w');
+  } catch (e) {
+    // The folder was removed since we made it: make it again.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await fsp.mkdir(dir, { recursive: true });
+    handle = await fsp.open(tmp, 'w');
+  }
+  try {
+    await handle.writeFile(data);
+    if (sync) await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(tmp, file);
+}
+
+/** `writeAtomic`, blocking (used once, while recovering at start). */
+function writeAtomicSync(file: string, data: string, sync: boolean): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = fs.openSync(tmp, 'w');
@@ -167,6 +194,8 @@ export class DeliveryPoller {
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private failure: Error | undefined;
+  /** Folders already created (no mkdir per file per flush). */
+  private readonly knownDirs = new Set<string>();
 
   constructor(private readonly o: PollerOptions) {
     this.bufferIntervalMs = o.bufferIntervalMs ?? 60_000;
@@ -241,7 +270,7 @@ export class DeliveryPoller {
       this.checkpoint = { committed: this.checkpoint.committed };
     }
     fs.mkdirSync(path.dirname(this.o.checkpointFile), { recursive: true });
-    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync);
+    writeAtomicSync(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync);
   }
 
   private async iterator(shardId: string): Promise<string | undefined> {
@@ -423,12 +452,15 @@ export class DeliveryPoller {
       ...[...errByHour].map(([h, lines]): [string, string[]] => [path.join(RECOMMENDATIONS_PREFIX, 'errors', h, `processing-failed-${stamp}.jsonl`), lines]),
     ];
     this.checkpoint = { committed: this.checkpoint.committed, pending: { files: files.map(([f]) => f), upTo, okLines: okLines.length } };
-    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync);
-    for (const [file, lines] of files) writeAtomic(path.join(this.o.lakeDir, file), lines.join('\n') + '\n', this.fsync);
+    // The intent is not fsync'd: it only serves to count duplicates after a crash of this process
+    // (the page cache survives that); the lake files are, before the checkpoint moves past them.
+    await writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), false, this.knownDirs);
+    // Written in parallel (their fsyncs overlap) while the event loop keeps reading and transforming.
+    await Promise.all(files.map(([file, lines]) => writeAtomic(path.join(this.o.lakeDir, file), lines.join('\n') + '\n', this.fsync, this.knownDirs)));
     const report: FlushReport = { ok: okLines.length, failed: batch.length - okLines.length, okLines, files: files.map(([f]) => f), deliveredAt: Date.now() };
     await this.o.beforeCheckpoint?.(report);
     this.checkpoint = { committed: { ...this.checkpoint.committed, ...upTo } };
-    writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync);
+    await writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync, this.knownDirs);
     this.stats.delivered += report.ok;
     this.stats.failed += report.failed;
     this.stats.flushes++;
