@@ -8,18 +8,8 @@ import { DeliveryPoller, RECOMMENDATIONS_PREFIX } from '../../jobs/embedded/stre
 import { putEvents } from '../../jobs/embedded/stream/producer';
 import { eventGenerator } from '../../jobs/embedded/stream/generator';
 import { catalogFixture, type Fixture } from '../serving/helpers';
+import { linesUnder } from './helpers';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-
-/** Every JSON line under a lake folder, read recursively. */
-export function linesUnder(dir: string): Record<string, unknown>[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: Record<string, unknown>[] = [];
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.jsonl')) continue;
-    for (const line of fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8').split('\n')) if (line) out.push(JSON.parse(line));
-  }
-  return out;
-}
 
 const until = async (cond: () => boolean, what: string, ms = 15_000) => {
   const end = Date.now() + ms;

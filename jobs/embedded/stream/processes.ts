@@ -54,7 +54,8 @@ const inheritedNodeFlags = () => process.execArgv.filter((a) => /^--(cpu-prof|he
 /** Spawns `file` (TypeScript, through tsx) with an IPC channel; stderr goes to ours. */
 function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv | undefined): ChildProcess {
   return spawn(process.execPath, [...inheritedNodeFlags(), '--require', 'tsx/cjs', path.join(__dirname, file), ...args], {
-    env: env ?? process.env,
+    // As the CLI does: the SDK's Node 20 deprecation notice is noise for a local kinesalite.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(env ?? process.env) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
