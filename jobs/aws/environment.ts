@@ -12,8 +12,6 @@
  * need a query engine over S3, e.g. Athena); only `row_count` of an index load is, from the count
  * the load reported. Sources are not observed (the database is inside the VPC, out of the CLI's reach).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
@@ -22,7 +20,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AssetDefinition, AssetKey, CheckSpec, Observation } from '../../assets/core';
 import type { CheckOutcome, Environment, Executor, Lock, StepContext, StepOutput } from '../engine/environment';
-import { repoRoot } from '../embedded/paths';
+import { readRepoFile } from '../engine/repo-files';
 import { DynamoRunLog } from './dynamo-runlog';
 import { runEmrJob } from './emr-launcher';
 import { runGlueJob } from './glue-launcher';
@@ -143,11 +141,7 @@ export class AwsEnvironment implements Environment {
   }
 
   readCode(repoPath: string): string | undefined {
-    try {
-      return fs.readFileSync(path.join(repoRoot(), repoPath), 'utf8');
-    } catch {
-      return undefined;
-    }
+    return readRepoFile(repoPath);
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,12 @@
  * executors of each compute kind come from jobs/embedded/executors/.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { AssetDefinition, CheckSpec, Observation } from '../../assets/core';
 import type { CheckOutcome, Environment, Executor, Lock, StepContext, StepOutput } from '../engine/environment';
 import { loadExecutors, type ExecutorDeps } from './executors';
 import { acquireLocalLock } from './locks';
-import { localPaths, localRoot, repoRoot } from './paths';
+import { readRepoFile } from '../engine/repo-files';
+import { localPaths, localRoot } from './paths';
 import { LocalRunLog } from './runlog';
 import { createCheckEvaluator, createSourceObserver } from './checks';
 import { sharedSource, type SourceAccess } from './source';
@@ -72,11 +72,7 @@ export class EmbeddedEnvironment implements Environment {
   }
 
   readCode(repoPath: string): string | undefined {
-    try {
-      return fs.readFileSync(path.join(repoRoot(), repoPath), 'utf8');
-    } catch {
-      return undefined;
-    }
+    return readRepoFile(repoPath);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,3 @@ export const localPaths = {
   stream: () => path.join(localRoot(), 'stream'),
   locks: () => path.join(localRoot(), 'locks'),
 };
-
-/** The repository root (where package.json lives): code paths in asset declarations are relative to it. */
-export const repoRoot = (): string => path.resolve(__dirname, '..', '..');

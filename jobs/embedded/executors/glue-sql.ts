@@ -19,7 +19,7 @@ import {
 } from '../../../assets/core';
 import type { GlueSqlSettings } from '../../../assets/kinds';
 import type { Executor, StepContext, StepOutput } from '../../engine/environment';
-import { repoRoot } from '../paths';
+import { repoRoot } from '../../engine/repo-files';
 import { depTableName, parseDirectives, PARTITION_COLUMN, renderTemplate } from '../../transforms/sql/convention';
 import { commitDirectory, writeFileAtomic } from '../lake/commit';
 import { duckIdent, queryRows, readParquet, sqlString, timestampLiteral, withDuckDb } from '../lake/duckdb';
