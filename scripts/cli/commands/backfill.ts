@@ -3,7 +3,7 @@ import { parseRequest } from '../../../assets/core';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { executeRun } from '../run/execute';
-import { openEnvironment } from '../run/environment';
+import { withEnvironment } from '../run/environment';
 import { partitionRequest } from '../partition-flags';
 import { maxParallel } from '../run/parallelism';
 import { printRunSummary } from '../run/summary';
@@ -25,8 +25,8 @@ export function register(program: Command): void {
       let request;
       if (opts.resume) {
         if (opts.from || opts.to || selection) throw new UserError('backfill --resume continues the run as it was asked: drop the selection and --from/--to');
-        const env = await openEnvironment(g.env, g.graph);
-        const prior = await env.runLog.getRun(opts.resume).finally(() => env.close());
+        const resumeOf = opts.resume;
+        const prior = await withEnvironment(g.env, g.graph, (env) => env.runLog.getRun(resumeOf));
         if (!prior) throw new UserError(`no run '${opts.resume}' in the ${g.env} run log; list runs with \`assets runs\``);
         selection = prior.selection;
         request = parseRequest(prior.partitions);

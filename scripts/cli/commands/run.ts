@@ -4,7 +4,7 @@ import { partitionsLabel } from '../../../jobs/engine';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color, printJson, table } from '../output';
-import { openEnvironment } from '../run/environment';
+import { withEnvironment } from '../run/environment';
 import { duration, statusText } from './runs';
 
 type StepEvent = Extract<RunEvent, { partitions: unknown }>;
@@ -18,15 +18,11 @@ export function register(program: Command): void {
     .action(async (runId: string, opts: { json?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       loadGraph(g.graph);
-      const env = await openEnvironment(g.env, g.graph);
-      let run, events: RunEvent[];
-      try {
-        run = await env.runLog.getRun(runId);
-        if (!run) throw new UserError(`no run '${runId}' in the ${g.env} run log; list runs with \`assets runs\``);
-        events = await env.runLog.events(runId);
-      } finally {
-        await env.close();
-      }
+      const { run, events } = await withEnvironment(g.env, g.graph, async (env) => {
+        const found = await env.runLog.getRun(runId);
+        if (!found) throw new UserError(`no run '${runId}' in the ${g.env} run log; list runs with \`assets runs\``);
+        return { run: found, events: await env.runLog.events(runId) };
+      });
       if (opts.json) return printJson({ run, events });
       console.log(`${color.bold(`run ${run.runId}`)}  ${statusText(run.status)}  ${run.command} ${run.selection} [${run.partitions}]  env ${run.env}`);
       console.log(color.dim(`started ${run.startedAt} by ${run.owner}, took ${duration(run)}${run.resumeOf ? `, resumes ${run.resumeOf}` : ''}`));

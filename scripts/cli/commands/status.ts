@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadGraph, type GlobalOptions } from '../context';
 import { color, printJson, table } from '../output';
 import { assetStatuses, type AssetStatus } from '../run/asset-status';
-import { openEnvironment } from '../run/environment';
+import { withEnvironment } from '../run/environment';
 import { selectOrExplain } from '../selection';
 
 const ago = (iso: string, nowMs: number) => {
@@ -27,14 +27,8 @@ export function register(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
-      const env = await openEnvironment(g.env, g.graph);
       const nowMs = Date.now();
-      let statuses: AssetStatus[];
-      try {
-        statuses = assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs);
-      } finally {
-        await env.close();
-      }
+      const statuses = await withEnvironment(g.env, g.graph, async (env) => assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs));
       if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses });
       const rows = statuses.map((s) => [
         s.key,

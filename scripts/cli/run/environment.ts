@@ -38,3 +38,13 @@ export async function openEnvironment(envName: string, graphModule?: string): Pr
     throw new UserError(`--env ${envName}: ${(e as Error).message}`);
   }
 }
+
+/** Opens the environment, runs `fn` with it, and closes it whatever happens. */
+export async function withEnvironment<T>(envName: string, graphModule: string | undefined, fn: (env: Environment) => Promise<T>): Promise<T> {
+  const env = await openEnvironment(envName, graphModule);
+  try {
+    return await fn(env);
+  } finally {
+    await env.close();
+  }
+}
