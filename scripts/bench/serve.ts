@@ -7,7 +7,11 @@
  * 3. The API handler in-process: GET /recommendations (profile + "because you viewed").
  * 4. HTTP through `assets serve` (its own process) from a separate load process (serve-load.ts):
  *    10,000 keep-alive connections, each asking every 5 s = 2,000 requests/s offered, open loop.
- * 5. Higher offered rates (shorter runs) to find the highest that still holds p99 <= 200 ms.
+ * 5. The highest offered rate that still holds p99 <= 200 ms (no errors, >= 95% served): short
+ *    runs (--step-seconds, 10) going up x1.5 from the main rate until one fails (down /1.5 if the
+ *    main rate failed), then bisection
+ *    between the highest that held and the lowest that failed, to --search-resolution (100 req/s),
+ *    at most --search-steps (6) runs and --search-seconds (150) of wall time. All on loopback.
  * peakRssMb is the server process's peak resident set (VmHWM).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,6 +38,10 @@ const CONNECTIONS = opt('connections', 10_000);
 const RATE = opt('rate', 2_000);
 const SECONDS = opt('seconds', 20);
 const STEP_SECONDS = opt('step-seconds', 10);
+/** The search for the highest holding rate: at most this many steps, this long, to this resolution. */
+const SEARCH_STEPS = opt('search-steps', 6);
+const SEARCH_SECONDS = opt('search-seconds', 150);
+const SEARCH_RESOLUTION = opt('search-resolution', 100);
 const log = (s: string) => process.stdout.write(s + '\n');
 const repo = path.resolve(__dirname, '..', '..');
 
@@ -111,6 +119,49 @@ function runLoad(url: string, productsFile: string, rate: number, seconds: numbe
   );
 }
 
+interface Step {
+  rate: number;
+  rps: number;
+  p99Ms: number;
+  errors: number;
+  holds: boolean;
+}
+
+/** Whether a run at `rate` held the target: p99 <= 200 ms, no errors, and (nearly) all of it served. */
+const holds = (r: LoadResult, rate: number) => r.p99Ms <= 200 && r.errors === 0 && r.rps >= rate * 0.95;
+
+/**
+ * Finds the highest offered rate that holds (see `holds`), starting from the main run at `start`:
+ * steps of x1.5 up until a rate fails (or down, /1.5, until one holds if `start` failed), then
+ * bisection between the highest rate that held and the lowest that failed, until they are within SEARCH_RESOLUTION req/s. Bounded by
+ * SEARCH_STEPS runs and SEARCH_SECONDS of wall time, so the answer is the highest rate that held
+ * within that budget (never a rate that was not run; 0 if none held).
+ */
+async function searchMaxRate(run: (rate: number) => Promise<LoadResult>, start: number, first: LoadResult): Promise<{ best: number; steps: Step[] }> {
+  const steps: Step[] = [];
+  let lo = holds(first, start) ? start : 0; // highest rate that held
+  let hi = lo > 0 ? Infinity : start; // lowest rate that failed
+  const deadline = Date.now() + SEARCH_SECONDS * 1000;
+  const stepMs: number[] = [];
+  while (steps.length < SEARCH_STEPS && hi - lo > SEARCH_RESOLUTION) {
+    // Leave the remaining budget alone if the next step would likely not finish inside it.
+    const typical = stepMs.length ? Math.max(...stepMs) : (STEP_SECONDS + 10) * 1000;
+    if (Date.now() + typical > deadline) break;
+    const rate = hi === Infinity ? Math.round(lo * 1.5) : lo === 0 ? Math.round(hi / 1.5) : Math.round((lo + hi) / 2 / 10) * 10;
+    const t = Date.now();
+    const r = await run(rate);
+    stepMs.push(Date.now() - t);
+    const ok = holds(r, rate);
+    steps.push({ rate, rps: r.rps, p99Ms: r.p99Ms, errors: r.errors, holds: ok });
+    log(`  step: offered ${rate} req/s -> ${r.rps} req/s, p99 ${r.p99Ms} ms, errors ${r.errors}: ${ok ? 'holds' : 'does not hold'} (now between ${ok ? rate : lo} and ${ok ? hi : rate})`);
+    if (ok) lo = rate;
+    else hi = rate;
+    // A failed step leaves the server with a queue: let it drain before the next run.
+    if (!ok) await new Promise((r) => setTimeout(r, 2000));
+  }
+  return { best: lo, steps };
+}
+
 async function main(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-bench-serve-'));
   const lake = path.join(home, 'lake');
@@ -183,17 +234,10 @@ async function main(): Promise<void> {
     const main = await runLoad(started.url, productsFile, RATE, SECONDS, CONNECTIONS);
     log(`http: ${main.connections} connections (opened in ${main.connectMs} ms), offered ${main.offered} req/s for ${SECONDS}s -> ${main.rps} req/s, p50 ${main.p50Ms} ms, p99 ${main.p99Ms} ms, max ${main.maxMs} ms, errors ${main.errors}`);
 
-    // Step the offered rate up (shorter runs) while p99 holds 200 ms.
-    let maxRpsAtP99_200 = main.p99Ms <= 200 && main.errors === 0 ? RATE : 0;
-    if (!flag('no-steps') && maxRpsAtP99_200 > 0) {
-      for (const rate of [3000, 4000, 5000, 6000, 8000, 10000]) {
-        const r = await runLoad(started.url, productsFile, rate, STEP_SECONDS, CONNECTIONS);
-        const holds = r.p99Ms <= 200 && r.errors === 0 && r.rps >= rate * 0.95;
-        log(`  step: offered ${rate} req/s -> ${r.rps} req/s, p99 ${r.p99Ms} ms, errors ${r.errors}: ${holds ? 'holds' : 'does not hold'}`);
-        if (!holds) break;
-        maxRpsAtP99_200 = rate;
-      }
-    }
+    // The highest offered rate that still holds p99 <= 200 ms: a bounded search of short runs.
+    const search = flag('no-steps') ? { best: main.p99Ms <= 200 && main.errors === 0 ? RATE : 0, steps: [] } : await searchMaxRate((rate) => runLoad(started.url, productsFile, rate, STEP_SECONDS, CONNECTIONS), RATE, main);
+    const maxRpsAtP99_200 = search.best;
+    log(`highest offered rate holding p99 <= 200 ms: ${maxRpsAtP99_200} req/s (${search.steps.length} steps of ${STEP_SECONDS}s)`);
     const peak = peakRssMb(server.pid!);
     log(`server peak RSS ${peak} MB`);
     const result = {
@@ -208,6 +252,7 @@ async function main(): Promise<void> {
       httpErrors: main.errors,
       peakRssMb: peak,
       maxRpsAtP99_200,
+      maxRpsSteps: search.steps,
       offeredRps: RATE,
       httpSeconds: SECONDS,
       cores: os.cpus().length,
