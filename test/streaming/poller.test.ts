@@ -76,6 +76,33 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
     expect(Buffer.from(String(errs.find((e) => /JSON/.test(String(e.reason)))!.rawData), 'base64').toString()).to.equal('not json');
   });
 
+  it('concurrent transform invocations answering out of order still deliver in read order and checkpoint every shard', async () => {
+    await putEvents(client, streamName, events(600));
+    const inner = transform();
+    let calls = 0;
+    // Later invocations answer sooner: results arrive out of order.
+    const shuffled: typeof inner = async (event) => {
+      const delay = [60, 10, 35, 0][calls++ % 4];
+      await new Promise((r) => setTimeout(r, delay));
+      return inner(event);
+    };
+    const delivered: Record<string, unknown>[] = [];
+    const p = poller({ transform: shuffled, transformConcurrency: 4, transformBatchRecords: 25, onFlush: (f) => delivered.push(...f.okLines.map((l) => JSON.parse(l))) });
+    await p.start();
+    await until(() => p.stats.delivered >= 600, 'all records');
+    await p.stop();
+    expect(calls).to.be.greaterThan(4);
+    const ok = okOut();
+    expect(ok.map((x) => x.event_id).sort((a, b) => Number(a) - Number(b))).to.deep.equal(Array.from({ length: 600 }, (_, i) => i));
+    // Within a shard (a customer's events), delivery order is put order.
+    const byCustomer = new Map<unknown, number[]>();
+    for (const x of delivered) byCustomer.set(x.customer_number, [...(byCustomer.get(x.customer_number) ?? []), Number(x.event_id)]);
+    for (const ids of byCustomer.values()) expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+    const checkpoint = JSON.parse(fs.readFileSync(checkpointFile, 'utf8')) as { committed: Record<string, string>; pending?: unknown };
+    expect(Object.keys(checkpoint.committed)).to.have.length(2);
+    expect(checkpoint.pending).to.equal(undefined);
+  });
+
   it('a crash after the write and before the checkpoint loses nothing and duplicates nothing', async () => {
     await putEvents(client, streamName, events(400));
     let flushes = 0;
