@@ -9,7 +9,7 @@
  *    10,000 keep-alive connections, each asking every 5 s = 2,000 requests/s offered, open loop.
  * 5. The highest offered rate that still holds p99 <= 200 ms (no errors, >= 95% served): short
  *    runs (--step-seconds, 10) going up x1.5 from the main rate until one fails (down /1.5 if the
- *    main rate failed), then bisection
+ *    main rate fails as a step too), then bisection
  *    between the highest that held and the lowest that failed, to --search-resolution (100 req/s),
  *    at most --search-steps (6) runs and --search-seconds (150) of wall time. All on loopback.
  * peakRssMb is the server process's peak resident set (VmHWM).
@@ -132,22 +132,26 @@ const holds = (r: LoadResult, rate: number) => r.p99Ms <= 200 && r.errors === 0 
 
 /**
  * Finds the highest offered rate that holds (see `holds`), starting from the main run at `start`:
- * steps of x1.5 up until a rate fails (or down, /1.5, until one holds if `start` failed), then
- * bisection between the highest rate that held and the lowest that failed, until they are within SEARCH_RESOLUTION req/s. Bounded by
+ * steps of x1.5 up until a rate fails (or, if `start` fails again as a step, down /1.5 until one
+ * holds), then bisection between the highest rate that held and the lowest that failed, until they are within SEARCH_RESOLUTION req/s. Bounded by
  * SEARCH_STEPS runs and SEARCH_SECONDS of wall time, so the answer is the highest rate that held
  * within that budget (never a rate that was not run; 0 if none held).
  */
 async function searchMaxRate(run: (rate: number) => Promise<LoadResult>, start: number, first: LoadResult): Promise<{ best: number; steps: Step[] }> {
   const steps: Step[] = [];
   let lo = holds(first, start) ? start : 0; // highest rate that held
-  let hi = lo > 0 ? Infinity : start; // lowest rate that failed
+  let hi = Infinity; // lowest rate that failed
+  // The main run is the server's first load (JIT, first touches of the index): if it failed, the
+  // first step runs the same rate again under the same conditions as every other step.
+  let rerunStart = lo === 0;
   const deadline = Date.now() + SEARCH_SECONDS * 1000;
   const stepMs: number[] = [];
   while (steps.length < SEARCH_STEPS && hi - lo > SEARCH_RESOLUTION) {
     // Leave the remaining budget alone if the next step would likely not finish inside it.
     const typical = stepMs.length ? Math.max(...stepMs) : (STEP_SECONDS + 10) * 1000;
     if (Date.now() + typical > deadline) break;
-    const rate = hi === Infinity ? Math.round(lo * 1.5) : lo === 0 ? Math.round(hi / 1.5) : Math.round((lo + hi) / 2 / 10) * 10;
+    const rate = rerunStart ? start : hi === Infinity ? Math.round(lo * 1.5) : lo === 0 ? Math.round(hi / 1.5) : Math.round((lo + hi) / 2 / 10) * 10;
+    rerunStart = false;
     const t = Date.now();
     const r = await run(rate);
     stepMs.push(Date.now() - t);
