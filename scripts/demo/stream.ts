@@ -1,16 +1,18 @@
 /**
  * The streaming part of `npm run demo`: starts kinesalite and the delivery poller (one child
  * process each, as Kinesis and Firehose are separate services; `--in-process` runs both in this
- * process, as `assets stream start` does), puts a burst of
- * generated browsing events, waits until they come out in the lake, and reports sent / delivered /
- * failed, end-to-end latency percentiles (put -> visible in the lake) and example
- * recommendations, with the `curl` line for `assets serve`. Everything it starts is stopped
- * before it returns. Also the engine of `bench:stream`.
+ * process, as `assets stream start` does), puts a burst of generated browsing events, waits until
+ * they come out in the lake, and reports sent / delivered / failed, end-to-end latency
+ * percentiles (put -> visible in the lake) and example recommendations, with the `curl` line for
+ * `assets serve`. Everything it starts is stopped before it returns. Also the engine of
+ * `bench:stream`.
  *
- * Run alone: `tsx scripts/demo/stream.ts [--events N] [--buffer-ms MS] [--in-process]` (needs the item and user
- * indexes, i.e. the batch assets materialized, or `--synthetic` to install a small catalog).
+ * Run alone: `tsx scripts/demo/stream.ts [--events N] [--buffer-ms MS] [--in-process]
+ * [--synthetic]` (needs the item and user indexes, i.e. the batch assets materialized, or
+ * `--synthetic` to run in a temporary local root with a small synthetic catalog).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { localPaths } from '../../jobs/embedded/paths';
@@ -18,6 +20,7 @@ import { putEvents } from '../../jobs/embedded/stream/producer';
 import { generatorFromIndexes, startStreamSession } from '../../jobs/embedded/stream/session';
 import { ensureStream, localKinesisClient, streamPaths, USER_EVENTS_STREAM } from '../../jobs/embedded/stream/kinesalite';
 import { spawnKinesalite, spawnPoller } from '../../jobs/embedded/stream/processes';
+import { installSyntheticCatalog } from '../bench/serve-catalog';
 
 export interface StreamDemoOptions {
   /** Events to put. Default 2,000. */
@@ -209,13 +212,29 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
   return result;
 }
 
+/** `--synthetic`: a temporary local root holding a small synthetic catalog (the real one is left alone). */
+async function withSyntheticCatalog<T>(run: () => Promise<T>): Promise<T> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-demo-stream-'));
+  const previous = process.env.HEADWATER_HOME;
+  process.env.HEADWATER_HOME = home;
+  try {
+    await installSyntheticCatalog({ lake: localPaths.lake(), indexes: localPaths.indexes() }, { products: 110, customers: 122 });
+    return await run();
+  } finally {
+    if (previous === undefined) delete process.env.HEADWATER_HOME;
+    else process.env.HEADWATER_HOME = previous;
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+}
+
 if (require.main === module) {
   const argv = process.argv.slice(2);
   const num = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? Number(argv[i + 1]) : undefined;
   };
-  runStreamDemo({ events: num('events'), bufferIntervalMs: num('buffer-ms'), inProcess: argv.includes('--in-process') }).catch((e: Error) => {
+  const run = () => runStreamDemo({ events: num('events'), bufferIntervalMs: num('buffer-ms'), inProcess: argv.includes('--in-process') });
+  (argv.includes('--synthetic') ? withSyntheticCatalog(run) : run()).catch((e: Error) => {
     process.stderr.write(`stream demo failed: ${e.message}\n`);
     process.exitCode = 1;
   });
