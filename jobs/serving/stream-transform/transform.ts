@@ -57,11 +57,10 @@ export function createTransformHandler(service: RecommenderService, options: Tra
     if (!ev.ok) return failed(ev.error);
     const event = ev.value;
     const browsed = event.browse_history.map((b) => b.product_code);
-    const codes = [...new Set(browsed)];
-    const known = await Promise.all(codes.map((code) => service.knowsProduct(code)));
-    // undefined = index unavailable: the record is still scored, with the fallback.
-    const unknown = known.indexOf(false);
-    if (unknown >= 0) return failed(`unknown product_code '${codes[unknown]}' in browse_history`);
+    for (const code of new Set(browsed)) {
+      // undefined = index unavailable: the record is still scored, with the fallback.
+      if ((await service.knowsProduct(code)) === false) return failed(`unknown product_code '${code}' in browse_history`);
+    }
     const exclude = new Set(browsed);
     const features = {
       ...(event.city !== null ? { city: event.city } : {}),
