@@ -51,8 +51,11 @@ export class TransformPool {
   }
 
   private spawn(): Slot {
-    // Workers inherit this process's execArgv, so the tsx loader that runs us runs them too.
-    const worker = new Worker(this.workerFile);
+    // A .ts worker registers tsx's require hook itself: workers do not get the ESM loader the tsx
+    // CLI registers on the main thread, and Node would refuse the '.ts' extension.
+    const worker = this.workerFile.endsWith('.ts')
+      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(this.workerFile)});`, { eval: true })
+      : new Worker(this.workerFile);
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (m: { id: number; result?: TransformResult; error?: string }) => {
       const p = slot.pending.get(m.id);

@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { createRecommenderService } from '../../jobs/serving/recommender';
+import { createTransformHandler } from '../../jobs/serving/stream-transform/transform';
+import { TransformPool } from '../../jobs/embedded/stream/transform-pool';
+import { eventGenerator } from '../../jobs/embedded/stream/generator';
+import { catalogFixture, type Fixture } from '../serving/helpers';
+
+describe('transform pool (the stream transform on worker threads)', function () {
+  this.timeout(60_000);
+  let fx: Fixture;
+  let pool: TransformPool;
+  const previousHome = process.env.HEADWATER_HOME;
+
+  before(async () => {
+    fx = await catalogFixture(120);
+    // Workers build their service from the environment: the fixture is their local root.
+    process.env.HEADWATER_HOME = fx.root;
+    pool = new TransformPool(2);
+  });
+  after(async () => {
+    await pool.close();
+    if (previousHome === undefined) delete process.env.HEADWATER_HOME;
+    else process.env.HEADWATER_HOME = previousHome;
+    fx.cleanup();
+  });
+
+  it('answers concurrent invocations exactly as the handler does on this thread', async () => {
+    const gen = eventGenerator({ products: fx.products.map((p) => p.productCode), customers: fx.customers.map((c) => ({ customerNumber: c.customerNumber })), now: () => new Date('2026-11-22T05:00:00Z') });
+    const b64 = (x: string) => Buffer.from(x).toString('base64');
+    const batches = Array.from({ length: 6 }, (_, b) => ({
+      records: Array.from({ length: 40 }, (_, i) => ({ recordId: `${b}-${i}`, data: i === 7 ? b64('{"broken": ') : b64(JSON.stringify(gen())) })),
+    }));
+    const local = createTransformHandler(createRecommenderService(fx.deps()), { logFailures: false });
+    const [viaPool, here] = await Promise.all([Promise.all(batches.map((e) => pool.transform(e as never))), Promise.all(batches.map((e) => local(e as never)))]);
+    expect(viaPool).to.deep.equal(here);
+    expect(viaPool.flatMap((r) => r.records).filter((r) => r.result === 'ProcessingFailed')).to.have.length(6);
+  });
+
+  it('a closed pool refuses work with a reason', async () => {
+    const closed = new TransformPool(1);
+    await closed.close();
+    let error: Error | undefined;
+    await closed.transform({ records: [] }).catch((e: Error) => (error = e));
+    expect(error?.message).to.match(/closed/);
+  });
+});
