@@ -1,9 +1,10 @@
 /**
  * An embedded stream session: kinesalite + the `user_events` stream + the delivery poller calling
- * the stream-transform handler, all in this process. Used by `assets stream start`, the demo and
+ * the stream-transform handler, all in this process (the transform on worker threads). Used by `assets stream start`, the demo and
  * the stream benchmark; `close()` stops everything it started.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { localPaths } from '../paths';
@@ -12,6 +13,7 @@ import { createRecommenderService, type RecommenderDeps } from '../../serving/re
 import { createTransformHandler } from '../../serving/stream-transform/transform';
 import { ensureStream, localKinesisClient, startKinesalite, streamPaths, USER_EVENTS_STREAM, type RunningKinesalite } from './kinesalite';
 import { DeliveryPoller, type FlushReport } from './poller';
+import { TransformPool } from './transform-pool';
 import { eventGenerator } from './generator';
 import { EmbeddedVectorStore } from '../../vector-store/embedded';
 import type { BrowsingEvent } from '../../serving/validation';
@@ -29,6 +31,11 @@ export interface StreamSessionOptions {
   readonly onFlush?: (batch: FlushReport) => void;
   /** Whether to run the poller (put-only sessions leave it off). Default true. */
   readonly poll?: boolean;
+  /**
+   * Worker threads running the transform (0 = on this thread). Default: one per core, unless
+   * `deps` is given (injected dependencies live on this thread).
+   */
+  readonly transformWorkers?: number;
 }
 
 export interface StreamSession {
@@ -45,16 +52,21 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
   const kin: RunningKinesalite = await startKinesalite({ dir: paths.kinesalite, port: o.port ?? 0, publishEndpoint: paths.endpoint });
   const client = localKinesisClient(kin.endpoint);
   let poller: DeliveryPoller | undefined;
+  let pool: TransformPool | undefined;
   try {
     await ensureStream(client, USER_EVENTS_STREAM, o.shards ?? 2);
     if (o.poll !== false) {
-      const transform = createTransformHandler(createRecommenderService(o.deps ?? depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
+      const workers = o.transformWorkers ?? (o.deps ? 0 : os.availableParallelism());
+      pool = workers > 0 ? new TransformPool(workers) : undefined;
+      const transform = pool?.transform ?? createTransformHandler(createRecommenderService(o.deps ?? depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
       poller = new DeliveryPoller({
         client,
         streamName: USER_EVENTS_STREAM,
         lakeDir: localPaths.lake(),
         checkpointFile: paths.checkpoint,
         transform,
+        // Two invocations per worker: one running, one waiting, so no worker idles between batches.
+        transformConcurrency: Math.max(1, 2 * workers),
         bufferIntervalMs: o.bufferIntervalMs,
         ...(o.bufferBytes ? { bufferBytes: o.bufferBytes } : {}),
         ...(o.onFlush ? { onFlush: o.onFlush } : {}),
@@ -64,6 +76,7 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
     }
   } catch (e) {
     client.destroy();
+    await pool?.close();
     await kin.close();
     throw e;
   }
@@ -77,6 +90,7 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
         await poller?.stop();
       } finally {
         client.destroy();
+        await pool?.close();
         await kin.close();
       }
     },
