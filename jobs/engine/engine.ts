@@ -18,6 +18,7 @@ import {
   partitionKey,
   plan as makePlan,
   planRuns,
+  runPartitionKeys,
   timeWindow,
   type AssetGraph,
   type AssetKey,
@@ -154,7 +155,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
   reporter.started({ runId, plan, resumeOf: opts.resumeOf });
 
   const runs = [...planRuns(plan)];
-  const keysOf = runs.map((r) => (r.range ? rangeKeys(graph, r.step.key, r.range[0], r.range[1]) : null));
+  const keysOf = runs.map((r) => runPartitionKeys(graph, r));
   await Promise.all(
     runs.map((r, i) => env.runLog.append({ type: 'step_planned', runId, key: r.step.key, partitions: keysOf[i], at: new Date().toISOString() })),
   );
@@ -436,11 +437,4 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
   const durationMs = Date.now() - t0;
   reporter.finished({ runId, status, counts, durationMs });
   return { runId, status, plan, results: settled, counts, durationMs, ...(lockError ? { lockError } : {}) };
-}
-
-function rangeKeys(graph: AssetGraph, key: AssetKey, lo: number, hi: number): string[] {
-  const def = graph.get(key).partitions!;
-  const out: string[] = [];
-  for (let i = lo; i < hi; i++) out.push(partitionKey(def, i));
-  return out;
 }
