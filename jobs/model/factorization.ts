@@ -17,7 +17,7 @@
  * Cost per epoch ~ (liked ratings + users x negatives) x K, not ratings x features x K.
  */
 import type { EncodedEntities } from './features';
-import { shuffleInPlace } from './random';
+import { shuffleInPlace } from '../seeded-random';
 
 export interface FactorizationOptions {
   readonly factors: number;

@@ -9,7 +9,7 @@ import type { TrainingData } from './dataset';
 import { trainFactorization, type FactorParameters } from './factorization';
 import { ITEM_FEATURES, ITEM_ID_FEATURE, USER_FEATURES, encodeEntities, fitVocabulary, type EncodedEntities, type FeatureVocabulary } from './features';
 import { RELEVANT_RATING, evaluateRanking, holdoutUsers, itemsByUser, popularityScores, splitByTime, type RankingMetrics, type UserItems } from './metrics';
-import { seededRandom } from './random';
+import { seededRandom } from '../seeded-random';
 
 /** Training parameters (the `params` of the asset's emr-spark settings). */
 export interface RecommenderParams {

@@ -3,18 +3,7 @@
  * reading about `depsPerAsset` assets of the layer above (deterministic, seeded).
  */
 import { defineAsset, type AssetDefinition, type PartitionsDefinition } from '../../assets/core';
-
-/** Mulberry32: a small deterministic PRNG so every run benchmarks the same graph. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../jobs/seeded-random';
 
 export interface GeneratedGraphOptions {
   readonly assets: number;
@@ -32,7 +21,8 @@ export function generateLayeredAssets(opts: GeneratedGraphOptions): AssetDefinit
   const perLayer = Math.ceil(opts.assets / layers);
   const deps = opts.depsPerAsset ?? 3;
   const kinds = opts.kinds ?? ['glue-sql'];
-  const rnd = prng(opts.seed ?? 42);
+  // Seeded so every run benchmarks the same graph.
+  const rnd = mulberry32(opts.seed ?? 42);
   const key = (layer: number, i: number) => `l${String(layer).padStart(3, '0')}/asset_${String(i).padStart(5, '0')}`;
   const out: AssetDefinition[] = [];
   for (let n = 0; n < opts.assets; n++) {

@@ -6,7 +6,7 @@
  */
 import type { FeatureValues } from '../../jobs/model/artifact';
 import { TrainingDataBuilder, type TrainingData } from '../../jobs/model/dataset';
-import { seededRandom } from '../../jobs/model/random';
+import { seededRandom } from '../../jobs/seeded-random';
 
 export const LINES = ['Classic Cars', 'Motorcycles', 'Planes', 'Ships', 'Trains', 'Trucks and Buses', 'Vintage Cars'];
 export const COUNTRIES = ['USA', 'France', 'Germany', 'Spain', 'Australia', 'Japan', 'UK', 'Italy'];

@@ -6,6 +6,7 @@
  * quality. Affinity comes only from features the model sees (country, credit limit, product line,
  * scale, price), so a content-based model can learn it, and popularity is a real baseline.
  */
+import { mulberry32 } from '../../seeded-random';
 
 export interface GenerateOptions {
   readonly customers: number;
@@ -22,18 +23,6 @@ export interface GenerateOptions {
 export type CsvSink = (table: string, csv: string, rows: number) => Promise<void>;
 
 const CHUNK_ROWS = 250_000;
-
-/** mulberry32: small, fast and good enough for synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rand: () => number): number {
   const u = 1 - rand();
@@ -115,7 +104,7 @@ const CREDIT_MAX = 150_000;
 
 /** Generates every table, streaming CSV chunks to `sink` in load order. */
 export async function generateSourceData(o: GenerateOptions, sink: CsvSink): Promise<void> {
-  const rand = rng(o.seed);
+  const rand = mulberry32(o.seed);
   const spanMs = o.days * 86_400_000;
   const startMs = o.untilMs - spanMs;
 
