@@ -11,18 +11,7 @@ import { MODEL_KEY } from '../../jobs/serving/environment';
 import { POPULAR_KEY, type PopularProducts } from '../../jobs/serving/popular';
 import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
 import type { VectorDocument } from '../../jobs/vector-store/port';
-
-/** A small deterministic PRNG (mulberry32) so runs are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../jobs/seeded-random';
 
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r());
 
@@ -34,7 +23,7 @@ export const CITIES = ['NYC', 'Paris', 'Madrid', 'Frankfurt', 'Melbourne', 'Oslo
 
 /** A random model in the trainer's format with `factors` factors. */
 export function syntheticModel(factors = 32, seed = 7): ModelArtifact {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const rows = (n: number) => Array.from({ length: n }, () => Array.from({ length: factors }, () => gauss(r) * 0.3));
   const userSlots = CITIES.length + 1 + COUNTRIES.length + 1 + 1;
   const itemSlots = PRODUCT_LINES.length + 1 + SCALES.length + 1 + VENDORS.length + 1 + 3;
@@ -68,7 +57,7 @@ export interface SyntheticProduct {
 
 /** `count` products with random classicmodels-like features, embedded by `model`. */
 export function syntheticProducts(model: ModelArtifact, count: number, seed = 11): SyntheticProduct[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   return Array.from({ length: count }, (_, i) => {
     const scale = pick(SCALES);
@@ -89,7 +78,7 @@ export interface SyntheticCustomer {
 
 /** `count` customers numbered from 103 with random features, embedded by `model`. */
 export function syntheticCustomers(model: ModelArtifact, count: number, seed = 13): SyntheticCustomer[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   return Array.from({ length: count }, (_, i) => {
     const c = Math.floor(r() * CITIES.length);
     const f = { city: CITIES[c], country: COUNTRIES[c % COUNTRIES.length], creditLimit: Math.round(r() * 150000) };

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { incrementSequence, parseSequence, stringifySequence, useBigIntSequences, type KinesaliteDb } from '../../jobs/embedded/stream/kinesalite-sequences';
+import { mulberry32 } from '../../jobs/seeded-random';
 
 /** A fresh copy of kinesalite's db module with its original (bignumber.js) functions. */
 function originalDb(): KinesaliteDb {
@@ -15,20 +16,9 @@ function originalDb(): KinesaliteDb {
   }
 }
 
-/** A seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('kinesalite sequence numbers with BigInt', () => {
   const orig = originalDb();
-  const r = rng(7);
+  const r = mulberry32(7);
   const int = (n: number) => Math.floor(r() * n);
   const hex = (len: number) => Array.from({ length: len }, () => int(16).toString(16)).join('');
   const objects = Array.from({ length: 2000 }, (_, i) => {

@@ -4,6 +4,7 @@
  * from known customers and a few new ones (cold start).
  */
 import type { BrowsingEvent } from '../../serving/validation';
+import { mulberry32 } from '../../seeded-random';
 
 export interface GeneratorCustomer {
   readonly customerNumber: number;
@@ -33,23 +34,11 @@ const PLACES: readonly [string, string][] = [
   ['Torino', 'Italy'],
 ];
 
-/** A seeded PRNG (mulberry32): runs are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Returns a function producing one event per call. */
 export function eventGenerator(o: GeneratorOptions): () => BrowsingEvent {
   if (o.products.length === 0) throw new Error('the event generator needs products: materialize index/item_embeddings first, or pass product codes');
   if (o.customers.length === 0) throw new Error('the event generator needs customers: materialize index/user_embeddings first, or pass customers');
-  const r = rng(o.seed ?? 42);
+  const r = mulberry32(o.seed ?? 42);
   const now = o.now ?? (() => new Date());
   const newShare = o.newCustomerShare ?? 0.05;
   const maxKnown = Math.max(...o.customers.map((c) => c.customerNumber));
