@@ -1,31 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { run } from '../../scripts/cli/main';
+import { runCli } from './run-cli';
 
 const fixture = (name: string) => path.join(__dirname, '..', 'fixtures', 'graphs', `${name}.ts`);
 
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const origOut = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  const origLog = console.log;
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  console.log = (...xs: unknown[]) => out.push(xs.join(' ') + '\n');
-  const savedExit = process.exitCode;
-  try {
-    const code = await run(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = origOut;
-    process.stderr.write = origErr;
-    console.log = origLog;
-    process.exitCode = savedExit;
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('assets CLI', () => {
   describe('reads the graph', () => {

@@ -2,28 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { run } from '../../scripts/cli/main';
 import { lockPath } from '../../jobs/embedded/locks';
 import { calls, writeConfig } from '../engine/fixtures/test-environment';
+import { runCli } from './run-cli';
 
 const GRAPH = ['--graph', path.join(__dirname, 'fixtures', 'run-graph.ts')];
 
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    const code = await run([...GRAPH, ...args]);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
+const cli = (...args: string[]) => runCli([...GRAPH, ...args]);
 
 describe('assets materialize / backfill / status / checks / runs / run / wipe', function () {
   this.timeout(30_000);

@@ -8,22 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
-import { run } from '../../scripts/cli/main';
+import { runCli } from '../cli/run-cli';
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => ((err += s), true)) as typeof process.stderr.write;
-  try {
-    return { code: await run(args), out, err };
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 const DAY = 86_400_000;
 const key = (ms: number) => new Date(ms).toISOString().slice(0, 10);

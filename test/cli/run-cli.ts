@@ -1,0 +1,30 @@
+/** Runs the `assets` CLI in-process and captures what it prints (stdout, stderr, console.log). */
+import { run } from '../../scripts/cli/main';
+
+export interface CliResult {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+export async function runCli(args: readonly string[]): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const origOut = process.stdout.write.bind(process.stdout);
+  const origErr = process.stderr.write.bind(process.stderr);
+  const origLog = console.log;
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  console.log = (...xs: unknown[]) => out.push(xs.join(' ') + '\n');
+  // The CLI reports failures through process.exitCode; mocha must not inherit them.
+  const savedExit = process.exitCode;
+  try {
+    const code = await run(args);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = origOut;
+    process.stderr.write = origErr;
+    console.log = origLog;
+    process.exitCode = savedExit;
+  }
+}
