@@ -12,7 +12,7 @@
  *    main rate fails as a step too), then bisection
  *    between the highest that held and the lowest that failed, to --search-resolution (100 req/s),
  *    at most --search-steps (6) runs and --search-seconds (150) of wall time. All on loopback.
- * peakRssMb is the server process's peak resident set (VmHWM).
+ * peakRssMb is the server's peak resident set (VmHWM), summed over its worker processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -70,9 +70,25 @@ function exactTopK(vectors: Float32Array, dim: number, q: Float32Array, k: numbe
   return { rows: best.map((b) => b[1]), kth: floor };
 }
 
+/** The process and its descendants (the server's cluster workers), from /proc. */
+function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // Gone already, or a kernel without CONFIG_PROC_CHILDREN: the process alone.
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** Peak resident set (VmHWM) summed over the server and its workers: an upper bound of their peak together. */
 function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? round(Number(m[1]) / 1024, 1) : NaN;
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+    if (m) kb += Number(m[1]);
+  }
+  return kb ? round(kb / 1024, 1) : NaN;
 }
 
 function startServer(home: string): Promise<{ child: ChildProcess; url: string }> {
@@ -234,7 +250,8 @@ async function main(): Promise<void> {
     fs.writeFileSync(productsFile, JSON.stringify(cat.products.map((p) => p.productCode)));
     const started = await startServer(home);
     server = started.child;
-    log(`server: assets serve at ${started.url} (pid ${server.pid}), RSS after start ${peakRssMb(server.pid!)} MB`);
+    const serverProcesses = processTree(server.pid!).length;
+    log(`server: assets serve at ${started.url} (pid ${server.pid}, ${serverProcesses} processes), RSS after start ${peakRssMb(server.pid!)} MB`);
     const main = await runLoad(started.url, productsFile, RATE, SECONDS, CONNECTIONS);
     log(`http: ${main.connections} connections (opened in ${main.connectMs} ms), offered ${main.offered} req/s for ${SECONDS}s -> ${main.rps} req/s, p50 ${main.p50Ms} ms, p99 ${main.p99Ms} ms, max ${main.maxMs} ms, errors ${main.errors}`);
 
@@ -255,6 +272,7 @@ async function main(): Promise<void> {
       httpP99Ms: main.p99Ms,
       httpErrors: main.errors,
       peakRssMb: peak,
+      serverProcesses,
       maxRpsAtP99_200,
       maxRpsSteps: search.steps,
       offeredRps: RATE,
