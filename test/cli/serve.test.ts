@@ -40,7 +40,7 @@ describe('assets serve', function () {
       expect(ok.status).to.equal(200);
       const body = (await ok.json()) as { fallback: boolean; reason: string };
       expect(body.fallback).to.equal(true);
-      expect(body.reason).to.be.a('string').and.not.empty;
+      expect(body.reason).to.be.a('string').with.length.greaterThan(0);
       const bad = await fetch(`${url}/recommendations?customer_number=abc`);
       expect(bad.status).to.equal(400);
       await new Promise<void>((r) => setTimeout(r, 200));
