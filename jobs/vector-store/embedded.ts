@@ -10,7 +10,7 @@
  * A load writes a complete new version directory and only then renames the alias pointer over the
  * old one, so a reader sees either the old or the new version, never a half-written one. The
  * previous version stays on disk (readers that opened it keep working); older ones are pruned.
- * hnswlib-node was chosen over usearch because it lets each query set its own `ef` (the port's
+ * hnswlib-node was chosen over usearch (also installable here) because it lets each query set its own `ef` (the port's
  * `efSearch`), which usearch fixes when the index is created.
  *
  * Maximum inner product is not a metric and HNSW graphs built on it lose recall (0.88 at ef 100
