@@ -74,3 +74,20 @@ export function serviceRole(
 export function inlinePolicy(name: string, role: aws.iam.Role, statements: readonly Statement[], opts: pulumi.CustomResourceOptions): aws.iam.RolePolicy {
   return new aws.iam.RolePolicy(name, { role: role.id, policy: policyDocument(statements) }, opts);
 }
+
+/**
+ * What a Glue job with a JDBC connection needs to place its network interfaces in the VPC. These
+ * actions take no resource-level permissions, so the grant is on `*` and the policy pack's
+ * allow-list excuses exactly this list (one constant, so the two cannot drift apart).
+ */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeVpcAttribute',
+  'ec2:DescribeVpcEndpoints',
+  'ec2:DescribeRouteTables',
+] as const;

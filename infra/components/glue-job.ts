@@ -10,7 +10,7 @@ import { computeSettings, type AssetDefinition } from '../../assets/core';
 import type { GlueExtractSettings, GlueSqlSettings, RdsTableSettings } from '../../assets/kinds';
 import type { GlueJobManifest } from '../../jobs/aws/manifest';
 import { uploadCode } from '../code';
-import { inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, type Statement } from '../iam';
+import { VPC_NETWORK_INTERFACE_ACTIONS, inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs, type LakeLocationOutput, type PlatformContext } from './context';
 
@@ -65,17 +65,7 @@ function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: L
       {
         Sid: 'VpcNetworkInterfaces',
         Effect: 'Allow',
-        Action: [
-          'ec2:CreateNetworkInterface',
-          'ec2:DeleteNetworkInterface',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeSecurityGroups',
-          'ec2:DescribeVpcs',
-          'ec2:DescribeVpcAttribute',
-          'ec2:DescribeVpcEndpoints',
-          'ec2:DescribeRouteTables',
-        ],
+        Action: [...VPC_NETWORK_INTERFACE_ACTIONS],
         Resource: ['*'],
       },
       {

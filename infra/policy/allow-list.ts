@@ -3,6 +3,8 @@
  * action), each with the reason AWS leaves no narrower choice. A statement is excused when its
  * `Sid` is listed here and every action it grants is among the entry's actions.
  */
+import { VPC_NETWORK_INTERFACE_ACTIONS } from '../iam';
+
 export interface WildcardAllowance {
   readonly sid: string;
   readonly actions: readonly string[];
@@ -22,17 +24,7 @@ export const WILDCARD_ALLOW_LIST: readonly WildcardAllowance[] = [
   },
   {
     sid: 'VpcNetworkInterfaces',
-    actions: [
-      'ec2:CreateNetworkInterface',
-      'ec2:DeleteNetworkInterface',
-      'ec2:DescribeNetworkInterfaces',
-      'ec2:DescribeSubnets',
-      'ec2:DescribeSecurityGroups',
-      'ec2:DescribeVpcs',
-      'ec2:DescribeVpcAttribute',
-      'ec2:DescribeVpcEndpoints',
-      'ec2:DescribeRouteTables',
-    ],
+    actions: VPC_NETWORK_INTERFACE_ACTIONS,
     reason: 'Glue jobs with a JDBC connection place network interfaces in the VPC; EC2 Describe* actions and CreateNetworkInterface (before the interface exists) support no resource-level permissions.',
   },
   {
