@@ -5,18 +5,10 @@
  */
 import { CancelJobRunCommand, GetJobRunCommand, StartJobRunCommand, type EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import type { EmrSparkManifest } from './manifest';
-import { JobFailedError, JobTimeoutError, pollUntil, realClock, withRetry, type Clock } from './retry';
+import { JobFailedError, JobTimeoutError, pollUntil, realClock, withRetry, type JobRunOptions } from './retry';
 
-export interface EmrRunRequest {
+export interface EmrRunRequest extends JobRunOptions {
   readonly entry: EmrSparkManifest;
-  readonly region: string;
-  readonly runId: string;
-  readonly window?: { readonly start: Date; readonly end: Date };
-  readonly log?: (message: string) => void;
-  readonly signal?: AbortSignal;
-  readonly clock?: Clock;
-  readonly pollInitialMs?: number;
-  readonly pollMaxMs?: number;
 }
 
 export interface EmrRunResult {

@@ -28,7 +28,7 @@ import { runIndexLoad, type SearchClientFactory } from './index-loader';
 import { explainAccessError } from './access-errors';
 import { FRESHNESS_METRIC, manifestParameterName, type AssetManifest, type EmrSparkManifest, type StackManifest } from './manifest';
 import { readManifest } from './manifest-store';
-import { realClock, withRetry, type Clock } from './retry';
+import { realClock, withRetry, type Clock, type JobRunOptions } from './retry';
 
 /** The file a model-training Spark job writes next to its outputs (format and metrics: jobs/model/artifact.ts). */
 const MODEL_FILE = 'model.json';
@@ -156,10 +156,9 @@ export class AwsEnvironment implements Environment {
     return e as Extract<AssetManifest, { kind: K }>;
   }
 
-  private async runGlue(ctx: StepContext): Promise<StepOutput> {
-    const entry = this.entry(ctx.asset.key, ['glue-extract', 'glue-sql'] as const);
-    const r = await runGlueJob(this.clients.glue, {
-      entry,
+  /** What every launcher needs from the step and this environment. */
+  private jobRunOptions(ctx: StepContext): JobRunOptions {
+    return {
       region: this.manifest.region,
       runId: ctx.runId,
       window: ctx.window,
@@ -168,24 +167,19 @@ export class AwsEnvironment implements Environment {
       clock: this.clock,
       pollInitialMs: this.options.pollInitialMs,
       pollMaxMs: this.options.pollMaxMs,
-    });
+    };
+  }
+
+  private async runGlue(ctx: StepContext): Promise<StepOutput> {
+    const entry = this.entry(ctx.asset.key, ['glue-extract', 'glue-sql'] as const);
+    const r = await runGlueJob(this.clients.glue, { entry, ...this.jobRunOptions(ctx) });
     await this.published(ctx.asset.key);
     return { metadata: { glueJobRunId: r.jobRunId, executionSeconds: r.executionSeconds, ...(r.dpuSeconds !== undefined ? { dpuSeconds: r.dpuSeconds } : {}), consoleUrl: r.consoleUrl } };
   }
 
   private async runEmr(ctx: StepContext): Promise<StepOutput> {
     const entry = this.entry(ctx.asset.key, ['emr-spark'] as const);
-    const r = await runEmrJob(this.clients.emr, {
-      entry,
-      region: this.manifest.region,
-      runId: ctx.runId,
-      window: ctx.window,
-      log: ctx.log,
-      signal: ctx.signal,
-      clock: this.clock,
-      pollInitialMs: this.options.pollInitialMs,
-      pollMaxMs: this.options.pollMaxMs,
-    });
+    const r = await runEmrJob(this.clients.emr, { entry, ...this.jobRunOptions(ctx) });
     const metrics = await this.outputMetrics(entry, ctx.log);
     await this.published(ctx.asset.key);
     return { metadata: { ...metrics, emrJobRunId: r.jobRunId, consoleUrl: r.consoleUrl, ...(r.billedVcpuHours !== undefined ? { billedVcpuHours: r.billedVcpuHours } : {}) } };

@@ -5,20 +5,10 @@
  */
 import { BatchStopJobRunCommand, GetJobRunCommand, StartJobRunCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { GlueJobManifest } from './manifest';
-import { JobFailedError, JobTimeoutError, pollUntil, realClock, withRetry, type Clock } from './retry';
+import { JobFailedError, JobTimeoutError, pollUntil, realClock, withRetry, type JobRunOptions } from './retry';
 
-export interface GlueRunRequest {
+export interface GlueRunRequest extends JobRunOptions {
   readonly entry: GlueJobManifest;
-  readonly region: string;
-  readonly runId: string;
-  /** [start, end) of the partitions the run writes; absent for unpartitioned assets. */
-  readonly window?: { readonly start: Date; readonly end: Date };
-  readonly log?: (message: string) => void;
-  readonly signal?: AbortSignal;
-  readonly clock?: Clock;
-  /** Poll backoff (defaults: 5 s growing to 60 s). */
-  readonly pollInitialMs?: number;
-  readonly pollMaxMs?: number;
 }
 
 export interface GlueRunResult {

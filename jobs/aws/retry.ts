@@ -110,3 +110,17 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, deadline
     delay = Math.min(maxMs, Math.round(delay * factor));
   }
 }
+
+/** What every job launcher (Glue, EMR Serverless) is asked besides its manifest entry. */
+export interface JobRunOptions {
+  readonly region: string;
+  readonly runId: string;
+  /** [start, end) of the partitions the run writes; absent for unpartitioned assets. */
+  readonly window?: { readonly start: Date; readonly end: Date };
+  readonly log?: (message: string) => void;
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+  /** Poll backoff (defaults: 5 s growing to 60 s). */
+  readonly pollInitialMs?: number;
+  readonly pollMaxMs?: number;
+}
