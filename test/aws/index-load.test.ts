@@ -15,7 +15,7 @@ import { AwsEnvironment, type AwsClients } from '../../jobs/aws/environment';
 import type { VectorIndexManifest } from '../../jobs/aws/manifest';
 import { writeEmbeddingsParquet } from '../../jobs/model/lake-io';
 import { awsError, fakeClock, itemIndexEntry, manifest, userIndexEntry } from './fixtures';
-import { mockSearchClient, type SeenRequest } from './opensearch-mock';
+import { mockSearchClient, type SeenRequest } from '../vector-store/opensearch-mock';
 
 const s3 = mockClient(S3Client);
 const cw = mockClient(CloudWatchClient);

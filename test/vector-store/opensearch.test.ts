@@ -1,42 +1,10 @@
-import { Readable } from 'node:stream';
 import { expect } from 'chai';
-import { Client, Connection } from '@opensearch-project/opensearch';
 import { innerProductFromScore, OpenSearchVectorStore } from '../../jobs/vector-store/opensearch';
-
-interface Seen {
-  method: string;
-  path: string;
-  body: unknown;
-}
-
-/** A connection that records every request and answers from a route table: no cluster involved. */
-function mockClient(routes: (req: Seen) => { status?: number; body: unknown }): { client: Client; seen: Seen[] } {
-  const seen: Seen[] = [];
-  class MockConnection extends Connection {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    override request(params: any, callback: (err: Error | null, res: any) => void): any {
-      const raw = params.body === undefined || params.body === null || params.body === '' ? undefined : String(params.body);
-      let body: unknown = raw;
-      if (raw !== undefined) {
-        body = raw.includes('\n') && !raw.trimStart().startsWith('{"query') ? raw.trim().split('\n').map((l) => JSON.parse(l)) : JSON.parse(raw);
-      }
-      const req = { method: params.method, path: decodeURIComponent(params.path), body };
-      seen.push(req);
-      const answer = routes(req);
-      const payload = JSON.stringify(answer.body);
-      const stream = Readable.from([Buffer.from(payload)]) as Readable & { statusCode: number; headers: Record<string, string> };
-      stream.statusCode = answer.status ?? 200;
-      stream.headers = { 'content-type': 'application/json;charset=utf-8', 'content-length': String(Buffer.byteLength(payload)) };
-      process.nextTick(callback, null, stream);
-      return { abort() {}, removeAllListeners() {} };
-    }
-  }
-  return { client: new Client({ node: 'http://mock.invalid:9200', Connection: MockConnection }), seen };
-}
+import { mockSearchClient } from './opensearch-mock';
 
 describe('OpenSearchVectorStore (mock connection, no live cluster)', () => {
   it('load: knn_vector mapping, bulk with the id as a field (no _id on Serverless), atomic alias swap', async () => {
-    const { client, seen } = mockClient((r) => {
+    const { client, seen } = mockSearchClient((r) => {
       if (r.method === 'GET' && r.path === '/_alias/item_embeddings') return { body: { item_embeddings_v1: { aliases: { item_embeddings: {} } } } };
       if (r.method === 'POST' && r.path === '/_bulk') return { body: { errors: false, items: [] } };
       if (r.method === 'GET' && r.path === '/item_embeddings_v*') return { body: { item_embeddings_v0: {}, item_embeddings_v1: {}, item_embeddings_v2: {} } };
@@ -79,7 +47,7 @@ describe('OpenSearchVectorStore (mock connection, no live cluster)', () => {
   });
 
   it('a managed domain (es) gets _id and a refresh; a bulk error stops the load before the alias moves', async () => {
-    const { client, seen } = mockClient((r) => {
+    const { client, seen } = mockSearchClient((r) => {
       if (r.path === '/_bulk') return { body: { errors: true, items: [{ index: { error: { reason: 'mapper_parsing_exception: wrong dimension' } } }] } };
       return { body: { acknowledged: true } };
     });
@@ -92,7 +60,7 @@ describe('OpenSearchVectorStore (mock connection, no live cluster)', () => {
   });
 
   it('search: knn query with k and method_parameters.ef_search; scores mapped back to inner products; get by term', async () => {
-    const { client, seen } = mockClient((r) => {
+    const { client, seen } = mockSearchClient((r) => {
       if (r.path === '/_alias/item_embeddings') return { body: { item_embeddings_v2: { aliases: { item_embeddings: {} } } } };
       if (r.path === '/item_embeddings_v2/_mapping') return { body: { item_embeddings_v2: { mappings: { properties: { embedding: { type: 'knn_vector', dimension: 2 } } } } } };
       if (r.path === '/item_embeddings/_count') return { body: { count: 3 } };
