@@ -9,6 +9,19 @@ import { FRESHNESS_METRIC, METRICS_NAMESPACE } from '../../jobs/aws/manifest';
 import type { PlatformConfig } from '../config';
 import type { Lake } from './lake';
 
+/**
+ * How the platform alarms on failures: any failure counted in a 5-minute window alarms at once,
+ * and no data (nothing ran) is not a failure. One rule for Lambda, Glue and EMR alike.
+ */
+export const ANY_FAILURE_IN_FIVE_MINUTES = {
+  statistic: 'Sum',
+  period: 300,
+  evaluationPeriods: 1,
+  threshold: 0,
+  comparisonOperator: 'GreaterThanThreshold',
+  treatMissingData: 'notBreaching',
+} as const;
+
 export class Alarms extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
 
@@ -91,12 +104,7 @@ export class Alarms extends pulumi.ComponentResource {
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
       dimensions: { FunctionName: functionName },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
+      ...ANY_FAILURE_IN_FIVE_MINUTES,
     });
   }
 }

@@ -13,6 +13,7 @@ import { inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, type St
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs } from './context';
 import { viewName } from './glue-job';
+import { ANY_FAILURE_IN_FIVE_MINUTES } from './alarms';
 
 export class EmrSparkJob extends pulumi.ComponentResource {
   readonly application: aws.emrserverless.Application;
@@ -67,12 +68,7 @@ export class EmrSparkJob extends pulumi.ComponentResource {
       namespace: 'AWS/EMRServerless',
       metricName: 'FailedJobs',
       dimensions: { ApplicationId: this.application.id },
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
+      ...ANY_FAILURE_IN_FIVE_MINUTES,
     });
     const params = Object.entries(settings.params).flatMap(([k, v]) => [`--${k}`, String(v)]);
     const manifest = pulumi

@@ -13,6 +13,7 @@ import { uploadCode } from '../code';
 import { VPC_NETWORK_INTERFACE_ACTIONS, inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs, type LakeLocationOutput, type PlatformContext } from './context';
+import { ANY_FAILURE_IN_FIVE_MINUTES } from './alarms';
 
 /** How a Glue job reads one of its deps: a lake folder or a source table over JDBC. */
 type GlueInput =
@@ -134,12 +135,7 @@ function glueJob(self: pulumi.ComponentResource, name: string, args: AssetCompon
     namespace: 'Glue',
     metricName: 'glue.driver.aggregate.numFailedTasks',
     dimensions: { JobName: job.name, JobRunId: 'ALL', Type: 'count' },
-    statistic: 'Sum',
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 0,
-    comparisonOperator: 'GreaterThanThreshold',
-    treatMissingData: 'notBreaching',
+    ...ANY_FAILURE_IN_FIVE_MINUTES,
   });
   const manifest = pulumi
     .all([job.name, location.bucket, location.catalogTable ?? pulumi.output(undefined)])
