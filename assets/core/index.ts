@@ -11,6 +11,7 @@ export * from './kinds';
 export * from './column-types';
 export * from './selection';
 export * from './runlog';
+export * from './retention';
 export * from './versions';
 export * from './staleness';
 export * from './planner';

@@ -4,6 +4,7 @@
  * stores live with their environment (a local store embedded, DynamoDB on AWS). `MemoryRunLog`
  * is the reference implementation the tests and the planner benchmarks use.
  */
+import { runsToPrune } from './retention';
 import type { AssetKey } from './types';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
@@ -87,7 +88,67 @@ export interface MaterializationLookup {
   latestObservation(key: AssetKey): Observation | undefined;
 }
 
-/** The run log every environment provides. Writes are durable when the promise resolves. */
+/** Which runs to list: newest first, a page at a time. */
+export interface RunQuery {
+  /** @default 50 */
+  readonly limit?: number;
+  /** Only runs started strictly before this ISO time: the `startedAt` of the previous page's last run. */
+  readonly startedBefore?: string;
+  /** Only runs started at or after this ISO time. */
+  readonly startedSince?: string;
+  readonly status?: RunStatus;
+}
+
+/** Which history of one asset to read: newest first. */
+export interface HistoryQuery {
+  /** Only this partition (null: the unpartitioned asset); every partition when absent. */
+  readonly partition?: string | null;
+  /** Only records strictly older than this ISO time (paging). */
+  readonly before?: string;
+  /** @default 50 */
+  readonly limit?: number;
+}
+
+/** How big the run log is: `assets status --json` reports it. */
+export interface RunLogStats {
+  readonly runs: number;
+  /** Undefined where counting would read the whole store (DynamoDB). */
+  readonly events?: number;
+  /** Undefined where counting would read the whole store (DynamoDB). */
+  readonly materializations?: number;
+  /** Asset-partitions with a latest materialization (what staleness reads). */
+  readonly latestMaterializations: number;
+  /** Bytes on disk; undefined where the store cannot tell (DynamoDB reports its size with a delay of hours). */
+  readonly bytes?: number;
+  readonly oldestRunAt?: string;
+  readonly newestRunAt?: string;
+}
+
+/** `assets runs prune`: what to delete. */
+export interface PruneOptions {
+  /** Runs started before this ISO time are candidates. */
+  readonly olderThan: string;
+  /** Also keep whole every run that wrote the latest materialization of some asset-partition (its provenance). */
+  readonly keepLatestPerPartition?: boolean;
+  /** Count what would go, delete nothing. */
+  readonly dryRun?: boolean;
+}
+
+export interface PruneResult {
+  /** Runs deleted (or that would be, on a dry run), with their events. */
+  readonly runsPruned: number;
+  readonly eventsPruned: number;
+  /** Old runs kept because resume or provenance needs them, by reason. */
+  readonly kept: { readonly resumable: number; readonly latestPerPartition: number; readonly running: number };
+  readonly bytesBefore?: number;
+  readonly bytesAfter?: number;
+}
+
+/**
+ * The run log every environment provides, and the one query layer over it: the CLI, the
+ * automation loop and the UI read through these methods, each served by an index of the store.
+ * Writes are durable when the promise resolves.
+ */
 export interface RunLog {
   createRun(run: RunRecord): Promise<void>;
   updateRun(runId: string, patch: Partial<Omit<RunRecord, 'runId'>>): Promise<void>;
@@ -95,9 +156,19 @@ export interface RunLog {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** Most recent first. */
   listRuns(limit?: number): Promise<RunRecord[]>;
+  /** Runs newest first, filtered and paged (index: runs by start time). */
+  queryRuns(query: RunQuery): Promise<RunRecord[]>;
+  /** Events of one run in append order (index: events by run). */
   events(runId: string): Promise<RunEvent[]>;
-  /** A consistent in-memory view of materializations, observations and latest checks. */
+  /** Materializations of `key`, newest first (index: materializations by asset-partition and time). */
+  materializations(key: AssetKey, query?: HistoryQuery): Promise<Materialization[]>;
+  /** Check evaluations of `key`, newest first (index: checks by asset and time). */
+  checkEvaluations(key: AssetKey, query?: HistoryQuery): Promise<CheckEvaluation[]>;
+  /** A consistent in-memory view of the latest materializations, observations and checks. */
   snapshot(): Promise<RunLogSnapshot>;
+  stats(): Promise<RunLogStats>;
+  /** Deletes old runs and their events; never what staleness or resume needs (see `runsToPrune`). */
+  prune(options: PruneOptions): Promise<PruneResult>;
 }
 
 /** Everything status needs, loaded once. */
@@ -154,10 +225,32 @@ function stripType<T extends { type: string }>(event: T): Omit<T, 'type'> {
   return rest;
 }
 
+/** Newest first by `at`, then by `before` and `limit`: the paging every store applies to history. */
+export function pageNewestFirst<T extends { readonly at: string }>(items: readonly T[], query: HistoryQuery = {}): T[] {
+  const { before, limit = 50 } = query;
+  return items
+    .filter((x) => before === undefined || x.at < before)
+    .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+    .slice(0, limit);
+}
+
+/** Whether a run matches a query's filters (not its limit). */
+export function runMatches(run: RunRecord, query: RunQuery): boolean {
+  return (
+    (query.startedBefore === undefined || run.startedAt < query.startedBefore) &&
+    (query.startedSince === undefined || run.startedAt >= query.startedSince) &&
+    (query.status === undefined || run.status === query.status)
+  );
+}
+
+/** Newest first; runs started at the same instant by id, descending (the local store's order). */
+export const newestRunFirst = (a: RunRecord, b: RunRecord): number =>
+  a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
+
 /** A run log kept in memory: for tests, benchmarks and dry runs. Not durable. */
 export class MemoryRunLog implements RunLog {
   private readonly runs = new Map<string, RunRecord>();
-  private readonly log: RunEvent[] = [];
+  private log: RunEvent[] = [];
   private readonly index = new RunLogIndex();
 
   async createRun(run: RunRecord): Promise<void> {
@@ -181,14 +274,56 @@ export class MemoryRunLog implements RunLog {
   }
 
   async listRuns(limit = 50): Promise<RunRecord[]> {
-    return [...this.runs.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1)).slice(0, limit);
+    return this.queryRuns({ limit });
+  }
+
+  async queryRuns(query: RunQuery): Promise<RunRecord[]> {
+    return [...this.runs.values()].filter((r) => runMatches(r, query)).sort(newestRunFirst).slice(0, query.limit ?? 50);
   }
 
   async events(runId: string): Promise<RunEvent[]> {
     return this.log.filter((e) => e.runId === runId);
   }
 
+  async materializations(key: AssetKey, query: HistoryQuery = {}): Promise<Materialization[]> {
+    const mats = this.log.filter((e): e is Extract<RunEvent, { type: 'materialization' }> => e.type === 'materialization' && e.key === key);
+    return pageNewestFirst(mats.filter((m) => query.partition === undefined || m.partition === query.partition).map((m) => stripType(m) as Materialization), query);
+  }
+
+  async checkEvaluations(key: AssetKey, query: HistoryQuery = {}): Promise<CheckEvaluation[]> {
+    const checks = this.log.filter((e): e is Extract<RunEvent, { type: 'check_evaluated' }> => e.type === 'check_evaluated' && e.key === key);
+    return pageNewestFirst(checks.filter((c) => query.partition === undefined || c.partition === query.partition).map((c) => stripType(c) as CheckEvaluation), query);
+  }
+
   async snapshot(): Promise<RunLogSnapshot> {
     return this.index;
+  }
+
+  async stats(): Promise<RunLogStats> {
+    const starts = [...this.runs.values()].map((r) => r.startedAt).sort();
+    const latest = new Set(this.log.filter((e) => e.type === 'materialization').map((e) => `${e.key}\0${partitionId((e as Materialization).partition)}`)).size;
+    return {
+      runs: this.runs.size,
+      events: this.log.length,
+      materializations: this.log.filter((e) => e.type === 'materialization').length,
+      latestMaterializations: latest,
+      oldestRunAt: starts[0],
+      newestRunAt: starts[starts.length - 1],
+    };
+  }
+
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    const writers = new Set<string>();
+    for (const e of this.log) {
+      if (e.type === 'materialization' && this.index.latestMaterialization(e.key, e.partition)?.runId === e.runId) writers.add(e.runId);
+    }
+    const decision = runsToPrune([...this.runs.values()], writers, options);
+    const gone = new Set(decision.prune);
+    const eventsPruned = this.log.filter((e) => e.runId !== undefined && gone.has(e.runId)).length;
+    if (!options.dryRun) {
+      for (const id of gone) this.runs.delete(id);
+      this.log = this.log.filter((e) => e.runId === undefined || !gone.has(e.runId));
+    }
+    return { runsPruned: gone.size, eventsPruned, kept: decision.kept };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The embedded environment (`--env local`): everything on this machine, no AWS. The local source
- * is PGlite, the lake a folder of Parquet files, the run log JSONL files, locks lock files; the
+ * is PGlite, the lake a folder of Parquet files, the run log a SQLite database, locks lock files; the
  * executors of each compute kind come from jobs/embedded/executors/.
  */
 import fs from 'node:fs';

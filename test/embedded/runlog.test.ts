@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import type { RunEvent, RunRecord } from '../../assets/core';
+import { MemoryRunLog, type RunEvent, type RunLog, type RunRecord } from '../../assets/core';
 import { acquireLocalLock, lockPath } from '../../jobs/embedded/locks';
 import { LocalRunLog } from '../../jobs/embedded/runlog';
 import { LockHeldError } from '../../jobs/engine/environment';
 
-const record = (runId: string, startedAt = new Date().toISOString()): RunRecord => ({
+const record = (runId: string, startedAt = new Date().toISOString(), extra: Partial<RunRecord> = {}): RunRecord => ({
   runId,
   command: 'materialize',
   selection: 'raw/x',
@@ -18,11 +18,12 @@ const record = (runId: string, startedAt = new Date().toISOString()): RunRecord 
   startedAt,
   owner: `${os.hostname()}:${process.pid}`,
   stepsPlanned: 1,
+  ...extra,
 });
 
-const mat = (runId: string, partition: string, dataVersion: string, at: string): RunEvent => ({
+const mat = (runId: string, partition: string, dataVersion: string, at: string, key = 'raw/x'): RunEvent => ({
   type: 'materialization',
-  key: 'raw/x',
+  key,
   partition,
   runId,
   codeVersion: 'c',
@@ -31,6 +32,120 @@ const mat = (runId: string, partition: string, dataVersion: string, at: string):
   metadata: { rows: 1 },
   at,
 });
+
+const check = (runId: string, partition: string, passed: boolean, at: string): RunEvent => ({
+  type: 'check_evaluated',
+  key: 'raw/x',
+  partition,
+  runId,
+  check: 'row_count',
+  passed,
+  blocking: true,
+  message: passed ? 'ok' : 'too few rows',
+  at,
+});
+
+/** A pid that existed and is gone by the time the test reads it. */
+const deadPid = () => Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+
+const CHILD = path.join(__dirname, 'runlog-writer-child.ts');
+function child(args: string[]) {
+  return spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+function exited(p: ReturnType<typeof child>): Promise<{ code: number | null; err: string }> {
+  let err = '';
+  p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve) => p.on('exit', (code) => resolve({ code, err })));
+}
+
+const day = (d: number, h = 0) => new Date(Date.UTC(2026, 0, d, h)).toISOString();
+
+/** The query layer every store implements, run against the memory and the local store alike. */
+for (const [name, open] of [
+  ['memory run log', () => new MemoryRunLog()],
+  ['local run log', (dir: string) => new LocalRunLog(dir)],
+] as const) {
+  describe(`${name}: the query layer`, () => {
+    let dir: string;
+    let log: RunLog;
+    beforeEach(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-runlog-q-'));
+      log = open(dir);
+      for (let d = 1; d <= 5; d++) {
+        await log.createRun(record(`r${d}`, day(d)));
+        await log.append(mat(`r${d}`, d % 2 ? 'odd' : 'even', `v${d}`, day(d, 1)));
+        await log.append(check(`r${d}`, d % 2 ? 'odd' : 'even', d !== 4, day(d, 2)));
+        await log.updateRun(`r${d}`, { status: d === 3 ? 'failed' : 'succeeded', endedAt: day(d, 3) });
+      }
+    });
+    afterEach(async () => {
+      if (log instanceof LocalRunLog) await log.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('pages runs newest first, filtered by time and status', async () => {
+      expect((await log.queryRuns({ limit: 2 })).map((r) => r.runId)).to.deep.equal(['r5', 'r4']);
+      expect((await log.queryRuns({ limit: 2, startedBefore: day(4) })).map((r) => r.runId)).to.deep.equal(['r3', 'r2']);
+      expect((await log.queryRuns({ startedSince: day(4) })).map((r) => r.runId)).to.deep.equal(['r5', 'r4']);
+      expect((await log.queryRuns({ status: 'failed' })).map((r) => r.runId)).to.deep.equal(['r3']);
+      expect((await log.listRuns(1)).map((r) => r.runId)).to.deep.equal(['r5']);
+    });
+
+    it('reads materialization and check history of an asset, newest first, by partition', async () => {
+      expect((await log.materializations('raw/x')).map((m) => m.dataVersion)).to.deep.equal(['v5', 'v4', 'v3', 'v2', 'v1']);
+      expect((await log.materializations('raw/x', { partition: 'even' })).map((m) => m.runId)).to.deep.equal(['r4', 'r2']);
+      expect((await log.materializations('raw/x', { before: day(3), limit: 1 })).map((m) => m.runId)).to.deep.equal(['r2']);
+      expect(await log.materializations('raw/other')).to.deep.equal([]);
+      const checks = await log.checkEvaluations('raw/x', { limit: 2 });
+      expect(checks.map((c) => [c.runId, c.passed, c.partition])).to.deep.equal([
+        ['r5', true, 'odd'],
+        ['r4', false, 'even'],
+      ]);
+      expect((await log.snapshot()).latestMaterialization('raw/x', 'odd')!.dataVersion).to.equal('v5');
+    });
+
+    it('counts what it holds', async () => {
+      const s = await log.stats();
+      expect(s).to.include({ runs: 5, events: 10, materializations: 5, latestMaterializations: 2, oldestRunAt: day(1), newestRunAt: day(5) });
+    });
+
+    it('prunes old runs but keeps what staleness and resume need', async () => {
+      // r6 failed and was never resumed; r7 failed and r8 resumed it to success.
+      await log.createRun(record('r6', day(6), { status: 'failed' }));
+      await log.append(mat('r6', 'p6', 'v6', day(6, 1)));
+      await log.createRun(record('r7', day(7), { status: 'failed' }));
+      await log.createRun(record('r8', day(8), { status: 'succeeded', resumeOf: 'r7' }));
+      const before = await log.snapshot();
+      const latest = (p: string) => before.latestMaterialization('raw/x', p)!.dataVersion;
+      const [odd, even] = [latest('odd'), latest('even')];
+
+      const dry = await log.prune({ olderThan: day(9), dryRun: true });
+      expect(dry.runsPruned).to.equal(6);
+      expect((await log.queryRuns({})).length).to.equal(8);
+
+      const kept = await log.prune({ olderThan: day(9), keepLatestPerPartition: true });
+      // r3 failed (never resumed), r6 failed; r4 and r5 wrote the latest of 'even' and 'odd'.
+      expect(kept).to.deep.include({ runsPruned: 4, kept: { resumable: 2, latestPerPartition: 2, running: 0 } });
+      expect((await log.queryRuns({})).map((r) => r.runId)).to.deep.equal(['r6', 'r5', 'r4', 'r3']);
+
+      const all = await log.prune({ olderThan: day(9) });
+      expect(all.runsPruned).to.equal(2);
+      expect((await log.queryRuns({})).map((r) => r.runId)).to.deep.equal(['r6', 'r3']);
+      expect(await log.events('r6')).to.have.length(1);
+      const after = await log.snapshot();
+      expect(after.latestMaterialization('raw/x', 'odd')!.dataVersion).to.equal(odd);
+      expect(after.latestMaterialization('raw/x', 'even')!.dataVersion).to.equal(even);
+      expect(after.latestChecks('raw/x')).to.have.length(1);
+    });
+
+    it('never prunes a run that is still going', async () => {
+      await log.createRun(record('live', day(1, 12)));
+      const r = await log.prune({ olderThan: day(30) });
+      expect(r.kept.running).to.equal(1);
+      expect(await log.getRun('live')).to.not.equal(undefined);
+    });
+  });
+}
 
 describe('local run log', () => {
   let dir: string;
@@ -51,29 +166,57 @@ describe('local run log', () => {
     expect((await b.listRuns()).map((r) => r.runId)).to.deep.equal(['r2', 'r1']);
     expect((await b.getRun('r1'))!.status).to.equal('succeeded');
     expect((await b.snapshot()).latestMaterialization('raw/x', 'p')!.dataVersion).to.equal('v2');
-    expect(await b.events('r1')).to.have.length(1);
+    expect(await b.events('r1')).to.deep.equal([mat('r1', 'p', 'v1', '2026-01-01T00:00:01.000Z')]);
     expect(await b.getRun('../etc/passwd')).to.equal(undefined);
+    expect(await b.createRun(record('r1')).catch((e: Error) => e.message)).to.match(/run r1 already exists/);
+    expect(await b.append(mat('nope', 'p', 'v', '2026-01-03T00:00:00.000Z')).catch((e: Error) => e.message)).to.match(/unknown run nope/);
+    await b.close();
   });
 
-  it('ignores a torn last line left by a killed writer', async () => {
+  it('keeps the latest materialization by time, whatever order writers commit in', async () => {
     const a = new LocalRunLog(dir);
     await a.createRun(record('r1'));
-    await a.append(mat('r1', 'p', 'v1', new Date().toISOString()));
+    await a.append(mat('r1', 'p', 'later', '2026-01-02T00:00:00.000Z'));
+    await a.append(mat('r1', 'p', 'earlier', '2026-01-01T00:00:00.000Z'));
+    expect((await a.snapshot()).latestMaterialization('raw/x', 'p')!.dataVersion).to.equal('later');
     await a.close();
-    fs.appendFileSync(path.join(dir, 'runs', 'r1.jsonl'), '{"t":"event","e":{"type":"materializ');
-    const b = new LocalRunLog(dir);
-    expect(await b.events('r1')).to.have.length(1);
   });
 
-  it('shows a run whose process died as interrupted, never running or succeeded', async () => {
-    // A process that exits at once: its pid is dead by the time we read.
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    const line = { t: 'run', run: { ...record('r9'), owner: `${os.hostname()}:${dead}` }, proc: { host: os.hostname(), pid: Number(dead) } };
-    fs.mkdirSync(path.join(dir, 'runs'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'runs', 'r9.jsonl'), JSON.stringify(line) + '\n');
-    const r = await new LocalRunLog(dir).getRun('r9');
+  it('shows a run killed mid-way as interrupted, never running or succeeded, with what it wrote', async () => {
+    const p = child(['hang', dir, 'killed']);
+    await new Promise<void>((resolve, reject) => {
+      p.stdout!.on('data', (d: Buffer) => d.toString().includes('written') && resolve());
+      p.on('exit', (code) => reject(new Error(`the child exited early (${code})`)));
+    });
+    const live = new LocalRunLog(dir);
+    expect((await live.getRun('killed'))!.status).to.equal('running');
+    p.kill('SIGKILL');
+    await new Promise((resolve) => p.on('exit', resolve));
+    const r = await live.getRun('killed');
     expect(r!.status).to.equal('interrupted');
-    expect(r!.error).to.contain(`${os.hostname()}:${dead}`);
+    expect(r!.error).to.match(/exited before the run finished/);
+    expect((await live.queryRuns({ status: 'interrupted' })).map((x) => x.runId)).to.deep.equal(['killed']);
+    expect(await live.events('killed')).to.have.length(1);
+    await live.close();
+  });
+
+  it('takes concurrent writers from several processes and loses nothing', async () => {
+    const writers = ['w1', 'w2', 'w3'].map((id) => exited(child(['write', dir, id, '150'])));
+    const results = await Promise.all(writers);
+    for (const r of results) expect(r, r.err).to.deep.include({ code: 0 });
+    const log = new LocalRunLog(dir);
+    expect((await log.queryRuns({})).map((r) => r.status)).to.deep.equal(['succeeded', 'succeeded', 'succeeded']);
+    for (const id of ['w1', 'w2', 'w3']) expect(await log.events(id)).to.have.length(150);
+    const stats = await log.stats();
+    expect(stats).to.include({ runs: 3, events: 450, materializations: 450, latestMaterializations: 150 });
+    // Each partition's latest is the newest of the three writers' materializations of it.
+    const snap = await log.snapshot();
+    for (let i = 0; i < 150; i += 37) {
+      const history = await log.materializations('raw/x', { partition: `p${i}`, limit: 3 });
+      expect(history).to.have.length(3);
+      expect(snap.latestMaterialization('raw/x', `p${i}`)!.dataVersion).to.equal(history[0].dataVersion);
+    }
+    await log.close();
   });
 
   it('groups concurrent appends and loses none', async () => {
@@ -82,7 +225,9 @@ describe('local run log', () => {
     const at = new Date().toISOString();
     await Promise.all(Array.from({ length: 500 }, (_, i) => a.append(mat('r1', `p${i}`, 'v', at))));
     await a.close();
-    expect(await new LocalRunLog(dir).events('r1')).to.have.length(500);
+    const b = new LocalRunLog(dir);
+    expect(await b.events('r1')).to.have.length(500);
+    await b.close();
   });
 
   it('forgets wiped materializations but keeps later ones', async () => {
@@ -92,8 +237,100 @@ describe('local run log', () => {
     await a.wipe(['raw/x'], '2026-01-01T00:00:05.000Z');
     expect((await a.snapshot()).materializedPartitions('raw/x').size).to.equal(0);
     await a.append(mat('r1', 'q', 'v2', '2026-01-01T00:00:09.000Z'));
+    // A late write from before the wipe (another process's clock) stays forgotten.
+    await a.append(mat('r1', 'r', 'v0', '2026-01-01T00:00:04.000Z'));
     await a.close();
-    expect([...(await new LocalRunLog(dir).snapshot()).materializedPartitions('raw/x')]).to.deep.equal(['q']);
+    const b = new LocalRunLog(dir);
+    expect([...(await b.snapshot()).materializedPartitions('raw/x')]).to.deep.equal(['q']);
+    await b.close();
+  });
+
+  it('gives the space of pruned runs back to the disk', async () => {
+    const a = new LocalRunLog(dir, { durable: false });
+    for (let r = 0; r < 40; r++) {
+      await a.createRun(record(`r${r}`, day(1, r % 24), { status: 'succeeded' }));
+      await Promise.all(Array.from({ length: 100 }, (_, i) => a.append(mat(`r${r}`, `p${i}`, `v${r}`, day(1, r % 24)))));
+    }
+    const before = (await a.stats()).bytes!;
+    const pruned = await a.prune({ olderThan: day(2) });
+    expect(pruned.runsPruned).to.equal(40);
+    expect(pruned.bytesAfter).to.be.below(before / 2);
+    expect(await a.stats()).to.include({ runs: 0, events: 0, materializations: 0, latestMaterializations: 100 });
+    await a.close();
+  });
+});
+
+describe('local run log: migration from the JSONL files of earlier versions', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-runlog-mig-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Writes the JSONL layout of earlier versions: runs/<id>.jsonl, wipes.jsonl, observations.jsonl. */
+  function writeLegacy(): number {
+    const dead = deadPid();
+    const runs = path.join(dir, 'runs');
+    fs.mkdirSync(runs, { recursive: true });
+    const lines = (...xs: unknown[]) => xs.map((x) => JSON.stringify(x) + '\n').join('');
+    fs.writeFileSync(
+      path.join(runs, 'r1.jsonl'),
+      lines(
+        { t: 'run', run: record('r1', '2026-01-01T00:00:00.000Z'), proc: { host: os.hostname(), pid: process.pid } },
+        { t: 'event', e: mat('r1', 'p', 'v1', '2026-01-01T00:00:01.000Z') },
+        { t: 'event', e: mat('r1', 'q', 'q1', '2026-01-01T00:00:01.000Z', 'raw/y') },
+        { t: 'event', e: check('r1', 'p', true, '2026-01-01T00:00:02.000Z') },
+        { t: 'patch', patch: { status: 'succeeded', endedAt: '2026-01-01T00:00:03.000Z' } },
+      ),
+    );
+    // Killed mid-run: still 'running', a dead pid, a torn last line.
+    fs.writeFileSync(
+      path.join(runs, 'r2.jsonl'),
+      lines({ t: 'run', run: record('r2', '2026-01-02T00:00:00.000Z', { owner: `${os.hostname()}:${dead}` }), proc: { host: os.hostname(), pid: dead } }, { t: 'event', e: mat('r2', 'p', 'v2', '2026-01-02T00:00:01.000Z') }) +
+        '{"t":"event","e":{"type":"materializ',
+    );
+    fs.writeFileSync(path.join(dir, 'wipes.jsonl'), lines({ key: 'raw/y', at: '2026-01-01T12:00:00.000Z' }));
+    fs.writeFileSync(path.join(dir, 'observations.jsonl'), lines({ type: 'observation', key: 'source/s', dataVersion: 'o1', metadata: {}, at: '2026-01-01T00:00:00.000Z' }));
+    return dead;
+  }
+
+  it('imports runs, events, wipes and observations once, and moves the files aside', async () => {
+    const dead = writeLegacy();
+    const log = new LocalRunLog(dir);
+    expect(log.migratedTo).to.equal(path.join(dir, 'jsonl-migrated'));
+    expect(fs.readdirSync(log.migratedTo!).sort()).to.deep.equal(['observations.jsonl', 'runs', 'wipes.jsonl']);
+    expect(fs.existsSync(path.join(dir, 'runs'))).to.equal(false);
+
+    expect((await log.listRuns()).map((r) => [r.runId, r.status])).to.deep.equal([
+      ['r2', 'interrupted'],
+      ['r1', 'succeeded'],
+    ]);
+    expect((await log.getRun('r2'))!.error).to.contain(`${os.hostname()}:${dead}`);
+    expect(await log.events('r1')).to.have.length(3);
+    expect(await log.events('r2')).to.have.length(1);
+    const snap = await log.snapshot();
+    expect(snap.latestMaterialization('raw/x', 'p')!.dataVersion).to.equal('v2');
+    expect(snap.latestMaterialization('raw/y', 'q')).to.equal(undefined);
+    expect(snap.latestObservation('source/s')!.dataVersion).to.equal('o1');
+    expect(snap.latestChecks('raw/x').map((c) => c.check)).to.deep.equal(['row_count']);
+    expect(await log.stats()).to.include({ runs: 2, events: 5, materializations: 3, latestMaterializations: 1 });
+    await log.close();
+
+    // Once: a second open, even with the files put back, imports nothing.
+    fs.renameSync(path.join(dir, 'jsonl-migrated', 'runs'), path.join(dir, 'runs'));
+    const again = new LocalRunLog(dir);
+    expect(again.migratedTo).to.equal(undefined);
+    expect(await again.stats()).to.include({ runs: 2, events: 5 });
+    await again.close();
+  });
+
+  it('imports once when several processes open the old log at the same moment', async () => {
+    writeLegacy();
+    const opens = Array.from({ length: 3 }, (_, i) => exited(child(['write', dir, `w${i}`, '1'])));
+    for (const r of await Promise.all(opens)) expect(r, r.err).to.deep.include({ code: 0 });
+    const log = new LocalRunLog(dir);
+    expect(await log.stats()).to.include({ runs: 5, events: 8 });
+    await log.close();
   });
 });
 
@@ -114,7 +351,7 @@ describe('local locks', () => {
   });
 
   it('takes over the lock of a dead process', () => {
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString());
+    const dead = deadPid();
     const file = lockPath(dir, 'raw/x', null);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify({ host: os.hostname(), pid: dead, owner: `${os.hostname()}:${dead}:old`, at: 'x' }));
