@@ -31,6 +31,7 @@ export function defineAsset(spec: AssetSpec): AssetDefinition {
     contract: spec.contract,
     checks: spec.checks ?? [],
     freshness: spec.freshness,
+    automation: spec.automation,
     owners: spec.owners ?? [],
     group: spec.group,
     tags: spec.tags ?? {},

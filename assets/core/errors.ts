@@ -8,6 +8,7 @@ export interface GraphProblem {
     | 'incompatible_partitions'
     | 'invalid_contract'
     | 'invalid_check'
+    | 'invalid_automation'
     | 'invalid_asset';
   readonly key: string;
   readonly message: string;

@@ -3,13 +3,14 @@
  * so that a fork with five mistakes sees five messages in one run, not five runs.
  */
 import { DirectedGraph } from 'graphology';
+import { conditionProblems } from './automation/conditions';
 import { parseColumnType } from './column-types';
 import { isAssetDefinition } from './define-asset';
 import { GraphError, type GraphProblem } from './errors';
 import { StringMinHeap } from './heap';
 import { keyProblem, suggestKey } from './keys';
 import { mappingProblem } from './mappings';
-import type { KindCatalog } from './kinds';
+import { categoryOf, type KindCatalog } from './kinds';
 import type { AssetDefinition, AssetKey, CheckSpec, Contract } from './types';
 
 /** A validated asset graph. Edges point downstream (dep -> dependent). */
@@ -201,6 +202,14 @@ export function defineGraph(assets: readonly AssetDefinition[], options: GraphOp
       for (const message of contractProblems(asset.key, asset.contract)) problems.push({ code: 'invalid_contract', key: asset.key, message });
     }
     for (const message of checkProblems(asset)) problems.push({ code: 'invalid_check', key: asset.key, message });
+    if (asset.automation) {
+      const subject = { deps: asset.deps.map((d) => d.key), hasFreshness: Boolean(asset.freshness), source: asset.source };
+      for (const message of conditionProblems(asset.automation, subject)) problems.push({ code: 'invalid_automation', key: asset.key, message });
+      const category = options.kinds ? categoryOf(asset, options.kinds) : 'batch';
+      if (!asset.source && category !== 'batch') {
+        problems.push({ code: 'invalid_automation', key: asset.key, message: `is a ${category} asset (deployed, not materialized); remove its automation condition` });
+      }
+    }
   }
 
   // Kahn's algorithm with a min-heap frontier: a deterministic order (ties by key) that plans and diffs can rely on.

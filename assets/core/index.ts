@@ -16,3 +16,7 @@ export * from './versions';
 export * from './staleness';
 export * from './planner';
 export * from './contracts';
+export * from './automation/cron';
+export * from './automation/conditions';
+export * from './automation/state';
+export * from './automation/evaluate';

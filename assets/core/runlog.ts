@@ -5,6 +5,7 @@
  * is the reference implementation the tests and the planner benchmarks use.
  */
 import { runsToPrune } from './retention';
+import type { AutomationState } from './automation/state';
 import type { AssetKey } from './types';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
@@ -30,6 +31,8 @@ export interface RunRecord {
   readonly resumeOf?: string;
   readonly stepsPlanned: number;
   readonly error?: string;
+  /** Set on runs launched by `assets automate`: the tick and request that asked for it. */
+  readonly automation?: { readonly tickId: string; readonly requestId: string };
 }
 
 interface StepEventBase {
@@ -80,6 +83,58 @@ export interface CheckEvaluation {
   readonly blocking: boolean;
   readonly message: string;
   readonly at: string;
+}
+
+/** A run `assets automate` decided to launch, and why. */
+export interface AutomationRequestRecord {
+  readonly requestId: string;
+  /** The run executing it; fixed when requested, so a restarted daemon can never launch it twice. */
+  readonly runId: string;
+  /** Assets of the request, upstream first (one connected part of what the tick requested). */
+  readonly keys: readonly AssetKey[];
+  /** The partition each asset is requested for: the latest complete one (null: unpartitioned). */
+  readonly partitions: Readonly<Record<AssetKey, string | null>>;
+  /** Why each asset is requested, in words. */
+  readonly reasons: Readonly<Record<AssetKey, readonly string[]>>;
+  /** The evaluation instant: the run plans its partitions as of then, however late it starts. */
+  readonly asOf: string;
+}
+
+/** One evaluation of the automation conditions. */
+export interface AutomationTick {
+  /** Sortable by time: `tick-<UTC compact>-<random>`. */
+  readonly tickId: string;
+  readonly env: string;
+  /** `host:pid` of the daemon. */
+  readonly owner: string;
+  readonly at: string;
+  readonly durationMs: number;
+  readonly status: 'ok' | 'failed';
+  /** Assets whose condition was evaluated (only those something changed for). */
+  readonly evaluated: number;
+  readonly requests: readonly AutomationRequestRecord[];
+  readonly error?: string;
+  /** When the daemon meant to evaluate next. */
+  readonly nextTickAt?: string;
+}
+
+/** The evaluator's state after a tick, saved so a restart continues where it stopped. */
+export interface AutomationCheckpoint {
+  readonly tickId: string;
+  readonly state: AutomationState;
+}
+
+/** Aggregate facts of one asset that automation reads (kept up to date as events arrive). */
+export interface AssetFacts {
+  /** Partitions with at least one materialization. */
+  readonly materializedPartitions: number;
+  readonly newestMaterializationAt?: string;
+  /** The latest failed step of the asset. */
+  readonly lastFailure?: { readonly at: string; readonly runId: string; readonly error: string };
+  /** Median duration of its last five successful steps. */
+  readonly typicalDurationMs?: number;
+  /** The latest event of any type recorded for the asset. */
+  readonly lastEventAt?: string;
 }
 
 /** Synchronous lookups over a loaded run log: what staleness and status read. */
@@ -169,6 +224,13 @@ export interface RunLog {
   stats(): Promise<RunLogStats>;
   /** Deletes old runs and their events; never what staleness or resume needs (see `runsToPrune`). */
   prune(options: PruneOptions): Promise<PruneResult>;
+  /** Records an automation tick and the requests it made (durable when it resolves). */
+  recordTick(tick: AutomationTick): Promise<void>;
+  /** Most recent first. */
+  listTicks(limit?: number): Promise<AutomationTick[]>;
+  /** Replaces the automation checkpoint. */
+  saveAutomationState(checkpoint: AutomationCheckpoint): Promise<void>;
+  loadAutomationState(): Promise<AutomationCheckpoint | undefined>;
 }
 
 /** Everything status needs, loaded once. */
@@ -177,29 +239,85 @@ export interface RunLogSnapshot extends MaterializationLookup {
   materializedPartitions(key: AssetKey): ReadonlySet<string | null>;
   /** The latest evaluation of each check of `key` (any partition), by check name. */
   latestChecks(key: AssetKey): readonly CheckEvaluation[];
+  /** Aggregates of `key`, or undefined when nothing was ever recorded for it. */
+  assetFacts(key: AssetKey): AssetFacts | undefined;
+  /** Keys with an event recorded after `at` (ISO time): what an incremental tick looks at. */
+  keysChangedSince(at: string): AssetKey[];
 }
 
 const partitionId = (p: string | null) => p ?? '';
+
+interface MutableFacts {
+  materializedPartitions: number;
+  newestMaterializationAt?: string;
+  lastFailure?: { at: string; runId: string; error: string };
+  /** Durations of the last five successful steps, oldest first. */
+  durations: number[];
+  lastEventAt?: string;
+}
 
 /** An in-memory snapshot built from events: shared by `MemoryRunLog` and durable stores. */
 export class RunLogIndex implements RunLogSnapshot {
   private readonly mats = new Map<AssetKey, Map<string, Materialization>>();
   private readonly obs = new Map<AssetKey, Observation>();
   private readonly checks = new Map<AssetKey, Map<string, CheckEvaluation>>();
+  private readonly facts = new Map<AssetKey, MutableFacts>();
 
-  /** Folds one event into the index (events must arrive in time order per key). */
+  /**
+   * Folds one event into the index. Of two records for the same asset-partition (or check) the
+   * later `at` wins, ties to the one added last: events may be folded in any order, so a store
+   * can add what it read since the last call without rebuilding.
+   */
   add(event: RunEvent): void {
+    const f = this.factsOf(event.key);
+    if (f.lastEventAt === undefined || event.at > f.lastEventAt) f.lastEventAt = event.at;
     if (event.type === 'materialization') {
       let byPartition = this.mats.get(event.key);
       if (!byPartition) this.mats.set(event.key, (byPartition = new Map()));
-      byPartition.set(partitionId(event.partition), stripType(event) as Materialization);
+      const id = partitionId(event.partition);
+      const had = byPartition.get(id);
+      if (!had || had.at <= event.at) byPartition.set(id, stripType(event) as Materialization);
+      f.materializedPartitions = byPartition.size;
+      if (f.newestMaterializationAt === undefined || event.at > f.newestMaterializationAt) f.newestMaterializationAt = event.at;
     } else if (event.type === 'observation') {
-      this.obs.set(event.key, stripType(event) as Observation);
+      const had = this.obs.get(event.key);
+      if (!had || had.at <= event.at) this.obs.set(event.key, stripType(event) as Observation);
     } else if (event.type === 'check_evaluated') {
       let byName = this.checks.get(event.key);
       if (!byName) this.checks.set(event.key, (byName = new Map()));
-      byName.set(event.check, stripType(event) as CheckEvaluation);
+      const had = byName.get(event.check);
+      if (!had || had.at <= event.at) byName.set(event.check, stripType(event) as CheckEvaluation);
+    } else if (event.type === 'step_failed') {
+      if (!f.lastFailure || f.lastFailure.at <= event.at) f.lastFailure = { at: event.at, runId: event.runId, error: event.error };
+    } else if (event.type === 'step_succeeded') {
+      f.durations.push(event.durationMs);
+      if (f.durations.length > 5) f.durations.shift();
     }
+  }
+
+  private factsOf(key: AssetKey): MutableFacts {
+    let f = this.facts.get(key);
+    if (!f) this.facts.set(key, (f = { materializedPartitions: 0, durations: [] }));
+    return f;
+  }
+
+  assetFacts(key: AssetKey): AssetFacts | undefined {
+    const f = this.facts.get(key);
+    if (!f) return undefined;
+    const sorted = [...f.durations].sort((a, b) => a - b);
+    return {
+      materializedPartitions: f.materializedPartitions,
+      ...(f.newestMaterializationAt ? { newestMaterializationAt: f.newestMaterializationAt } : {}),
+      ...(f.lastFailure ? { lastFailure: f.lastFailure } : {}),
+      ...(sorted.length ? { typicalDurationMs: sorted[Math.floor(sorted.length / 2)] } : {}),
+      ...(f.lastEventAt ? { lastEventAt: f.lastEventAt } : {}),
+    };
+  }
+
+  keysChangedSince(at: string): AssetKey[] {
+    const out: AssetKey[] = [];
+    for (const [key, f] of this.facts) if (f.lastEventAt !== undefined && f.lastEventAt > at) out.push(key);
+    return out;
   }
 
   latestMaterialization(key: AssetKey, partition: string | null): Materialization | undefined {
@@ -252,6 +370,8 @@ export class MemoryRunLog implements RunLog {
   private readonly runs = new Map<string, RunRecord>();
   private log: RunEvent[] = [];
   private readonly index = new RunLogIndex();
+  private readonly ticks: AutomationTick[] = [];
+  private checkpoint?: AutomationCheckpoint;
 
   async createRun(run: RunRecord): Promise<void> {
     if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} already exists`);
@@ -325,5 +445,21 @@ export class MemoryRunLog implements RunLog {
       this.log = this.log.filter((e) => e.runId === undefined || !gone.has(e.runId));
     }
     return { runsPruned: gone.size, eventsPruned, kept: decision.kept };
+  }
+
+  async recordTick(tick: AutomationTick): Promise<void> {
+    this.ticks.push(structuredClone(tick));
+  }
+
+  async listTicks(limit = 50): Promise<AutomationTick[]> {
+    return this.ticks.slice(-limit).reverse();
+  }
+
+  async saveAutomationState(checkpoint: AutomationCheckpoint): Promise<void> {
+    this.checkpoint = structuredClone(checkpoint);
+  }
+
+  async loadAutomationState(): Promise<AutomationCheckpoint | undefined> {
+    return this.checkpoint && structuredClone(this.checkpoint);
   }
 }

@@ -5,6 +5,7 @@
 import type { PartitionsDefinition } from './partitions';
 import type { BackfillPolicy } from './kinds';
 import type { PartitionMapping } from './mappings';
+import type { AutomationCondition } from './automation/conditions';
 
 /** A key is `zone/name`, e.g. `training/ratings_ml_training`. */
 export type AssetKey = string;
@@ -99,6 +100,8 @@ export interface AssetSpec {
   readonly contract?: Contract;
   readonly checks?: readonly CheckSpec[];
   readonly freshness?: FreshnessPolicy;
+  /** When to materialize it without being asked (`assets automate`, Step Functions on AWS). @default none: only on request */
+  readonly automation?: AutomationCondition;
   readonly owners?: readonly string[];
   readonly group?: string;
   readonly tags?: Readonly<Record<string, string>>;
@@ -130,6 +133,7 @@ export interface AssetDefinition {
   readonly contract?: Contract;
   readonly checks: readonly CheckSpec[];
   readonly freshness?: FreshnessPolicy;
+  readonly automation?: AutomationCondition;
   readonly owners: readonly string[];
   readonly group?: string;
   readonly tags: Readonly<Record<string, string>>;

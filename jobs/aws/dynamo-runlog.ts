@@ -10,6 +10,10 @@
  *   CHECK         / <key>#<check>        latest evaluation per check
  *   MATH#<key>    / <at>#<seq>           materialization history of an asset, by time
  *   CHECKH#<key>  / <at>#<seq>           check history of an asset, by time
+ *   FAIL          / <key>                latest failed step per asset (automation: "dep failed")
+ *   DONE          / <key>                latest successful step per asset (its duration)
+ *   TICKS         / <tickId>             automation ticks with their requests, newest first by query
+ *   AUTOMATION    / STATE                the automation evaluator's checkpoint
  *   LOCK#<key>    / <partition or ->     a lock: taken by a conditional write, named holder, TTL
  */
 import {
@@ -29,6 +33,8 @@ import {
   runMatches,
   runsToPrune,
   type AssetKey,
+  type AutomationCheckpoint,
+  type AutomationTick,
   type CheckEvaluation,
   type HistoryQuery,
   type Materialization,
@@ -159,6 +165,8 @@ export class DynamoRunLog implements RunLog {
       await this.put('CHECK', `${event.key}#${event.check}`, event);
       await this.put(`CHECKH#${event.key}`, at, event);
     }
+    else if (event.type === 'step_failed') await this.put('FAIL', event.key, event);
+    else if (event.type === 'step_succeeded') await this.put('DONE', event.key, event);
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -248,9 +256,26 @@ export class DynamoRunLog implements RunLog {
 
   async snapshot(): Promise<RunLogSnapshot> {
     const index = new RunLogIndex();
-    const [mats, obs, checks] = await Promise.all([this.queryAll('MAT'), this.queryAll('OBS'), this.queryAll('CHECK')]);
-    for (const item of [...mats, ...obs, ...checks]) index.add(doc(item) as RunEvent);
+    const parts = await Promise.all(['MAT', 'OBS', 'CHECK', 'FAIL', 'DONE'].map((pk) => this.queryAll(pk)));
+    for (const item of parts.flat()) index.add(doc(item) as RunEvent);
     return index;
+  }
+
+  async recordTick(tick: AutomationTick): Promise<void> {
+    await this.put('TICKS', tick.tickId, tick);
+  }
+
+  async listTicks(limit = 50): Promise<AutomationTick[]> {
+    return (await this.queryAll('TICKS', { newestFirst: true, limit })).map((i) => doc(i) as AutomationTick);
+  }
+
+  async saveAutomationState(checkpoint: AutomationCheckpoint): Promise<void> {
+    await this.put('AUTOMATION', 'STATE', checkpoint);
+  }
+
+  async loadAutomationState(): Promise<AutomationCheckpoint | undefined> {
+    const out = await this.send(() => this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S('AUTOMATION'), sk: S('STATE') }, ConsistentRead: true })));
+    return doc(out.Item) as AutomationCheckpoint | undefined;
   }
 
   /** Takes the lock of an asset-partition, or throws LockHeldError naming the holder. */

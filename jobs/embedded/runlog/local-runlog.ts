@@ -7,6 +7,7 @@
  *   materializations by asset-partition  history of an asset, newest first
  *   checks by asset                      check history
  *   latest_* tables                      staleness, freshness and status read only these
+ *   automation_* tables                  the automation daemon's ticks and checkpoint
  *
  * Why SQLite: status at 30,000 runs must not re-read 135 MB of JSON. SQLite's WAL lets any number of
  * processes read while one writes, writers queue on the database lock (busy timeout), and a
@@ -24,6 +25,8 @@ import {
   runsToPrune,
   RunLogIndex,
   type AssetKey,
+  type AutomationCheckpoint,
+  type AutomationTick,
   type CheckEvaluation,
   type HistoryQuery,
   type Materialization,
@@ -74,6 +77,12 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
    INSERT INTO counters VALUES ('events', 0), ('materializations', 0);
    CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // Automation: the latest failed and successful step of each asset (a dep failed; typical
+  // durations), the daemon's ticks, and its checkpoint.
+  `CREATE TABLE latest_steps (key TEXT NOT NULL, type TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, type)) WITHOUT ROWID;
+   INSERT INTO latest_steps (key, type, seq) SELECT key, type, max(seq) FROM events WHERE type IN ('step_failed', 'step_succeeded') GROUP BY key, type;
+   CREATE TABLE automation_ticks (tick_id TEXT PRIMARY KEY, at TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
+   CREATE TABLE automation_state (name TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 const RUN_ID = /^[A-Za-z0-9_.-]+$/;
@@ -181,6 +190,10 @@ export class LocalRunLog implements RunLog {
          SELECT @key, @name, @at, @doc WHERE NOT EXISTS (SELECT 1 FROM wipes WHERE key = @key AND at >= @at)
          ON CONFLICT (key, name) DO UPDATE SET at = excluded.at, doc = excluded.doc WHERE excluded.at >= latest_checks.at`,
       ),
+      upsertStep: db.prepare(
+        `INSERT INTO latest_steps (key, type, seq) VALUES (?, ?, ?)
+         ON CONFLICT (key, type) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > latest_steps.seq`,
+      ),
       count: db.prepare('UPDATE counters SET n = n + ? WHERE name = ?'),
       events: db.prepare<[string], EventRow>(
         'SELECT e.type, e.key, e.partition, e.at, e.doc, r.run_id FROM events e JOIN runs r ON r.id = e.run WHERE r.run_id = ? ORDER BY e.seq',
@@ -230,8 +243,9 @@ export class LocalRunLog implements RunLog {
       run = row.id;
     }
     const partition = event.type === 'materialization' || event.type === 'check_evaluated' ? event.partition : null;
-    this.stmt.insertEvent.run(run, event.type, event.key, partition, event.at, eventDoc(event));
+    const { lastInsertRowid } = this.stmt.insertEvent.run(run, event.type, event.key, partition, event.at, eventDoc(event));
     this.stmt.count.run(1, 'events');
+    if (event.type === 'step_failed' || event.type === 'step_succeeded') this.stmt.upsertStep.run(event.key, event.type, lastInsertRowid);
     if (event.type === 'materialization') {
       this.stmt.count.run(1, 'materializations');
       this.stmt.upsertMat.run({ key: event.key, partition: partitionId(event.partition), at: event.at, runId: event.runId, doc: JSON.stringify(stripType(event)) });
@@ -382,8 +396,30 @@ export class LocalRunLog implements RunLog {
           index.add({ type, ...JSON.parse(row.doc) } as RunEvent);
         }
       }
+      const steps = this.db.prepare<[], EventRow>(
+        'SELECT e.type, e.key, e.partition, e.at, e.doc, r.run_id FROM latest_steps l JOIN events e ON e.seq = l.seq LEFT JOIN runs r ON r.id = e.run',
+      );
+      for (const row of steps.iterate()) index.add(eventOf(row));
     })();
     return index;
+  }
+
+  async recordTick(tick: AutomationTick): Promise<void> {
+    await this.write(() => void this.db.prepare('INSERT INTO automation_ticks (tick_id, at, doc) VALUES (?, ?, ?)').run(tick.tickId, tick.at, JSON.stringify(tick)));
+  }
+
+  async listTicks(limit = 50): Promise<AutomationTick[]> {
+    const rows = this.db.prepare<[number], { doc: string }>('SELECT doc FROM automation_ticks ORDER BY tick_id DESC LIMIT ?').all(limit);
+    return rows.map((r) => JSON.parse(r.doc) as AutomationTick);
+  }
+
+  async saveAutomationState(checkpoint: AutomationCheckpoint): Promise<void> {
+    await this.write(() => void this.db.prepare("INSERT INTO automation_state (name, doc) VALUES ('checkpoint', ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc").run(JSON.stringify(checkpoint)));
+  }
+
+  async loadAutomationState(): Promise<AutomationCheckpoint | undefined> {
+    const row = this.db.prepare<[], { doc: string }>("SELECT doc FROM automation_state WHERE name = 'checkpoint'").get();
+    return row && (JSON.parse(row.doc) as AutomationCheckpoint);
   }
 
   /** Bytes of the database and its write-ahead log. */
