@@ -2,8 +2,10 @@
 import {
   dailyPartitions,
   defineAsset,
+  eager,
   hourlyPartitions,
   lastPartitionMapping,
+  onCron,
   type LakeStorage,
 } from '../core';
 import { emrSpark, glueExtract, glueSql, vectorIndex } from '../kinds';
@@ -16,6 +18,17 @@ const ML = ['team:ml'];
 const DAILY = dailyPartitions({ start: '2026-01-01' });
 const HOURLY = hourlyPartitions({ start: '2026-01-01T00:00' });
 const lake = (zone: string): LakeStorage => ({ kind: 'lake', zone, format: 'parquet' });
+/**
+ * The daily batch: snapshots, training set and model on one tick, half an hour after midnight UTC
+ * (yesterday's partition is complete). On one tick they are requested together, so the training
+ * set and the model run after their deps in the same run, and not at all if one fails.
+ */
+const DAILY_BATCH = onCron('30 0 * * *');
+/**
+ * Analytics at five past the hour: orders of the hour that just ended have landed by then. They
+ * do not wait for the daily snapshots they join (those update once a day).
+ */
+const HOURLY_ANALYTICS = (snapshots: string[]) => onCron('5 * * * *', { ignoreDeps: snapshots });
 
 export const rawCustomers = defineAsset({
   key: 'raw/customers',
@@ -24,6 +37,7 @@ export const rawCustomers = defineAsset({
   storage: lake('raw'),
   contract: src.customers.contract,
   checks: [{ type: 'row_count', min: 1 }, { type: 'unique', columns: ['customerNumber'] }],
+  automation: DAILY_BATCH,
   owners: PLATFORM,
   group: 'ingestion',
   tags: { pii: 'true' },
@@ -37,6 +51,7 @@ export const rawProducts = defineAsset({
   storage: lake('raw'),
   contract: src.products.contract,
   checks: [{ type: 'row_count', min: 1 }, { type: 'unique', columns: ['productCode'] }],
+  automation: DAILY_BATCH,
   owners: PLATFORM,
   group: 'ingestion',
   description: 'Snapshot of the product catalog in the raw zone.',
@@ -50,6 +65,7 @@ export const rawRatings = defineAsset({
   storage: lake('raw'),
   contract: src.ratings.contract,
   checks: [{ type: 'accepted_range', column: 'productRating', min: 1, max: 5 }],
+  automation: DAILY_BATCH,
   owners: PLATFORM,
   group: 'ingestion',
   description: 'Ratings extracted per day of ratedAt.',
@@ -67,6 +83,7 @@ export const trainingSet = defineAsset({
     { type: 'not_null', columns: ['customerNumber', 'productCode', 'productRating'] },
     { type: 'accepted_range', column: 'productRating', min: 1, max: 5 },
   ],
+  automation: DAILY_BATCH,
   owners: PLATFORM,
   group: 'training',
   tags: { consumer: 'data-science' },
@@ -93,6 +110,7 @@ export const recommender = defineAsset({
     },
     { type: 'metric_compare', name: 'beats_popularity_ndcg', metric: 'ndcgAt10', op: '>', than: 'baselineNdcgAt10', blocking: false },
   ],
+  automation: DAILY_BATCH,
   owners: ML,
   group: 'ml',
   description:
@@ -105,6 +123,7 @@ export const itemEmbeddings = defineAsset({
   compute: vectorIndex({ entity: 'item', dimension: 33, idField: 'product_code', alias: 'item_embeddings' }),
   storage: { kind: 'vector-store' },
   checks: [{ type: 'row_count', min: 1 }],
+  automation: eager(),
   owners: ML,
   group: 'serving',
   description: 'k-NN index of product embeddings: "because you viewed this item".',
@@ -116,6 +135,7 @@ export const userEmbeddings = defineAsset({
   compute: vectorIndex({ entity: 'user', dimension: 33, idField: 'customer_number', alias: 'user_embeddings' }),
   storage: { kind: 'vector-store' },
   checks: [{ type: 'row_count', min: 1 }],
+  automation: eager(),
   owners: ML,
   group: 'serving',
   tags: { pii: 'true' },
@@ -132,6 +152,7 @@ export const popularProducts = defineAsset({
   code: ['jobs/transforms/sql/popular_products.sql'],
   freshness: { maxLagMinutes: 120 },
   checks: [{ type: 'row_count', min: 1 }, { type: 'unique', columns: ['productCode'] }],
+  automation: HOURLY_ANALYTICS(['raw/products', 'raw/ratings']),
   owners: PLATFORM,
   group: 'analytics',
   tags: { consumer: 'recommender-fallback' },
@@ -148,6 +169,7 @@ export const salesHourly = defineAsset({
   code: ['jobs/transforms/sql/sales_hourly.sql'],
   freshness: { maxLagMinutes: 60 },
   checks: [{ type: 'accepted_range', column: 'revenue', min: 0 }],
+  automation: HOURLY_ANALYTICS(['raw/products', 'raw/customers']),
   owners: PLATFORM,
   group: 'analytics',
   tags: { consumer: 'marketing-dashboard', sla: '60m' },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import graph, { referenceAssets } from '../../assets';
-import { categoryOf, describePartitions } from '../../assets/core';
+import { MemoryRunLog, categoryOf, describeCondition, describePartitions, evaluateAutomation, groupRequests, type AutomationState } from '../../assets/core';
 
 describe('the reference graph', () => {
   it('declares every key of the architecture table (plus classicmodels order lines)', () => {
@@ -82,5 +82,33 @@ describe('the reference graph', () => {
   it('serves the latest popular products as the fallback', () => {
     const dep = graph.get('serving/recommender_api').deps.find((d) => d.key === 'analytics/popular_products');
     expect(dep?.mapping).to.deep.equal({ type: 'last' });
+  });
+
+  it('keeps itself fresh: the daily batch at 00:30 UTC, indexes eagerly after the model, analytics at :05, serving untouched', async () => {
+    const conditions = Object.fromEntries(graph.keys.filter((k) => graph.get(k).automation).map((k) => [k, describeCondition(graph.get(k).automation!)]));
+    expect(conditions).to.deep.equal({
+      'raw/customers': "on cron '30 0 * * *'",
+      'raw/products': "on cron '30 0 * * *'",
+      'raw/ratings': "on cron '30 0 * * *'",
+      'training/ratings_ml_training': "on cron '30 0 * * *'",
+      'model/recommender': "on cron '30 0 * * *'",
+      'index/item_embeddings': 'eagerly after deps update',
+      'index/user_embeddings': 'eagerly after deps update',
+      'analytics/popular_products': "on cron '5 * * * *' ignoring raw/products, raw/ratings",
+      'analytics/sales_hourly': "on cron '5 * * * *' ignoring raw/products, raw/customers",
+    });
+    const log = new MemoryRunLog();
+    let state: AutomationState | undefined;
+    const tick = async (iso: string) => {
+      const r = evaluateAutomation({ graph, snapshot: await log.snapshot(), nowMs: Date.parse(iso), state });
+      state = r.state;
+      return groupRequests(graph, r.requests, 'tick-x', Date.parse(iso)).map((g) => g.keys);
+    };
+    await tick('2026-11-30T23:50:00Z');
+    expect(await tick('2026-12-01T00:05:00Z')).to.deep.equal([['analytics/sales_hourly'], ['analytics/popular_products']]);
+    expect(await tick('2026-12-01T00:30:00Z')).to.deep.equal([
+      ['raw/customers', 'raw/products', 'raw/ratings', 'training/ratings_ml_training', 'model/recommender', 'index/item_embeddings', 'index/user_embeddings'],
+    ]);
+    expect(await tick('2026-12-01T01:05:00Z')).to.deep.equal([['analytics/sales_hourly'], ['analytics/popular_products']]);
   });
 });
