@@ -64,6 +64,8 @@ export interface MaterializeOptions {
   readonly signal?: AbortSignal;
   readonly nowMs?: number;
   readonly runId?: string;
+  /** Set when `assets automate` launches the run: recorded on it. */
+  readonly automation?: { readonly tickId: string; readonly requestId: string };
 }
 
 /** What happened to one run of one step. */
@@ -150,6 +152,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
     startedAt: new Date().toISOString(),
     owner,
     ...(opts.resumeOf ? { resumeOf: opts.resumeOf } : {}),
+    ...(opts.automation ? { automation: opts.automation } : {}),
     stepsPlanned: plan.runCount,
   });
   reporter.started({ runId, plan, resumeOf: opts.resumeOf });

@@ -26,7 +26,7 @@ export interface AutomationState {
   /** Run-log events recorded after this ISO time are news to the next tick. */
   readonly cursorAt?: string;
   readonly assets: Readonly<Record<AssetKey, AssetAutomationState>>;
-  /** Requests made and not yet launched: the daemon drains it, at most N runs at a time. */
+  /** Requests whose run has not ended (queued or running): the daemon drains it, at most N runs at a time. */
   readonly queue: readonly AutomationRequestRecord[];
 }
 

@@ -3,6 +3,7 @@
  * To add a command: write scripts/cli/commands/<name>.ts and add it below (the order is --help's).
  */
 import type { Command } from 'commander';
+import * as automate from './automate';
 import * as backfill from './backfill';
 import * as checks from './checks';
 import * as contracts from './contracts';
@@ -30,6 +31,7 @@ const COMMANDS: readonly { register(program: Command): void }[] = [
   plan,
   materialize,
   backfill,
+  automate,
   status,
   checks,
   runs,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadGraph, type GlobalOptions } from '../context';
 import { color, printJson, table } from '../output';
 import { assetStatuses, type AssetStatus } from '../run/asset-status';
+import { automationStatus, describeAutomationStatus } from '../run/automation-status';
 import { withEnvironment } from '../run/environment';
 import { selectOrExplain } from '../selection';
 
@@ -28,8 +29,11 @@ export function register(program: Command): void {
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
       const nowMs = Date.now();
-      const statuses = await withEnvironment(g.env, g.graph, async (env) => assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs));
-      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses });
+      const [statuses, automation] = await withEnvironment(g.env, g.graph, async (env) => [
+        assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs),
+        await automationStatus(graph, env.runLog, nowMs),
+      ] as const);
+      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation });
       const rows = statuses.map((s) => [
         s.key,
         stateText(s),
@@ -45,5 +49,6 @@ export function register(program: Command): void {
         console.log(color.red(`${s.key}: freshness violated: ${s.freshness!.lagMinutes === null ? 'never materialized' : `data is ${s.freshness!.lagMinutes} minutes old`}, the policy allows ${s.freshness!.maxLagMinutes}`));
       }
       for (const s of statuses) for (const c of s.checks.filter((x) => !x.passed)) console.log(`${(c.blocking ? color.red : color.yellow)(`${s.key} ${c.check}`)}${c.partition ? ` [${c.partition}]` : ''}: ${c.message}`);
+      for (const line of describeAutomationStatus(automation, nowMs)) console.log(line);
     });
 }
