@@ -2,7 +2,7 @@
  * A generated layered asset graph for benchmarks: `assets` assets in `layers` layers, each asset
  * reading about `depsPerAsset` assets of the layer above (deterministic, seeded).
  */
-import { defineAsset, type AssetDefinition, type PartitionsDefinition } from '../../assets/core';
+import { defineAsset, type AssetDefinition, type AutomationCondition, type FreshnessPolicy, type PartitionsDefinition } from '../../assets/core';
 import { mulberry32 } from '../../jobs/seeded-random';
 
 export interface GeneratedGraphOptions {
@@ -13,6 +13,8 @@ export interface GeneratedGraphOptions {
   /** Compute kinds assigned round-robin (their backfill policies differ). */
   readonly kinds?: readonly string[];
   readonly seed?: number;
+  /** The automation condition (and freshness policy) of asset `n` in `layer`, if any. */
+  readonly automation?: (layer: number, n: number) => { readonly automation?: AutomationCondition; readonly freshness?: FreshnessPolicy } | undefined;
 }
 
 /** The assets of a layered graph; pass them to `defineGraph`. */
@@ -39,6 +41,7 @@ export function generateLayeredAssets(opts: GeneratedGraphOptions): AssetDefinit
         compute: { kind: kinds[n % kinds.length] },
         group: `layer_${layer}`,
         tags: { team: `t${n % 7}` },
+        ...opts.automation?.(layer, n),
       }),
     );
   }

@@ -103,10 +103,14 @@ function parseField(text: string, f: FieldSpec): boolean[] | string {
   return set;
 }
 
+const knownZones = new Set<string>(['UTC']);
+
 /** Why `timezone` is not usable, or undefined. */
 export function timezoneProblem(timezone: string): string | undefined {
+  if (knownZones.has(timezone)) return undefined;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    knownZones.add(timezone);
     return undefined;
   } catch {
     return `'${timezone}' is not an IANA time zone; write one such as 'UTC', 'Europe/Paris' or 'America/New_York'`;
