@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { backfillPolicyOf, categoryOf, checkName, describePartitions, isBlocking, type AssetGraph, type PartitionMapping } from '../../../assets/core';
+import { backfillPolicyOf, categoryOf, checkName, describeCondition, describePartitions, isBlocking, type AssetGraph, type PartitionMapping } from '../../../assets/core';
 import { loadGraph, requireAsset, type GlobalOptions } from '../context';
 import { color, printJson, table } from '../output';
 
@@ -28,6 +28,7 @@ export function describeAsset(graph: AssetGraph, key: string) {
     contract: a.contract ?? null,
     checks: a.checks.map((c) => ({ name: checkName(c), blocking: isBlocking(c), ...c })),
     freshness: a.freshness ?? null,
+    automation: a.automation ? { condition: describeCondition(a.automation), declaration: a.automation } : null,
     owners: a.owners,
     group: a.group ?? null,
     tags: a.tags,
@@ -58,6 +59,7 @@ export function register(program: Command): void {
       out.push(`owners      ${d.owners.join(', ') || '(none)'}   group ${d.group ?? '(none)'}`);
       if (Object.keys(d.tags).length) out.push(`tags        ${Object.entries(d.tags).map(([k, v]) => `${k}=${v}`).join(', ')}`);
       if (d.freshness) out.push(`freshness   at most ${d.freshness.maxLagMinutes} minutes old`);
+      if (d.automation) out.push(`automation  ${d.automation.condition}`);
       if (d.contract) {
         out.push('', color.bold('contract'));
         out.push(
