@@ -23,6 +23,7 @@
  * "Handled" is the later of the last request and the asset's own latest materialization.
  */
 import type { AssetGraph } from '../graph';
+import { MinHeap } from '../heap';
 import { IntervalSet } from '../intervals';
 import { mapToUpstream } from '../mappings';
 import { partitionCount, partitionKey, timeWindow, type PartitionsDefinition } from '../partitions';
@@ -326,40 +327,17 @@ function freshness(t: Tick, asset: AssetDefinition, target: Target, st: AssetAut
   return { value: true, reasons: [`freshness: ${age}, limit ${asset.freshness!.maxLagMinutes} min, lead ${Math.round(lead / MINUTE)} min (typical duration + margin)`] };
 }
 
-/** A min-heap of topological positions: the dirty assets, upstream first, growing as requests propagate. */
+/** The dirty assets by topological position, upstream first, growing as requests propagate; each once. */
 class OrderQueue {
-  private readonly heap: number[] = [];
+  private readonly heap = new MinHeap<number>((a, b) => a < b);
   private readonly seen = new Set<number>();
   push(i: number): void {
     if (this.seen.has(i)) return;
     this.seen.add(i);
-    const a = this.heap;
-    a.push(i);
-    for (let j = a.length - 1; j > 0; ) {
-      const p = (j - 1) >> 1;
-      if (a[p] <= a[j]) break;
-      [a[p], a[j]] = [a[j], a[p]];
-      j = p;
-    }
+    this.heap.push(i);
   }
   pop(): number | undefined {
-    const a = this.heap;
-    if (!a.length) return undefined;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
-      for (let j = 0; ; ) {
-        const l = 2 * j + 1, r = l + 1;
-        let m = j;
-        if (l < a.length && a[l] < a[m]) m = l;
-        if (r < a.length && a[r] < a[m]) m = r;
-        if (m === j) break;
-        [a[m], a[j]] = [a[j], a[m]];
-        j = m;
-      }
-    }
-    return top;
+    return this.heap.pop();
   }
 }
 
