@@ -110,8 +110,9 @@ export function register(program: Command): void {
         }
         try {
           if (opts.once) {
-            await daemon.tick();
+            const { tick } = await daemon.tick();
             await daemon.drain();
+            if (tick.status === 'failed') process.exitCode = EXIT.runFailed;
           } else {
             const stop = new AbortController();
             const onSignal = () => {
