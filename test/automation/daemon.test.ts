@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
-import { AutomationDaemon, engineLauncher, type DaemonEvent, type Launcher } from '../../jobs/automation/daemon';
+import { defineAsset, defineGraph, onMissing } from '../../assets/core';
+import { AutomationDaemon, engineLauncher, type DaemonEvent, type Launcher, type LaunchOutcome } from '../../jobs/automation/daemon';
 import graph from '../cli/fixtures/automate-graph';
 import { runCli } from '../cli/run-cli';
 import { calls, testEnvironment } from '../engine/fixtures/test-environment';
@@ -155,6 +156,31 @@ describe('assets automate: the daemon', function () {
     }
     expect(await exited).to.equal(0);
     expect(out).to.match(/stopped/);
+  });
+
+  it('runs at most maxRuns at a time, starting queued requests as runs end', async () => {
+    const independent = defineGraph(['raw/x', 'raw/y', 'raw/z'].map((key) => defineAsset({ key, compute: { kind: 'test-file' }, automation: onMissing() })));
+    const finish = new Map<string, (o: LaunchOutcome) => void>();
+    const started: string[] = [];
+    const launch: Launcher = (request) =>
+      new Promise((resolve) => {
+        started.push(request.keys.join());
+        finish.set(request.keys.join(), resolve);
+      });
+    const d = new AutomationDaemon({ graph: independent, env, maxRuns: 2, launch });
+    await d.start();
+    const { tick } = await d.tick();
+    expect(tick.requests.map((r) => r.keys)).to.deep.equal([['raw/x'], ['raw/y'], ['raw/z']]);
+    expect(started).to.deep.equal(['raw/x', 'raw/y']);
+    finish.get('raw/x')!({ status: 'succeeded', failures: [] });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(started).to.deep.equal(['raw/x', 'raw/y', 'raw/z']);
+    finish.get('raw/y')!({ status: 'succeeded', failures: [] });
+    finish.get('raw/z')!({ status: 'failed', failures: ['raw/z: boom'] });
+    await d.drain();
+    await d.stop();
+    expect(d.failedRuns).to.equal(1);
+    expect((await env.runLog.loadAutomationState())!.state.queue).to.deep.equal([]);
   });
 
   it('exits 2 on bad options, and a dry run launches and records nothing', async () => {
