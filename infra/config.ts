@@ -11,10 +11,24 @@ export interface ConfigSource {
 
 export type SearchFlavour = 'serverless' | 'domain';
 
-/** Either an awsx VPC this stack creates, or an existing VPC given by ids. */
+/**
+ * An awsx VPC this stack creates (with NAT, or with interface endpoints in `endpointAzCount` zones
+ * instead: cheaper for an idle stack), an existing VPC given by ids, or one read from another
+ * stack's outputs (`vpcId`, `privateSubnetIds`, optionally `securityGroupIds`).
+ */
 export type VpcConfig =
-  | { readonly mode: 'create'; readonly cidrBlock: string; readonly azCount: number; readonly natGateways: 'single' | 'one-per-az' | 'none' }
-  | { readonly mode: 'existing'; readonly vpcId: string; readonly privateSubnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+  | {
+      readonly mode: 'create';
+      readonly cidrBlock: string;
+      readonly azCount: number;
+      readonly natGateways: 'single' | 'one-per-az' | 'none';
+      /** Interface endpoints (service names like `glue`, `logs`) for AWS APIs, needed when there is no NAT. @default [] */
+      readonly interfaceEndpoints?: readonly string[];
+      /** Zones the interface endpoints are placed in (each zone is billed per endpoint-hour). @default 1 */
+      readonly endpointAzCount?: number;
+    }
+  | { readonly mode: 'existing'; readonly vpcId: string; readonly privateSubnetIds: readonly string[]; readonly securityGroupIds: readonly string[] }
+  | { readonly mode: 'stack'; readonly stack: string };
 
 export interface PlatformConfig {
   /** Stack name (`dev`, `prod`): part of every resource name and of the manifest's SSM path. */
@@ -52,6 +66,8 @@ export interface PlatformConfig {
     readonly domainVolumeGb: number;
     /** Domain: the IAM role that administers fine-grained access (required for a domain). */
     readonly domainMasterUserArn?: string;
+    /** Domain: dedicated master node type and count (3); none when unset. */
+    readonly dedicatedMasterType?: string;
   };
   readonly vpc: VpcConfig;
   readonly source: {
@@ -62,7 +78,14 @@ export interface PlatformConfig {
   readonly api: {
     readonly reservedConcurrency?: number;
     readonly provisionedConcurrency?: number;
+    /** Gradual deploy: the version the `live` alias keeps serving, and the share of traffic the new version gets. */
+    readonly stableVersion?: string;
+    readonly canaryWeight?: number;
   };
+  /** Protect and retain data stores (buckets, stream, table, keys, search) against replacement and destroy. */
+  readonly protectData: boolean;
+  /** Monthly cost budget in USD (AWS Budgets alerts at 80% actual and 100% forecast). */
+  readonly budgetMonthlyUsd: number;
   /** IAM principals (besides the account root) allowed to assume the index loader roles. */
   readonly operatorRoleArns: readonly string[];
 }
@@ -87,13 +110,18 @@ export const CONFIG_KEYS: Readonly<Record<string, string>> = {
   domainInstanceCount: 'domain: data node count, spread over zones (default 3)',
   domainVolumeGb: 'domain: gp3 volume per node in GB (default 100)',
   domainMasterUserArn: 'domain: IAM role ARN of the fine-grained access administrator (required for a domain)',
-  vpc: 'JSON: {"mode":"create","cidrBlock":"10.20.0.0/16","azCount":2,"natGateways":"single"} or {"mode":"existing","vpcId":"vpc-...","privateSubnetIds":[...],"securityGroupIds":[...]}',
+  vpc: 'JSON: {"mode":"create","cidrBlock":"10.20.0.0/16","azCount":2,"natGateways":"single"|"none","interfaceEndpoints":[...],"endpointAzCount":1}, {"mode":"existing","vpcId":"vpc-...","privateSubnetIds":[...],"securityGroupIds":[...]} or {"mode":"stack","stack":"org/network/prod"} (a stack reference)',
   sourceJdbcUrl: 'JDBC URL of the source database read replica (required), e.g. jdbc:postgresql://host:5432/classicmodels',
   sourceSecretArn: 'Secrets Manager ARN of the source database credentials (required; username and password keys)',
   alarmEmail: 'e-mail subscribed to the alarm topic (optional; confirm the subscription once)',
   apiReservedConcurrency: "recommender API reserved concurrency (default: the asset's declaration)",
   apiProvisionedConcurrency: "recommender API provisioned concurrency (default: the asset's declaration; 0 disables)",
-  operatorRoleArns: 'JSON list of IAM role ARNs allowed to assume the index loader roles (default none: account root only)',
+  operatorRoleArns: 'JSON list of IAM role ARNs (besides the stack\'s own operator role) allowed to assume the index loader roles (default none)',
+  domainDedicatedMasterType: 'domain: dedicated master node type, three of them (default none; set for production, e.g. m7g.large.search)',
+  protectData: 'protect and retain data stores against replacement and `pulumi destroy` (default true; false only for disposable stacks)',
+  budgetMonthlyUsd: 'monthly AWS Budget of the stack in USD, alerting the alarm e-mail at 80% actual and 100% forecast (default 500)',
+  apiStableVersion: 'gradual deploy: the Lambda version the live alias keeps (default: the new version takes all traffic)',
+  apiCanaryWeight: 'gradual deploy: share of traffic (0 to 1) the new version gets while apiStableVersion is set (default 0.1)',
 };
 
 /** Thrown when the stack's configuration is incomplete or wrong; lists every problem. */
@@ -209,6 +237,7 @@ export function loadConfig(stack: string, region: string | undefined, source: Co
       domainInstanceCount: num('domainInstanceCount', 3, 1, 80)!,
       domainVolumeGb: num('domainVolumeGb', 100, 10, 16_384)!,
       domainMasterUserArn,
+      dedicatedMasterType: str('domainDedicatedMasterType'),
     },
     vpc,
     source: { jdbcUrl: jdbcUrl ?? '', secretArn: secretArn ?? '' },
@@ -216,11 +245,18 @@ export function loadConfig(stack: string, region: string | undefined, source: Co
     api: {
       reservedConcurrency: num('apiReservedConcurrency', undefined, 1, 10_000),
       provisionedConcurrency: num('apiProvisionedConcurrency', undefined, 0, 10_000),
+      stableVersion: str('apiStableVersion'),
+      canaryWeight: num('apiCanaryWeight', 0.1, 0, 1),
     },
+    protectData: bool('protectData', true),
+    budgetMonthlyUsd: num('budgetMonthlyUsd', 500, 1, 10_000_000)!,
     operatorRoleArns,
   };
   if (cfg.api.reservedConcurrency !== undefined && cfg.api.provisionedConcurrency !== undefined && cfg.api.provisionedConcurrency > cfg.api.reservedConcurrency) {
     problems.push(`headwater:apiProvisionedConcurrency (${cfg.api.provisionedConcurrency}) exceeds headwater:apiReservedConcurrency (${cfg.api.reservedConcurrency}); AWS refuses that`);
+  }
+  if (cfg.api.stableVersion !== undefined && !/^\d+$/.test(cfg.api.stableVersion)) {
+    problems.push(`headwater:apiStableVersion is '${cfg.api.stableVersion}', expected a published Lambda version number such as 7; ${fix('apiStableVersion', '7')}`);
   }
   if (problems.length) throw new ConfigError(stack, problems);
   return cfg;
@@ -233,6 +269,19 @@ function vpcProblem(x: unknown): string | undefined {
     if (typeof v.cidrBlock !== 'string' || !/^\d+\.\d+\.\d+\.\d+\/\d+$/.test(v.cidrBlock)) return 'mode create needs cidrBlock like "10.20.0.0/16"';
     if (!Number.isInteger(v.azCount) || (v.azCount as number) < 2 || (v.azCount as number) > 6) return 'mode create needs azCount from 2 to 6 (Glue and OpenSearch want two zones)';
     if (!['single', 'one-per-az', 'none'].includes(String(v.natGateways))) return "mode create needs natGateways 'single', 'one-per-az' or 'none'";
+    if (v.interfaceEndpoints !== undefined && !(Array.isArray(v.interfaceEndpoints) && v.interfaceEndpoints.every((e) => typeof e === 'string' && /^[a-z0-9.-]+$/.test(e)))) {
+      return 'interfaceEndpoints must be a list of AWS service names such as "glue", "logs", "secretsmanager"';
+    }
+    if (v.endpointAzCount !== undefined && (!Number.isInteger(v.endpointAzCount) || (v.endpointAzCount as number) < 1 || (v.endpointAzCount as number) > (v.azCount as number))) {
+      return 'endpointAzCount must be a whole number from 1 to azCount';
+    }
+    if (v.natGateways === 'none' && !(Array.isArray(v.interfaceEndpoints) && v.interfaceEndpoints.length)) {
+      return "natGateways 'none' needs interfaceEndpoints (e.g. [\"glue\",\"secretsmanager\",\"logs\",\"monitoring\",\"kms\"]): without NAT, Glue reaches AWS APIs only through them";
+    }
+    return undefined;
+  }
+  if (v.mode === 'stack') {
+    if (typeof v.stack !== 'string' || !/^[^/\s]+\/[^/\s]+\/[^/\s]+$/.test(v.stack)) return 'mode stack needs stack, the network stack\'s full name "org/project/stack" (its outputs vpcId and privateSubnetIds are read)';
     return undefined;
   }
   if (v.mode === 'existing') {
@@ -245,5 +294,5 @@ function vpcProblem(x: unknown): string | undefined {
     if (!Array.isArray(sgs) || !sgs.every((s) => typeof s === 'string' && s.startsWith('sg-'))) return 'mode existing needs securityGroupIds, a list of "sg-..." ids (may be empty)';
     return undefined;
   }
-  return `mode must be 'create' or 'existing', got '${String(v.mode)}'`;
+  return `mode must be 'create', 'existing' or 'stack', got '${String(v.mode)}'`;
 }

@@ -42,28 +42,69 @@ export function s3WritePrefix(sid: string, bucketArn: pulumi.Input<string>, pref
   ];
 }
 
-/** Use of the lake's KMS key for reading and writing objects. */
-export const kmsUse = (keyArn: pulumi.Input<string>): Statement => ({
-  Sid: 'LakeKey',
-  Effect: 'Allow',
-  Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-  Resource: [keyArn],
-});
+/** Write-only access to `s3://bucket/prefix*` for a delivery service: it adds objects, never reads or deletes them. */
+export function s3PutPrefix(sid: string, bucketArn: pulumi.Input<string>, prefix: string): Statement[] {
+  return [
+    { Sid: `${sid}Put`, Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: [pulumi.interpolate`${bucketArn}/${prefix}*`] },
+    { Sid: `${sid}Bucket`, Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'], Resource: [bucketArn] },
+  ];
+}
 
-/** A role that `service` (e.g. `glue.amazonaws.com`) may assume. */
+/** `kms:ViaService` values: the key is usable only through these services of `region` (never directly). */
+export const viaServices = (region: string, ...services: string[]): string[] => services.map((svc) => `${svc}.${region}.amazonaws.com`);
+
+/**
+ * Use of a KMS key through the AWS services that encrypt for the role (`kms:ViaService`): a reader
+ * only decrypts; a writer also generates data keys. Without the condition, the role could call
+ * KMS directly and decrypt anything encrypted under the key that it can lay hands on.
+ */
+export function kmsUse(keyArn: pulumi.Input<string>, mode: 'read' | 'write', via: readonly string[], sid = 'LakeKey'): Statement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: mode === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: [keyArn],
+    Condition: { StringEquals: { 'kms:ViaService': [...via] } },
+  };
+}
+
+/** Condition operators and keys that pin a service principal to this account (confused-deputy guard). */
+export const SOURCE_CONDITION_KEYS = ['aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOrgID', 'sts:ExternalId'] as const;
+
+/**
+ * How a role's trust policy pins `service` to this account. AWS documents the keys per service:
+ * Firehose passes the account as `sts:ExternalId`; EMR Serverless and Step Functions also send
+ * `aws:SourceArn` (the application or state machine); the others (Glue, Lambda, Scheduler, ...)
+ * send `aws:SourceAccount`.
+ */
+export function trustConditions(service: string, accountId: pulumi.Input<string>): NonNullable<Statement['Condition']> {
+  switch (service) {
+    case 'firehose.amazonaws.com':
+      return { StringEquals: { 'sts:ExternalId': accountId } };
+    case 'emr-serverless.amazonaws.com':
+      return { StringEquals: { 'aws:SourceAccount': accountId }, ArnLike: { 'aws:SourceArn': pulumi.interpolate`arn:aws:emr-serverless:*:${accountId}:/applications/*` } };
+    case 'states.amazonaws.com':
+      return { StringEquals: { 'aws:SourceAccount': accountId }, ArnLike: { 'aws:SourceArn': pulumi.interpolate`arn:aws:states:*:${accountId}:stateMachine:*` } };
+    default:
+      return { StringEquals: { 'aws:SourceAccount': accountId } };
+  }
+}
+
+/** A role that `service` (e.g. `glue.amazonaws.com`) may assume on behalf of this account only. */
 export function serviceRole(
   name: string,
   service: string,
   opts: pulumi.CustomResourceOptions,
   description?: string,
 ): aws.iam.Role {
+  const accountId = aws.getCallerIdentityOutput({}, { parent: opts.parent }).accountId;
   return new aws.iam.Role(
     name,
     {
       description,
-      assumeRolePolicy: JSON.stringify({
+      assumeRolePolicy: pulumi.jsonStringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+        Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole', Condition: trustConditions(service, accountId) }],
       }),
     },
     opts,
@@ -90,4 +131,18 @@ export const VPC_NETWORK_INTERFACE_ACTIONS = [
   'ec2:DescribeVpcAttribute',
   'ec2:DescribeVpcEndpoints',
   'ec2:DescribeRouteTables',
+] as const;
+
+/**
+ * What a Lambda attached to the VPC (to reach the private search endpoint) needs for its network
+ * interfaces: the actions of AWSLambdaVPCAccessExecutionRole, which take no resource-level
+ * permissions either.
+ */
+export const LAMBDA_VPC_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
 ] as const;

@@ -13,3 +13,7 @@ const platform = buildPlatform(graph, cfg);
 
 export const manifest = platform.manifest;
 export const manifestParameter = platform.manifestParameter;
+/** What a platform team hands to whoever operates the stack: the role to assume, or the policy to attach. */
+export const operatorRoleArn = platform.operator.role.arn;
+export const operatorPolicyArn = platform.operator.policy!.arn;
+export const operatorPolicy = platform.operator.policy!.policy;

@@ -10,6 +10,8 @@ import type { AssetDefinition, AssetGraph, AssetKey } from '../assets/core';
 import { MANIFEST_VERSION, METRICS_NAMESPACE, type StackManifest } from '../jobs/aws/manifest';
 import type { PlatformConfig } from './config';
 import { Alarms } from './components/alarms';
+import { CostControls } from './components/cost-controls';
+import { OperatorAccess } from './components/operator';
 import type { AssetComponentArgs, AssetOutputs, PlatformContext } from './components/context';
 import { EmrSparkJob } from './components/emr-spark';
 import { GlueExtractJob, GlueSqlJob } from './components/glue-job';
@@ -50,6 +52,7 @@ export interface Platform {
   readonly components: ReadonlyMap<AssetKey, AssetComponent>;
   readonly manifest: pulumi.Output<StackManifest>;
   readonly manifestParameter: string;
+  readonly operator: OperatorAccess;
 }
 
 /** The root of the stack's resource tree; its outputs are registered once the walk is over. */
@@ -73,6 +76,8 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
     );
   }
   const root = new PlatformRoot(`headwater-${cfg.stack}`, {
+    // Provider default tags reach every AWS resource, the children of awsx components included.
+    providers: [taggedProvider(cfg)],
     transformations: [
       tagTransformation({ [TAG_ASSET]: SHARED_ASSET, [TAG_ENV]: cfg.stack, [TAG_OWNER]: cfg.owner }),
       // Mock runs watch every resource (with its parent) to print the tree and run the policies.
@@ -85,6 +90,8 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
   const lake = new Lake('lake', { cfg, accountId, assets }, shared);
   const runLog = new RunLog('runlog', { cfg, lake }, shared);
   const alarms = new Alarms('alarms', { cfg, lake, accountId }, shared);
+  const operator = new OperatorAccess('operator', { cfg, lake, accountId }, shared);
+  new CostControls('cost', { cfg }, shared);
 
   const lazy = <T>(make: () => T): (() => T) => {
     let value: T | undefined;
@@ -94,7 +101,12 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
   const sourceDatabase = lazy(() => new SourceDatabase('source', { cfg, network: network() }, shared));
   const glue = lazy(() => new GlueShared('glue', { cfg, lake }, shared));
   let searchBackend: SearchBackend | undefined;
-  const search = () => (searchBackend ??= new SearchBackend('search', { cfg, lake }, shared));
+  const search = () => {
+    if (searchBackend) return searchBackend;
+    searchBackend = new SearchBackend('search', { cfg, lake, network: network(), accountId }, shared);
+    if (searchBackend.domain) alarms.searchDomain(searchBackend, searchBackend.domain.domainName, accountId, cfg.search.domainVolumeGb);
+    return searchBackend;
+  };
   const writers: { roleArn: pulumi.Output<string>; alias: string }[] = [];
   const readers: pulumi.Output<string>[] = [];
   const outputs = new Map<AssetKey, AssetOutputs>();
@@ -104,6 +116,7 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
     accountId,
     lake,
     alarms,
+    operatorRoleArn: operator.role.arn,
     network,
     sourceDatabase,
     search,
@@ -121,12 +134,17 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
   for (const asset of assets) {
     const Component = KIND_COMPONENTS[asset.compute.kind];
     const component = new Component(slug(asset.key), { asset, ctx }, { parent: root, transformations: [tagTransformation(assetTags(asset, cfg))] });
-    if (asset.freshness) alarms.freshness(component, `${slug(asset.key)}-alarm`, asset.key, asset.freshness.maxLagMinutes);
+    alarms.forKind(component, asset, component.outputs.alarmDimensions ?? {});
+    if (asset.freshness) alarms.freshness(component, asset, asset.freshness.maxLagMinutes);
     components.set(asset.key, component);
     outputs.set(asset.key, component.outputs);
   }
   // Readers (Lambdas) come after the indexes in the graph: the access policy waits for the whole walk.
   if (searchBackend) searchBackend.grant({ writers, readers });
+  lake.seal();
+  alarms.seal();
+  const operatorPolicy = operator.grant({ runLogTableArn: runLog.table.arn, topicArn: alarms.topic.arn, assets: assets.map((a) => outputs.get(a.key)!.operate ?? []) });
+  const alarmList = [...alarms.created];
 
   const manifest = pulumi
     .all([accountId, pulumi.output(Object.fromEntries(Object.entries(lake.buckets).map(([z, b]) => [z, b.bucket]))), lake.key.arn, lake.database.name, runLog.table.name, alarms.topic.arn, pulumi.all(assets.map((a) => outputs.get(a.key)!.manifest))])
@@ -140,10 +158,16 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
       alarmTopicArn,
       metricsNamespace: METRICS_NAMESPACE,
       assets: Object.fromEntries(entries.map((e) => [e.key, e])),
+      alarms: alarmList,
     }));
   const publisher = new ManifestPublisher('manifest', { stack: cfg.stack, lake, manifest }, shared);
-  root.done({ manifest, manifestParameter: publisher.parameterName });
-  return { root, lake, runLog, alarms, components, manifest, manifestParameter: publisher.parameterName };
+  root.done({ manifest, manifestParameter: publisher.parameterName, operatorRoleArn: operator.role.arn, operatorPolicyArn: operatorPolicy.arn });
+  return { root, lake, runLog, alarms, components, manifest, manifestParameter: publisher.parameterName, operator };
+}
+
+/** The AWS provider of the stack: its region, and the shared tags as default tags. */
+function taggedProvider(cfg: PlatformConfig): aws.Provider {
+  return new aws.Provider(`aws-${cfg.stack}`, { region: cfg.region as aws.Region, defaultTags: { tags: { [TAG_ASSET]: SHARED_ASSET, [TAG_ENV]: cfg.stack, [TAG_OWNER]: cfg.owner } } });
 }
 
 /** Tags an asset's resources carry: its key, and its first owner as `owner`. */

@@ -14,6 +14,7 @@ import type { SearchBackend } from './search-backend';
 import type { SourceDatabase } from './source-database';
 import type { Alarms } from './alarms';
 import type { GlueShared } from './glue-shared';
+import type { Statement } from '../iam';
 
 /** A folder of the lake as Pulumi outputs. */
 export interface LakeLocationOutput {
@@ -34,6 +35,10 @@ export interface AssetOutputs {
   readonly source?: { readonly schema: string; readonly table: string };
   readonly index?: { readonly alias: string; readonly entity: 'item' | 'user' };
   readonly manifest: pulumi.Output<AssetManifest>;
+  /** Dimension values of the asset's resources, by CloudWatch dimension name, for its kind's declared alarms. */
+  readonly alarmDimensions?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** What the stack's operator (the `assets` CLI) may do to this asset; gathered into the operator policy. */
+  readonly operate?: readonly Statement[];
 }
 
 export interface PlatformContext {
@@ -46,6 +51,8 @@ export interface PlatformContext {
   search(): SearchBackend;
   glue(): GlueShared;
   readonly alarms: Alarms;
+  /** The stack's operator role (what the CLI runs as); loader roles trust it. */
+  readonly operatorRoleArn: pulumi.Output<string>;
   /** Outputs of an upstream asset (already instantiated: the walk is topological). */
   outputsOf(key: AssetKey): AssetOutputs;
   /** Roles that load (writers) or search (readers) the vector indexes, collected for the search access policy. */

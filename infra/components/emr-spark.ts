@@ -9,11 +9,10 @@ import { computeSettings } from '../../assets/core';
 import type { EmrSparkSettings } from '../../assets/kinds';
 import type { EmrSparkManifest } from '../../jobs/aws/manifest';
 import { uploadCode } from '../code';
-import { inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, type Statement } from '../iam';
+import { inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, viaServices, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs } from './context';
 import { viewName } from './glue-job';
-import { ANY_FAILURE_IN_FIVE_MINUTES } from './alarms';
 
 export class EmrSparkJob extends pulumi.ComponentResource {
   readonly application: aws.emrserverless.Application;
@@ -51,7 +50,7 @@ export class EmrSparkJob extends pulumi.ComponentResource {
       ...s3WritePrefix('Output', location.bucketArn, location.prefix),
       ...s3ReadPrefix('Code', artifacts.bucketArn, codePrefix),
       ...s3WritePrefix('Logs', artifacts.bucketArn, logPrefix),
-      kmsUse(lake.key.arn),
+      kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3')),
     ];
     const inputs: pulumi.Output<string>[] = [];
     asset.deps.forEach((dep, i) => {
@@ -63,13 +62,7 @@ export class EmrSparkJob extends pulumi.ComponentResource {
     this.role = serviceRole(`${name}-role`, 'emr-serverless.amazonaws.com', child, `EMR Serverless job of ${asset.key}`);
     inlinePolicy(`${name}-policy`, this.role, statements, child);
 
-    ctx.alarms.alarm(this, `${name}-failed-jobs`, {
-      alarmDescription: `${asset.key}: EMR Serverless job runs failed`,
-      namespace: 'AWS/EMRServerless',
-      metricName: 'FailedJobs',
-      dimensions: { ApplicationId: this.application.id },
-      ...ANY_FAILURE_IN_FIVE_MINUTES,
-    });
+    ctx.alarms.emrApplication(this.application.id);
     const params = Object.entries(settings.params).flatMap(([k, v]) => [`--${k}`, String(v)]);
     const manifest = pulumi
       .all([this.application.id, this.role.arn, script.uri, location.bucket, pulumi.all(inputs), artifacts.bucket])
@@ -85,7 +78,13 @@ export class EmrSparkJob extends pulumi.ComponentResource {
         timeoutMinutes: settings.timeoutMinutes,
         location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys },
       }));
-    this.outputs = { location, manifest };
+    // The operator starts, watches and cancels runs, hands the job its role (to EMR Serverless only) and reads model.json back.
+    const operate: Statement[] = [
+      { Sid: 'EmrRuns', Effect: 'Allow', Action: ['emr-serverless:StartJobRun', 'emr-serverless:GetJobRun', 'emr-serverless:CancelJobRun', 'emr-serverless:GetApplication'], Resource: [this.application.arn, pulumi.interpolate`${this.application.arn}/jobruns/*`] },
+      { Sid: 'EmrPassRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: [this.role.arn], Condition: { StringEquals: { 'iam:PassedToService': 'emr-serverless.amazonaws.com' } } },
+      { Sid: 'ModelRead', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pulumi.interpolate`${location.bucketArn}/${location.prefix}*`] },
+    ];
+    this.outputs = { location, manifest, alarmDimensions: { ApplicationId: this.application.id }, operate };
     this.registerOutputs({ applicationId: this.application.id, roleArn: this.role.arn });
   }
 }

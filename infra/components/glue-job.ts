@@ -10,15 +10,17 @@ import { computeSettings, type AssetDefinition } from '../../assets/core';
 import type { GlueExtractSettings, GlueSqlSettings, RdsTableSettings } from '../../assets/kinds';
 import type { GlueJobManifest } from '../../jobs/aws/manifest';
 import { uploadCode } from '../code';
-import { VPC_NETWORK_INTERFACE_ACTIONS, inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, type Statement } from '../iam';
+import { VPC_NETWORK_INTERFACE_ACTIONS, inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, viaServices, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs, type LakeLocationOutput, type PlatformContext } from './context';
-import { ANY_FAILURE_IN_FIVE_MINUTES } from './alarms';
 
 /** How a Glue job reads one of its deps: a lake folder or a source table over JDBC. */
 type GlueInput =
   | { view: string; kind: 'lake'; path: string; format: string }
-  | { view: string; kind: 'jdbc'; connection: string; schema: string; table: string };
+  | { view: string; kind: 'jdbc'; connection: string; schema: string; table: string; options: Readonly<Record<string, string>> };
+
+/** The job's own continuous-logging group (retention and the logs key; Glue's default groups keep logs forever). */
+export const glueLogGroupName = (stack: string, key: string): string => `/aws-glue/jobs/${physicalName(stack, slug(key), 200)}`;
 
 /** The temp-view name a dep is read as in SQL: `raw/ratings` -> `raw__ratings`. */
 export const viewName = (key: string): string => key.replace(/\//g, '__');
@@ -32,12 +34,15 @@ function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: L
     ...s3ReadPrefix('Code', artifacts.bucketArn, codePrefix),
     ...s3ReadPrefix('Runners', artifacts.bucketArn, 'code/glue/'),
     ...s3WritePrefix('Temp', artifacts.bucketArn, `tmp/${slug(asset.key)}/`),
-    kmsUse(lake.key.arn),
+    kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3')),
+    // Job bookmarks are encrypted client-side (CSE-KMS): the job calls KMS itself, so kms:ViaService cannot apply.
+    { Sid: 'BookmarksKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [lake.key.arn] },
+    kmsUse(lake.logsKey.arn, 'write', viaServices(cfg.region, 'logs'), 'LogsKey'),
     {
       Sid: 'Logs',
       Effect: 'Allow',
       Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      Resource: [pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:/aws-glue/*`],
+      Resource: [pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:/aws-glue/*`, pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:${glueLogGroupName(cfg.stack, asset.key)}:*`],
     },
     { Sid: 'PublishMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } } },
   ];
@@ -101,6 +106,7 @@ function glueJob(self: pulumi.ComponentResource, name: string, args: AssetCompon
   const jobName = physicalName(cfg.stack, slug(asset.key), 255);
   const workers = Math.max(2, Math.round(spec.settings.workers * cfg.sizes.glueWorkerMultiplier));
   const temp = ctx.lake.artifacts(`tmp/${slug(asset.key)}/`);
+  const logs = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: glueLogGroupName(cfg.stack, asset.key), retentionInDays: cfg.logRetentionDays, kmsKeyId: ctx.lake.logsKey.arn }, child);
   const job = new aws.glue.Job(
     `${name}-job`,
     {
@@ -118,10 +124,11 @@ function glueJob(self: pulumi.ComponentResource, name: string, args: AssetCompon
       securityConfiguration: glue.securityConfiguration.name,
       connections: spec.jdbc ? [ctx.sourceDatabase().connectionName] : [],
       command: { name: 'glueetl', pythonVersion: '3', scriptLocation: glue.runners[spec.kind].uri },
-      defaultArguments: pulumi.all([pulumi.output(spec.arguments), temp.bucket]).apply(([extra, bucket]) => ({
+      defaultArguments: pulumi.all([pulumi.output(spec.arguments), temp.bucket, logs.name]).apply(([extra, bucket, logGroup]) => ({
         '--job-language': 'python',
         '--enable-metrics': 'true',
         '--enable-continuous-cloudwatch-log': 'true',
+        '--continuous-log-logGroup': logGroup,
         '--enable-glue-datacatalog': 'true',
         '--TempDir': `s3://${bucket}/${temp.prefix}`,
         '--asset_key': asset.key,
@@ -130,13 +137,6 @@ function glueJob(self: pulumi.ComponentResource, name: string, args: AssetCompon
     },
     { parent: self, dependsOn: [policy] },
   );
-  ctx.alarms.alarm(self, `${name}-failed-tasks`, {
-    alarmDescription: `${asset.key}: Glue job tasks failed (job failures also reach the topic through EventBridge)`,
-    namespace: 'Glue',
-    metricName: 'glue.driver.aggregate.numFailedTasks',
-    dimensions: { JobName: job.name, JobRunId: 'ALL', Type: 'count' },
-    ...ANY_FAILURE_IN_FIVE_MINUTES,
-  });
   const manifest = pulumi
     .all([job.name, location.bucket, location.catalogTable ?? pulumi.output(undefined)])
     .apply(([name, bucket, catalogTable]): GlueJobManifest => ({
@@ -147,8 +147,13 @@ function glueJob(self: pulumi.ComponentResource, name: string, args: AssetCompon
       timeoutMinutes: spec.settings.timeoutMinutes,
       location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys, ...(catalogTable ? { catalogTable } : {}) },
     }));
-  const outputs: AssetOutputs = { location, manifest };
+  const outputs: AssetOutputs = { location, manifest, alarmDimensions: { JobName: job.name }, operate: glueOperatorStatements(job.arn) };
   return { job, role, outputs };
+}
+
+/** What an operator (the `assets` CLI) does with a Glue job: start, watch and stop its runs. */
+function glueOperatorStatements(jobArn: pulumi.Output<string>): Statement[] {
+  return [{ Sid: 'GlueRuns', Effect: 'Allow', Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'], Resource: [jobArn] }];
 }
 
 /** The lake and JDBC inputs of a Glue asset, as the runner's `--inputs` JSON. */
@@ -163,7 +168,8 @@ function inputsOf(ctx: PlatformContext, asset: AssetDefinition): { inputs: pulum
     if (up.source) {
       jdbc = true;
       const src = up.source;
-      return ctx.sourceDatabase().connectionName.apply((connection) => ({ view: viewName(dep.key), kind: 'jdbc' as const, connection, schema: src.schema, table: src.table }));
+      const source = ctx.sourceDatabase();
+      return source.connectionName.apply((connection) => ({ view: viewName(dep.key), kind: 'jdbc' as const, connection, schema: src.schema, table: src.table, options: source.tlsOptions }));
     }
     return pulumi.output(undefined);
   });
@@ -235,6 +241,7 @@ export class GlueExtractJob extends pulumi.ComponentResource {
         '--source_schema': from.schema,
         '--source_table': from.table,
         '--partition_column': settings.partitionColumn ?? '',
+        '--jdbc_options': JSON.stringify(ctx.sourceDatabase().tlsOptions),
       })),
     });
     this.job = built.job;

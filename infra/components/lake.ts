@@ -10,6 +10,7 @@ import type { PlatformConfig } from '../config';
 import { policyDocument } from '../iam';
 import { catalogName, lakeLayoutOf } from '../lake-layout';
 import type { LakeLocationOutput } from './context';
+import { dataStoreOptions } from '../protection';
 
 /** The zone holding job code, temporary files and logs (not data assets). */
 export const ARTIFACTS_ZONE = 'artifacts';
@@ -34,35 +35,60 @@ const FORMATS = {
   },
 } as const;
 
+/** How long temporary job files live in the artifacts bucket (Glue `--TempDir`, EMR scratch). */
+export const TMP_EXPIRY_DAYS = 7;
+
 export class Lake extends pulumi.ComponentResource {
+  /** Encrypts data: buckets, stream, run log, search. Used by roles only through those services. */
   readonly key: aws.kms.Key;
+  /** Encrypts operations data: log groups and the alarm topic, used by CloudWatch Logs, CloudWatch and EventBridge. */
+  readonly logsKey: aws.kms.Key;
   readonly buckets: Readonly<Record<string, aws.s3.Bucket>>;
   readonly database: aws.glue.CatalogDatabase;
   readonly tables: ReadonlyMap<string, aws.glue.CatalogTable>;
   readonly zones: readonly string[];
+  private readonly cfg: PlatformConfig;
+  private readonly expiring: { zone: string; prefix: string; days: number }[] = [];
+  private sealed = false;
 
   constructor(name: string, args: LakeArgs, opts?: pulumi.ComponentResourceOptions) {
     super('headwater:lake:Lake', name, {}, opts);
     const { cfg } = args;
     const child = { parent: this };
+    this.cfg = cfg;
     const lakeAssets = args.assets.filter((a) => !a.source && lakeLayoutOf(a));
+    const keep = { parent: this, ...dataStoreOptions(cfg) };
 
     this.key = new aws.kms.Key(
       `${name}-key`,
       {
-        description: `Headwater ${cfg.stack}: lake, stream, run log and alarm topic encryption`,
+        description: `Headwater ${cfg.stack}: lake, stream, run log and search encryption`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: keyPolicy(args.accountId, cfg.region),
+        policy: dataKeyPolicy(args.accountId),
       },
-      child,
+      keep,
     );
     new aws.kms.Alias(`${name}-key-alias`, { name: `alias/headwater-${cfg.stack}`, targetKeyId: this.key.keyId }, child);
+    this.logsKey = new aws.kms.Key(
+      `${name}-logs-key`,
+      {
+        description: `Headwater ${cfg.stack}: log groups and alarm topic encryption`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: logsKeyPolicy(args.accountId, cfg.region),
+      },
+      keep,
+    );
+    new aws.kms.Alias(`${name}-logs-key-alias`, { name: `alias/headwater-${cfg.stack}-logs`, targetKeyId: this.logsKey.keyId }, child);
 
     this.zones = [...new Set([...lakeAssets.map((a) => lakeLayoutOf(a)!.zone), ARTIFACTS_ZONE])].sort();
     const buckets: Record<string, aws.s3.Bucket> = {};
     for (const zone of this.zones) buckets[zone] = this.zoneBucket(name, zone, cfg);
     this.buckets = buckets;
+    // Job scratch and job logs are not data: they expire instead of accumulating forever.
+    this.expire(ARTIFACTS_ZONE, 'tmp/', TMP_EXPIRY_DAYS);
+    this.expire(ARTIFACTS_ZONE, 'logs/', cfg.logRetentionDays);
 
     this.database = new aws.glue.CatalogDatabase(
       `${name}-catalog`,
@@ -100,6 +126,36 @@ export class Lake extends pulumi.ComponentResource {
     };
   }
 
+  /** Objects under `zone/prefix` are deleted `days` after creation (temporary files, logs, error records). Call before `seal`. */
+  expire(zone: string, prefix: string, days: number): void {
+    if (this.sealed) throw new Error(`internal: lake.expire('${zone}', '${prefix}') after the lifecycle rules were written`);
+    if (!this.buckets[zone]) throw new Error(`internal: no lake zone '${zone}' (have ${this.zones.join(', ')})`);
+    this.expiring.push({ zone, prefix, days });
+  }
+
+  /**
+   * Writes each bucket's lifecycle: abort incomplete uploads, expire noncurrent versions, the
+   * expiring prefixes components asked for, and Glacier Instant Retrieval for the configured
+   * zones (instant: Glue and Spark read it directly, so a backfill over old days needs no restore).
+   */
+  seal(): void {
+    this.sealed = true;
+    const { cfg } = this;
+    for (const zone of this.zones) {
+      const bucket = this.buckets[zone];
+      const expiring = this.expiring.filter((e) => e.zone === zone);
+      const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
+        { id: 'abort-incomplete-uploads', status: 'Enabled', filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: cfg.lake.abortMultipartDays } },
+        { id: 'expire-noncurrent-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: cfg.lake.noncurrentVersionDays } },
+        ...expiring.map((e) => ({ id: `expire-${e.prefix.replace(/[^a-zA-Z0-9]+/g, '-').replace(/-$/, '')}`, status: 'Enabled', filter: { prefix: e.prefix }, expiration: { days: e.days } })),
+      ];
+      if (cfg.lake.glacierZones.includes(zone)) {
+        rules.push({ id: 'to-glacier-ir', status: 'Enabled', filter: {}, transitions: [{ days: cfg.lake.glacierAfterDays, storageClass: 'GLACIER_IR' }] });
+      }
+      new aws.s3.BucketLifecycleConfiguration(`lake-${zone}-lifecycle`, { bucket: bucket.id, rules }, { parent: this, dependsOn: [bucket] });
+    }
+  }
+
   /** A folder of the artifacts bucket (job code, temporary files, logs). */
   artifacts(prefix: string): { bucket: pulumi.Output<string>; bucketArn: pulumi.Output<string>; prefix: string } {
     const b = this.buckets[ARTIFACTS_ZONE];
@@ -109,7 +165,7 @@ export class Lake extends pulumi.ComponentResource {
   private zoneBucket(name: string, zone: string, cfg: PlatformConfig): aws.s3.Bucket {
     const child = { parent: this };
     const id = `${name}-${zone}`;
-    const bucket = new aws.s3.Bucket(id, { forceDestroy: cfg.lake.forceDestroy }, child);
+    const bucket = new aws.s3.Bucket(id, { forceDestroy: cfg.lake.forceDestroy }, { ...child, ...dataStoreOptions(cfg) });
     const bucketOpts = { parent: this, dependsOn: [bucket] };
     new aws.s3.BucketOwnershipControls(`${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } }, bucketOpts);
     new aws.s3.BucketPublicAccessBlock(
@@ -141,14 +197,6 @@ export class Lake extends pulumi.ComponentResource {
       },
       bucketOpts,
     );
-    const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
-      { id: 'abort-incomplete-uploads', status: 'Enabled', filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: cfg.lake.abortMultipartDays } },
-      { id: 'expire-noncurrent-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: cfg.lake.noncurrentVersionDays } },
-    ];
-    if (cfg.lake.glacierZones.includes(zone)) {
-      rules.push({ id: 'to-glacier', status: 'Enabled', filter: {}, transitions: [{ days: cfg.lake.glacierAfterDays, storageClass: 'GLACIER' }] });
-    }
-    new aws.s3.BucketLifecycleConfiguration(`${id}-lifecycle`, { bucket: bucket.id, rules }, bucketOpts);
     return bucket;
   }
 
@@ -166,7 +214,7 @@ export class Lake extends pulumi.ComponentResource {
         tableType: 'EXTERNAL_TABLE',
         description: asset.description,
         owner: asset.owners[0],
-        parameters: { classification: layout.format, 'headwater:asset': asset.key, EXTERNAL: 'TRUE' },
+        parameters: { classification: layout.format, 'headwater:asset': asset.key, EXTERNAL: 'TRUE', ...timeProjection(layout.partitionKeys, pulumi.interpolate`s3://${bucket.bucket}/${layout.prefix}`) },
         partitionKeys: layout.partitionKeys.map((k) => ({ name: k, type: 'string' })),
         storageDescriptor: {
           location: pulumi.interpolate`s3://${bucket.bucket}/${layout.prefix}`,
@@ -183,22 +231,62 @@ export class Lake extends pulumi.ComponentResource {
   }
 }
 
-/** The key policy: the account administers the key (IAM policies then scope use); AWS services that encrypt for us may use it. */
-function keyPolicy(accountId: pulumi.Output<string>, region: string): pulumi.Output<string> {
+/**
+ * Partition projection for tables laid out `year=/month=/day=/hour=` (what Firehose writes): the
+ * folders exist as soon as Firehose writes them, and nothing would ever register them in the
+ * catalog, so Athena computes the partitions from the layout instead. (Spark reads the path and
+ * discovers Hive folders itself.)
+ */
+function timeProjection(keys: readonly string[], location: pulumi.Output<string>): Record<string, pulumi.Input<string>> {
+  const ranges: Record<string, [string, number]> = { year: ['2020,2099', 4], month: ['1,12', 2], day: ['1,31', 2], hour: ['0,23', 2] };
+  if (!keys.length || !keys.every((k) => k in ranges)) return {};
+  const out: Record<string, pulumi.Input<string>> = {
+    'projection.enabled': 'true',
+    'storage.location.template': pulumi.interpolate`${location}${keys.map((k) => `${k}=\${${k}}`).join('/')}/`,
+  };
+  for (const k of keys) {
+    out[`projection.${k}.type`] = 'integer';
+    out[`projection.${k}.range`] = ranges[k][0];
+    out[`projection.${k}.digits`] = String(ranges[k][1]);
+  }
+  return out;
+}
+
+const administer = (accountId: pulumi.Output<string>) => ({
+  Sid: 'AccountAdministersKey',
+  Effect: 'Allow',
+  Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` },
+  Action: 'kms:*',
+  Resource: '*',
+});
+
+/** The data key: the account administers it, and IAM policies (scoped by `kms:ViaService`) decide who uses it. */
+function dataKeyPolicy(accountId: pulumi.Output<string>): pulumi.Output<string> {
+  return pulumi.jsonStringify({ Version: '2012-10-17', Statement: [administer(accountId)] });
+}
+
+/**
+ * The logs key: CloudWatch Logs encrypts this account's log groups with it (the statement AWS
+ * documents for CloudWatch Logs, limited by the log-group encryption context), and CloudWatch and
+ * EventBridge publish alarms to the encrypted topic.
+ */
+function logsKeyPolicy(accountId: pulumi.Output<string>, region: string): pulumi.Output<string> {
   return pulumi.jsonStringify({
     Version: '2012-10-17',
     Statement: [
+      administer(accountId),
       {
-        Sid: 'AccountAdministersKey',
+        Sid: 'LogsUseKey',
         Effect: 'Allow',
-        Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` },
-        Action: 'kms:*',
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         Resource: '*',
+        Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': pulumi.interpolate`arn:aws:logs:${region}:${accountId}:log-group:*` } },
       },
       {
         Sid: 'ServicesUseKey',
         Effect: 'Allow',
-        Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com', `logs.${region}.amazonaws.com`] },
+        Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': accountId } },

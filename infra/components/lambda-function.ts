@@ -8,7 +8,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { AssetDefinition } from '../../assets/core';
 import { bundleHandler } from '../code';
-import { inlinePolicy, kmsUse, s3ReadPrefix, serviceRole, type Statement } from '../iam';
+import { LAMBDA_VPC_ACTIONS, inlinePolicy, kmsUse, s3ReadPrefix, serviceRole, viaServices, type Statement } from '../iam';
 import { viewName } from './glue-job';
 import type { PlatformContext } from './context';
 
@@ -27,13 +27,15 @@ export interface NodeFunctionArgs {
   readonly publish?: boolean;
   readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
   readonly extraStatements?: readonly Statement[];
+  /** Attach the function to the VPC as a search client (the search endpoint is private). */
+  readonly searchClient?: boolean;
 }
 
 /**
  * Environment of a serving Lambda, from the asset's deps: `HEADWATER_LAKE_<VIEW>` = `s3://` folder
  * for each lake dep, `HEADWATER_INDEX_<ENTITY>` = alias for each index, and the search endpoint.
  */
-export function depsEnvironment(ctx: PlatformContext, asset: AssetDefinition): { env: Record<string, pulumi.Input<string>>; statements: Statement[] } {
+export function depsEnvironment(ctx: PlatformContext, asset: AssetDefinition): { env: Record<string, pulumi.Input<string>>; statements: Statement[]; searchClient: boolean } {
   const env: Record<string, pulumi.Input<string>> = { HEADWATER_ENV: ctx.cfg.stack, HEADWATER_ASSET: asset.key, HEADWATER_MODE: 'aws' };
   const statements: Statement[] = [];
   let indexes = false;
@@ -58,18 +60,19 @@ export function depsEnvironment(ctx: PlatformContext, asset: AssetDefinition): {
     env.OPENSEARCH_SERVICE = search.signingService;
     statements.push(...search.statements('read'));
   }
-  if (statements.length) statements.push(kmsUse(ctx.lake.key.arn));
-  return { env, statements };
+  // Readers decrypt lake objects through S3 only; they never generate data keys.
+  if (statements.length) statements.push(kmsUse(ctx.lake.key.arn, 'read', viaServices(ctx.cfg.region, 's3')));
+  return { env, statements, searchClient: indexes };
 }
 
 /** Creates the function, its role and its log group as children of `parent`. */
-export function nodeFunction(parent: pulumi.ComponentResource, name: string, args: NodeFunctionArgs): { fn: aws.lambda.Function; role: aws.iam.Role } {
+export function nodeFunction(parent: pulumi.ComponentResource, name: string, args: NodeFunctionArgs): { fn: aws.lambda.Function; role: aws.iam.Role; logGroup: aws.cloudwatch.LogGroup } {
   const { ctx, asset } = args;
   const child = { parent };
   const code = bundleHandler(args.handler, asset.key);
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-logs`,
-    { name: `/aws/lambda/${args.functionName}`, retentionInDays: ctx.cfg.logRetentionDays, kmsKeyId: ctx.lake.key.arn },
+    { name: `/aws/lambda/${args.functionName}`, retentionInDays: ctx.cfg.logRetentionDays, kmsKeyId: ctx.lake.logsKey.arn },
     child,
   );
   const role = serviceRole(`${name}-role`, 'lambda.amazonaws.com', child, `Lambda ${args.functionName} of ${asset.key}`);
@@ -79,9 +82,11 @@ export function nodeFunction(parent: pulumi.ComponentResource, name: string, arg
     [
       { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroup.arn}:*`] },
       ...(args.extraStatements ?? []),
+      ...(args.searchClient ? [{ Sid: 'LambdaVpcNetworkInterfaces', Effect: 'Allow' as const, Action: [...LAMBDA_VPC_ACTIONS], Resource: ['*'] }] : []),
     ],
     child,
   );
+  const network = args.searchClient ? ctx.network() : undefined;
   const fn = new aws.lambda.Function(
     `${name}-fn`,
     {
@@ -98,8 +103,9 @@ export function nodeFunction(parent: pulumi.ComponentResource, name: string, arg
       role: role.arn,
       environment: { variables: { ...args.environment, NODE_OPTIONS: '--enable-source-maps', HEADWATER_CODE_HASH: code.hash } },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+      vpcConfig: network ? { subnetIds: network.privateSubnetIds, securityGroupIds: [network.searchClients.id] } : undefined,
     },
     { parent, dependsOn: [policy, logGroup] },
   );
-  return { fn, role };
+  return { fn, role, logGroup };
 }

@@ -7,6 +7,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { PlatformConfig } from '../config';
 import type { Lake } from './lake';
+import { dataStoreOptions } from '../protection';
 
 export class RunLog extends pulumi.ComponentResource {
   readonly table: aws.dynamodb.Table;
@@ -30,7 +31,7 @@ export class RunLog extends pulumi.ComponentResource {
         ttl: { attributeName: 'expiresAt', enabled: true },
         deletionProtectionEnabled: !args.cfg.lake.forceDestroy,
       },
-      { parent: this },
+      { parent: this, ...dataStoreOptions(args.cfg) },
     );
     this.registerOutputs({ tableName: this.table.name });
   }

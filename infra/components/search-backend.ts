@@ -1,7 +1,10 @@
 /**
  * Where the vector indexes live: an OpenSearch Serverless VECTORSEARCH collection (encryption,
  * network and data-access policies) or, when configured, an OpenSearch domain (encryption at
- * rest, node-to-node encryption, HTTPS only, fine-grained access with an IAM administrator).
+ * rest, node-to-node encryption, HTTPS only, fine-grained access with an IAM administrator,
+ * optional dedicated masters, logs published to CloudWatch). Either way the endpoint is private:
+ * the domain sits in the VPC, the collection accepts only its VPC endpoint, so readers (Lambdas)
+ * run in the VPC and loaders run where the VPC is reachable.
  *
  * The data-access policy names the roles that load and read the indexes. The readers (Lambdas)
  * sit downstream of the indexes in the graph, so the policy is created by `grant` once the walk
@@ -11,7 +14,16 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { PlatformConfig } from '../config';
 import type { Statement } from '../iam';
+import { dataStoreOptions } from '../protection';
 import type { Lake } from './lake';
+import type { Network } from './network';
+
+/** Read-only HTTP methods on a domain: searching is GET/POST/HEAD; PUT and DELETE change indexes. */
+export const DOMAIN_READ_ACTIONS = ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead'];
+export const DOMAIN_WRITE_ACTIONS = [...DOMAIN_READ_ACTIONS, 'es:ESHttpPut', 'es:ESHttpDelete'];
+
+/** Domain logs published to CloudWatch (the search and indexing slow logs and the error log). */
+const DOMAIN_LOGS = ['ES_APPLICATION_LOGS', 'SEARCH_SLOW_LOGS', 'INDEX_SLOW_LOGS'] as const;
 
 export interface SearchAccess {
   /** Roles that create index versions and swap aliases, with the alias prefixes each may touch. */
@@ -27,11 +39,15 @@ export class SearchBackend extends pulumi.ComponentResource {
   readonly signingService: 'aoss' | 'es';
   private readonly resourceName: string;
   private readonly collectionName: string;
-  private domain?: aws.opensearch.Domain;
+  /** The domain, when the flavour is `domain` (alarms watch its health). */
+  domain?: aws.opensearch.Domain;
+  readonly network: Network;
 
-  constructor(name: string, args: { cfg: PlatformConfig; lake: Lake }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: { cfg: PlatformConfig; lake: Lake; network: Network; accountId: pulumi.Output<string> }, opts?: pulumi.ComponentResourceOptions) {
     super('headwater:search:SearchBackend', name, {}, opts);
-    const { cfg, lake } = args;
+    const { cfg, lake, network } = args;
+    this.network = network;
+    const keep = { parent: this, ...dataStoreOptions(cfg) };
     const child = { parent: this };
     this.resourceName = name;
     this.flavour = cfg.search.flavour;
@@ -50,13 +66,23 @@ export class SearchBackend extends pulumi.ComponentResource {
         },
         child,
       );
-      const network = new aws.opensearch.ServerlessSecurityPolicy(
+      const endpoint = new aws.opensearch.ServerlessVpcEndpoint(
+        `${name}-vpce`,
+        {
+          name: `${this.collectionName}-vpce`.slice(0, 32),
+          vpcId: network.vpcId,
+          subnetIds: network.privateSubnetIds,
+          securityGroupIds: [network.searchEndpoint.id],
+        },
+        child,
+      );
+      const networkPolicy = new aws.opensearch.ServerlessSecurityPolicy(
         `${name}-network`,
         {
           name: `${this.collectionName}-net`,
           type: 'network',
-          description: 'HTTPS endpoint reachable with SigV4 credentials only (the data-access policy decides who); no dashboards',
-          policy: JSON.stringify([{ Rules: scope, AllowFromPublic: true }]),
+          description: 'the collection API through the VPC endpoint only; no public access, no dashboards',
+          policy: pulumi.jsonStringify([{ Rules: scope, AllowFromPublic: false, SourceVPCEs: [endpoint.id] }]),
         },
         child,
       );
@@ -68,13 +94,15 @@ export class SearchBackend extends pulumi.ComponentResource {
           description: 'k-NN indexes of the recommender, one version per load behind an alias',
           standbyReplicas: cfg.search.standbyReplicas ? 'ENABLED' : 'DISABLED',
         },
-        { parent: this, dependsOn: [encryption, network] },
+        { ...keep, dependsOn: [encryption, networkPolicy] },
       );
       this.endpoint = collection.collectionEndpoint;
       this.arn = collection.arn;
     } else {
       this.signingService = 'es';
       const count = cfg.search.domainInstanceCount;
+      const zones = Math.min(3, count);
+      const logs = this.domainLogs(name, cfg, lake, args.accountId);
       this.domain = new aws.opensearch.Domain(
         `${name}-domain`,
         {
@@ -84,8 +112,14 @@ export class SearchBackend extends pulumi.ComponentResource {
             instanceType: cfg.search.domainInstanceType,
             instanceCount: count,
             zoneAwarenessEnabled: count > 1,
-            zoneAwarenessConfig: count > 1 ? { availabilityZoneCount: Math.min(3, count) } : undefined,
+            zoneAwarenessConfig: count > 1 ? { availabilityZoneCount: zones } : undefined,
+            // Dedicated masters keep the cluster state off the data nodes: a busy node cannot stall elections.
+            dedicatedMasterEnabled: cfg.search.dedicatedMasterType !== undefined,
+            dedicatedMasterType: cfg.search.dedicatedMasterType,
+            dedicatedMasterCount: cfg.search.dedicatedMasterType !== undefined ? 3 : undefined,
           },
+          // One subnet per zone the data nodes span; only the search clients' group may connect.
+          vpcOptions: { subnetIds: network.privateSubnetIds.apply((ids) => ids.slice(0, zones)), securityGroupIds: [network.searchEndpoint.id] },
           ebsOptions: { ebsEnabled: true, volumeType: 'gp3', volumeSize: cfg.search.domainVolumeGb },
           encryptAtRest: { enabled: true, kmsKeyId: lake.key.arn },
           nodeToNodeEncryption: { enabled: true },
@@ -95,13 +129,48 @@ export class SearchBackend extends pulumi.ComponentResource {
             internalUserDatabaseEnabled: false,
             masterUserOptions: { masterUserArn: cfg.search.domainMasterUserArn },
           },
+          logPublishingOptions: logs.map(({ logType, group }) => ({ logType, cloudwatchLogGroupArn: group.arn, enabled: true })),
         },
-        child,
+        { ...keep, dependsOn: logs.map((l) => l.policy) },
       );
       this.endpoint = pulumi.interpolate`https://${this.domain.endpoint}`;
       this.arn = this.domain.arn;
     }
     this.registerOutputs({ endpoint: this.endpoint, arn: this.arn });
+  }
+
+  /** The domain's log groups (retention, logs key) and the resource policy letting the service write them. */
+  private domainLogs(name: string, cfg: PlatformConfig, lake: Lake, accountId: pulumi.Output<string>) {
+    const child = { parent: this };
+    const groups = DOMAIN_LOGS.map((logType) => ({
+      logType,
+      group: new aws.cloudwatch.LogGroup(
+        `${name}-${logType.toLowerCase().replace(/_/g, '-')}`,
+        { name: `/aws/opensearch/${this.collectionName}/${logType.toLowerCase()}`, retentionInDays: cfg.logRetentionDays, kmsKeyId: lake.logsKey.arn },
+        child,
+      ),
+    }));
+    const policy = new aws.cloudwatch.LogResourcePolicy(
+      `${name}-log-policy`,
+      {
+        policyName: `${this.collectionName}-logs`,
+        policyDocument: pulumi.jsonStringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'OpenSearchWritesItsLogs',
+              Effect: 'Allow',
+              Principal: { Service: 'es.amazonaws.com' },
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: groups.map((g) => pulumi.interpolate`${g.group.arn}:*`),
+              Condition: { StringEquals: { 'aws:SourceAccount': accountId } },
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    return groups.map((g) => ({ ...g, policy }));
   }
 
   /** IAM statements letting a role load (`write`) or search (`read`) the indexes. */
@@ -110,8 +179,7 @@ export class SearchBackend extends pulumi.ComponentResource {
       // aoss:APIAccessAll only opens the HTTP API; what a role may do inside is the data-access policy.
       return [{ Sid: 'SearchApi', Effect: 'Allow', Action: ['aoss:APIAccessAll'], Resource: [this.arn] }];
     }
-    const actions = mode === 'read' ? ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead'] : ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpDelete'];
-    return [{ Sid: 'SearchApi', Effect: 'Allow', Action: actions, Resource: [pulumi.interpolate`${this.arn}/*`] }];
+    return [{ Sid: 'SearchApi', Effect: 'Allow', Action: mode === 'read' ? DOMAIN_READ_ACTIONS : DOMAIN_WRITE_ACTIONS, Resource: [pulumi.interpolate`${this.arn}/*`] }];
   }
 
   /** Creates the access policy naming exactly the loader and reader roles. Call once, after the walk. */
@@ -147,7 +215,7 @@ export class SearchBackend extends pulumi.ComponentResource {
       return;
     }
     const domain = this.domain!;
-    const principals = pulumi.output([...access.writers.map((w) => w.roleArn), ...access.readers]);
+    // Loaders change indexes; readers (the Lambdas) only search: two statements, two sets of methods.
     new aws.opensearch.DomainPolicy(
       `${this.resourceName}-access`,
       {
@@ -155,13 +223,10 @@ export class SearchBackend extends pulumi.ComponentResource {
         accessPolicies: pulumi.jsonStringify({
           Version: '2012-10-17',
           Statement: [
-            {
-              Sid: 'LoadersAndReaders',
-              Effect: 'Allow',
-              Principal: { AWS: principals },
-              Action: ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpDelete'],
-              Resource: pulumi.interpolate`${domain.arn}/*`,
-            },
+            { Sid: 'Loaders', Effect: 'Allow', Principal: { AWS: pulumi.output(access.writers.map((w) => w.roleArn)) }, Action: DOMAIN_WRITE_ACTIONS, Resource: pulumi.interpolate`${domain.arn}/*` },
+            ...(access.readers.length
+              ? [{ Sid: 'Readers', Effect: 'Allow', Principal: { AWS: pulumi.output([...access.readers]) }, Action: DOMAIN_READ_ACTIONS, Resource: pulumi.interpolate`${domain.arn}/*` }]
+              : []),
           ],
         }),
       },

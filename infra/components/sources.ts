@@ -11,6 +11,7 @@ import type { KinesisStreamSettings, RdsTableSettings } from '../../assets/kinds
 import type { KinesisStreamManifest, RdsTableManifest } from '../../jobs/aws/manifest';
 import { catalogName, slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs } from './context';
+import { dataStoreOptions } from '../protection';
 
 export class RdsTable extends pulumi.ComponentResource {
   readonly table: aws.glue.CatalogTable;
@@ -65,14 +66,14 @@ export class KinesisStream extends pulumi.ComponentResource {
         shardCount: mode === 'on-demand' ? undefined : (ctx.cfg.sizes.kinesisShards ?? settings.shards),
         encryptionType: 'KMS',
         kmsKeyId: ctx.lake.key.arn,
-        shardLevelMetrics: ['IncomingRecords', 'IteratorAgeMilliseconds'],
+        // Stream-level metrics (free) feed the alarms; shard-level ones are billed per shard and metric.
       },
-      { parent: this },
+      { parent: this, ...dataStoreOptions(ctx.cfg) },
     );
     const manifest = pulumi
       .all([this.stream.name, this.stream.arn])
       .apply(([streamName, streamArn]): KinesisStreamManifest => ({ kind: 'kinesis-stream', key: asset.key, streamName, streamArn }));
-    this.outputs = { stream: { arn: this.stream.arn, name: this.stream.name }, manifest };
+    this.outputs = { stream: { arn: this.stream.arn, name: this.stream.name }, manifest, alarmDimensions: { StreamName: this.stream.name } };
     this.registerOutputs({ streamArn: this.stream.arn });
   }
 }

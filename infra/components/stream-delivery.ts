@@ -1,19 +1,25 @@
 /**
- * `stream-delivery`: Kinesis -> Firehose (transform Lambda) -> the lake, under
- * `year=/month=/day=/hour=` folders, failed records under an error prefix outside the table.
+ * `stream-delivery`: Kinesis -> Firehose (transform Lambda, a published version) -> the lake,
+ * under `year=/month=/day=/hour=` folders, failed records under an error prefix outside the table
+ * (expiring after `ERROR_EXPIRY_DAYS`), and every source record backed up under a backup prefix
+ * (expiring after `BACKUP_EXPIRY_DAYS`) so a bad transform can be replayed.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { computeSettings } from '../../assets/core';
 import type { StreamDeliverySettings } from '../../assets/kinds';
 import type { StreamDeliveryManifest } from '../../jobs/aws/manifest';
-import { inlinePolicy, kmsUse, s3WritePrefix, serviceRole } from '../iam';
+import { inlinePolicy, kmsUse, s3PutPrefix, serviceRole, viaServices } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs } from './context';
 import { depsEnvironment, nodeFunction } from './lambda-function';
 
 /** Firehose's timestamp namespace, giving the Hive layout the catalog table declares. */
 const HOURLY_LAYOUT = 'year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
+/** Failed records are kept this long: long enough to inspect and replay, not forever. */
+export const ERROR_EXPIRY_DAYS = 30;
+/** Source records (before the transform) are kept this long, for replays. */
+export const BACKUP_EXPIRY_DAYS = 14;
 
 export class StreamDelivery extends pulumi.ComponentResource {
   readonly transform: aws.lambda.Function;
@@ -31,6 +37,9 @@ export class StreamDelivery extends pulumi.ComponentResource {
     if (!streamKey) throw new Error(`${asset.key}: a stream-delivery needs a kinesis-stream dep to read from; add one`);
     const stream = ctx.outputsOf(streamKey).stream!;
     const errorPrefix = `${settings.errorPrefix.replace(/\/?$/, '/')}${asset.name}/`;
+    const backupPrefix = `backup/${asset.name}/`;
+    ctx.lake.expire(location.zone, errorPrefix, ERROR_EXPIRY_DAYS);
+    ctx.lake.expire(location.zone, backupPrefix, BACKUP_EXPIRY_DAYS);
 
     const deps = depsEnvironment(ctx, asset);
     const { fn, role } = nodeFunction(this, `${name}-transform`, {
@@ -44,6 +53,9 @@ export class StreamDelivery extends pulumi.ComponentResource {
       architecture: 'arm64',
       environment: deps.env,
       extraStatements: deps.statements,
+      searchClient: deps.searchClient,
+      // Firehose invokes a published version, so a deploy swaps the transform atomically.
+      publish: true,
     });
     this.transform = fn;
     ctx.searchReader(role.arn);
@@ -51,7 +63,7 @@ export class StreamDelivery extends pulumi.ComponentResource {
     const firehoseRole = serviceRole(`${name}-firehose-role`, 'firehose.amazonaws.com', child, `Firehose of ${asset.key}`);
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-firehose-logs`,
-      { name: `/aws/kinesisfirehose/${physicalName(ctx.cfg.stack, id)}`, retentionInDays: ctx.cfg.logRetentionDays, kmsKeyId: ctx.lake.key.arn },
+      { name: `/aws/kinesisfirehose/${physicalName(ctx.cfg.stack, id)}`, retentionInDays: ctx.cfg.logRetentionDays, kmsKeyId: ctx.lake.logsKey.arn },
       child,
     );
     const policy = inlinePolicy(
@@ -59,9 +71,11 @@ export class StreamDelivery extends pulumi.ComponentResource {
       firehoseRole,
       [
         { Sid: 'ReadStream', Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'], Resource: [stream.arn] },
-        ...s3WritePrefix('Output', location.bucketArn, location.prefix),
-        ...s3WritePrefix('Errors', location.bucketArn, errorPrefix),
-        kmsUse(ctx.lake.key.arn),
+        // Firehose only adds objects: no read, no delete.
+        ...s3PutPrefix('Output', location.bucketArn, location.prefix),
+        { Sid: 'ErrorsAndBackupPut', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: [pulumi.interpolate`${location.bucketArn}/${errorPrefix}*`, pulumi.interpolate`${location.bucketArn}/${backupPrefix}*`] },
+        // Decrypts the stream (through Kinesis) and encrypts what it writes (through S3).
+        kmsUse(ctx.lake.key.arn, 'write', viaServices(ctx.cfg.region, 's3', 'kinesis')),
         { Sid: 'Transform', Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: [fn.arn, pulumi.interpolate`${fn.arn}:*`] },
         { Sid: 'Logs', Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroup.arn}:*`] },
       ],
@@ -85,13 +99,24 @@ export class StreamDelivery extends pulumi.ComponentResource {
           compressionFormat: 'GZIP',
           kmsKeyArn: ctx.lake.key.arn,
           cloudwatchLoggingOptions: { enabled: true, logGroupName: logGroup.name, logStreamName: logStream.name },
+          s3BackupMode: 'Enabled',
+          s3BackupConfiguration: {
+            roleArn: firehoseRole.arn,
+            bucketArn: location.bucketArn,
+            prefix: `${backupPrefix}${HOURLY_LAYOUT}`,
+            errorOutputPrefix: `${errorPrefix}backup/`,
+            compressionFormat: 'GZIP',
+            kmsKeyArn: ctx.lake.key.arn,
+            bufferingInterval: settings.bufferIntervalSeconds,
+            bufferingSize: settings.bufferSizeMb,
+          },
           processingConfiguration: {
             enabled: true,
             processors: [
               {
                 type: 'Lambda',
                 parameters: [
-                  { parameterName: 'LambdaArn', parameterValue: pulumi.interpolate`${fn.arn}:$LATEST` },
+                  { parameterName: 'LambdaArn', parameterValue: fn.qualifiedArn },
                   { parameterName: 'BufferSizeInMBs', parameterValue: '1' },
                   { parameterName: 'BufferIntervalInSeconds', parameterValue: String(Math.min(60, settings.bufferIntervalSeconds)) },
                 ],
@@ -102,19 +127,6 @@ export class StreamDelivery extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy] },
     );
-    ctx.alarms.lambdaErrors(this, `${name}-transform`, fn.name);
-    ctx.alarms.alarm(this, `${name}-processing`, {
-      alarmDescription: `${asset.key}: Firehose transform failures (records land under ${errorPrefix})`,
-      namespace: 'AWS/Firehose',
-      metricName: 'ExecuteProcessing.Success',
-      dimensions: { DeliveryStreamName: this.deliveryStream.name },
-      statistic: 'Minimum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: 'LessThanThreshold',
-      treatMissingData: 'notBreaching',
-    });
     const manifest = pulumi.all([this.deliveryStream.name, fn.name, location.bucket, location.catalogTable ?? pulumi.output(undefined)]).apply(
       ([deliveryStreamName, transformFunctionName, bucket, catalogTable]): StreamDeliveryManifest => ({
         kind: 'stream-delivery',
@@ -125,7 +137,7 @@ export class StreamDelivery extends pulumi.ComponentResource {
         location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys, ...(catalogTable ? { catalogTable } : {}) },
       }),
     );
-    this.outputs = { location, manifest };
+    this.outputs = { location, manifest, alarmDimensions: { FunctionName: fn.name, DeliveryStreamName: this.deliveryStream.name } };
     this.registerOutputs({ deliveryStreamName: this.deliveryStream.name, transformFunctionName: fn.name });
   }
 }

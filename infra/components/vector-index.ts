@@ -8,7 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { computeSettings } from '../../assets/core';
 import type { VectorIndexSettings } from '../../assets/kinds';
 import { EMBEDDINGS_FILES, type VectorIndexManifest } from '../../jobs/aws/manifest';
-import { inlinePolicy, kmsUse, type Statement } from '../iam';
+import { inlinePolicy, kmsUse, viaServices, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import type { AssetComponentArgs, AssetOutputs } from './context';
 
@@ -29,7 +29,8 @@ export class VectorIndex extends pulumi.ComponentResource {
     const embeddingsKey = `${model.prefix}${embeddings.file}`;
     const search = ctx.search();
 
-    const trusted = pulumi.all([ctx.accountId]).apply(([account]) => [`arn:aws:iam::${account}:root`, ...ctx.cfg.operatorRoleArns]);
+    // The stack's operator role and the configured ones, never the whole account.
+    const trusted = pulumi.output(ctx.operatorRoleArn).apply((operator) => [operator, ...ctx.cfg.operatorRoleArns]);
     this.loaderRole = new aws.iam.Role(
       `${name}-loader`,
       {
@@ -44,7 +45,7 @@ export class VectorIndex extends pulumi.ComponentResource {
     );
     // Exactly one object, no listing: the loader knows the key (a missing object then reads as 403, which its error says).
     const readEmbeddings: Statement = { Sid: 'EmbeddingsRead', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pulumi.interpolate`${model.bucketArn}/${embeddingsKey}`] };
-    inlinePolicy(`${name}-loader-policy`, this.loaderRole, [readEmbeddings, kmsUse(ctx.lake.key.arn), ...search.statements('write')], child);
+    inlinePolicy(`${name}-loader-policy`, this.loaderRole, [readEmbeddings, kmsUse(ctx.lake.key.arn, 'read', viaServices(ctx.cfg.region, 's3')), ...search.statements('write')], child);
     ctx.searchWriter(this.loaderRole.arn, settings.alias);
 
     const manifest = pulumi.all([search.endpoint, this.loaderRole.arn, model.bucket]).apply(
@@ -66,7 +67,8 @@ export class VectorIndex extends pulumi.ComponentResource {
         embeddings: { bucket, key: embeddingsKey, idColumn: embeddings.idColumn },
       }),
     );
-    this.outputs = { index: { alias: settings.alias, entity: settings.entity }, manifest };
+    const operate: Statement[] = [{ Sid: 'AssumeLoader', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [this.loaderRole.arn] }];
+    this.outputs = { index: { alias: settings.alias, entity: settings.entity }, manifest, operate };
     this.registerOutputs({ loaderRoleArn: this.loaderRole.arn, alias: settings.alias, id: slug(asset.key) });
   }
 }

@@ -3,7 +3,7 @@
  * action), each with the reason AWS leaves no narrower choice. A statement is excused when its
  * `Sid` is listed here and every action it grants is among the entry's actions.
  */
-import { VPC_NETWORK_INTERFACE_ACTIONS } from '../iam';
+import { LAMBDA_VPC_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from '../iam';
 
 export interface WildcardAllowance {
   readonly sid: string;
@@ -20,7 +20,17 @@ export const WILDCARD_ALLOW_LIST: readonly WildcardAllowance[] = [
   {
     sid: 'ServicesUseKey',
     actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-    reason: 'KMS key policy: `Resource: *` means this key; CloudWatch (alarms to the encrypted topic), EventBridge and CloudWatch Logs encrypt with it, limited to this account by aws:SourceAccount.',
+    reason: 'KMS key policy: `Resource: *` means this key; CloudWatch (alarms to the encrypted topic) and EventBridge encrypt with it, limited to this account by aws:SourceAccount.',
+  },
+  {
+    sid: 'LogsUseKey',
+    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    reason: "KMS key policy: `Resource: *` means this key; the statement AWS documents for CloudWatch Logs encryption, limited to this account's log groups by the kms:EncryptionContext:aws:logs:arn condition.",
+  },
+  {
+    sid: 'LambdaVpcNetworkInterfaces',
+    actions: LAMBDA_VPC_ACTIONS,
+    reason: 'Lambdas in the VPC (to reach the private search endpoint) manage their network interfaces; these EC2 actions support no resource-level permissions (the AWSLambdaVPCAccessExecutionRole actions).',
   },
   {
     sid: 'VpcNetworkInterfaces',

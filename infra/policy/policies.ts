@@ -5,6 +5,12 @@
  */
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from '@pulumi/policy';
 import { WILDCARD_ALLOW_LIST } from './allow-list';
+import { REQUIRED_ALARM_METRICS } from '../components/kind-alarms';
+import { SOURCE_CONDITION_KEYS } from '../iam';
+import { DATA_STORE_TYPES } from '../protection';
+
+/** Stacks whose data stores must be protected, by `headwater:env` tag (the pack's `productionStacks` config overrides it). */
+export const PRODUCTION_STACKS = ['prod'];
 
 /** Lambda runtimes AWS supports and we accept (Node.js 20 is deprecated in 2026). */
 export const SUPPORTED_LAMBDA_RUNTIMES = ['nodejs22.x', 'nodejs24.x', 'python3.12', 'python3.13'];
@@ -35,6 +41,11 @@ export const TAGGABLE_TYPES = new Set([
   'aws:sns/topic:Topic',
   'aws:ssm/parameter:Parameter',
   'aws:ec2/securityGroup:SecurityGroup',
+  'aws:ec2/vpcEndpoint:VpcEndpoint',
+  'aws:iam/policy:Policy',
+  'aws:budgets/budget:Budget',
+  'aws:costexplorer/anomalyMonitor:AnomalyMonitor',
+  'aws:costexplorer/anomalySubscription:AnomalySubscription',
   'awsx:ec2:Vpc',
 ]);
 
@@ -110,6 +121,32 @@ function bucketsWith(args: StackValidationArgs, type: string): { buckets: { name
     covered.set(b, [...(covered.get(b) ?? []), r.props as Props]);
   }
   return { buckets, covered };
+}
+
+/** Problems of a role's trust policy: a service principal with no condition pinning the caller to this account. */
+export function trustProblems(doc: unknown): string[] {
+  const problems: string[] = [];
+  for (const s of parsePolicy(doc) ?? []) {
+    const services = list((s.Principal as { Service?: string | string[] } | undefined)?.Service);
+    if (s.Effect !== 'Allow' || !services.length) continue;
+    const keys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c));
+    if (!keys.some((k) => (SOURCE_CONDITION_KEYS as readonly string[]).includes(k))) {
+      problems.push(`trust of ${services.join(', ')} has no ${SOURCE_CONDITION_KEYS.join(' / ')} condition (confused deputy); build the role with serviceRole() in infra/iam.ts`);
+    }
+  }
+  return problems;
+}
+
+/** Values a CloudWatch alarm dimension may take to point at a resource: its name, ARN or id. */
+const identifiersOf = (props: Props): string[] =>
+  ['name', 'arn', 'id', 'domainName', 'bucket'].map((k) => props[k]).filter((v): v is string => typeof v === 'string' && v !== '');
+
+/** Metric names and dimension values an alarm watches (plain or metric-math). */
+function watched(alarm: Props): { metrics: string[]; values: string[] } {
+  const queries = list(alarm.metricQueries as Props[] | undefined).map((q) => q.metric as Props | undefined).filter((m): m is Props => !!m);
+  const metrics = [alarm.metricName, ...queries.map((m) => m.metricName)].filter((m): m is string => typeof m === 'string');
+  const dims = [alarm.dimensions as Record<string, unknown> | undefined, ...queries.map((m) => m.dimensions as Record<string, unknown> | undefined)];
+  return { metrics, values: dims.flatMap((d) => Object.values(d ?? {}).map(String)) };
 }
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
@@ -209,5 +246,54 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
     const tags = (p.tags ?? {}) as Record<string, unknown>;
     const missing = REQUIRED_TAGS.filter((t) => typeof tags[t] !== 'string' || tags[t] === '');
     if (missing.length) report(`missing tag(s) ${missing.join(', ')}; resources get them from the platform's tag transformation (infra/tags.ts)`);
+  }),
+  resourcePolicy('search-not-public', 'Search collections and domains are reachable from the VPC only', (type, p, report) => {
+    if (type === 'aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy' && p.type === 'network' && typeof p.policy === 'string') {
+      const rules = JSON.parse(p.policy) as { AllowFromPublic?: boolean }[];
+      if (list(rules).some((r) => r.AllowFromPublic === true)) report('network policy allows public access to the collection; set AllowFromPublic false with SourceVPCEs');
+    }
+    if (type === 'aws:opensearch/domain:Domain' && !list((p.vpcOptions as Props | undefined)?.subnetIds as string[] | undefined).length) {
+      report('OpenSearch domain has a public endpoint; place it in the VPC (vpcOptions.subnetIds and securityGroupIds)');
+    }
+  }),
+  resourcePolicy('service-trust-conditions', 'Roles trusting an AWS service pin it to this account (aws:SourceAccount, aws:SourceArn or sts:ExternalId)', (type, p, report) => {
+    if (type === 'aws:iam/role:Role') for (const problem of trustProblems(p.assumeRolePolicy)) report(problem);
+  }),
+  {
+    name: 'data-stores-protected',
+    description: `Data stores of production stacks (${PRODUCTION_STACKS.join(', ')}) are protected against deletion`,
+    enforcementLevel: 'mandatory',
+    configSchema: { properties: { productionStacks: { type: 'array', items: { type: 'string' }, default: PRODUCTION_STACKS } } },
+    validateResource: (args, report) => {
+      if (!(DATA_STORE_TYPES as readonly string[]).includes(args.type)) return;
+      const env = ((args.props.tags ?? {}) as Record<string, unknown>)['headwater:env'];
+      const production = args.getConfig<{ productionStacks?: string[] }>().productionStacks ?? PRODUCTION_STACKS;
+      if (typeof env === 'string' && production.includes(env) && args.opts.protect !== true) {
+        report(`data store of production stack '${env}' is not protected; set headwater:protectData true (protect + retainOnDelete)`);
+      }
+    },
+  },
+  resourcePolicy('log-retention', 'Every log group has a retention period', (type, p, report) => {
+    if (type === 'aws:cloudwatch/logGroup:LogGroup' && !(Number(p.retentionInDays) > 0)) report('log group keeps logs forever; set retentionInDays (headwater:logRetentionDays)');
+  }),
+  stackPolicy('alarms-on-data-paths', 'Streams, deliveries, functions, jobs, domains, topics and state machines have their alarms', (args, report) => {
+    const alarms = args.resources.filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm').map((r) => watched(r.props as Props));
+    for (const r of args.resources) {
+      const required = REQUIRED_ALARM_METRICS[r.type];
+      if (!required) continue;
+      const ids = identifiersOf(r.props as Props);
+      const missing = required.filter((m) => !alarms.some((a) => a.metrics.includes(m) && a.values.some((v) => ids.includes(v))));
+      if (missing.length) report(`${r.type.split(':').pop()} ${r.name} has no alarm on ${missing.join(', ')}; declare them for its kind in infra/components/kind-alarms.ts`, r.urn);
+    }
+  }),
+  stackPolicy('tags-reach-children', `AWS resources use a provider whose default tags carry ${REQUIRED_TAGS.join(', ')} (so children of awsx components are tagged too)`, (args, report) => {
+    for (const r of args.resources) {
+      if (!r.type.startsWith('aws:') && !r.type.startsWith('awsx:')) continue;
+      // Provider inputs reach the engine as JSON text for nested values.
+      const raw = r.provider?.props.defaultTags;
+      const tags = (((typeof raw === 'string' ? JSON.parse(raw) : raw) as Props | undefined)?.tags ?? {}) as Record<string, unknown>;
+      const missing = REQUIRED_TAGS.filter((t) => typeof tags[t] !== 'string' || tags[t] === '');
+      if (r.type.startsWith('aws:') && missing.length) report(`${r.type} ${r.name} is created by a provider without default tags ${missing.join(', ')}; give the stack's root the tagged provider (infra/platform.ts)`, r.urn);
+    }
   }),
 ];

@@ -39,7 +39,7 @@ export async function evaluatePolicies(policies: readonly AnyPolicy[], resources
       const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
       for (const r of custom) {
         const report: ReportViolation = (message) => void violations.push({ policy: policy.name, type: r.type, name: r.name, message });
-        const args = { ...common, type: r.type, props: r.inputs, urn: r.urn, name: r.name, opts: OPTIONS } as unknown as ResourceValidationArgs;
+        const args = { ...common, type: r.type, props: r.inputs, urn: r.urn, name: r.name, opts: { ...OPTIONS, protect: r.protect === true }, provider: providerOf(r, custom) } as unknown as ResourceValidationArgs;
         for (const validate of validations) await run(() => validate(args, report));
       }
     }
@@ -50,13 +50,23 @@ export async function evaluatePolicies(policies: readonly AnyPolicy[], resources
         violations.push({ policy: policy.name, type: r?.type ?? 'stack', name: r?.name ?? '-', message });
       };
       const stackResources = custom.map(
-        (r) => ({ ...common, type: r.type, props: r.state, urn: r.urn, name: r.name, opts: OPTIONS, dependencies: [], propertyDependencies: {} }) as unknown as PolicyResource,
+        (r) =>
+          ({ ...common, type: r.type, props: r.state, urn: r.urn, name: r.name, opts: { ...OPTIONS, protect: r.protect === true }, provider: providerOf(r, custom), dependencies: [], propertyDependencies: {} }) as unknown as PolicyResource,
       );
       const args = { ...common, resources: stackResources } as unknown as StackValidationArgs;
       await run(() => policy.validateStack!(args, report));
     }
   }
   return violations;
+}
+
+/** The provider resource a reference (`urn:...::<type>::<name>::<id>`) points at, shaped as the policy engine passes it. */
+function providerOf(r: RecordedResource, all: readonly RecordedResource[]): { type: string; name: string; urn: string; props: Record<string, unknown> } | undefined {
+  if (!r.provider) return undefined;
+  const parts = r.provider.split('::');
+  const [type, name] = [parts[parts.length - 3], parts[parts.length - 2]];
+  const p = all.find((x) => x.type === type && x.name === name);
+  return p ? { type: p.type, name: p.name, urn: p.urn, props: p.inputs } : { type, name, urn: r.provider, props: {} };
 }
 
 async function run(f: () => void | Promise<void>): Promise<void> {

@@ -18,6 +18,11 @@ export interface RecordedResource {
   readonly state: Record<string, unknown>;
   readonly parentUrn?: string;
   readonly custom: boolean;
+  /** The provider reference (`<urn>::<id>`) the engine passed, when the resource has an explicit provider. */
+  readonly provider?: string;
+  /** Resource options the program set (recorded by the synthesis' transformation). */
+  protect?: boolean;
+  retainOnDelete?: boolean;
 }
 
 const SERVICE_OF: Record<string, string> = { cloudwatch: 'logs' };
@@ -43,7 +48,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     case 'aws:iam/role:Role':
       return { arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${physical}`, name: physical };
     case 'aws:lambda/function:Function':
-      return { arn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT}:function:${physical}`, version: '1', invokeArn: `arn:aws:apigateway:${region}:lambda:path/${physical}` };
+      return { arn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT}:function:${physical}`, version: '1', qualifiedArn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT}:function:${physical}:1`, invokeArn: `arn:aws:apigateway:${region}:lambda:path/${physical}` };
     case 'aws:lambda/functionUrl:FunctionUrl':
       return { functionUrl: `https://${name}.lambda-url.${region}.on.aws/` };
     case 'aws:kinesis/stream:Stream':
@@ -63,7 +68,7 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     case 'aws:dynamodb/table:Table':
       return { arn: `arn:aws:dynamodb:${region}:${MOCK_ACCOUNT}:table/${physical}` };
     case 'aws:sns/topic:Topic':
-      return { arn: `arn:aws:sns:${region}:${MOCK_ACCOUNT}:${physical}` };
+      return { arn: `arn:aws:sns:${region}:${MOCK_ACCOUNT}:${physical}`, name: physical };
     case 'aws:ec2/securityGroup:SecurityGroup':
       return { id: `sg-${name}` };
     case 'awsx:ec2:Vpc':
@@ -73,9 +78,17 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
         publicSubnetIds: ['subnet-public-a', 'subnet-public-b'],
         isolatedSubnetIds: [],
       };
+    case 'pulumi:pulumi:StackReference':
+      return { outputs: stackReferenceOutputs(String(inputs.name ?? name)) };
     default:
       return { arn, name: physical };
   }
+}
+
+/** What a referenced network stack exports under mocks: ids derived from its name, three private subnets. */
+export function stackReferenceOutputs(stack: string): Record<string, unknown> {
+  const id = stack.replace(/[^a-z0-9]+/gi, '-');
+  return { vpcId: `vpc-${id}`, privateSubnetIds: [1, 2, 3].map((n) => `subnet-${id}-${n}`), securityGroupIds: [`sg-${id}-shared`] };
 }
 
 /** A provider resource (AWS, or an awsx component that runs in its provider), not one of our components. */
@@ -119,6 +132,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       state,
       parentUrn,
       custom: args.custom !== false,
+      provider: args.provider,
     });
     return { id, state };
   }

@@ -37,12 +37,14 @@ const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).wa
 export async function synthesize(mocks: RecordingMocks, graph: AssetGraph, cfg: PlatformConfig): Promise<Synthesis> {
   mocks.reset(cfg.region);
   const nodes = new Map<pulumi.Resource, TreeNode>();
+  const options = new Map<pulumi.Resource, { protect?: boolean; retainOnDelete?: boolean }>();
   const order: { resource: pulumi.Resource; parent?: pulumi.Resource }[] = [];
   let platform: Platform;
   try {
     platform = buildPlatform(graph, cfg, {
       observe: (args) => {
         nodes.set(args.resource, { type: args.type, name: args.name, children: [] });
+        options.set(args.resource, { protect: args.opts.protect, retainOnDelete: (args.opts as pulumi.CustomResourceOptions).retainOnDelete });
         order.push({ resource: args.resource, parent: args.opts.parent });
         return undefined;
       },
@@ -59,6 +61,7 @@ export async function synthesize(mocks: RecordingMocks, graph: AssetGraph, cfg: 
   for (const { resource, parent } of order) {
     const node = nodes.get(resource)!;
     node.resource = byKey.get(`${node.type}::${node.name}`);
+    if (node.resource) Object.assign(node.resource, options.get(resource));
     const parentNode = parent ? nodes.get(parent) : undefined;
     if (parentNode) parentNode.children.push(node);
     else root ??= node;

@@ -136,12 +136,28 @@ export interface StackManifest {
   /** CloudWatch namespace of the metrics the CLI publishes (freshness per asset). */
   readonly metricsNamespace: string;
   readonly assets: Readonly<Record<AssetKey, AssetManifest>>;
+  /** Every CloudWatch alarm of the stack (names start `headwater-<stack>-`); `assets status` shows those in ALARM. */
+  readonly alarms?: readonly AlarmManifest[];
 }
+
+/** One alarm the stack provisions: its name, the asset it watches (`platform` for shared ones), what firing means. */
+export interface AlarmManifest {
+  readonly name: string;
+  readonly asset: string;
+  readonly description: string;
+}
+
+/** The name prefix of a stack's alarms (DescribeAlarms filters on it). */
+export const alarmNamePrefix = (stack: string): string => `headwater-${stack}-`;
 
 /** The namespace the freshness metric lives in; the alarms watch it. */
 export const METRICS_NAMESPACE = 'Headwater';
 /** 1 per successful materialization of an asset (dimension `Asset` = key); freshness alarms watch its sum. */
 export const FRESHNESS_METRIC = 'AssetMaterialized';
+/** 1 per API answer that fell back to popular products (a metric filter on the function's JSON log line). */
+export const FALLBACK_METRIC = 'RecommendationFallbacks';
+/** The `msg` of the log line the API writes for each fallback answer. */
+export const FALLBACK_LOG_MESSAGE = 'recommendation-fallback';
 
 /** Validates a parsed manifest, returning what is wrong (for a manifest from another version). */
 export function manifestProblem(x: unknown): string | undefined {

@@ -6,7 +6,8 @@ folder and registered in the Glue Catalog. Credentials come from the Glue connec
 reads them from Secrets Manager.
 
 Job arguments: --connection_name --source_schema --source_table --partition_column (may be
-empty) and the output arguments of sql_runner.py (--output_uri --output_format
+empty), --jdbc_options (JSON of the driver's TLS settings, e.g. {"sslmode": "require"}; the job
+refuses to read without them) and the output arguments of sql_runner.py (--output_uri --output_format
 --partition_keys --partition_cadence --catalog_table, optional --partition_start/--partition_end).
 """
 import json
@@ -19,7 +20,7 @@ from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
 
 REQUIRED = [
-    "JOB_NAME", "connection_name", "source_schema", "source_table", "partition_column",
+    "JOB_NAME", "connection_name", "source_schema", "source_table", "partition_column", "jdbc_options",
     "output_uri", "output_format", "partition_keys", "partition_cadence", "catalog_table",
 ]
 OPTIONAL = ["partition_start", "partition_end"]
@@ -76,6 +77,9 @@ def main(argv):
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
     conf = glue_context.extract_jdbc_conf(args["connection_name"])
+    tls = json.loads(args["jdbc_options"] or "{}")
+    if not tls:
+        raise ValueError("--jdbc_options is empty: refusing to read the source without TLS settings (redeploy the stack)")
     rows = 0
     for start, end in windows(args):
         frame = (
@@ -85,6 +89,7 @@ def main(argv):
             .option("password", conf["password"])
             .option("dbtable", query(args, start, end))
             .option("fetchsize", "10000")
+            .options(**tls)
             .load()
         )
         target, values = folder(args, start)

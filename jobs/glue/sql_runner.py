@@ -136,6 +136,8 @@ def register_inputs(spark, glue_context, inputs, filters, values):
             frame = reader.parquet(item["path"]) if item["format"] == "parquet" else reader.json(item["path"])
         else:
             conf = glue_context.extract_jdbc_conf(item["connection"])
+            if not item.get("options"):
+                raise ValueError(f'{item["view"]}: no JDBC TLS options in --inputs; refusing to read the source in clear (redeploy the stack)')
             table = f'{item["schema"]}."{item["table"]}"'
             key = item["view"].replace("__", "/", 1)
             query = table
@@ -148,6 +150,7 @@ def register_inputs(spark, glue_context, inputs, filters, values):
                 .option("password", conf["password"])
                 .option("dbtable", query)
                 .option("fetchsize", "10000")
+                .options(**item["options"])
                 .load()
             )
         frame.createOrReplaceTempView(item["view"])

@@ -25,12 +25,14 @@ describe('infra config', () => {
   it('reads dev and prod from their stack files', () => {
     const dev = readStackFile('dev');
     const cfg = loadConfig('dev', dev.region, dev.source);
-    expect(cfg.search.flavour).to.equal('serverless');
-    expect(cfg.vpc.mode).to.equal('create');
+    expect(cfg.search).to.include({ flavour: 'domain', domainInstanceType: 't3.small.search', domainInstanceCount: 1 });
+    expect(cfg.vpc).to.deep.include({ mode: 'create', natGateways: 'none', endpointAzCount: 1 });
+    expect(cfg.protectData).to.equal(false);
     const prodFile = readStackFile('prod');
     const prod = loadConfig('prod', prodFile.region, prodFile.source);
-    expect(prod.search).to.include({ flavour: 'domain', domainInstanceCount: 3, domainVolumeGb: 200 });
-    expect(prod.vpc).to.deep.include({ mode: 'existing', vpcId: 'vpc-0a1b2c3d4e5f60718' });
+    expect(prod.search).to.include({ flavour: 'domain', domainInstanceCount: 3, domainVolumeGb: 200, dedicatedMasterType: 'm7g.large.search' });
+    expect(prod.vpc).to.deep.equal({ mode: 'stack', stack: 'acme/network/prod' });
+    expect(prod).to.include({ protectData: true, budgetMonthlyUsd: 2500 });
   });
 
   it('fills defaults for what a stack leaves out', () => {
@@ -38,6 +40,14 @@ describe('infra config', () => {
     expect(cfg.lake).to.deep.equal({ glacierZones: ['raw'], glacierAfterDays: 90, noncurrentVersionDays: 30, abortMultipartDays: 7, forceDestroy: false });
     expect(cfg.vpc).to.deep.equal({ mode: 'create', cidrBlock: '10.20.0.0/16', azCount: 2, natGateways: 'single' });
     expect(cfg.search.flavour).to.equal('serverless');
+    expect(cfg).to.include({ protectData: true, budgetMonthlyUsd: 500 });
+    expect(cfg.api).to.deep.include({ canaryWeight: 0.1, stableVersion: undefined });
+  });
+
+  it('refuses a NAT-less VPC without interface endpoints, a malformed stack reference and a non-numeric stable version', () => {
+    const p = problems(() => load({ ...REQUIRED, 'headwater:vpc': { mode: 'create', cidrBlock: '10.0.0.0/16', azCount: 2, natGateways: 'none' }, 'headwater:apiStableVersion': 'latest' }));
+    expect(p.join('\n')).to.include("natGateways 'none' needs interfaceEndpoints").and.include('apiStableVersion is \'latest\'');
+    expect(problems(() => load({ ...REQUIRED, 'headwater:vpc': { mode: 'stack', stack: 'network' } })).join('\n')).to.include('"org/project/stack"');
   });
 
   it('lists every problem with the key and the command that fixes it', () => {

@@ -33,3 +33,9 @@ export function synth(stack: 'dev' | 'prod', g: AssetGraph = graph, cfg: Platfor
   return run;
 }
 const cache = new Map<string, Promise<Synthesis>>();
+
+/** The dev stack with an OpenSearch Serverless collection instead of its domain (the other search flavour). */
+export function serverlessConfig(): PlatformConfig {
+  const dev = stackConfig('dev');
+  return { ...dev, search: { ...dev.search, flavour: 'serverless', standbyReplicas: false } };
+}

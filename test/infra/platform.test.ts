@@ -27,7 +27,7 @@ const EXPECTED: Record<string, (key: string) => [type: string, name: string][]> 
   'glue-sql': (k) => [['aws:glue/job:Job', `${slug(k)}-job`], ['aws:iam/role:Role', `${slug(k)}-role`], ['aws:s3/bucketObjectv2:BucketObjectv2', `${slug(k)}-sql`]],
   'emr-spark': (k) => [['aws:emrserverless/application:Application', `${slug(k)}-app`], ['aws:iam/role:Role', `${slug(k)}-role`], ['aws:s3/bucketObjectv2:BucketObjectv2', `${slug(k)}-script`]],
   'vector-index': (k) => [['aws:iam/role:Role', `${slug(k)}-loader`], ['aws:iam/rolePolicy:RolePolicy', `${slug(k)}-loader-policy`]],
-  'lambda-api': (k) => [['aws:lambda/function:Function', `${slug(k)}-fn`], ['aws:lambda/functionUrl:FunctionUrl', `${slug(k)}-url`], ['aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig', `${slug(k)}-provisioned`]],
+  'lambda-api': (k) => [['aws:lambda/function:Function', `${slug(k)}-fn`], ['aws:lambda/functionUrl:FunctionUrl', `${slug(k)}-url`], ['aws:lambda/alias:Alias', `${slug(k)}-live`]],
   'stream-delivery': (k) => [['aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream', `${slug(k)}-firehose`], ['aws:lambda/function:Function', `${slug(k)}-transform-fn`]],
 };
 
@@ -60,8 +60,9 @@ for (const stack of ['dev', 'prod'] as const) {
         expect(sse[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal('aws:kms');
         const rules = named(s, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', `lake-${z}-lifecycle`).inputs.rules as { id: string; transitions?: { days: number; storageClass: string }[] }[];
         expect(rules.map((r) => r.id)).to.include('abort-incomplete-uploads');
-        const glacier = rules.find((r) => r.id === 'to-glacier');
-        if (z === 'raw') expect(glacier!.transitions![0]).to.deep.equal({ days: stack === 'dev' ? 30 : 90, storageClass: 'GLACIER' });
+        // Instant Retrieval: Glue reads archived raw days directly, so a backfill needs no restore.
+        const glacier = rules.find((r) => r.id === 'to-glacier-ir');
+        if (z === 'raw') expect(glacier!.transitions![0]).to.deep.equal({ days: stack === 'dev' ? 30 : 90, storageClass: 'GLACIER_IR' });
         else expect(glacier).to.equal(undefined);
       }
       const training = named(s, 'aws:glue/catalogTable:CatalogTable', 'lake-table-ratings_ml_training').inputs as { storageDescriptor: { columns: { name: string }[]; location: string }; partitionKeys: { name: string }[] };
@@ -136,58 +137,93 @@ for (const stack of ['dev', 'prod'] as const) {
         alias: 'item_embeddings',
         idField: 'product_code',
         dimension: 33,
-        signingService: stack === 'dev' ? 'aoss' : 'es',
+        signingService: 'es',
         embeddings: { bucket: 'lake-model', key: 'recommender/item_embeddings.parquet', idColumn: 'product_code' },
       });
       expect(s.manifest.assets['index/user_embeddings']).to.deep.include({ embeddings: { bucket: 'lake-model', key: 'recommender/user_embeddings.parquet', idColumn: 'customer_number' } });
       const api = st.find((t) => t.Sid === 'SearchApi')!;
-      if (stack === 'dev') {
-        expect(api).to.deep.include({ Action: ['aoss:APIAccessAll'], Resource: [`arn:aws:aoss:${REGION}:${MOCK_ACCOUNT}:collection/hw-dev-vectors-id`] });
-        const coll = byType(s, 'aws:opensearch/serverlessCollection:ServerlessCollection')[0].inputs;
-        expect(coll).to.include({ type: 'VECTORSEARCH', standbyReplicas: 'DISABLED' });
-        const access = JSON.parse(String(byType(s, 'aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy')[0].inputs.policy)) as { Principal: string[]; Rules: { Resource: string[] }[] }[];
-        expect(access.map((a) => a.Principal).flat().sort()).to.deep.equal(
-          ['index-item-embeddings-loader', 'index-user-embeddings-loader', 'serving-recommender-api-role', 'serving-recommendations-transform-role'].map((r) => `arn:aws:iam::${MOCK_ACCOUNT}:role/${r}`).sort(),
-        );
-        expect(access[0].Rules[0].Resource).to.deep.equal(['index/hw-dev-vectors/item_embeddings*']);
-        const enc = byType(s, 'aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy').map((p) => p.inputs.type).sort();
-        expect(enc).to.deep.equal(['encryption', 'network']);
-        expect(byType(s, 'aws:opensearch/domain:Domain')).to.have.length(0);
-      } else {
-        expect(api.Resource).to.deep.equal([`arn:aws:es:${REGION}:${MOCK_ACCOUNT}:domain/hw-prod-vectors/*`]);
-        const domain = byType(s, 'aws:opensearch/domain:Domain')[0].inputs as Record<string, Record<string, unknown>>;
-        expect(domain.encryptAtRest.enabled).to.equal(true);
-        expect(domain.nodeToNodeEncryption).to.deep.equal({ enabled: true });
-        expect(domain.domainEndpointOptions.enforceHttps).to.equal(true);
-        expect(domain.advancedSecurityOptions).to.deep.include({ enabled: true, internalUserDatabaseEnabled: false });
-        expect(byType(s, 'aws:opensearch/serverlessCollection:ServerlessCollection')).to.have.length(0);
-        const policy = JSON.parse(String(byType(s, 'aws:opensearch/domainPolicy:DomainPolicy')[0].inputs.accessPolicies)) as { Statement: { Principal: { AWS: string[] } }[] };
-        expect(policy.Statement[0].Principal.AWS).to.have.length(4);
+      expect(api.Resource).to.deep.equal([`arn:aws:es:${REGION}:${MOCK_ACCOUNT}:domain/hw-${stack}-vectors/*`]);
+      const domain = byType(s, 'aws:opensearch/domain:Domain')[0].inputs as Record<string, Record<string, unknown>>;
+      expect(domain.encryptAtRest.enabled).to.equal(true);
+      expect(domain.nodeToNodeEncryption).to.deep.equal({ enabled: true });
+      expect(domain.domainEndpointOptions.enforceHttps).to.equal(true);
+      expect(domain.advancedSecurityOptions).to.deep.include({ enabled: true, internalUserDatabaseEnabled: false });
+      expect(byType(s, 'aws:opensearch/serverlessCollection:ServerlessCollection')).to.have.length(0);
+    });
+
+    it('keeps the search domain private, with dedicated masters in prod and its logs published', () => {
+      const domain = byType(s, 'aws:opensearch/domain:Domain')[0].inputs as Record<string, Record<string, unknown>> & { logPublishingOptions: { logType: string; cloudwatchLogGroupArn: string }[] };
+      const vpc = domain.vpcOptions as { subnetIds: string[]; securityGroupIds: string[] };
+      expect(vpc.subnetIds).to.have.length(stack === 'dev' ? 1 : 3);
+      expect(vpc.securityGroupIds).to.deep.equal(['sg-network-search']);
+      const sg = named(s, 'aws:ec2/securityGroup:SecurityGroup', 'network-search').inputs as { ingress: { fromPort: number; securityGroups: string[]; cidrBlocks?: string[] }[] };
+      expect(sg.ingress).to.have.length(1);
+      expect(sg.ingress[0]).to.deep.include({ fromPort: 443, securityGroups: ['sg-network-search-clients'] });
+      expect(sg.ingress[0].cidrBlocks).to.equal(undefined);
+      if (stack === 'prod') expect(domain.clusterConfig).to.deep.include({ dedicatedMasterEnabled: true, dedicatedMasterType: 'm7g.large.search', dedicatedMasterCount: 3 });
+      else expect(domain.clusterConfig).to.deep.include({ dedicatedMasterEnabled: false, instanceType: 't3.small.search', instanceCount: 1 });
+      expect(domain.logPublishingOptions.map((l) => l.logType).sort()).to.deep.equal(['ES_APPLICATION_LOGS', 'INDEX_SLOW_LOGS', 'SEARCH_SLOW_LOGS']);
+      const policy = JSON.parse(String(byType(s, 'aws:cloudwatch/logResourcePolicy:LogResourcePolicy')[0].inputs.policyDocument)) as { Statement: { Principal: unknown; Condition: unknown }[] };
+      expect(policy.Statement[0]).to.deep.include({ Principal: { Service: 'es.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } } });
+      // The Lambdas that read it run in the VPC as search clients.
+      for (const fnName of ['serving-recommender-api-fn', 'serving-recommendations-transform-fn']) {
+        expect((named(s, 'aws:lambda/function:Function', fnName).inputs.vpcConfig as { securityGroupIds: string[] }).securityGroupIds).to.deep.equal(['sg-network-search-clients']);
       }
+    });
+
+    it('lets readers search and only loaders change indexes (domain access policy)', () => {
+      const policy = JSON.parse(String(byType(s, 'aws:opensearch/domainPolicy:DomainPolicy')[0].inputs.accessPolicies)) as { Statement: { Sid: string; Principal: { AWS: string[] }; Action: string[] }[] };
+      const loaders = policy.Statement.find((x) => x.Sid === 'Loaders')!;
+      const readers = policy.Statement.find((x) => x.Sid === 'Readers')!;
+      expect(loaders.Principal.AWS.map((a) => a.split('/').pop()).sort()).to.deep.equal(['index-item-embeddings-loader', 'index-user-embeddings-loader']);
+      expect(readers.Principal.AWS.map((a) => a.split('/').pop()).sort()).to.deep.equal(['serving-recommendations-transform-role', 'serving-recommender-api-role']);
+      expect(readers.Action).to.deep.equal(['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead']);
+      expect(readers.Action).to.not.include.members(['es:ESHttpPut', 'es:ESHttpDelete']);
+      expect(loaders.Action).to.include.members(['es:ESHttpPut', 'es:ESHttpDelete']);
+      expect(statements(s, 'serving-recommender-api-policy').find((t) => t.Sid === 'SearchApi')!.Action).to.deep.equal(['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead']);
     });
 
     it('deploys the Lambdas on nodejs22.x arm64 from the handlers, the API behind an IAM Function URL with concurrency from config', () => {
       const fn = named(s, 'aws:lambda/function:Function', 'serving-recommender-api-fn').inputs as Record<string, unknown> & { environment: { variables: Record<string, string> } };
       expect(fn).to.include({ runtime: 'nodejs22.x', handler: 'index.handler', publish: true, reservedConcurrentExecutions: stack === 'dev' ? 20 : 200 });
       expect(fn.architectures).to.deep.equal(['arm64']);
-      expect(fn.environment.variables).to.include({ HEADWATER_MODE: 'aws', ITEM_INDEX_ALIAS: 'item_embeddings', USER_INDEX_ALIAS: 'user_embeddings', OPENSEARCH_SERVICE: stack === 'dev' ? 'aoss' : 'es', RECOMMENDER_BUDGET_MS: '200' });
+      expect(fn.environment.variables).to.include({ HEADWATER_MODE: 'aws', ITEM_INDEX_ALIAS: 'item_embeddings', USER_INDEX_ALIAS: 'user_embeddings', OPENSEARCH_SERVICE: 'es', RECOMMENDER_BUDGET_MS: '200' });
       expect(fn.environment.variables).to.include({ HEADWATER_INDEX_ITEM: 'item_embeddings', HEADWATER_INDEX_USER: 'user_embeddings', HEADWATER_LAKE_MODEL__RECOMMENDER: 's3://lake-model/recommender/' });
       expect(named(s, 'aws:lambda/functionUrl:FunctionUrl', 'serving-recommender-api-url').inputs).to.include({ authorizationType: 'AWS_IAM', qualifier: 'live' });
-      expect(named(s, 'aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig', 'serving-recommender-api-provisioned').inputs.provisionedConcurrentExecutions).to.equal(stack === 'dev' ? 1 : 10);
+      // Dev keeps no warm instances (an idle cost); prod keeps ten.
+      const provisioned = byType(s, 'aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig');
+      if (stack === 'dev') expect(provisioned).to.have.length(0);
+      else expect(provisioned[0].inputs.provisionedConcurrentExecutions).to.equal(10);
+      expect(named(s, 'aws:lambda/alias:Alias', 'serving-recommender-api-live').inputs).to.include({ name: 'live', functionVersion: '1' });
     });
 
     it('wires Kinesis -> Firehose (transform Lambda) -> the lake with the hourly layout and an error prefix', () => {
       const stream = byType(s, 'aws:kinesis/stream:Stream')[0].inputs as Record<string, unknown>;
       expect(stream).to.include({ encryptionType: 'KMS', retentionPeriod: 24 });
-      expect(stream.streamModeDetails).to.deep.equal({ streamMode: stack === 'dev' ? 'ON_DEMAND' : 'PROVISIONED' });
-      if (stack === 'prod') expect(stream.shardCount).to.equal(4);
+      expect(stream.streamModeDetails).to.deep.equal({ streamMode: 'PROVISIONED' });
+      expect(stream.shardCount).to.equal(stack === 'dev' ? 1 : 4);
       const firehose = byType(s, 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream')[0].inputs as { kinesisSourceConfiguration: { kinesisStreamArn: string }; extendedS3Configuration: Record<string, unknown> & { processingConfiguration: { processors: { parameters: { parameterName: string; parameterValue: string }[] }[] } } };
       expect(firehose.kinesisSourceConfiguration.kinesisStreamArn).to.equal(`arn:aws:kinesis:${REGION}:${MOCK_ACCOUNT}:stream/headwater-${stack}-stream-user-events`);
       const s3 = firehose.extendedS3Configuration;
       expect(s3).to.include({ bucketArn: 'arn:aws:s3:::lake-serving', bufferingInterval: 60, bufferingSize: 5 });
       expect(s3.prefix).to.equal('recommendations/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/');
       expect(String(s3.errorOutputPrefix)).to.match(/^errors\/recommendations\/!\{firehose:error-output-type\}\//);
-      expect(s3.processingConfiguration.processors[0].parameters[0].parameterValue).to.equal(`arn:aws:lambda:${REGION}:${MOCK_ACCOUNT}:function:headwater-${stack}-serving-recommendations-transform:$LATEST`);
+      // A published version, never $LATEST: a deploy swaps the transform atomically.
+      expect(s3.processingConfiguration.processors[0].parameters[0].parameterValue).to.equal(`arn:aws:lambda:${REGION}:${MOCK_ACCOUNT}:function:headwater-${stack}-serving-recommendations-transform:1`);
+      expect(named(s, 'aws:lambda/function:Function', 'serving-recommendations-transform-fn').inputs.publish).to.equal(true);
+      // Source records are backed up, under a prefix that expires.
+      expect(s3).to.deep.include({ s3BackupMode: 'Enabled' });
+      expect((s3.s3BackupConfiguration as { prefix: string }).prefix).to.match(/^backup\/recommendations\/year=/);
+      const lifecycle = named(s, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'lake-serving-lifecycle').inputs.rules as { filter: { prefix?: string }; expiration?: { days: number } }[];
+      expect(lifecycle.filter((r) => r.expiration).map((r) => [r.filter.prefix, r.expiration!.days])).to.deep.equal([['errors/recommendations/', 30], ['backup/recommendations/', 14]]);
+      // Firehose only adds objects.
+      const firehoseActions = statements(s, 'serving-recommendations-firehose-policy').flatMap((t) => t.Action);
+      expect(firehoseActions).to.include('s3:PutObject');
+      expect(firehoseActions).to.not.include.members(['s3:DeleteObject']);
+      expect(firehoseActions).to.not.include('s3:GetObject');
+      // Athena sees every hourly folder through partition projection.
+      const table = named(s, 'aws:glue/catalogTable:CatalogTable', 'lake-table-serving_recommendations').inputs.parameters as Record<string, string>;
+      expect(table).to.include({ 'projection.enabled': 'true', 'projection.hour.range': '0,23', 'storage.location.template': 's3://lake-serving/recommendations/year=${year}/month=${month}/day=${day}/hour=${hour}/' });
       const st = statements(s, 'serving-recommendations-firehose-policy');
       expect(st.find((t) => t.Sid === 'ReadStream')!.Resource).to.deep.equal([firehose.kinesisSourceConfiguration.kinesisStreamArn]);
     });
@@ -199,7 +235,8 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(byType(s, 'aws:sns/topicSubscription:TopicSubscription')[0].inputs).to.include({ protocol: 'email', endpoint: stackConfig(stack).alarmEmail });
       const alarms = byType(s, 'aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => a.inputs as Record<string, unknown> & { dimensions: Record<string, string> });
       const fresh = alarms.find((a) => a.metricName === 'AssetMaterialized' && a.dimensions.Asset === 'analytics/sales_hourly')!;
-      expect(fresh).to.include({ namespace: 'Headwater', statistic: 'Sum', period: 3600, threshold: 1, comparisonOperator: 'LessThanThreshold', treatMissingData: 'breaching' });
+      // Missing data is not breaching: a new stack does not alarm before the asset ever ran.
+      expect(fresh).to.include({ namespace: 'Headwater', statistic: 'Sum', period: 3600, threshold: 1, comparisonOperator: 'LessThanThreshold', treatMissingData: 'missing' });
       expect(alarms.find((a) => a.extendedStatistic === 'p99')).to.include({ metricName: 'Duration', threshold: 1000 });
       expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(2);
       expect(alarms.find((a) => a.metricName === 'ExecuteProcessing.Success')).to.not.equal(undefined);
@@ -218,7 +255,12 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(glue.location).to.deep.equal({ bucket: 'lake-analytics', prefix: 'sales_hourly/', partitionKeys: ['dt', 'hour'], catalogTable: `headwater_${stack}.analytics_sales_hourly` });
       const param = byType(s, 'aws:ssm/parameter:Parameter')[0].inputs;
       expect(param.name).to.equal(`/headwater/${stack}/manifest`);
-      expect(JSON.parse(String(param.value))).to.deep.equal(JSON.parse(JSON.stringify(s.manifest)));
+      const value = JSON.parse(String(param.value)) as { $ref?: string };
+      // Inline when it fits an SSM parameter, else a reference to the S3 copy that always holds it.
+      if (value.$ref) expect(value.$ref).to.equal(`s3://lake-artifacts/manifest/${stack}.json`);
+      else expect(value).to.deep.equal(JSON.parse(JSON.stringify(s.manifest)));
+      const object = named(s, 'aws:s3/bucketObjectv2:BucketObjectv2', 'manifest-object').inputs;
+      expect(JSON.parse(String(object.content))).to.deep.equal(JSON.parse(JSON.stringify(s.manifest)));
     });
 
     it('tags every taggable resource with its asset, the stack and an owner', () => {
@@ -234,13 +276,23 @@ for (const stack of ['dev', 'prod'] as const) {
       const vpcs = s.resources.filter((r) => r.type === 'awsx:ec2:Vpc');
       if (stack === 'dev') {
         expect(vpcs).to.have.length(1);
-        expect(vpcs[0].inputs).to.deep.include({ cidrBlock: '10.20.0.0/16', numberOfAvailabilityZones: 2, natGateways: { strategy: 'Single' } });
+        // No NAT in dev: interface endpoints in one zone carry Glue's AWS API calls.
+        expect(vpcs[0].inputs).to.deep.include({ cidrBlock: '10.20.0.0/16', numberOfAvailabilityZones: 2, natGateways: { strategy: 'None' } });
+        const endpoints = byType(s, 'aws:ec2/vpcEndpoint:VpcEndpoint').map((e) => e.inputs as { serviceName: string; subnetIds: string[]; privateDnsEnabled: boolean });
+        expect(endpoints.map((e) => e.serviceName.split('.').pop()).sort()).to.deep.equal(['glue', 'kms', 'logs', 'monitoring', 'secretsmanager']);
+        for (const e of endpoints) expect(e).to.deep.include({ subnetIds: ['subnet-private-a'], privateDnsEnabled: true });
       } else {
+        // Prod reads the network team's stack instead of hard-coding its ids.
         expect(vpcs).to.have.length(0);
+        expect(byType(s, 'pulumi:pulumi:StackReference')[0].inputs).to.include({ name: 'acme/network/prod' });
         const conn = byType(s, 'aws:glue/connection:Connection')[0].inputs as { physicalConnectionRequirements: { subnetId: string; securityGroupIdLists: string[] } };
-        expect(conn.physicalConnectionRequirements.subnetId).to.equal('subnet-0a1b2c3d4e5f60001');
-        expect(conn.physicalConnectionRequirements.securityGroupIdLists).to.include('sg-0a1b2c3d4e5f60009');
+        expect(conn.physicalConnectionRequirements.subnetId).to.equal('subnet-acme-network-prod-1');
+        expect(conn.physicalConnectionRequirements.securityGroupIdLists).to.include('sg-acme-network-prod-shared');
       }
+      // The Glue group reaches the source database port and HTTPS, nothing else.
+      const glue = named(s, 'aws:ec2/securityGroup:SecurityGroup', 'network-glue').inputs as { egress: { protocol: string; fromPort: number; cidrBlocks?: string[]; self?: boolean }[] };
+      expect(glue.egress.filter((e) => e.cidrBlocks).map((e) => `${e.protocol}:${e.fromPort}`).sort()).to.deep.equal(['tcp:443', 'tcp:5432']);
+      expect(glue.egress.some((e) => e.protocol === '-1')).to.equal(false);
     });
   });
 }

@@ -38,7 +38,7 @@ for (const stack of ['dev', 'prod'] as const) {
         expect(at).to.deep.include({
           model: 's3://lake-model/recommender/model.json',
           popular: 's3://lake-analytics/popular_products/latest.json',
-          service: stack === 'dev' ? 'aoss' : 'es',
+          service: 'es',
           region: 'eu-west-1',
           itemAlias: 'item_embeddings',
           userAlias: 'user_embeddings',

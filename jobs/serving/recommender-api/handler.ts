@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { depsFromEnvironment } from '../environment';
 import { createRecommenderService } from '../recommender';
 import { createApiHandler, type ApiHandler } from './routes';
+import { FALLBACK_LOG_MESSAGE } from '../../aws/manifest';
 
 export { createApiHandler } from './routes';
 
@@ -15,5 +16,10 @@ let api: ApiHandler | undefined;
 /** The Function URL entry point. */
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   api ??= createApiHandler(createRecommenderService(depsFromEnvironment()));
-  return api(event);
+  const result = await api(event);
+  // One JSON line per fallback answer: the stack's metric filter counts them (the answers are 200s).
+  if (result.statusCode === 200 && typeof result.body === 'string' && result.body.includes('"fallback":true')) {
+    console.log(JSON.stringify({ msg: FALLBACK_LOG_MESSAGE, function: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local', path: event.rawPath }));
+  }
+  return result;
 }
