@@ -1,6 +1,9 @@
 /** The stack configuration loader: defaults, the stack files, and errors that say how to fix them. */
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../infra/config';
+import fs from 'node:fs';
+import path from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import { CONFIG_KEYS, ConfigError, loadConfig } from '../../infra/config';
 import { readStackFile, stackFileFrom } from '../../infra/stack-files';
 
 const REQUIRED = {
@@ -63,5 +66,28 @@ describe('infra config', () => {
 
   it('names the known stacks when the file is missing', () => {
     expect(() => readStackFile('staging')).to.throw(/no stack file .*Pulumi\.staging\.yaml; known stacks: dev, prod/);
+  });
+
+  it('declares a template and a typed config schema in Pulumi.yaml that agree with the loader', () => {
+    const project = loadYaml(fs.readFileSync(path.resolve(__dirname, '..', '..', 'Pulumi.yaml'), 'utf8')) as {
+      template: { description: string; config: Record<string, { description: string; default?: string }> };
+      config: Record<string, { type: string; description: string; default?: unknown }>;
+    };
+    // What a fork must set is asked by `pulumi new`.
+    expect(project.template.description).to.be.a('string');
+    expect(project.template.config).to.include.keys('aws:region', 'headwater:sourceJdbcUrl', 'headwater:sourceSecretArn', 'headwater:alarmEmail');
+    const defaults = load(REQUIRED);
+    for (const [key, decl] of Object.entries(project.config)) {
+      const name = key.replace(/^headwater:/, '');
+      expect(CONFIG_KEYS, key).to.have.property(name);
+      expect(['string', 'integer', 'boolean', 'array'], key).to.include(decl.type);
+      expect(decl.description, key).to.be.a('string');
+    }
+    // Defaults stated in the schema are the loader's.
+    expect(project.config['headwater:logRetentionDays'].default).to.equal(defaults.logRetentionDays);
+    expect(project.config['headwater:budgetMonthlyUsd'].default).to.equal(defaults.budgetMonthlyUsd);
+    expect(project.config['headwater:protectData'].default).to.equal(defaults.protectData);
+    expect(project.config['headwater:searchFlavour'].default).to.equal(defaults.search.flavour);
+    expect(project.config['headwater:domainInstanceCount'].default).to.equal(defaults.search.domainInstanceCount);
   });
 });
