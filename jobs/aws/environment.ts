@@ -17,6 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AssetDefinition, AssetKey, CheckSpec, Observation } from '../../assets/core';
 import type { CheckOutcome, Environment, Executor, Lock, StepContext, StepOutput } from '../engine/environment';
@@ -26,6 +27,7 @@ import { runEmrJob } from './emr-launcher';
 import { runGlueJob } from './glue-launcher';
 import { runIndexLoad, type SearchClientFactory } from './index-loader';
 import { explainAccessError } from './access-errors';
+import { alarmStatus, type AlarmStatus } from './alarm-status';
 import { FRESHNESS_METRIC, manifestParameterName, type AssetManifest, type EmrSparkManifest, type StackManifest } from './manifest';
 import { readManifest } from './manifest-store';
 import { realClock, withRetry, type Clock, type JobRunOptions } from './retry';
@@ -41,6 +43,7 @@ export interface AwsClients {
   readonly cloudwatch: CloudWatchClient;
   readonly ssm: SSMClient;
   readonly s3: S3Client;
+  readonly sns: SNSClient;
 }
 
 export interface AwsEnvironmentOptions {
@@ -67,6 +70,7 @@ export function defaultClients(region?: string): AwsClients {
     cloudwatch: new CloudWatchClient(config),
     ssm: new SSMClient(config),
     s3: new S3Client(config),
+    sns: new SNSClient(config),
   };
 }
 
@@ -112,6 +116,11 @@ export class AwsEnvironment implements Environment {
 
   executorFor(kind: string): Executor | undefined {
     return this.executors.get(kind);
+  }
+
+  /** The stack's alarms in ALARM and whether their notifications reach anyone (`assets status`). */
+  alarms(): Promise<AlarmStatus> {
+    return alarmStatus(this.clients.cloudwatch, this.clients.sns, this.manifest);
   }
 
   acquireLock(key: AssetKey, partition: string | null, owner: string): Promise<Lock> {

@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { manifest } from '../aws/fixtures';
 import { runCli } from './run-cli';
 
@@ -44,11 +46,15 @@ const NOTHING = {
 const stackTrace = /\n\s+at /;
 const mockSsm = () => mockClient(SSMClient);
 const mockDynamoDb = () => mockClient(DynamoDBClient);
+const mockCloudWatch = () => mockClient(CloudWatchClient);
+const mockSns = () => mockClient(SNSClient);
 
 describe('assets --env <stack> (AWS environment)', () => {
   describe('with the stack mocked (aws-sdk-client-mock)', () => {
     let ssm: ReturnType<typeof mockSsm>;
     let ddb: ReturnType<typeof mockDynamoDb>;
+    let cw: ReturnType<typeof mockCloudWatch>;
+    let sns: ReturnType<typeof mockSns>;
     let undo: () => void;
     const mat = { type: 'materialization', key: 'analytics/sales_hourly', partition: '2026-01-05T10:00', runId: 'r1', codeVersion: 'c', dataVersion: 'd', inputs: {}, metadata: { rows: 12 }, at: '2026-01-05T11:05:00.000Z' };
 
@@ -56,16 +62,24 @@ describe('assets --env <stack> (AWS environment)', () => {
       // Mocked in before(), restored in after(): other files mock the same clients.
       ssm = mockSsm();
       ddb = mockDynamoDb();
+      cw = mockCloudWatch();
+      sns = mockSns();
       undo = withEnv({ ...NOTHING, AWS_REGION: 'eu-west-1' });
     });
     after(() => {
       ssm.restore();
       ddb.restore();
+      cw.restore();
+      sns.restore();
       undo();
     });
     beforeEach(() => {
       ssm.reset();
       ddb.reset();
+      cw.reset();
+      sns.reset();
+      cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+      sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: `${manifest.alarmTopicArn}:sub-1`, Endpoint: 'oncall@example.com' }] });
     });
 
     it('status --env dev --json reads the manifest from SSM and the run log from DynamoDB', async () => {
@@ -82,6 +96,40 @@ describe('assets --env <stack> (AWS environment)', () => {
       expect(j.assets[0].lastMaterialization).to.deep.equal({ at: mat.at, partition: '2026-01-05T10:00', runId: 'r1' });
       expect(ssm.commandCalls(GetParameterCommand)).to.have.length(1);
       expect(ddb.commandCalls(QueryCommand).every((c) => c.args[0].input.TableName === 'headwater-dev-runlog')).to.equal(true);
+    });
+
+    it('status --env dev shows the stack\'s alarms in ALARM with their asset, and warns when no subscription is confirmed', async () => {
+      const withAlarms = { ...manifest, alarms: [{ name: 'headwater-dev-stream-user-events-iterator-age', asset: 'stream/user_events', description: 'stream/user_events: consumers are more than an hour behind' }] };
+      ssm.on(GetParameterCommand, { Name: '/headwater/dev/manifest' }).resolves({ Parameter: { Value: JSON.stringify(withAlarms) } });
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      cw.on(DescribeAlarmsCommand)
+        .resolvesOnce({
+          MetricAlarms: [{ AlarmName: 'headwater-dev-stream-user-events-iterator-age', StateValue: 'ALARM', StateUpdatedTimestamp: new Date(Date.now() - 3 * 3_600_000) }],
+          NextToken: 'page-2',
+        })
+        .resolvesOnce({ MetricAlarms: [{ AlarmName: 'headwater-dev-alarm-delivery', StateValue: 'OK' }] });
+      sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Endpoint: 'oncall@example.com' }] });
+      const json = JSON.parse((await cli('status', '--env', 'dev', '--json')).out) as { alarms: { firing: { name: string; asset: string }[]; total: number; deliveryProblem: string } };
+      expect(json.alarms.total).to.equal(2);
+      expect(json.alarms.firing).to.have.length(1);
+      expect(json.alarms.firing[0]).to.include({ name: 'headwater-dev-stream-user-events-iterator-age', asset: 'stream/user_events' });
+      expect(json.alarms.deliveryProblem).to.contain('not confirmed (oncall@example.com)');
+      // Only this stack's alarms are asked for.
+      expect(cw.commandCalls(DescribeAlarmsCommand).every((c) => c.args[0].input.AlarmNamePrefix === 'headwater-dev-')).to.equal(true);
+      cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'headwater-dev-stream-user-events-iterator-age', StateValue: 'ALARM', StateUpdatedTimestamp: new Date(Date.now() - 3 * 3_600_000) }] });
+      const text = await cli('status', '--env', 'dev');
+      expect(text.code).to.equal(0);
+      expect(text.out).to.contain('1 of 1 alarm(s) in ALARM').and.contain('headwater-dev-stream-user-events-iterator-age [stream/user_events] since 3h ago');
+      expect(text.out).to.contain('warning: the alarm topic\'s subscription is not confirmed');
+    });
+
+    it('status --env dev still shows the assets when the alarms cannot be read', async () => {
+      ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(manifest) } });
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      cw.on(DescribeAlarmsCommand).rejects(Object.assign(new Error('not authorized to perform cloudwatch:DescribeAlarms'), { name: 'AccessDenied', $metadata: {} }));
+      const r = await cli('status', '--env', 'dev');
+      expect(r.code).to.equal(0);
+      expect(r.out).to.contain('analytics/sales_hourly').and.contain("warning: could not read the stack's alarms: not authorized");
     });
 
     it('a stack that was never deployed (no SSM parameter) exits 2 saying to deploy it', async () => {

@@ -6,6 +6,19 @@ import { automationStatus, describeAutomationStatus } from '../run/automation-st
 import { withEnvironment } from '../run/environment';
 import { selectOrExplain } from '../selection';
 
+/** What a deployed stack's environment adds to `status`: its alarms (jobs/aws/alarm-status.ts). */
+interface AlarmReport {
+  readonly firing: readonly { readonly name: string; readonly asset: string; readonly description: string; readonly since?: string }[];
+  readonly total: number;
+  readonly deliveryProblem?: string;
+  /** Set when the alarms could not be read (e.g. no cloudwatch:DescribeAlarms): status still shows the assets. */
+  readonly error?: string;
+}
+const alarmsOf = (env: object): (() => Promise<AlarmReport>) | undefined => {
+  const fn = (env as { alarms?: () => Promise<AlarmReport> }).alarms;
+  return typeof fn === 'function' ? () => fn.call(env) : undefined;
+};
+
 const ago = (iso: string, nowMs: number) => {
   const min = Math.round((nowMs - Date.parse(iso)) / 60_000);
   return min < 60 ? `${min}m ago` : min < 48 * 60 ? `${Math.round(min / 60)}h ago` : `${Math.round(min / 1440)}d ago`;
@@ -29,11 +42,12 @@ export function register(program: Command): void {
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
       const nowMs = Date.now();
-      const [statuses, automation] = await withEnvironment(g.env, g.graph, async (env) => [
-        assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs),
-        await automationStatus(graph, env.runLog, nowMs),
-      ] as const);
-      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation });
+      const { statuses, automation, alarms } = await withEnvironment(g.env, g.graph, async (env) => ({
+        statuses: assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs),
+        automation: await automationStatus(graph, env.runLog, nowMs),
+        alarms: await alarmsOf(env)?.().catch((e: unknown): AlarmReport => ({ firing: [], total: 0, error: `could not read the stack's alarms: ${(e as Error).message}` })),
+      }));
+      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation, ...(alarms ? { alarms } : {}) });
       const rows = statuses.map((s) => [
         s.key,
         stateText(s),
@@ -50,5 +64,13 @@ export function register(program: Command): void {
       }
       for (const s of statuses) for (const c of s.checks.filter((x) => !x.passed)) console.log(`${(c.blocking ? color.red : color.yellow)(`${s.key} ${c.check}`)}${c.partition ? ` [${c.partition}]` : ''}: ${c.message}`);
       for (const line of describeAutomationStatus(automation, nowMs)) console.log(line);
+      if (alarms?.error) console.log(color.yellow(`warning: ${alarms.error}`));
+      else if (alarms) {
+        if (alarms.firing.length) {
+          console.log(color.red(`${alarms.firing.length} of ${alarms.total} alarm(s) in ALARM:`));
+          for (const a of alarms.firing) console.log(`  ${color.red(a.name)} [${a.asset}]${a.since ? ` since ${ago(a.since, nowMs)}` : ''}: ${a.description}`);
+        } else console.log(color.green(`no alarm in ALARM (${alarms.total} alarm(s))`));
+        if (alarms.deliveryProblem) console.log(color.yellow(`warning: ${alarms.deliveryProblem}`));
+      }
     });
 }
