@@ -13,21 +13,7 @@ import { assetsByResource, estimateCost, UnknownRegionError, type CostReport } f
 import { slug } from '../infra/lake-layout';
 import { readStackFile } from '../infra/stack-files';
 import { synthesize } from '../infra/synth/synthesize';
-
-function parseArgs(argv: string[]): { stack: string; json: boolean } {
-  let stack = 'dev';
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--json') json = true;
-    else if (argv[i] === '--stack') stack = argv[++i] ?? '';
-    else if (argv[i].startsWith('--stack=')) stack = argv[i].slice(8);
-    else throw new UsageError(`unknown argument '${argv[i]}'; usage: infra:cost -- --stack <name> [--json]`);
-  }
-  if (!stack) throw new UsageError('--stack needs a stack name, e.g. --stack dev');
-  return { stack, json };
-}
-
-class UsageError extends Error {}
+import { InfraUsageError, parseStackArgs } from './infra-args';
 
 const usd = (x: number) => `$${x.toFixed(2)}`;
 
@@ -44,7 +30,7 @@ function print(r: CostReport): void {
 }
 
 async function main(): Promise<number> {
-  const { stack, json } = parseArgs(process.argv.slice(2));
+  const { stack, json } = parseStackArgs('infra:cost', process.argv.slice(2));
   const file = readStackFile(stack);
   const cfg = loadConfig(stack, file.region, file.source);
   const s = await synthesize(mocks, graph, cfg);
@@ -58,7 +44,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const known = e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownRegionError;
+    const known = e instanceof ConfigError || e instanceof InfraUsageError || e instanceof UnknownRegionError;
     console.error(`infra:cost: ${known || e instanceof Error ? (e as Error).message : String(e)}`);
     process.exit(2);
   },

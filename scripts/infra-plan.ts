@@ -11,23 +11,11 @@ import graph from '../assets';
 import { ConfigError, loadConfig } from '../infra/config';
 import { readStackFile } from '../infra/stack-files';
 import { plan, renderTree } from '../infra/synth/plan';
-
-function parseArgs(argv: string[]): { stack: string; json: boolean } {
-  let stack = 'dev';
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--json') json = true;
-    else if (argv[i] === '--stack') stack = argv[++i] ?? '';
-    else if (argv[i].startsWith('--stack=')) stack = argv[i].slice(8);
-    else throw new Error(`unknown argument '${argv[i]}'; usage: infra:plan -- --stack <name> [--json]`);
-  }
-  if (!stack) throw new Error('--stack needs a stack name, e.g. --stack dev');
-  return { stack, json };
-}
+import { parseStackArgs } from './infra-args';
 
 async function main(): Promise<number> {
   const t0 = performance.now();
-  const { stack, json } = parseArgs(process.argv.slice(2));
+  const { stack, json } = parseStackArgs('infra:plan', process.argv.slice(2));
   const file = readStackFile(stack);
   const cfg = loadConfig(stack, file.region, file.source);
   const report = await plan(mocks, graph, cfg);

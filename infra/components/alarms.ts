@@ -10,7 +10,7 @@ import type { AssetDefinition } from '../../assets/core';
 import { FRESHNESS_METRIC, METRICS_NAMESPACE, alarmNamePrefix, type AlarmManifest } from '../../jobs/aws/manifest';
 import type { PlatformConfig } from '../config';
 import { slug } from '../lake-layout';
-import { KIND_ALARMS, type AlarmSpec } from './kind-alarms';
+import { FUNCTION_ALARMS, KIND_ALARMS, type AlarmSpec } from './kind-alarms';
 import type { Lake } from './lake';
 
 /** The `headwater:asset` value of shared alarms (topic, search health). */
@@ -116,10 +116,15 @@ export class Alarms extends pulumi.ComponentResource {
 
   /** Every alarm the asset's kind declares, on the dimension values its component gave. */
   forKind(parent: pulumi.Resource, asset: AssetDefinition, dimensions: Readonly<Record<string, pulumi.Input<string>>>): void {
-    for (const spec of KIND_ALARMS[asset.compute.kind] ?? []) this.declared(parent, asset, spec, dimensions);
+    for (const spec of KIND_ALARMS[asset.compute.kind] ?? []) this.declared(parent, asset, slug(asset.key), spec, dimensions);
   }
 
-  private declared(parent: pulumi.Resource, asset: AssetDefinition, spec: AlarmSpec, values: Readonly<Record<string, pulumi.Input<string>>>): void {
+  /** The alarms every Lambda gets, named after the function's resource name (`<asset slug>[-role]`). */
+  forFunction(parent: pulumi.Resource, asset: AssetDefinition, resourceName: string, functionName: pulumi.Input<string>): void {
+    for (const spec of FUNCTION_ALARMS) this.declared(parent, asset, resourceName, spec, { FunctionName: functionName });
+  }
+
+  private declared(parent: pulumi.Resource, asset: AssetDefinition, prefix: string, spec: AlarmSpec, values: Readonly<Record<string, pulumi.Input<string>>>): void {
     const dims = (names: readonly string[]): Record<string, pulumi.Input<string>> =>
       Object.fromEntries(
         names.map((d) => {
@@ -136,7 +141,7 @@ export class Alarms extends pulumi.ComponentResource {
       comparisonOperator: spec.comparisonOperator,
       treatMissingData: spec.treatMissingData,
     };
-    const id = `${slug(asset.key)}-${spec.id}`;
+    const id = `${prefix}-${spec.id}`;
     if (spec.per) {
       const metric = (namespace: string, metricName: string, d: Record<string, pulumi.Input<string>>) => ({ namespace, metricName, dimensions: d, period: spec.period, stat: spec.statistic ?? 'Sum' });
       this.alarm(parent, asset.key, id, {

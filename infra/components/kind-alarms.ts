@@ -37,7 +37,25 @@ export interface AlarmSpec {
 /** Any failure counted in a 5-minute window alarms at once; no data (nothing ran) is not a failure. */
 const ANY_IN_FIVE_MINUTES = { statistic: 'Sum', period: 300, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching' } as const;
 
-/** Every Lambda: errors and throttles (a throttled Firehose transform or API call is lost work). */
+/** A Firehose success ratio below 1 in a 5-minute window (no data: nothing was delivered, not a failure). */
+const firehoseFailures = (id: string, metricName: string, means: string): AlarmSpec => ({
+  id,
+  means,
+  namespace: 'AWS/Firehose',
+  metricName,
+  dimensions: ['DeliveryStreamName'],
+  statistic: 'Minimum',
+  period: 300,
+  evaluationPeriods: 1,
+  threshold: 1,
+  comparisonOperator: 'LessThanThreshold',
+  treatMissingData: 'notBreaching',
+});
+
+/**
+ * Every Lambda, whatever kind builds it: errors and throttles (a throttled Firehose transform or
+ * API call is lost work). `nodeFunction` adds them to each function it creates.
+ */
 export const FUNCTION_ALARMS: readonly AlarmSpec[] = [
   { id: 'errors', means: 'the function raised errors', namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: ['FunctionName'], ...ANY_IN_FIVE_MINUTES },
   { id: 'throttles', means: 'invocations were throttled (reserved concurrency reached)', namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: ['FunctionName'], ...ANY_IN_FIVE_MINUTES },
@@ -77,7 +95,6 @@ export const KIND_ALARMS: Readonly<Record<string, readonly AlarmSpec[]>> = {
   'glue-sql': GLUE_ALARMS,
   'emr-spark': [{ id: 'failed-jobs', means: 'EMR Serverless job runs failed', namespace: 'AWS/EMRServerless', metricName: 'FailedJobs', dimensions: ['ApplicationId'], ...ANY_IN_FIVE_MINUTES }],
   'lambda-api': [
-    ...FUNCTION_ALARMS,
     {
       id: 'p99',
       means: 'p99 latency above 1 s (SLO)',
@@ -108,7 +125,6 @@ export const KIND_ALARMS: Readonly<Record<string, readonly AlarmSpec[]>> = {
     },
   ],
   'stream-delivery': [
-    ...FUNCTION_ALARMS,
     {
       id: 'delivery-freshness',
       means: 'the oldest record in Firehose is more than 15 minutes old (delivery to S3 is stuck)',
@@ -122,32 +138,8 @@ export const KIND_ALARMS: Readonly<Record<string, readonly AlarmSpec[]>> = {
       comparisonOperator: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
     },
-    {
-      id: 'delivery-failed',
-      means: 'Firehose failed to put records to S3 (they are retried, then land under the error prefix)',
-      namespace: 'AWS/Firehose',
-      metricName: 'DeliveryToS3.Success',
-      dimensions: ['DeliveryStreamName'],
-      statistic: 'Minimum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: 'LessThanThreshold',
-      treatMissingData: 'notBreaching',
-    },
-    {
-      id: 'processing',
-      means: 'the Firehose transform failed records (they land under the error prefix)',
-      namespace: 'AWS/Firehose',
-      metricName: 'ExecuteProcessing.Success',
-      dimensions: ['DeliveryStreamName'],
-      statistic: 'Minimum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: 'LessThanThreshold',
-      treatMissingData: 'notBreaching',
-    },
+    firehoseFailures('delivery-failed', 'DeliveryToS3.Success', 'Firehose failed to put records to S3 (they are retried, then land under the error prefix)'),
+    firehoseFailures('processing', 'ExecuteProcessing.Success', 'the Firehose transform failed records (they land under the error prefix)'),
   ],
 };
 

@@ -107,5 +107,6 @@ export function nodeFunction(parent: pulumi.ComponentResource, name: string, arg
     },
     { parent, dependsOn: [policy, logGroup] },
   );
+  ctx.alarms.forFunction(parent, asset, name, fn.name);
   return { fn, role, logGroup };
 }

@@ -16,7 +16,9 @@ const owners = async (stack: 'dev' | 'prod') => {
   return { s, owners: assetsByResource(s.root, (n) => bySlug.get(n)) };
 };
 
-describe('infra cost estimate', () => {
+describe('infra cost estimate', function () {
+  // A cold synthesis of a stack takes seconds, more on a loaded machine.
+  this.timeout(120_000);
   it('prices the dev stack at or under $80 a month idle, every resource priced or named free', async () => {
     const { s, owners: o } = await owners('dev');
     const r = estimateCost('dev', 'eu-west-1', s.resources, o);

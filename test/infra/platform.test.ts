@@ -279,7 +279,7 @@ for (const stack of ['dev', 'prod'] as const) {
         // No NAT in dev: interface endpoints in one zone carry Glue's AWS API calls.
         expect(vpcs[0].inputs).to.deep.include({ cidrBlock: '10.20.0.0/16', numberOfAvailabilityZones: 2, natGateways: { strategy: 'None' } });
         const endpoints = byType(s, 'aws:ec2/vpcEndpoint:VpcEndpoint').map((e) => e.inputs as { serviceName: string; subnetIds: string[]; privateDnsEnabled: boolean });
-        expect(endpoints.map((e) => e.serviceName.split('.').pop()).sort()).to.deep.equal(['glue', 'kms', 'logs', 'monitoring', 'secretsmanager']);
+        expect(endpoints.map((e) => e.serviceName.split('.').pop()).sort()).to.deep.equal(['glue', 'logs', 'monitoring', 'secretsmanager']);
         for (const e of endpoints) expect(e).to.deep.include({ subnetIds: ['subnet-private-a'], privateDnsEnabled: true });
       } else {
         // Prod reads the network team's stack instead of hard-coding its ids.
