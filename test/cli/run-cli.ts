@@ -1,5 +1,11 @@
 /** Runs the `assets` CLI in-process and captures what it prints (stdout, stderr, console.log). */
+import path from 'node:path';
 import { run } from '../../scripts/cli/main';
+
+const repo = path.join(__dirname, '..', '..');
+/** The compiled CLI, as `npx assets` runs it (package.json's bin; `npm test` builds it first). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const BIN = path.join(repo, (require('../../package.json') as { bin: { assets: string } }).bin.assets);
 
 export interface CliResult {
   readonly code: number;

@@ -3,7 +3,7 @@ import type { RunRecord } from '../../../assets/core';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color, printJson, table } from '../output';
-import { withEnvironment } from '../run/environment';
+import { withRunLog } from '../run/environment';
 
 /** Status in colour. */
 export const statusText = (s: RunRecord['status']): string =>
@@ -27,7 +27,7 @@ export function register(program: Command): void {
       loadGraph(g.graph);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit must be a positive whole number (got '${opts.limit}')`);
-      const runs = await withEnvironment(g.env, g.graph, (env) => env.runLog.listRuns(limit));
+      const runs = await withRunLog(g.env, g.graph, (env) => env.runLog.listRuns(limit));
       if (opts.json) return printJson(runs);
       if (!runs.length) return console.log(`no runs yet in the ${g.env} run log; start one with \`assets materialize <selection>\``);
       console.log(

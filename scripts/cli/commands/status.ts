@@ -3,7 +3,7 @@ import { loadGraph, type GlobalOptions } from '../context';
 import { color, printJson, table } from '../output';
 import { assetStatuses, type AssetStatus } from '../run/asset-status';
 import { automationStatus, describeAutomationStatus } from '../run/automation-status';
-import { withEnvironment } from '../run/environment';
+import { withRunLog } from '../run/environment';
 import { selectOrExplain } from '../selection';
 
 const ago = (iso: string, nowMs: number) => {
@@ -29,7 +29,7 @@ export function register(program: Command): void {
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
       const nowMs = Date.now();
-      const [statuses, automation] = await withEnvironment(g.env, g.graph, async (env) => [
+      const [statuses, automation] = await withRunLog(g.env, g.graph, async (env) => [
         assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs),
         await automationStatus(graph, env.runLog, nowMs),
       ] as const);
