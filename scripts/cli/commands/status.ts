@@ -29,11 +29,13 @@ export function register(program: Command): void {
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
       const nowMs = Date.now();
-      const [statuses, automation] = await withRunLog(g.env, g.graph, async (env) => [
-        assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs),
-        await automationStatus(graph, env.runLog, nowMs),
-      ] as const);
-      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation });
+      const { statuses, automation, runLog } = await withRunLog(g.env, g.graph, async (env) => ({
+        statuses: assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs),
+        automation: await automationStatus(graph, env.runLog, nowMs),
+        // The size report: how much history there is, so retention (`assets runs prune`) is a decision, not a surprise.
+        runLog: opts.json ? await env.runLog.stats() : undefined,
+      }));
+      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation, runLog });
       const rows = statuses.map((s) => [
         s.key,
         stateText(s),
