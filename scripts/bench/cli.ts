@@ -118,6 +118,8 @@ async function writeRun(log: LocalRunLog, index: RunLogIndex, runId: string, key
 }
 
 const hourKey = (h: number) => partitionKey(hourlyDef, h % hoursAvailable);
+/** The first hour of backfill run i's 50-hour window, cycling over the hours that exist. */
+const window50 = (i: number) => (i * 50) % (hoursAvailable - 50);
 const id = (i: number) => `bench-${String(i).padStart(7, '0')}`;
 
 /** The run schedules, oldest run first. `write` returns materializations written. */
@@ -132,7 +134,7 @@ const HISTORIES: Record<string, { runs: number; write: (log: LocalRunLog, index:
     runs: 10_000,
     // 50 hours of each hourly asset a run; every 20th run the daily chain instead.
     write: (log, index, i, t) =>
-      i % 20 === 19 ? writeRun(log, index, id(i), daily, { type: 'latest' }, t) : writeRun(log, index, id(i), hourly, { type: 'range', from: hourKey(i * 50), to: hourKey(i * 50 + 49) }, t),
+      i % 20 === 19 ? writeRun(log, index, id(i), daily, { type: 'latest' }, t) : writeRun(log, index, id(i), hourly, { type: 'range', from: hourKey(window50(i)), to: hourKey(window50(i) + 49) }, t),
   },
 };
 
