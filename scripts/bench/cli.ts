@@ -12,6 +12,8 @@
  *   planMs                 assets plan <every batch asset>
  *   upToDateMaterializeMs  assets materialize <the non-hourly batch assets with no source dep>: all up to date
  *
+ * Wall times are medians of --repeat runs; cpuMs gives each command's user + system CPU time too,
+ * which moves less than wall time when other work shares the machine.
  * plus runs, materializations, runLogBytes, bytesPerMaterialization and peakRssMb (the largest
  * resident set of those processes). Histories: `demo` (5 runs of the whole graph, the demo's size),
  * `runs30k` (30,000 runs: hourly assets each hour, the daily chain each day: an hourly automation
@@ -154,21 +156,29 @@ async function generate(name: string, dir: string): Promise<{ runs: number; mate
   return { runs: h.runs + 1, materializations: mats, genMs: performance.now() - t0 };
 }
 
-/** Runs the compiled CLI `repeat` times; the median wall time and the largest resident set. */
-function timeCli(home: string, args: readonly string[]): { ms: number; rssMb: number; code: number | null } {
+/**
+ * Runs the compiled CLI `repeat` times: the median wall time, the median CPU time (user + system:
+ * what the command costs, less sensitive than wall time to other load on the machine) and the
+ * largest resident set.
+ */
+function timeCli(home: string, args: readonly string[]): { ms: number; cpuMs: number; rssMb: number; code: number | null } {
   const times: number[] = [];
+  const cpu: number[] = [];
   let rssKb = 0;
   let code: number | null = 0;
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kb %M', process.execPath, bin, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' } });
+    const r = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kb %M cpu-s %U %S', process.execPath, bin, ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' } });
     times.push(performance.now() - t0);
     code = r.status;
     const m = /peak-rss-kb (\d+)/.exec(r.stderr);
     if (m) rssKb = Math.max(rssKb, Number(m[1]));
+    const c = /cpu-s ([\d.]+) ([\d.]+)/.exec(r.stderr);
+    if (c) cpu.push((Number(c[1]) + Number(c[2])) * 1000);
     if (r.status !== 0 && i === 0) process.stderr.write(`  assets ${args.join(' ')} exited ${r.status}: ${r.stderr.split('\n').slice(0, 3).join(' ')}\n`);
   }
-  return { ms: Math.round([...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]), rssMb: Math.round(rssKb / 1024), code };
+  const median = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN);
+  return { ms: median(times), cpuMs: median(cpu), rssMb: Math.round(rssKb / 1024), code };
 }
 
 async function main(): Promise<void> {
@@ -203,6 +213,7 @@ async function main(): Promise<void> {
         materializations: stats.materializations,
         runLogBytes: stats.bytes,
         bytesPerMaterialization: Math.round(stats.bytes! / Math.max(1, stats.materializations!)),
+        cpuMs: { help: help.cpuMs, status: status.cpuMs, runs: runs.cpuMs, plan: planned.cpuMs, upToDateMaterialize: upToDate.cpuMs },
         peakRssMb: Math.max(help.rssMb, status.rssMb, runs.rssMb, planned.rssMb, upToDate.rssMb),
         generateMs: Math.round(gen.genMs),
         ...(failed ? { error: 'a command exited non-zero (see stderr)' } : {}),
