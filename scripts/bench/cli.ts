@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util';
 import graph from '../../assets';
 import {
   categoryOf,
+  checkName,
   codeVersionOf,
   currentInputVersions,
   dataVersionOf,
@@ -107,7 +108,7 @@ async function writeRun(log: LocalRunLog, index: RunLogIndex, runId: string, key
       mats++;
     }
     for (const c of asset.checks ?? []) {
-      const check: RunEvent = { type: 'check_evaluated', key, partition: parts ? parts[parts.length - 1] : null, runId, check: c.type, passed: true, blocking: c.blocking ?? true, message: 'ok', at: stamp() };
+      const check: RunEvent = { type: 'check_evaluated', key, partition: parts ? parts[parts.length - 1] : null, runId, check: checkName(c), passed: true, blocking: c.blocking ?? true, message: 'ok', at: stamp() };
       events.push(check);
       index.add(check);
     }
