@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GraphError, isAssetGraph, suggestKey, type AssetGraph } from '../../assets/core';
 import { UserError } from './errors';
+import { enableTypeScriptModules } from './typescript-modules';
 
 export interface GlobalOptions {
   readonly graph?: string;
@@ -15,7 +16,7 @@ const cache = new Map<string, AssetGraph>();
 
 /** Loads the graph module's default export; every failure becomes a UserError naming the module. */
 export function loadGraph(modulePath?: string): AssetGraph {
-  const target = modulePath ? path.resolve(modulePath) : path.resolve(__dirname, '..', '..', 'assets', 'index.ts');
+  const target = modulePath ? path.resolve(modulePath) : require.resolve('../../assets');
   const hit = cache.get(target);
   if (hit) return hit;
   if (modulePath && !fs.existsSync(target)) {
@@ -24,6 +25,7 @@ export function loadGraph(modulePath?: string): AssetGraph {
   let mod: unknown;
   try {
     // A graph module is named at run time; under tsx, require loads .ts and .js alike.
+    if (target.endsWith('.ts')) enableTypeScriptModules();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(target);
   } catch (e) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `assets` CLI: `npm run -s assets -- <command> [options]`.
+ * The `assets` CLI: `npx assets <command> [options]` or `npm run -s assets -- <command> [options]`
+ * (compiled by `npm run build` to dist/scripts/cli/main.js, the package's `bin`).
  * Exit codes: 0 ok, 1 a run failed, 2 bad input. A user mistake prints one message, never a stack.
  */
 import '../aws-sdk-node-warning';
@@ -9,7 +10,8 @@ import { registerCommands } from './commands';
 import { EXIT, UserError } from './errors';
 import { color } from './output';
 
-export function buildProgram(): Command {
+/** The program with every command registered; only the one `argv` runs is loaded in full. */
+export function buildProgram(argv: readonly string[] = []): Command {
   const program = new Command('assets')
     .description('Operate the Headwater asset graph: list, plan, materialize, backfill, status, contracts.')
     .option('--graph <module>', 'load this graph module (.ts or .js, default export defineGraph(...)) instead of the reference graph')
@@ -17,19 +19,22 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(color.red(str)) });
-  registerCommands(program);
-  // Subcommands inherit the overrides so their parse errors also exit 2 instead of calling process.exit.
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  registerCommands(program, argv);
+  // Subcommands (and theirs) inherit the overrides so their parse errors also exit 2 instead of calling process.exit.
+  const inherit = (cmd: Command): void => {
+    for (const sub of cmd.commands) inherit(sub.exitOverride().showHelpAfterError('(run with --help for usage)'));
+  };
+  inherit(program);
   return program;
 }
 
 /** Runs the CLI and resolves to the exit code (tests call this in-process). */
 export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   // Commands report "a run failed" through process.exitCode; start clean so one in-process run
   // (tests, the demo) never inherits the code of the one before.
   process.exitCode = undefined;
   try {
+    const program = buildProgram(argv);
     await program.parseAsync([...argv], { from: 'user' });
     return (process.exitCode as number | undefined) ?? EXIT.ok;
   } catch (e) {

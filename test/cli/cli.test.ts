@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
-import { runCli } from './run-cli';
+import { bin, runCli } from './run-cli';
 
 const fixture = (name: string) => path.join(__dirname, '..', 'fixtures', 'graphs', `${name}.ts`);
 
@@ -103,9 +103,9 @@ describe('assets CLI', () => {
     });
   });
 
-  it('as a real process: exit code 2 and no stack trace on stderr', function () {
+  it('as a real process (the compiled bin): exit code 2 and no stack trace on stderr', function () {
     this.timeout(60_000);
-    const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/cli/main.ts', 'show', 'nope/nothing'], {
+    const r = spawnSync(process.execPath, [bin(), 'show', 'nope/nothing'], {
       cwd: path.join(__dirname, '..', '..'),
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },

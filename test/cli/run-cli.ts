@@ -1,5 +1,25 @@
 /** Runs the `assets` CLI in-process and captures what it prints (stdout, stderr, console.log). */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { run } from '../../scripts/cli/main';
+
+const repo = path.join(__dirname, '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const binPath = path.join(repo, (require('../../package.json') as { bin: { assets: string } }).bin.assets);
+let built = false;
+
+/**
+ * The compiled CLI, as `npx assets` runs it (package.json's bin). Built (incrementally) on first
+ * use, so a test file run alone never spawns a stale build; under `npm test` it is already fresh.
+ */
+export function bin(): string {
+  if (!built) {
+    const r = spawnSync(process.execPath, [path.join(repo, 'scripts', 'build.mjs'), '--quiet'], { cwd: repo, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
+    built = true;
+  }
+  return binPath;
+}
 
 export interface CliResult {
   readonly code: number;

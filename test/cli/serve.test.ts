@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { expect } from 'chai';
+import { bin } from './run-cli';
 
 const repo = path.join(__dirname, '..', '..');
 
@@ -16,7 +17,7 @@ describe('assets serve', function () {
 
   it('serves with one worker per requested process and stops them all on SIGTERM', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-serve-'));
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(repo, 'scripts/cli/main.ts'), 'serve', '--port', '0', '--workers', '2'], {
+    const child = spawn(process.execPath, [bin(), 'serve', '--port', '0', '--workers', '2'], {
       cwd: repo,
       env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,7 +58,7 @@ describe('assets serve', function () {
   });
 
   it('refuses a bad --workers value with exit 2', async () => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(repo, 'scripts/cli/main.ts'), 'serve', '--workers', 'many'], { cwd: repo, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [bin(), 'serve', '--workers', 'many'], { cwd: repo, env: { ...process.env, NO_COLOR: '1' } });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((r) => child.once('exit', r));

@@ -51,9 +51,14 @@ export interface ChildOptions {
 /** Profiling and memory flags of this process that children inherit (`node --cpu-prof` profiles all three). */
 const inheritedNodeFlags = () => process.execArgv.filter((a) => /^--(cpu-prof|heap-prof|max-old-space-size)/.test(a));
 
-/** Spawns `file` (TypeScript, through tsx) with an IPC channel; stderr goes to ours. */
+/**
+ * Spawns the sibling module `file` with an IPC channel; stderr goes to ours. Compiled (the CLI
+ * under dist/) the child is the compiled .js; from source it is the .ts through tsx.
+ */
 function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv | undefined): ChildProcess {
-  return spawn(process.execPath, [...inheritedNodeFlags(), '--require', 'tsx/cjs', path.join(__dirname, file), ...args], {
+  const compiled = __filename.endsWith('.js');
+  const entry = path.join(__dirname, compiled ? file.replace(/\.ts$/, '.js') : file);
+  return spawn(process.execPath, [...inheritedNodeFlags(), ...(compiled ? [] : ['--require', 'tsx/cjs']), entry, ...args], {
     // As the CLI does: the SDK's Node 20 deprecation notice is noise for a local kinesalite.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(env ?? process.env) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

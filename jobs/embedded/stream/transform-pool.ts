@@ -27,7 +27,8 @@ export class TransformPool {
 
   constructor(
     readonly size: number,
-    private readonly workerFile = path.join(__dirname, 'transform-worker.ts'),
+    // The compiled worker beside the compiled pool (dist/), or the .ts one from source.
+    private readonly workerFile = path.join(__dirname, `transform-worker${path.extname(__filename)}`),
   ) {
     if (!(size >= 1)) throw new Error(`a transform pool needs at least one worker, got ${size}`);
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());

@@ -3,7 +3,7 @@ import { checkName, isBlocking, type AssetGraph, type CheckEvaluation, type RunL
 import { loadGraph, type GlobalOptions } from '../context';
 import { EXIT } from '../errors';
 import { color, printJson, table } from '../output';
-import { withEnvironment } from '../run/environment';
+import { withRunLog } from '../run/environment';
 import { selectOrExplain } from '../selection';
 
 /** One declared check of one asset with its latest evaluation, if any. */
@@ -42,7 +42,7 @@ export function register(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
-      const states = await withEnvironment(g.env, g.graph, async (env) => checkStates(graph, keys, await env.runLog.snapshot()));
+      const states = await withRunLog(g.env, g.graph, async (env) => checkStates(graph, keys, await env.runLog.snapshot()));
       const failing = states.filter((s) => s.blocking && s.last && !s.last.passed);
       process.exitCode = failing.length ? EXIT.runFailed : EXIT.ok;
       if (opts.json) return printJson({ env: g.env, checks: states, failingBlocking: failing.length });

@@ -4,7 +4,7 @@ import { partitionsLabel } from '../../../jobs/engine';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color, printJson, table } from '../output';
-import { withEnvironment } from '../run/environment';
+import { withRunLog } from '../run/environment';
 import { duration, statusText } from './runs';
 
 type StepEvent = Extract<RunEvent, { partitions: unknown }>;
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .action(async (runId: string, opts: { json?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       loadGraph(g.graph);
-      const { run, events } = await withEnvironment(g.env, g.graph, async (env) => {
+      const { run, events } = await withRunLog(g.env, g.graph, async (env) => {
         const found = await env.runLog.getRun(runId);
         if (!found) throw new UserError(`no run '${runId}' in the ${g.env} run log; list runs with \`assets runs\``);
         return { run: found, events: await env.runLog.events(runId) };

@@ -3,7 +3,7 @@ import { loadGraph, type GlobalOptions } from '../context';
 import { color, printJson, table } from '../output';
 import { assetStatuses, type AssetStatus } from '../run/asset-status';
 import { automationStatus, describeAutomationStatus } from '../run/automation-status';
-import { withEnvironment } from '../run/environment';
+import { withRunLog } from '../run/environment';
 import { selectOrExplain } from '../selection';
 
 /** What a deployed stack's environment adds to `status`: its alarms (jobs/aws/alarm-status.ts). */
@@ -42,12 +42,14 @@ export function register(program: Command): void {
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
       const nowMs = Date.now();
-      const { statuses, automation, alarms } = await withEnvironment(g.env, g.graph, async (env) => ({
+      const { statuses, automation, alarms, runLog } = await withRunLog(g.env, g.graph, async (env) => ({
         statuses: assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs),
         automation: await automationStatus(graph, env.runLog, nowMs),
         alarms: await alarmsOf(env)?.().catch((e: unknown): AlarmReport => ({ firing: [], total: 0, error: `could not read the stack's alarms: ${(e as Error).message}` })),
+        // The size report: how much history there is, so retention (`assets runs prune`) is a decision, not a surprise.
+        runLog: opts.json ? await env.runLog.stats() : undefined,
       }));
-      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation, ...(alarms ? { alarms } : {}) });
+      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation, runLog, ...(alarms ? { alarms } : {}) });
       const rows = statuses.map((s) => [
         s.key,
         stateText(s),

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { categoryOf } from '../../../assets/core';
+import { repoRoot } from '../../../jobs/engine/repo-files';
 import { missingCodeFiles } from '../code-files';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
@@ -10,7 +10,7 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('validate the graph and the code files it names: exit 0 with a summary, or exit 2 listing every problem')
-    .option('--root <dir>', 'resolve code paths against this directory', path.resolve(__dirname, '..', '..', '..'))
+    .option('--root <dir>', 'resolve code paths against this directory', repoRoot())
     .action((opts: { root: string }, cmd: Command) => {
       // loadGraph throws a UserError listing every graph problem (exit 2).
       const graph = loadGraph(cmd.optsWithGlobals<GlobalOptions>().graph);

@@ -1,14 +1,18 @@
 /**
  * Opens the environment a command runs in: `local` (embedded) or a deployed stack, whose
- * environment lives in jobs/aws/environment.ts. Never loads Pulumi.
+ * environment lives in jobs/aws/environment.ts. Never loads Pulumi. Each environment's modules
+ * (DuckDB, PGlite, the AWS SDK) are loaded when it is opened, so commands that do not open one
+ * start without them; commands that only read the run log use `withRunLog`, which loads neither.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import type { RunLog } from '../../../assets/core';
 import type { Environment, Executor } from '../../../jobs/engine';
-import { EmbeddedEnvironment } from '../../../jobs/embedded/environment';
+import { readRepoFile } from '../../../jobs/engine/repo-files';
+// Types only: the modules themselves are required when an environment is opened.
+import type * as EmbeddedModule from '../../../jobs/embedded/environment';
+import type * as PathsModule from '../../../jobs/embedded/paths';
+import type * as RunLogModule from '../../../jobs/embedded/runlog';
 import { UserError } from '../errors';
-
-const repo = path.resolve(__dirname, '..', '..', '..');
 
 /** Executors a `--graph` module exports as `embeddedExecutors`, for its own compute kinds. */
 function graphExecutors(graphModule: string | undefined): Executor[] {
@@ -21,13 +25,19 @@ function graphExecutors(graphModule: string | undefined): Executor[] {
 
 /** The environment named by `--env`. */
 export async function openEnvironment(envName: string, graphModule?: string): Promise<Environment> {
-  if (envName === 'local') return new EmbeddedEnvironment({ extraExecutors: graphExecutors(graphModule) });
-  const file = path.join(repo, 'jobs', 'aws', 'environment.ts');
-  if (!fs.existsSync(file)) {
+  if (envName === 'local') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { EmbeddedEnvironment } = require('../../../jobs/embedded/environment') as typeof EmbeddedModule;
+    return new EmbeddedEnvironment({ extraExecutors: graphExecutors(graphModule) });
+  }
+  let mod: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require('../../../jobs/aws/environment') as Record<string, unknown>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((e as Error).message).includes(path.join('jobs', 'aws', 'environment'))) throw e;
     throw new UserError(`--env ${envName}: running against a deployed stack needs jobs/aws/environment.ts, which is not in this tree; use --env local (the default) to run embedded`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(file) as Record<string, unknown>;
   const open = ['openAwsEnvironment', 'createAwsEnvironment', 'default'].map((n) => mod[n]).find((f) => typeof f === 'function') as
     | ((stack: string) => Environment | Promise<Environment>)
     | undefined;
@@ -46,5 +56,30 @@ export async function withEnvironment<T>(envName: string, graphModule: string | 
     return await fn(env);
   } finally {
     await env.close();
+  }
+}
+
+/** What a command that only reads the run log needs. */
+export interface RunLogAccess {
+  readonly runLog: RunLog;
+  /** Reads a repo file (code versions hash them). */
+  readCode(repoPath: string): string | undefined;
+}
+
+/**
+ * Opens only the run log of the environment (locally: the SQLite file, no executor, no source
+ * database), runs `fn` with it, and closes it: what status, runs and run need to start fast.
+ */
+export async function withRunLog<T>(envName: string, graphModule: string | undefined, fn: (access: RunLogAccess) => Promise<T>): Promise<T> {
+  if (envName !== 'local') return withEnvironment(envName, graphModule, fn);
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { LocalRunLog } = require('../../../jobs/embedded/runlog') as typeof RunLogModule;
+  const { localPaths } = require('../../../jobs/embedded/paths') as typeof PathsModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const runLog = new LocalRunLog(localPaths.runLog());
+  try {
+    return await fn({ runLog, readCode: readRepoFile });
+  } finally {
+    await runLog.close();
   }
 }
