@@ -38,9 +38,10 @@ import { evaluateMetricCheck } from './metric-checks';
 import { silentReporter, type EngineReporter, type RunOutcome, type RunProgress } from './reporter';
 import { runDependencies } from './run-dependencies';
 import { partitionsLabel } from './run-request';
+import { UserError } from '../../assets/core';
 
 /** A mistake in what the engine was asked to do (resume of an unknown run...): exit 2 in the CLI. */
-export class EngineInputError extends Error {
+export class EngineInputError extends UserError {
   override name = 'EngineInputError';
 }
 

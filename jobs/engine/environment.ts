@@ -12,6 +12,7 @@ import type {
   Observation,
   RunLog,
 } from '../../assets/core';
+import { UserError } from '../../assets/core';
 
 /** What one run of one step is asked to do. */
 export interface StepContext {
@@ -64,7 +65,7 @@ export interface Lock {
 }
 
 /** Thrown when another run holds the lock; the message names the holder. */
-export class LockHeldError extends Error {
+export class LockHeldError extends UserError {
   override name = 'LockHeldError';
   constructor(readonly key: AssetKey, readonly partition: string | null, readonly holder: string) {
     super(`${key}${partition ? `[${partition}]` : ''} is being materialized by ${holder}; wait for it to finish (or, if that process is gone, rerun: stale locks of dead local processes are taken over)`);
