@@ -65,6 +65,7 @@ export class EmbeddedEnvironment implements Environment {
       const rows = output.metadata.rows;
       if (check.type !== 'row_count') return { check, passed: false, message: `${check.type} cannot be evaluated on ${storage} storage locally; declare it blocking: false or drop it` };
       if (typeof rows !== 'number') return { check, passed: false, message: `the step reported no 'rows' to count (metadata: ${Object.keys(output.metadata).join(', ') || 'none'})` };
+      if (rows === 0) return { check, passed: false, message: `0 rows loaded into ${ctx.asset.key}: nothing to check` };
       const low = check.min !== undefined && rows < check.min;
       const high = check.max !== undefined && rows > check.max;
       return { check, passed: !low && !high, message: `${rows} rows loaded${low ? `, below the minimum ${check.min}` : high ? `, above the maximum ${check.max}` : ''}` };

@@ -389,17 +389,23 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
   let next = 0; // every run before `next` has started or been settled
   const progressOf = (i: number): RunProgress => ({ runId, planRunId: runs[i].id, key: runs[i].step.key, partitions: partitionsLabel(keysOf[i]) });
   const isOk = (o: RunOutcome) => o === 'succeeded' || o === 'up_to_date';
+  /**
+   * A step that ran and wrote no rows: what reads its window downstream (a retrain, an index swap)
+   * would only replace good outputs with ones built from nothing, so those steps are skipped.
+   */
+  const wroteNothing = (r: RunResult) => r.outcome === 'succeeded' && r.metadata?.rows === 0;
 
   const startReady = async () => {
     for (let i = next; i < runs.length && inflight.size < maxParallel && !stopped(); i++) {
       if (results[i] || inflight.has(i)) continue;
       const waits = deps[i];
       if (waits.some((j) => !results[j])) continue;
-      const bad = waits.map((j) => results[j]!).filter((r) => !isOk(r.outcome));
+      const bad = waits.map((j) => results[j]!).filter((r) => !isOk(r.outcome) || wroteNothing(r));
       const progress = progressOf(i);
       if (bad.length) {
         const b = bad[0];
-        const reason = `upstream ${b.key}${b.partitions ? ` [${b.partitions}]` : ''} ${b.outcome === 'blocked' ? 'failed a blocking check' : b.outcome === 'skipped' ? 'was skipped' : b.outcome}`;
+        const what = wroteNothing(b) ? 'wrote 0 rows: its input window is empty, so there is nothing new to compute from' : b.outcome === 'blocked' ? 'failed a blocking check' : b.outcome === 'skipped' ? 'was skipped' : b.outcome;
+        const reason = `upstream ${b.key}${b.partitions ? ` [${b.partitions}]` : ''} ${what}`;
         await emit({ type: 'step_skipped', runId, key: runs[i].step.key, partitions: keysOf[i], reason, at: new Date().toISOString() });
         results[i] = { planRunId: runs[i].id, key: runs[i].step.key, partitions: progress.partitions, outcome: 'skipped', detail: reason, durationMs: 0, checks: [] };
         reporter.runFinished(progress, 'skipped', reason, 0);
