@@ -23,6 +23,8 @@ import {
   type AssetGraph,
   type AssetKey,
   type CheckSpec,
+  type FileFact,
+  type FileProblem,
   type Materialization,
   type MaterializationLookup,
   type Metadata,
@@ -114,6 +116,8 @@ async function doneByRunChain(env: Environment, runId: string): Promise<Set<stri
   return done;
 }
 
+const withFiles = (files: FileFact[] | undefined) => (files ? { files } : {});
+
 /** Splits sorted partition indexes into contiguous [lo, hi) ranges. */
 function contiguous(indexes: readonly number[]): [number, number][] {
   const out: [number, number][] = [];
@@ -198,6 +202,28 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
     return p;
   };
 
+  /** Recorded files of a materialization that are gone or changed on disk (none when not tracked). */
+  const fileProblems = (m: Materialization): FileProblem[] => (m.files && env.verifyFiles ? env.verifyFiles(m.files) : []);
+  /**
+   * The first damaged input of a step, as a message naming the file and the fix: a step must not
+   * read around a deleted partition and write a result that looks complete.
+   */
+  const damagedInputs = (inputs: readonly StepInput[]): string | undefined => {
+    for (const input of inputs) {
+      if (input.source) continue;
+      // An unpartitioned step reads every committed partition of a partitioned input.
+      const read = input.partitions?.length === 0 && graph.get(input.key).partitions ? [...base.materializedPartitions(input.key)] : input.partitions ?? [null];
+      for (const p of read) {
+        const m = lookup.latestMaterialization(input.key, p);
+        const problem = m && fileProblems(m)[0];
+        if (problem) {
+          return `input ${input.key}${p ? ` [${p}]` : ''} is damaged: ${problem.path} ${problem.problem} (${problem.detail}); rebuild it with \`assets materialize ${input.key}${p ? ` --partition ${p}` : ''}\` (or \`assets verify ${input.key} --repair\`)`;
+        }
+      }
+    }
+    return undefined;
+  };
+
   let lockError: LockHeldError | undefined;
   const stopped = () => Boolean(lockError) || Boolean(opts.signal?.aborted);
 
@@ -235,14 +261,23 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       }
       const code = codeVersion(step.key);
       const blocked = opts.force ? new Set<string>() : blockedRuns(step.key);
-      // Per partition: its inputs now, its data version, and whether it is already there.
+      // Per partition: its inputs now, its data version, and whether it is already there (and intact).
+      const damaged: string[] = [];
       const parts = (keys ?? [null]).map((p, i) => {
         const { versions } = currentInputVersions(graph, step.key, p, lookup, nowMs);
         const dataVersion = dataVersionOf(code, versions);
         const m: Materialization | undefined = lookup.latestMaterialization(step.key, p);
-        const done = !opts.force && (resumeDone.has(`${step.key}\0${p ?? ''}`) || (m !== undefined && m.dataVersion === dataVersion && !blocked.has(m.runId)));
+        let done = !opts.force && (resumeDone.has(`${step.key}\0${p ?? ''}`) || (m !== undefined && m.dataVersion === dataVersion && !blocked.has(m.runId)));
+        if (done && m) {
+          const problem = fileProblems(m)[0];
+          if (problem) {
+            done = false;
+            damaged.push(`${p ?? step.key}: ${problem.path} ${problem.problem} (${problem.detail})`);
+          }
+        }
         return { p, index: run.range ? run.range[0] + i : -1, inputs: versions, dataVersion, done };
       });
+      for (const d of damaged.slice(0, 5)) reporter.log(progress, `rebuilding ${d}`);
       const todo = parts.filter((x) => !x.done);
       if (!todo.length) {
         const reason = resumeDone.size && parts.every((x) => resumeDone.has(`${step.key}\0${x.p ?? ''}`)) ? `done by run ${opts.resumeOf}` : 'up to date (same code and inputs)';
@@ -268,6 +303,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       const skippedParts = parts.length - todo.length;
       if (outcome === 'succeeded') {
         details.push(keys ? `${todo.length} partition${todo.length === 1 ? '' : 's'} written${skippedParts ? `, ${skippedParts} up to date` : ''}` : 'written');
+        if (damaged.length) details.push(`rebuilt ${damaged.length} whose files were missing or modified`);
       }
       return { ...base, outcome, detail: details.join('; '), metadata, checks: allChecks };
     } finally {
@@ -306,6 +342,11 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       log: (message) => reporter.log(progress, message),
       signal: opts.signal ?? new AbortController().signal,
     };
+    const broken = damagedInputs(inputs);
+    if (broken) {
+      await emit({ type: 'step_failed', runId, key: asset.key, partitions: keys, durationMs: 0, error: broken, at: new Date().toISOString() });
+      return { outcome: 'failed', detail: broken, checks: [] };
+    }
     const started = Date.now();
     await emit({ type: 'step_started', runId, key: asset.key, partitions: keys, at: new Date().toISOString() });
     let output: StepOutput;
@@ -319,6 +360,15 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       return { outcome: interrupted ? 'interrupted' : 'failed', detail, checks: [] };
     }
     const at = new Date().toISOString();
+    const filesOf = (p: string | null) => {
+      try {
+        return env.committedFiles?.(asset, p);
+      } catch (e) {
+        // The data is committed; without a manifest it is merely not integrity-checked later.
+        reporter.log(progress, `could not record the files of ${p ?? asset.key}: ${errorText(e)}`);
+        return undefined;
+      }
+    };
     // The data is committed: record each partition before anything else can fail.
     await Promise.all(
       chunk.map((x) =>
@@ -332,6 +382,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
           inputs: x.inputs,
           metadata: (x.p !== null ? output.partitionMetadata?.[x.p] : undefined) ?? output.metadata,
           at,
+          ...withFiles(filesOf(x.p)),
         }),
       ),
     );

@@ -8,6 +8,8 @@ import type {
   AssetGraph,
   AssetKey,
   CheckSpec,
+  FileFact,
+  FileProblem,
   Metadata,
   Observation,
   RunLog,
@@ -87,6 +89,13 @@ export interface Environment {
    * wrote. `metric_compare` checks are evaluated by the engine from the step's metadata.
    */
   evaluateChecks(ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]): Promise<CheckOutcome[]>;
+  /**
+   * The files that now hold `asset`'s `partition` (just committed), as facts the engine records on
+   * the materialization. Optional: an environment that cannot list its storage records none.
+   */
+  committedFiles?(asset: AssetDefinition, partition: string | null): FileFact[];
+  /** Compares recorded files with the storage: size and mtime, or every checksum when `deep`. */
+  verifyFiles?(files: readonly FileFact[], deep?: boolean): FileProblem[];
   /** The content of a repo-relative code file, for code versions. */
   readCode(repoPath: string): string | undefined;
   close(): Promise<void>;

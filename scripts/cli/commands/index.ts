@@ -19,6 +19,7 @@ import * as source from './source';
 import * as status from './status';
 import * as stream from './stream';
 import * as validate from './validate';
+import * as verify from './verify';
 import * as wipe from './wipe';
 
 const COMMANDS: readonly { register(program: Command): void }[] = [
@@ -34,6 +35,7 @@ const COMMANDS: readonly { register(program: Command): void }[] = [
   automate,
   status,
   checks,
+  verify,
   runs,
   runOne,
   wipe,
