@@ -33,6 +33,16 @@ export interface RunRecord {
   readonly error?: string;
   /** Set on runs launched by `assets automate`: the tick and request that asked for it. */
   readonly automation?: { readonly tickId: string; readonly requestId: string };
+  /** How the run was asked to run; a resume runs with the same options. */
+  readonly options?: RunOptions;
+}
+
+/** The options of a run that a resume must keep. */
+export interface RunOptions {
+  /** Recompute partitions even when up to date. */
+  readonly force: boolean;
+  /** Runs executed at the same time. */
+  readonly maxParallel: number;
 }
 
 interface StepEventBase {

@@ -159,6 +159,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
     ...(opts.resumeOf ? { resumeOf: opts.resumeOf } : {}),
     ...(opts.automation ? { automation: opts.automation } : {}),
     stepsPlanned: plan.runCount,
+    options: { force: Boolean(opts.force), maxParallel: Math.max(1, Math.floor(opts.maxParallel ?? 1)) },
   });
   reporter.started({ runId, plan, resumeOf: opts.resumeOf });
 
@@ -267,7 +268,8 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
         const { versions } = currentInputVersions(graph, step.key, p, lookup, nowMs);
         const dataVersion = dataVersionOf(code, versions);
         const m: Materialization | undefined = lookup.latestMaterialization(step.key, p);
-        let done = !opts.force && (resumeDone.has(`${step.key}\0${p ?? ''}`) || (m !== undefined && m.dataVersion === dataVersion && !blocked.has(m.runId)));
+        // What the resumed run chain finished is done even under --force: a resume finishes only the rest.
+        let done = resumeDone.has(`${step.key}\0${p ?? ''}`) || (!opts.force && m !== undefined && m.dataVersion === dataVersion && !blocked.has(m.runId));
         if (done && m) {
           const problem = fileProblems(m)[0];
           if (problem) {
