@@ -16,6 +16,7 @@ import { LocalRunLog } from './runlog';
 import { createCheckEvaluator, createSourceObserver } from './checks';
 import { fileFacts, listCommittedFiles, verifyFileFacts } from './lake/integrity';
 import { dataDir } from './lake/layout';
+import { removeDeadStaging } from './lake/staging';
 import { readAliasPointer } from '../vector-store/embedded';
 import { sharedSource, type SourceAccess } from './source';
 
@@ -35,6 +36,7 @@ export class EmbeddedEnvironment implements Environment {
 
   constructor(options: EmbeddedEnvironmentOptions = {}) {
     fs.mkdirSync(localRoot(), { recursive: true });
+    removeDeadStaging(localPaths.lake());
     this.runLog = new LocalRunLog(localPaths.runLog());
     this.source = sharedSource();
     const deps: ExecutorDeps = { source: this.source, lakeRoot: localPaths.lake() };
