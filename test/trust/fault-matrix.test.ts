@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
+import { RUNLOG_DB } from '../../jobs/embedded/runlog/local-runlog';
 import { streamPaths } from '../../jobs/embedded/stream/kinesalite';
 import { runCli, type CliResult } from '../cli/run-cli';
 
@@ -93,11 +94,12 @@ describe('fault matrix: every command, every fault, one message and no stack tra
 
   it('a corrupt run-log file is named by every command that reads the run log, and kept', async () => {
     freshHome();
-    const runs = path.join(home, 'runlog', 'runs');
-    const file = path.join(runs, fs.readdirSync(runs)[0]);
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
-    lines[1] = '{"t":"event","e":{garbage';
-    fs.writeFileSync(file, lines.join('\n'));
+    const dir = path.join(home, 'runlog');
+    const file = path.join(dir, RUNLOG_DB);
+    for (const side of fs.readdirSync(dir).filter((n) => /-(wal|shm)$/.test(n))) fs.rmSync(path.join(dir, side));
+    const bytes = fs.readFileSync(file);
+    bytes.fill(0x42, 0, 100); // the SQLite header: no longer a database
+    fs.writeFileSync(file, bytes);
     const before = sha(file);
     for (const args of [['status'], ['runs'], ['materialize', 'raw/customers'], ['verify'], ['checks']]) expectFault(await cli(...args), file, args.join(' '));
     expect(sha(file)).to.equal(before);
