@@ -48,3 +48,18 @@ describe('backfill --resume keeps the original options', function () {
     expect(calls(home).slice(before)).to.deep.equal(['out/report -']);
   });
 });
+
+describe('a partition flag on unpartitioned assets', function () {
+  this.timeout(30_000);
+  it('is refused with exit 2 instead of silently ignored', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-partition-flag-'));
+    process.env.HEADWATER_HOME = home;
+    try {
+      const r = await cli('materialize', 'out/report', '--partition', '2026-01-02');
+      expect(r.code).to.equal(2);
+      expect(r.err).to.contain('out/report is not partitioned');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
