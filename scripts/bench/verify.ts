@@ -9,26 +9,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { partitionKey, type TimeWindowPartitions } from '../../assets/core';
 import graph from '../../assets/index';
 import { EmbeddedEnvironment } from '../../jobs/embedded/environment';
 import { seedSource } from '../../jobs/embedded/source';
+import { lastDays, positiveIntArg } from './options';
 import { materialize, silentReporter } from '../../jobs/engine';
 import { assetStatuses } from '../cli/run/asset-status';
 import { verifyAssets } from '../cli/commands/verify';
-
-const DAY = 86_400_000;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) {
-    process.stderr.write(`--${name} must be a positive whole number (got '${process.argv[i + 1]}')\n`);
-    process.exit(2);
-  }
-  return v;
-}
 
 /** The best of `n` timings of `fn`, ms: the machine is shared, the minimum is the least noisy. */
 async function best(n: number, fn: () => unknown): Promise<number> {
@@ -42,8 +29,8 @@ async function best(n: number, fn: () => unknown): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const ratings = arg('ratings', 2_000_000);
-  const days = arg('days', 30);
+  const ratings = positiveIntArg('ratings', 2_000_000);
+  const days = positiveIntArg('days', 30);
   const json = process.argv.includes('--json');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-bench-verify-'));
   process.env.HEADWATER_HOME = home;
@@ -52,13 +39,7 @@ async function main(): Promise<void> {
   const env = new EmbeddedEnvironment();
   try {
     await seedSource({ ratings, days });
-    const daily = graph.get('raw/ratings').partitions as TimeWindowPartitions;
-    const today = Math.floor(Date.now() / DAY) * DAY;
-    const request = {
-      type: 'range' as const,
-      from: partitionKey(daily, Math.round((today - days * DAY - daily.startMs) / DAY)),
-      to: partitionKey(daily, Math.round((today - daily.startMs) / DAY) - 1),
-    };
+    const request = lastDays(days);
     const keys = ['raw/customers', 'raw/products', 'raw/ratings', 'training/ratings_ml_training'];
     const built = await materialize({ graph, keys, selection: keys.join(' or '), request, command: 'backfill', env, reporter: silentReporter, maxParallel: 2 });
     if (built.status !== 'succeeded') throw new Error(`building the lake failed: ${built.results.find((r) => r.outcome !== 'succeeded' && r.outcome !== 'up_to_date')?.detail}`);
