@@ -11,6 +11,7 @@
 import { formatColumnType, parseColumnType } from './column-types';
 import { editDistance } from './keys';
 import type { ColumnContract, Contract } from './types';
+import { UserError } from './errors';
 
 /** A column as found in a schema; `type` in the contract vocabulary (Glue/Hive syntax). */
 export interface FoundColumn {
@@ -157,7 +158,7 @@ export function formatContractDiff(diff: ContractDiff): string {
 }
 
 /** Thrown by an executor when a contract check fails: the message is the diff. */
-export class ContractViolationError extends Error {
+export class ContractViolationError extends UserError {
   override name = 'ContractViolationError';
   constructor(readonly diff: ContractDiff) {
     super(`data contract violated, nothing was written:\n${formatContractDiff(diff)}\nFix the source (or update the contract with its consumers), then rerun.`);

@@ -6,6 +6,7 @@
  */
 
 export type Cadence = 'hourly' | 'daily' | 'weekly' | 'monthly';
+import { UserError } from './errors';
 
 export interface TimeWindowPartitions {
   readonly type: 'time';
@@ -35,7 +36,7 @@ const WEEK = 7 * DAY;
 const FIXED_MS: Record<Exclude<Cadence, 'monthly'>, number> = { hourly: HOUR, daily: DAY, weekly: WEEK };
 
 /** An error in a partitions declaration, with what to write instead. */
-export class PartitionsError extends Error {
+export class PartitionsError extends UserError {
   override name = 'PartitionsError';
 }
 

@@ -17,6 +17,7 @@ import {
   type PartitionsDefinition,
 } from './partitions';
 import type { AssetKey } from './types';
+import { UserError } from './errors';
 
 /** Which partitions to plan. `--partition P` is a range from P to P. */
 export type PartitionRequest =
@@ -38,7 +39,7 @@ export function parseRequest(label: string): PartitionRequest {
 }
 
 /** A planning mistake the user can fix (bad partition key, empty range...). */
-export class PlanError extends Error {
+export class PlanError extends UserError {
   override name = 'PlanError';
 }
 

@@ -33,6 +33,16 @@ export interface RunRecord {
   readonly error?: string;
   /** Set on runs launched by `assets automate`: the tick and request that asked for it. */
   readonly automation?: { readonly tickId: string; readonly requestId: string };
+  /** How the run was asked to run; a resume runs with the same options. */
+  readonly options?: RunOptions;
+}
+
+/** The options of a run that a resume must keep. */
+export interface RunOptions {
+  /** Recompute partitions even when up to date. */
+  readonly force: boolean;
+  /** Runs executed at the same time. */
+  readonly maxParallel: number;
 }
 
 interface StepEventBase {
@@ -64,6 +74,30 @@ export interface Materialization {
   readonly inputs: Readonly<Record<AssetKey, string>>;
   readonly metadata: Metadata;
   readonly at: string;
+  /**
+   * The files that hold this asset-partition as committed, when the environment tracks them
+   * (embedded: Parquet files, the model folder, an index version and its alias). Status and
+   * planning compare them with what is on disk, so a deleted or changed file is noticed.
+   */
+  readonly files?: readonly FileFact[];
+}
+
+/** One committed file: where it is (relative to the environment's state root), its size, mtime and checksum. */
+export interface FileFact {
+  readonly path: string;
+  readonly size: number;
+  /** Modification time in ms since the epoch, as the file system reported it after the commit. */
+  readonly mtimeMs: number;
+  /** Hex SHA-256 of the content. */
+  readonly sha256: string;
+}
+
+/** A recorded file that is not as it was committed. */
+export interface FileProblem {
+  readonly path: string;
+  readonly problem: 'missing' | 'modified';
+  /** What differs, e.g. `size 1024, recorded 2048` or `checksum differs`. */
+  readonly detail: string;
 }
 
 /** A source asset looked at: its data version (e.g. a hash of row count and max timestamp). */

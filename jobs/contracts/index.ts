@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AssetGraph, ContractDiff } from '../../assets/core';
 import { contractedSourceTables, diffSource, type SchemaSnapshot } from './live';
-import { applyMigration, parseSchemaDump, ProposalError } from './proposed';
+import { applyMigration, parseSchemaDump, ProposalError, type ApplyMigrationOptions } from './proposed';
 
 export { readLiveSchema, checkSourceLive, diffSource, sourceTableOf, contractedSourceTables } from './live';
 export type { SchemaSnapshot } from './live';
 export { applyMigration, parseSchemaDump, ProposalError } from './proposed';
-export type { AppliedMigration } from './proposed';
+export type { AppliedMigration, ApplyMigrationOptions } from './proposed';
 export { contractTypeOfPg } from './pg-types';
 
 /** A proposed schema read from a file, with a name for the diff's header. */
@@ -23,7 +23,7 @@ export interface Proposal {
 }
 
 /** Reads `--against FILE`: JSON (a schema dump) or SQL (a migration applied on `live`). */
-export function loadProposal(file: string, live: () => SchemaSnapshot): Proposal {
+export function loadProposal(file: string, live: () => SchemaSnapshot, options: ApplyMigrationOptions = {}): Proposal {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -33,7 +33,7 @@ export function loadProposal(file: string, live: () => SchemaSnapshot): Proposal
   const name = path.basename(file);
   const looksJson = file.endsWith('.json') || /^\s*\{/.test(text);
   if (looksJson) return { schema: parseSchemaDump(text, file), against: `the schema in ${name}`, ignored: [] };
-  const applied = applyMigration(live(), text, file);
+  const applied = applyMigration(live(), text, file, options);
   return { schema: applied.schema, against: `the live schema + migration ${name}`, ignored: applied.ignored };
 }
 

@@ -2,16 +2,18 @@
  * A proposed source schema, for `assets contracts check --against FILE`: either a JSON schema
  * dump (`{ "tables": { "customers": [{ "name", "type", "nullable" }] } }`, which `assets
  * contracts dump` writes) or a SQL migration applied on top of the live schema. The migration
- * reader understands the statements that can break a contract (ALTER TABLE ... DROP / RENAME
- * COLUMN, ALTER COLUMN ... TYPE, SET / DROP NOT NULL, ADD COLUMN, RENAME TO, DROP TABLE) and
- * lists every other statement as ignored, so nothing is skipped silently.
+ * reader applies the statements that can break a contract (ALTER TABLE ... DROP / RENAME
+ * COLUMN, ALTER COLUMN ... TYPE, SET / DROP NOT NULL, ADD COLUMN, RENAME TO, DROP TABLE), lists
+ * the statements it knows cannot change a contract's columns (CREATE INDEX, INSERT, GRANT...) as
+ * ignored, and fails closed on anything else: a CI gate that lets an unread statement through
+ * would pass a typo such as `DRP COLUMN`. `allowUnknown` turns those failures into ignored lines.
  */
-import { parseColumnType, type FoundColumn } from '../../assets/core';
+import { UserError, editDistance, parseColumnType, type FoundColumn } from '../../assets/core';
 import type { SchemaSnapshot } from './live';
 import { contractTypeOfPg } from './pg-types';
 
 /** A proposal that cannot be read: the message says where and what to fix. */
-export class ProposalError extends Error {
+export class ProposalError extends UserError {
   override name = 'ProposalError';
 }
 
@@ -53,6 +55,8 @@ interface Token {
   /** Identifier as Postgres resolves it: quoted kept, unquoted folded to lower case. */
   readonly ident: string;
   readonly quoted: boolean;
+  /** 1-based line of the token in the file, for messages. */
+  readonly line: number;
 }
 
 /** Splits SQL into statements of tokens, dropping comments; quoted identifiers and strings stay whole. */
@@ -60,6 +64,12 @@ function tokenize(sql: string): Token[][] {
   const statements: Token[][] = [];
   let current: Token[] = [];
   let i = 0;
+  let line = 1;
+  let lineAt = 0; // sql index up to which newlines were counted
+  const lineOf = (at: number) => {
+    for (; lineAt < at; lineAt++) if (sql[lineAt] === '\n') line++;
+    return line;
+  };
   while (i < sql.length) {
     const ch = sql[i];
     if (/\s/.test(ch)) {
@@ -86,16 +96,16 @@ function tokenize(sql: string): Token[][] {
           text += sql[j++];
         }
       }
-      current.push({ text: sql.slice(i, j + 1), ident: text, quoted: ch === '"' });
+      current.push({ text: sql.slice(i, j + 1), ident: text, quoted: ch === '"', line: lineOf(i) });
       i = j + 1;
     } else if (/[A-Za-z0-9_$]/.test(ch)) {
       let j = i;
       while (j < sql.length && /[A-Za-z0-9_$]/.test(sql[j])) j++;
       const text = sql.slice(i, j);
-      current.push({ text, ident: text.toLowerCase(), quoted: false });
+      current.push({ text, ident: text.toLowerCase(), quoted: false, line: lineOf(i) });
       i = j;
     } else {
-      current.push({ text: ch, ident: ch, quoted: false });
+      current.push({ text: ch, ident: ch, quoted: false, line: lineOf(i) });
       i++;
     }
   }
@@ -110,18 +120,66 @@ export interface AppliedMigration {
   readonly ignored: readonly string[];
 }
 
+export interface ApplyMigrationOptions {
+  /** List statements the reader does not recognise as ignored instead of failing (`--allow-unknown`). */
+  readonly allowUnknown?: boolean;
+}
+
+/**
+ * First keywords of statements that cannot change the columns of an existing table, so they are
+ * listed as ignored. Anything else unknown fails the gate.
+ */
+const HARMLESS_STATEMENTS = new Set([
+  'create', 'insert', 'update', 'delete', 'select', 'with', 'grant', 'revoke', 'comment', 'begin', 'start', 'commit', 'end',
+  'rollback', 'savepoint', 'release', 'set', 'reset', 'analyze', 'vacuum', 'reindex', 'cluster', 'refresh', 'lock', 'do',
+  'call', 'copy', 'truncate', 'notify', 'listen', 'discard', 'explain', 'prepare', 'execute', 'deallocate', 'security',
+]);
+/** `DROP <what>` other than TABLE: none removes a column of a table. */
+const HARMLESS_DROPS = new Set(['index', 'view', 'materialized', 'sequence', 'function', 'procedure', 'trigger', 'type', 'schema', 'role', 'user', 'policy', 'extension', 'constraint', 'rule', 'domain', 'owned', 'aggregate', 'operator', 'publication', 'subscription', 'statistics']);
+/** `ALTER <what>` other than TABLE. */
+const HARMLESS_ALTERS = new Set(['index', 'view', 'materialized', 'sequence', 'function', 'procedure', 'trigger', 'type', 'schema', 'role', 'user', 'policy', 'extension', 'database', 'default', 'domain', 'publication', 'subscription', 'system', 'statistics']);
+/** ALTER TABLE actions with no effect on the columns a contract sees. */
+const HARMLESS_TABLE_ACTIONS = new Set(['owner', 'enable', 'disable', 'validate', 'cluster', 'set', 'reset', 'replica', 'inherit', 'no', 'force', 'attach', 'detach', 'of', 'not']);
+/** Statement keywords, for a did-you-mean on a typo. */
+const KNOWN_KEYWORDS = ['alter', 'drop', 'table', 'column', 'add', 'rename', 'to', 'type', 'constraint', ...HARMLESS_STATEMENTS];
+
+/** The closest SQL keyword to a misspelt word, when one is close enough to be a typo. */
+function keywordHint(word: string): string {
+  let best: string | undefined;
+  let bestD = Math.max(1, Math.floor(word.length / 3)) + 1;
+  for (const k of KNOWN_KEYWORDS) {
+    const d = editDistance(word.toLowerCase(), k, bestD);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best ? `; did you mean ${best.toUpperCase()}?` : '';
+}
+
 const statementText = (tokens: readonly Token[]) => tokens.map((t) => t.text).join(' ').replace(/\s+([,)])/g, '$1').replace(/\(\s+/g, '(').trim();
 
 /** Applies a SQL migration on top of `base` (usually the live schema). */
-export function applyMigration(base: SchemaSnapshot, sql: string, where: string): AppliedMigration {
+export function applyMigration(base: SchemaSnapshot, sql: string, where: string, options: ApplyMigrationOptions = {}): AppliedMigration {
   const tables = new Map<string, FoundColumn[]>(Object.entries(base.tables).map(([t, cols]) => [t, cols.map((c) => ({ ...c }))]));
   const ignored: string[] = [];
   tokenize(sql).forEach((tokens, n) => {
     const stmt = statementText(tokens);
+    const at = `${where}:${tokens[0].line}, statement ${n + 1} (${stmt.slice(0, 120)})`;
     const fail = (msg: string): never => {
-      throw new ProposalError(`${where}, statement ${n + 1} (${stmt.slice(0, 120)}): ${msg}`);
+      throw new ProposalError(`${at}: ${msg}`);
+    };
+    /** A statement the reader does not understand: the gate fails closed unless told to let it pass. */
+    const unknown = (word: Token | undefined, what: string): void => {
+      if (options.allowUnknown) {
+        ignored.push(stmt);
+        return;
+      }
+      const near = word && !word.quoted ? keywordHint(word.text) : '';
+      throw new ProposalError(
+        `${where}:${word?.line ?? tokens[0].line}, statement ${n + 1} (${stmt.slice(0, 120)}): ${what} '${word?.text ?? 'the end'}'${near}. ` +
+          'The contract gate fails closed on statements it cannot read; fix the statement, or pass --allow-unknown to list it as ignored.',
+      );
     };
     const r = new Reader(tokens, fail);
+    const first = r.peek();
     if (r.accept('alter', 'table')) {
       r.accept('if', 'exists');
       r.accept('only');
@@ -135,22 +193,32 @@ export function applyMigration(base: SchemaSnapshot, sql: string, where: string)
         return;
       }
       do {
-        cols = applyAction(r, table, cols, fail);
+        const action = r.peek();
+        const next = applyAction(r, table, cols, fail);
+        if (next === undefined) return unknown(action, 'unrecognised ALTER TABLE action');
+        cols = next;
       } while (r.accept(','));
-      tables.set(table, cols);
       if (!r.done()) fail(`unexpected '${r.peek()?.text}'`);
+      tables.set(table, cols);
     } else if (r.accept('drop', 'table')) {
       r.accept('if', 'exists');
       do tables.delete(r.tableName());
       while (r.accept(','));
-    } else {
+    } else if (first && !first.quoted && ((first.ident === 'drop' && HARMLESS_DROPS.has(r.peek(1)?.ident ?? '')) || (first.ident === 'alter' && HARMLESS_ALTERS.has(r.peek(1)?.ident ?? '')))) {
       ignored.push(stmt);
+    } else if (first && !first.quoted && HARMLESS_STATEMENTS.has(first.ident)) {
+      ignored.push(stmt);
+    } else if (first && !first.quoted && (first.ident === 'drop' || first.ident === 'alter')) {
+      unknown(r.peek(1), `unrecognised ${first.text.toUpperCase()}`);
+    } else {
+      unknown(first, 'unrecognised statement');
     }
   });
   return { schema: { tables: Object.fromEntries(tables) }, ignored };
 }
 
-function applyAction(r: Reader, table: string, cols: FoundColumn[], fail: (m: string) => never): FoundColumn[] {
+/** Applies one ALTER TABLE action; undefined when the action is not one the reader knows. */
+function applyAction(r: Reader, table: string, cols: FoundColumn[], fail: (m: string) => never): FoundColumn[] | undefined {
   const find = (name: string) => {
     const i = cols.findIndex((c) => c.name === name);
     if (i < 0) {
@@ -159,6 +227,10 @@ function applyAction(r: Reader, table: string, cols: FoundColumn[], fail: (m: st
     }
     return i;
   };
+  if (r.accept('drop', 'constraint')) {
+    r.skipRest();
+    return cols;
+  }
   if (r.accept('drop')) {
     r.accept('column');
     const ifExists = r.accept('if', 'exists');
@@ -187,7 +259,13 @@ function applyAction(r: Reader, table: string, cols: FoundColumn[], fail: (m: st
     }
     if (r.accept('set', 'not', 'null')) return cols.map((c, j) => (j === i ? { ...c, nullable: false } : c));
     if (r.accept('drop', 'not', 'null')) return cols.map((c, j) => (j === i ? { ...c, nullable: true } : c));
-    // SET DEFAULT, DROP DEFAULT, SET STATISTICS...: no effect on the columns a contract sees.
+    // SET DEFAULT, DROP DEFAULT, SET STATISTICS, ADD GENERATED...: no effect on the columns a contract sees.
+    const t = r.peek();
+    if (!t || t.quoted || !['set', 'drop', 'add', 'reset', 'restart'].includes(t.ident)) return undefined;
+    r.skipRest();
+    return cols;
+  }
+  if (r.accept('add', 'constraint') || r.accept('add', 'primary') || r.accept('add', 'unique') || r.accept('add', 'foreign') || r.accept('add', 'check') || r.accept('add', 'exclude')) {
     r.skipRest();
     return cols;
   }
@@ -204,9 +282,13 @@ function applyAction(r: Reader, table: string, cols: FoundColumn[], fail: (m: st
     }
     return [...cols, { name, type, nullable }];
   }
-  // ADD CONSTRAINT, OWNER TO, ...: nothing a contract describes.
-  r.skipRest();
-  return cols;
+  // OWNER TO, ENABLE TRIGGER, SET (...), ...: nothing a contract describes.
+  const t = r.peek();
+  if (t && !t.quoted && HARMLESS_TABLE_ACTIONS.has(t.ident)) {
+    r.skipRest();
+    return cols;
+  }
+  return undefined;
 }
 
 /** A cursor over one statement's tokens. */

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { canonicalType, checkName, formatContractDiff, type AssetDefinition, type CheckSpec, type Observation } from '../../assets/core';
 import type { CheckOutcome, StepContext, StepOutput } from '../engine/environment';
+import { partitionsLabel } from '../engine/run-request';
 import { checkSourceLive, sourceTableOf } from '../contracts/live';
 import { duckIdent, queryRows, readParquet, sqlString, withDuckDb } from './lake/duckdb';
 import { parquetFiles } from './lake/layout';
@@ -39,19 +40,25 @@ export async function evaluateDataChecks(
   const wanted = checks.filter((c) => DATA_CHECKS.has(c.type));
   if (!wanted.length) return [];
   const files = parquetFiles(lakeRoot, asset, asset.partitions ? partitions : null);
+  const window = `${asset.key}${partitions?.length ? ` [${partitionsLabel(partitions)}]` : ''}`;
   if (!files.length) {
-    return wanted.map((check) => ({ check, passed: false, message: `no committed data found for ${asset.key}${partitions ? ` [${partitions.join(', ')}]` : ''}` }));
+    return wanted.map((check) => ({ check, passed: false, message: `no committed data found for ${window}` }));
   }
   const table = path.join(lakeRoot, ...asset.key.split('/'));
   return withDuckDb(async (con) => {
     await assertParquetReadable(con, files, asset.key);
     await con.run(`CREATE VIEW data AS SELECT * FROM ${readParquet(files, 'filename = true')}`);
     const q = <T>(sql: string) => namingCorruptFile(con, files, asset.key, () => queryRows<T>(con, sql));
+    // A check over no rows proves nothing: it fails, naming the empty window, rather than pass vacuously.
+    const [{ n: total }] = await q<{ n: number }>('SELECT CAST(count(*) AS INTEGER) AS n FROM data');
+    if (total === 0) {
+      return wanted.map((check) => ({ check, passed: false, message: `0 rows in ${window} (${files.length} partition file(s)): nothing to check; load data for that window or leave it out` }));
+    }
     const out: CheckOutcome[] = [];
     for (const check of wanted) {
       const name = checkName(check);
       try {
-        out.push(await evaluateOne(check, q, table));
+        out.push(await evaluateOne(check, q, table, files));
       } catch (e) {
         out.push({ check, passed: false, message: `${name} could not be evaluated: ${(e as Error).message.split('\n')[0]}` });
       }
@@ -60,10 +67,13 @@ export async function evaluateDataChecks(
   });
 }
 
-async function evaluateOne(check: CheckSpec, q: <T>(sql: string) => Promise<T[]>, table: string): Promise<CheckOutcome> {
+async function evaluateOne(check: CheckSpec, q: <T>(sql: string) => Promise<T[]>, table: string, files: readonly string[]): Promise<CheckOutcome> {
   switch (check.type) {
     case 'row_count': {
-      const rows = await q<{ filename: string; n: number }>(`SELECT filename, CAST(count(*) AS INTEGER) AS n FROM data GROUP BY filename ORDER BY filename`);
+      const counted = await q<{ filename: string; n: number }>(`SELECT filename, CAST(count(*) AS INTEGER) AS n FROM data GROUP BY filename ORDER BY filename`);
+      // GROUP BY yields no group for an empty file: every partition file counts, with 0 rows if need be.
+      const byFile = new Map(counted.map((r) => [r.filename, r.n]));
+      const rows = files.map((filename) => ({ filename, n: byFile.get(filename) ?? 0 }));
       const bad = rows.filter((r) => (check.min !== undefined && r.n < check.min) || (check.max !== undefined && r.n > check.max));
       const total = rows.reduce((a, r) => a + r.n, 0);
       const bounds = `${check.min ?? '-inf'}..${check.max ?? 'inf'}`;

@@ -4,7 +4,9 @@
  * executors of each compute kind come from jobs/embedded/executors/.
  */
 import fs from 'node:fs';
-import type { AssetDefinition, CheckSpec, Observation } from '../../assets/core';
+import path from 'node:path';
+import { computeSettings, type AssetDefinition, type CheckSpec, type FileFact, type FileProblem, type Observation } from '../../assets/core';
+import type { VectorIndexSettings } from '../../assets/kinds';
 import type { CheckOutcome, Environment, Executor, Lock, StepContext, StepOutput } from '../engine/environment';
 import { loadExecutors, type ExecutorDeps } from './executors';
 import { acquireLocalLock } from './locks';
@@ -12,6 +14,10 @@ import { readRepoFile } from '../engine/repo-files';
 import { localPaths, localRoot } from './paths';
 import { LocalRunLog } from './runlog';
 import { createCheckEvaluator, createSourceObserver } from './checks';
+import { fileFacts, listCommittedFiles, verifyFileFacts } from './lake/integrity';
+import { dataDir } from './lake/layout';
+import { removeDeadStaging } from './lake/staging';
+import { readAliasPointer } from '../vector-store/embedded';
 import { sharedSource, type SourceAccess } from './source';
 
 export interface EmbeddedEnvironmentOptions {
@@ -30,6 +36,7 @@ export class EmbeddedEnvironment implements Environment {
 
   constructor(options: EmbeddedEnvironmentOptions = {}) {
     fs.mkdirSync(localRoot(), { recursive: true });
+    removeDeadStaging(localPaths.lake());
     this.runLog = new LocalRunLog(localPaths.runLog());
     this.source = sharedSource();
     const deps: ExecutorDeps = { source: this.source, lakeRoot: localPaths.lake() };
@@ -65,10 +72,30 @@ export class EmbeddedEnvironment implements Environment {
       const rows = output.metadata.rows;
       if (check.type !== 'row_count') return { check, passed: false, message: `${check.type} cannot be evaluated on ${storage} storage locally; declare it blocking: false or drop it` };
       if (typeof rows !== 'number') return { check, passed: false, message: `the step reported no 'rows' to count (metadata: ${Object.keys(output.metadata).join(', ') || 'none'})` };
+      if (rows === 0) return { check, passed: false, message: `0 rows loaded into ${ctx.asset.key}: nothing to check` };
       const low = check.min !== undefined && rows < check.min;
       const high = check.max !== undefined && rows > check.max;
       return { check, passed: !low && !high, message: `${rows} rows loaded${low ? `, below the minimum ${check.min}` : high ? `, above the maximum ${check.max}` : ''}` };
     });
+  }
+
+  /**
+   * A lake asset's partition folder (or table folder), or a vector index's current version and
+   * its alias pointer; paths are recorded relative to the state root so the folder can move.
+   */
+  committedFiles(asset: AssetDefinition, partition: string | null): FileFact[] {
+    if (asset.storage?.kind === 'vector-store') {
+      const alias = computeSettings<VectorIndexSettings>(asset).alias;
+      const aliasDir = path.join(localPaths.indexes(), alias);
+      const pointer = readAliasPointer(aliasDir);
+      if (!pointer) return [];
+      return fileFacts(localRoot(), [path.join(aliasDir, 'ALIAS'), ...listCommittedFiles(path.join(aliasDir, 'versions', pointer.version))]);
+    }
+    return fileFacts(localRoot(), listCommittedFiles(dataDir(localPaths.lake(), asset, partition)));
+  }
+
+  verifyFiles(files: readonly FileFact[], deep = false): FileProblem[] {
+    return verifyFileFacts(localRoot(), files, deep);
   }
 
   readCode(repoPath: string): string | undefined {

@@ -23,6 +23,8 @@ import {
   type AssetGraph,
   type AssetKey,
   type CheckSpec,
+  type FileFact,
+  type FileProblem,
   type Materialization,
   type MaterializationLookup,
   type Metadata,
@@ -38,9 +40,10 @@ import { evaluateMetricCheck } from './metric-checks';
 import { silentReporter, type EngineReporter, type RunOutcome, type RunProgress } from './reporter';
 import { runDependencies } from './run-dependencies';
 import { partitionsLabel } from './run-request';
+import { UserError } from '../../assets/core';
 
 /** A mistake in what the engine was asked to do (resume of an unknown run...): exit 2 in the CLI. */
-export class EngineInputError extends Error {
+export class EngineInputError extends UserError {
   override name = 'EngineInputError';
 }
 
@@ -113,6 +116,8 @@ async function doneByRunChain(env: Environment, runId: string): Promise<Set<stri
   return done;
 }
 
+const withFiles = (files: FileFact[] | undefined) => (files ? { files } : {});
+
 /** Splits sorted partition indexes into contiguous [lo, hi) ranges. */
 function contiguous(indexes: readonly number[]): [number, number][] {
   const out: [number, number][] = [];
@@ -154,6 +159,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
     ...(opts.resumeOf ? { resumeOf: opts.resumeOf } : {}),
     ...(opts.automation ? { automation: opts.automation } : {}),
     stepsPlanned: plan.runCount,
+    options: { force: Boolean(opts.force), maxParallel: Math.max(1, Math.floor(opts.maxParallel ?? 1)) },
   });
   reporter.started({ runId, plan, resumeOf: opts.resumeOf });
 
@@ -197,6 +203,28 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
     return p;
   };
 
+  /** Recorded files of a materialization that are gone or changed on disk (none when not tracked). */
+  const fileProblems = (m: Materialization): FileProblem[] => (m.files && env.verifyFiles ? env.verifyFiles(m.files) : []);
+  /**
+   * The first damaged input of a step, as a message naming the file and the fix: a step must not
+   * read around a deleted partition and write a result that looks complete.
+   */
+  const damagedInputs = (inputs: readonly StepInput[]): string | undefined => {
+    for (const input of inputs) {
+      if (input.source) continue;
+      // An unpartitioned step reads every committed partition of a partitioned input.
+      const read = input.partitions?.length === 0 && graph.get(input.key).partitions ? [...base.materializedPartitions(input.key)] : input.partitions ?? [null];
+      for (const p of read) {
+        const m = lookup.latestMaterialization(input.key, p);
+        const problem = m && fileProblems(m)[0];
+        if (problem) {
+          return `input ${input.key}${p ? ` [${p}]` : ''} is damaged: ${problem.path} ${problem.problem} (${problem.detail}); rebuild it with \`assets materialize ${input.key}${p ? ` --partition ${p}` : ''}\` (or \`assets verify ${input.key} --repair\`)`;
+        }
+      }
+    }
+    return undefined;
+  };
+
   let lockError: LockHeldError | undefined;
   const stopped = () => Boolean(lockError) || Boolean(opts.signal?.aborted);
 
@@ -234,14 +262,24 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       }
       const code = codeVersion(step.key);
       const blocked = opts.force ? new Set<string>() : blockedRuns(step.key);
-      // Per partition: its inputs now, its data version, and whether it is already there.
+      // Per partition: its inputs now, its data version, and whether it is already there (and intact).
+      const damaged: string[] = [];
       const parts = (keys ?? [null]).map((p, i) => {
         const { versions } = currentInputVersions(graph, step.key, p, lookup, nowMs);
         const dataVersion = dataVersionOf(code, versions);
         const m: Materialization | undefined = lookup.latestMaterialization(step.key, p);
-        const done = !opts.force && (resumeDone.has(`${step.key}\0${p ?? ''}`) || (m !== undefined && m.dataVersion === dataVersion && !blocked.has(m.runId)));
+        // What the resumed run chain finished is done even under --force: a resume finishes only the rest.
+        let done = resumeDone.has(`${step.key}\0${p ?? ''}`) || (!opts.force && m !== undefined && m.dataVersion === dataVersion && !blocked.has(m.runId));
+        if (done && m) {
+          const problem = fileProblems(m)[0];
+          if (problem) {
+            done = false;
+            damaged.push(`${p ?? step.key}: ${problem.path} ${problem.problem} (${problem.detail})`);
+          }
+        }
         return { p, index: run.range ? run.range[0] + i : -1, inputs: versions, dataVersion, done };
       });
+      for (const d of damaged.slice(0, 5)) reporter.log(progress, `rebuilding ${d}`);
       const todo = parts.filter((x) => !x.done);
       if (!todo.length) {
         const reason = resumeDone.size && parts.every((x) => resumeDone.has(`${step.key}\0${x.p ?? ''}`)) ? `done by run ${opts.resumeOf}` : 'up to date (same code and inputs)';
@@ -267,6 +305,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       const skippedParts = parts.length - todo.length;
       if (outcome === 'succeeded') {
         details.push(keys ? `${todo.length} partition${todo.length === 1 ? '' : 's'} written${skippedParts ? `, ${skippedParts} up to date` : ''}` : 'written');
+        if (damaged.length) details.push(`rebuilt ${damaged.length} whose files were missing or modified`);
       }
       return { ...base, outcome, detail: details.join('; '), metadata, checks: allChecks };
     } finally {
@@ -305,6 +344,11 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       log: (message) => reporter.log(progress, message),
       signal: opts.signal ?? new AbortController().signal,
     };
+    const broken = damagedInputs(inputs);
+    if (broken) {
+      await emit({ type: 'step_failed', runId, key: asset.key, partitions: keys, durationMs: 0, error: broken, at: new Date().toISOString() });
+      return { outcome: 'failed', detail: broken, checks: [] };
+    }
     const started = Date.now();
     await emit({ type: 'step_started', runId, key: asset.key, partitions: keys, at: new Date().toISOString() });
     let output: StepOutput;
@@ -318,6 +362,15 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       return { outcome: interrupted ? 'interrupted' : 'failed', detail, checks: [] };
     }
     const at = new Date().toISOString();
+    const filesOf = (p: string | null) => {
+      try {
+        return env.committedFiles?.(asset, p);
+      } catch (e) {
+        // The data is committed; without a manifest it is merely not integrity-checked later.
+        reporter.log(progress, `could not record the files of ${p ?? asset.key}: ${errorText(e)}`);
+        return undefined;
+      }
+    };
     // The data is committed: record each partition before anything else can fail.
     await Promise.all(
       chunk.map((x) =>
@@ -331,6 +384,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
           inputs: x.inputs,
           metadata: (x.p !== null ? output.partitionMetadata?.[x.p] : undefined) ?? output.metadata,
           at,
+          ...withFiles(filesOf(x.p)),
         }),
       ),
     );
@@ -388,17 +442,23 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
   let next = 0; // every run before `next` has started or been settled
   const progressOf = (i: number): RunProgress => ({ runId, planRunId: runs[i].id, key: runs[i].step.key, partitions: partitionsLabel(keysOf[i]) });
   const isOk = (o: RunOutcome) => o === 'succeeded' || o === 'up_to_date';
+  /**
+   * A step that ran and wrote no rows: what reads its window downstream (a retrain, an index swap)
+   * would only replace good outputs with ones built from nothing, so those steps are skipped.
+   */
+  const wroteNothing = (r: RunResult) => r.outcome === 'succeeded' && r.metadata?.rows === 0;
 
   const startReady = async () => {
     for (let i = next; i < runs.length && inflight.size < maxParallel && !stopped(); i++) {
       if (results[i] || inflight.has(i)) continue;
       const waits = deps[i];
       if (waits.some((j) => !results[j])) continue;
-      const bad = waits.map((j) => results[j]!).filter((r) => !isOk(r.outcome));
+      const bad = waits.map((j) => results[j]!).filter((r) => !isOk(r.outcome) || wroteNothing(r));
       const progress = progressOf(i);
       if (bad.length) {
         const b = bad[0];
-        const reason = `upstream ${b.key}${b.partitions ? ` [${b.partitions}]` : ''} ${b.outcome === 'blocked' ? 'failed a blocking check' : b.outcome === 'skipped' ? 'was skipped' : b.outcome}`;
+        const what = wroteNothing(b) ? 'wrote 0 rows: its input window is empty, so there is nothing new to compute from' : b.outcome === 'blocked' ? 'failed a blocking check' : b.outcome === 'skipped' ? 'was skipped' : b.outcome;
+        const reason = `upstream ${b.key}${b.partitions ? ` [${b.partitions}]` : ''} ${what}`;
         await emit({ type: 'step_skipped', runId, key: runs[i].step.key, partitions: keysOf[i], reason, at: new Date().toISOString() });
         results[i] = { planRunId: runs[i].id, key: runs[i].step.key, partitions: progress.partitions, outcome: 'skipped', detail: reason, durationMs: 0, checks: [] };
         reporter.runFinished(progress, 'skipped', reason, 0);

@@ -8,10 +8,13 @@ import type {
   AssetGraph,
   AssetKey,
   CheckSpec,
+  FileFact,
+  FileProblem,
   Metadata,
   Observation,
   RunLog,
 } from '../../assets/core';
+import { UserError } from '../../assets/core';
 
 /** What one run of one step is asked to do. */
 export interface StepContext {
@@ -64,7 +67,7 @@ export interface Lock {
 }
 
 /** Thrown when another run holds the lock; the message names the holder. */
-export class LockHeldError extends Error {
+export class LockHeldError extends UserError {
   override name = 'LockHeldError';
   constructor(readonly key: AssetKey, readonly partition: string | null, readonly holder: string) {
     super(`${key}${partition ? `[${partition}]` : ''} is being materialized by ${holder}; wait for it to finish (or, if that process is gone, rerun: stale locks of dead local processes are taken over)`);
@@ -86,6 +89,13 @@ export interface Environment {
    * wrote. `metric_compare` checks are evaluated by the engine from the step's metadata.
    */
   evaluateChecks(ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]): Promise<CheckOutcome[]>;
+  /**
+   * The files that now hold `asset`'s `partition` (just committed), as facts the engine records on
+   * the materialization. Optional: an environment that cannot list its storage records none.
+   */
+  committedFiles?(asset: AssetDefinition, partition: string | null): FileFact[];
+  /** Compares recorded files with the storage: size and mtime, or every checksum when `deep`. */
+  verifyFiles?(files: readonly FileFact[], deep?: boolean): FileProblem[];
   /** The content of a repo-relative code file, for code versions. */
   readCode(repoPath: string): string | undefined;
   close(): Promise<void>;

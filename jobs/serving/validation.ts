@@ -67,6 +67,7 @@ function optionalNumber(x: Record<string, unknown>, name: string): Parsed<number
   if (v === undefined || v === null || v === '') return ok(undefined);
   const n = typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isFinite(n)) return fail(`${name} must be a number, got ${JSON.stringify(v)}`);
+  if (Math.abs(n) > FLOAT32_MAX) return fail(`${name} is ${n}, outside the float32 range features are computed in (|x| <= ${FLOAT32_MAX.toExponential(3)})`);
   if (n < 0) return fail(`${name} must not be negative, got ${n}`);
   return ok(n);
 }
@@ -93,6 +94,9 @@ export function parseFeatures(x: Record<string, unknown>): Parsed<CustomerFeatur
 /** True when at least one feature is given (so a cold-start embedding means something). */
 export const hasFeatures = (f: CustomerFeatures): boolean => Object.keys(f).length > 0;
 
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** An embedding: an array of `dimension` finite numbers. */
 export function parseEmbedding(raw: unknown, dimension: number): Parsed<Float32Array> {
   if (!Array.isArray(raw)) return fail(`embedding must be an array of ${dimension} numbers`);
@@ -101,8 +105,13 @@ export function parseEmbedding(raw: unknown, dimension: number): Parsed<Float32A
   for (let i = 0; i < dimension; i++) {
     const n = raw[i];
     if (typeof n !== 'number' || !Number.isFinite(n)) return fail(`embedding[${i}] must be a finite number, got ${JSON.stringify(n)}`);
+    // Embeddings are float32: a larger magnitude becomes Infinity and every score NaN (null in JSON).
+    if (Math.abs(n) > FLOAT32_MAX) return fail(`embedding[${i}] is ${n}, outside the float32 range of an embedding (|x| <= ${FLOAT32_MAX.toExponential(3)})`);
     v[i] = n;
   }
+  // Scores are computed from the squared norm in float32: it must stay finite too.
+  const squared = raw.reduce((a: number, x: number) => a + x * x, 0);
+  if (squared > FLOAT32_MAX) return fail(`embedding's squared norm ${squared.toExponential(3)} is outside the float32 range scores are computed in; send the embedding /user_embeddings returned`);
   return ok(v);
 }
 

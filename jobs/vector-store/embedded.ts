@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HierarchicalNSW } from 'hnswlib-node';
+import { UserError } from '../../assets/core';
 import type { LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VectorStore } from './port';
 
 /** HNSW build parameters; the defaults give recall@10 >= 0.95 at ef 100 on 100k x 33 embeddings. */
@@ -53,6 +54,31 @@ function writeAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, data);
   fs.renameSync(tmp, file);
+}
+
+/**
+ * The alias pointer of the alias folder `aliasDir`, or undefined when it was never loaded; a
+ * damaged pointer is an error naming the file and the way out.
+ */
+export function readAliasPointer(aliasDir: string): AliasPointer | undefined {
+  const file = path.join(aliasDir, ALIAS_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`cannot read the vector index alias ${file}: ${(e as Error).message}`);
+  }
+  let pointer: Partial<AliasPointer>;
+  try {
+    pointer = JSON.parse(text) as Partial<AliasPointer>;
+  } catch {
+    pointer = {};
+  }
+  if (typeof pointer?.version !== 'string' || !/^[\w.-]+$/.test(pointer.version) || typeof pointer.dimension !== 'number') {
+    throw new UserError(`the vector index alias ${file} is damaged (expected {"version", "dimension", ...}); rebuild the index: assets materialize index/${path.basename(aliasDir)} --force`);
+  }
+  return pointer as AliasPointer;
 }
 
 /** A new version name that sorts by load time. */
@@ -217,7 +243,12 @@ export class EmbeddedVectorStore implements VectorStore {
     fs.writeFileSync(path.join(building, 'vectors.f32'), new Uint8Array(vectors.buffer));
     fs.renameSync(building, versionDir);
 
-    const previousVersion = this.readAlias(alias)?.version;
+    let previousVersion: string | undefined;
+    try {
+      previousVersion = this.readAlias(alias)?.version;
+    } catch {
+      // A damaged pointer is what this load replaces: the new version takes over.
+    }
     const pointer: AliasPointer = { version, dimension, count: ids.length, loadedAt: new Date().toISOString() };
     writeAtomic(path.join(aliasDir, ALIAS_FILE), JSON.stringify(pointer));
     this.prune(alias, version);
@@ -235,12 +266,7 @@ export class EmbeddedVectorStore implements VectorStore {
 
   /** The alias pointer, or undefined when the alias was never loaded. */
   readAlias(alias: string): AliasPointer | undefined {
-    try {
-      return JSON.parse(fs.readFileSync(path.join(this.rootDir, alias, ALIAS_FILE), 'utf8')) as AliasPointer;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    return readAliasPointer(path.join(this.rootDir, alias));
   }
 
   /** Opens one version directory (internal to readers). */

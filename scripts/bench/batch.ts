@@ -7,30 +7,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { partitionKey, type TimeWindowPartitions } from '../../assets/core';
 import graph from '../../assets/index';
 import { EmbeddedEnvironment } from '../../jobs/embedded/environment';
 import { seedSource } from '../../jobs/embedded/source';
+import { lastDays, positiveIntArg } from './options';
 import { materialize, silentReporter, type MaterializeResult } from '../../jobs/engine';
-
-const DAY = 86_400_000;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) {
-    process.stderr.write(`--${name} must be a positive whole number (got '${process.argv[i + 1]}')\n`);
-    process.exit(2);
-  }
-  return v;
-}
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function main(): Promise<void> {
-  const ratings = arg('ratings', 100_000);
-  const days = arg('days', 30);
+  const ratings = positiveIntArg('ratings', 100_000);
+  const days = positiveIntArg('days', 30);
   const json = process.argv.includes('--json');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-bench-batch-'));
   process.env.HEADWATER_HOME = home;
@@ -43,13 +30,7 @@ async function main(): Promise<void> {
     log(`seed       ${seedMs} ms (${Object.entries(seeded.rows).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 
     const env = new EmbeddedEnvironment();
-    const daily = graph.get('raw/ratings').partitions as TimeWindowPartitions;
-    const today = Math.floor(Date.now() / DAY) * DAY;
-    const request = {
-      type: 'range' as const,
-      from: partitionKey(daily, Math.round((today - days * DAY - daily.startMs) / DAY)),
-      to: partitionKey(daily, Math.round((today - daily.startMs) / DAY) - 1),
-    };
+    const request = lastDays(days);
     const phase = async (name: string, keys: string[], req: typeof request | { type: 'latest' }) => {
       t = Date.now();
       const r: MaterializeResult = await materialize({ graph, keys, selection: keys.join(' or '), request: req, command: 'materialize', env, reporter: silentReporter, maxParallel: 2 });

@@ -32,8 +32,7 @@ export function loadGraph(modulePath?: string): AssetGraph {
     if (e instanceof GraphError) {
       throw new UserError(`${modulePath ?? 'the reference graph (assets/index.ts)'} does not validate: ${e.message}`);
     }
-    const err = e as Error;
-    throw new UserError(`--graph ${modulePath ?? target}: the module failed to load: ${err.message.split('\n')[0]}`);
+    throw new UserError(`--graph ${modulePath ?? target}: the module failed to load: ${loadFailure(e)}`);
   }
   const graph = (mod as { default?: unknown }).default ?? mod;
   if (!isAssetGraph(graph)) {
@@ -41,6 +40,20 @@ export function loadGraph(modulePath?: string): AssetGraph {
   }
   cache.set(target, graph);
   return graph;
+}
+
+/**
+ * Why a module failed to load, with the file, line and column of a syntax error: esbuild (tsx)
+ * lists them in `errors`, Node puts them on the stack's first line.
+ */
+function loadFailure(e: unknown): string {
+  const err = e as Error & { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] };
+  const first = err.errors?.[0];
+  if (first?.location) return `${first.location.file}:${first.location.line}:${first.location.column + 1}: ${first.text}`;
+  const lines = String(err?.message ?? e).split('\n');
+  const at = /^\S+:\d+/.test(err?.stack?.split('\n')[0] ?? '') ? `${err.stack!.split('\n')[0]}: ` : '';
+  // The first line that names a place (file:line:column), else the first line.
+  return at + (lines.find((l) => /:\d+:\d+/.test(l)) ?? lines[0]);
 }
 
 /** Checks that every key exists, suggesting the closest one otherwise. */

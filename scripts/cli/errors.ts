@@ -1,13 +1,5 @@
-/** Exit codes of the `assets` CLI: scripts and CI rely on them. */
-export const EXIT = { ok: 0, runFailed: 1, badInput: 2 } as const;
-
 /**
- * A mistake the person running the CLI can fix: printed as one message, no stack trace.
- * The message says what is wrong, where, and how to fix it.
+ * The CLI's exit codes and its error for what a person can fix: both live in assets/core so that
+ * jobs/ throws the same error the CLI catches (scripts/cli/main.ts, in one place).
  */
-export class UserError extends Error {
-  override name = 'UserError';
-  constructor(message: string, readonly exitCode: number = EXIT.badInput) {
-    super(message);
-  }
-}
+export { EXIT, UserError } from '../../assets/core';

@@ -8,6 +8,7 @@ import '../aws-sdk-node-warning';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands';
 import { EXIT, UserError } from './errors';
+import { fileSystemError, firstLine, logInternalError } from './internal-error';
 import { color } from './output';
 
 /** The program with every command registered; only the one `argv` runs is loaded in full. */
@@ -43,12 +44,15 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT.ok;
       return EXIT.badInput;
     }
-    if (e instanceof UserError) {
-      process.stderr.write(color.red(`error: ${e.message}`) + '\n');
-      return e.exitCode;
+    // The one place a person's mistake becomes a message: what, where, how to fix; no stack.
+    const user = e instanceof UserError ? e : fileSystemError(e);
+    if (user) {
+      process.stderr.write(color.red(`error: ${user.message}`) + '\n');
+      return user.exitCode;
     }
-    // A bug in Headwater, not a user mistake: keep the stack so it can be reported.
-    process.stderr.write(color.red(`internal error: ${(e as Error).stack ?? String(e)}`) + '\n');
+    // A bug in Headwater: a short id on the screen, the stack in a log file to attach to a report.
+    const { id, file } = logInternalError(e, argv);
+    process.stderr.write(color.red(`internal error ${id}: ${firstLine(e)}`) + '\n' + `the details are in ${file}; please report it with that file\n`);
     return EXIT.runFailed;
   }
 }

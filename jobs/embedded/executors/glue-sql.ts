@@ -6,7 +6,6 @@
  * before anything is written, then each partition is committed atomically.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
@@ -22,6 +21,7 @@ import type { Executor, StepContext, StepOutput } from '../../engine/environment
 import { repoRoot } from '../../engine/repo-files';
 import { depTableName, parseDirectives, PARTITION_COLUMN, renderTemplate } from '../../transforms/sql/convention';
 import { commitDirectory, writeFileAtomic } from '../lake/commit';
+import { SQL_STAGING_PREFIX } from '../lake/staging';
 import { duckIdent, queryRows, readParquet, sqlString, timestampLiteral, withDuckDb } from '../lake/duckdb';
 import { DATA_FILE, dataDir, parquetFiles, partitionWindow, tableDir } from '../lake/layout';
 import { assertParquetReadable, describeColumns, namingCorruptFile } from '../lake/parquet';
@@ -136,7 +136,7 @@ export function createGlueSqlExecutor(options: GlueSqlExecutorOptions): Executor
           : [{ key: null, startMs: ctx.window?.start.getTime() ?? 0, endMs: ctx.window?.end.getTime() ?? Date.now() }];
       const startMs = Math.min(...windows.map((w) => w.startMs));
       const endMs = Math.max(...windows.map((w) => w.endMs));
-      const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'headwater-sql-'));
+      const staging = fs.mkdtempSync(SQL_STAGING_PREFIX());
       try {
         return await withDuckDb(async (con) => {
           const t0 = Date.now();

@@ -41,6 +41,8 @@ export function createVectorIndexExecutor(options: VectorIndexExecutorOptions): 
       const { file, idColumn } = embeddingsFile(options.lakeRoot, s.entity);
       const started = performance.now();
       const { ids, vectors } = await readEmbeddingsParquet(file, idColumn);
+      // An empty load would swap the alias to an index that answers nothing: keep the previous one.
+      if (ids.length === 0) throw new Error(`${file} holds no ${s.entity} embeddings; ${s.alias} still points to its previous version. Rematerialize the model with data first`);
       const bad = vectors.findIndex((v) => v.length !== s.dimension);
       if (bad >= 0) {
         throw new Error(

@@ -51,7 +51,8 @@ async function fsyncTree(dir: string): Promise<void> {
 
 const pidOf = (name: string, marker: string): number => Number(name.slice(name.indexOf(marker) + marker.length).split('-')[0]);
 
-function alive(pid: number): boolean {
+/** True while process `pid` runs on this machine (this process counts as alive). */
+export function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
   try {

@@ -5,9 +5,10 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { FoundColumn } from '../../../assets/core';
 import { contractTypeOfDuck, fileList, queryRows, readParquet } from './duckdb';
+import { UserError } from '../../../assets/core';
 
 /** A Parquet file DuckDB cannot read. */
-export class CorruptParquetError extends Error {
+export class CorruptParquetError extends UserError {
   override name = 'CorruptParquetError';
   constructor(readonly file: string, readonly reason: string, readonly asset?: string) {
     super(

@@ -22,6 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  UserError,
   runsToPrune,
   RunLogIndex,
   type AssetKey,
@@ -144,13 +145,21 @@ export class LocalRunLog implements RunLog {
   ) {
     fs.mkdirSync(dir, { recursive: true });
     this.file = path.join(dir, RUNLOG_DB);
-    this.db = new Database(this.file, { timeout: options.busyTimeoutMs ?? 15_000 });
-    // auto_vacuum must precede the first table; it lets prune give space back to the disk.
-    this.db.pragma('auto_vacuum = INCREMENTAL');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.durable === false ? 'NORMAL' : 'FULL'}`);
-    this.migrateSchema();
-    this.stmt = this.prepare();
+    try {
+      this.db = new Database(this.file, { timeout: options.busyTimeoutMs ?? 15_000 });
+      // auto_vacuum must precede the first table; it lets prune give space back to the disk.
+      this.db.pragma('auto_vacuum = INCREMENTAL');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.durable === false ? 'NORMAL' : 'FULL'}`);
+      this.migrateSchema();
+      this.stmt = this.prepare();
+    } catch (e) {
+      // A damaged file must be named, not reported as an internal error or read as an empty log.
+      if (e instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(e.code)) {
+        throw new UserError(`the run log ${this.file} is damaged (${e.message}); restore it from a backup, or move it aside to start an empty run log (every asset then shows as not materialized)`);
+      }
+      throw e;
+    }
     this.importLegacy();
   }
 

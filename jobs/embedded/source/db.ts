@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { localPaths } from '../paths';
+import { UserError } from '../../../assets/core';
 
 /** Thrown when the source database has not been created yet. */
-export class SourceMissingError extends Error {
+export class SourceMissingError extends UserError {
   override name = 'SourceMissingError';
   constructor(readonly dir: string) {
     super(`no local source database at ${dir}; create it with \`npm run -s assets -- source seed\``);
@@ -18,7 +19,7 @@ export class SourceMissingError extends Error {
 }
 
 /** Thrown when another process keeps the source database open for longer than we wait. */
-export class SourceBusyError extends Error {
+export class SourceBusyError extends UserError {
   override name = 'SourceBusyError';
   constructor(readonly dir: string, readonly holder: string) {
     super(`the local source database ${dir} is open in another process (${holder}); PGlite allows one process at a time: wait for it to finish and retry`);

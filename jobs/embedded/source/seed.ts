@@ -8,6 +8,7 @@ import { localPaths } from '../paths';
 import { openSourceDb } from './db';
 import { generateSourceData } from './generate';
 import { SOURCE_TABLES } from './schema';
+import { UserError } from '../../../assets/core';
 
 export interface SeedOptions {
   /** Default: 2,000, or ratings / 50 when more are needed to keep ratings per customer realistic. */
@@ -38,7 +39,7 @@ export interface SeedResult {
 }
 
 /** Thrown for options that cannot produce a data set; says which to change. */
-export class SeedOptionsError extends Error {
+export class SeedOptionsError extends UserError {
   override name = 'SeedOptionsError';
 }
 

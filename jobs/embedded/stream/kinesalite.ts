@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, ResourceNotFoundException } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { UserError } from '../../../assets/core';
 import { useBigIntSequences, type KinesaliteDb } from './kinesalite-sequences';
 
 /** The Kinesis stream name of `stream/user_events` (Kinesis names cannot hold '/'). */
@@ -36,8 +37,8 @@ export async function startKinesalite(options: { dir: string; port?: number; pub
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         e.code === 'EADDRINUSE'
-          ? new Error(`port ${options.port} is in use: pass another port or stop what listens there`)
-          : new Error(`kinesalite could not start on ${options.dir}: ${e.message} (is another process using this stream state? stop it, or use its endpoint)`),
+          ? new UserError(`port ${options.port} is in use: pass another port (or --port 0 for any free one) or stop what listens there`)
+          : new UserError(`kinesalite could not start on ${options.dir}: ${e.message} (is another process using this stream state? stop it, or use its endpoint)`),
       ),
     );
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

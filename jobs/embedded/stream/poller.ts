@@ -29,6 +29,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
+import { UserError } from '../../../assets/core';
 import type { TransformHandler, TransformedRecord } from '../../serving/stream-transform/transform';
 
 export const RECOMMENDATIONS_PREFIX = path.join('serving', 'recommendations');
@@ -255,7 +256,7 @@ export class DeliveryPoller {
     try {
       this.checkpoint = JSON.parse(fs.readFileSync(this.o.checkpointFile, 'utf8')) as Checkpoint;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`checkpoint ${this.o.checkpointFile} is unreadable (${(e as Error).message}); delete it to re-read the stream from its start`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`checkpoint ${this.o.checkpointFile} is unreadable (${(e as Error).message}); delete it to re-read the stream from its start`);
       this.checkpoint = { committed: {} };
     }
     const pending = this.checkpoint.pending;

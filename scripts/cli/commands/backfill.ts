@@ -18,11 +18,13 @@ export function register(program: Command): void {
     .option('--to <key>', 'last partition, inclusive, e.g. 2026-01-31')
     .option('--max-parallel <n>', 'runs executed at the same time; a run starts once the upstream runs it reads are done (default 1)')
     .option('--force', 'recompute partitions even when their code and inputs are unchanged')
-    .option('--resume <runId>', 'continue this interrupted or failed run: what it materialized is not recomputed')
+    .option('--resume <runId>', 'continue this interrupted or failed run with its selection, partitions, --force and --max-parallel: what it materialized is not recomputed')
     .action(async (selection: string | undefined, opts: { from?: string; to?: string; maxParallel?: string; force?: boolean; resume?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const graph = loadGraph(g.graph);
       let request;
+      let force = opts.force;
+      let parallel = maxParallel(opts.maxParallel);
       if (opts.resume) {
         if (opts.from || opts.to || selection) throw new UserError('backfill --resume continues the run as it was asked: drop the selection and --from/--to');
         const resumeOf = opts.resume;
@@ -30,6 +32,9 @@ export function register(program: Command): void {
         if (!prior) throw new UserError(`no run '${opts.resume}' in the ${g.env} run log; list runs with \`assets runs\``);
         selection = prior.selection;
         request = parseRequest(prior.partitions);
+        // The original run's options hold unless given again: an interrupted --force stays forced.
+        force = opts.force ?? prior.options?.force;
+        if (opts.maxParallel === undefined && prior.options) parallel = prior.options.maxParallel;
       } else {
         if (!selection) throw new UserError("backfill needs a selection, e.g. `assets backfill 'raw/ratings+' --from 2026-01-01 --to 2026-01-31`");
         if (opts.from === undefined || opts.to === undefined) throw new UserError('backfill needs --from and --to (or --resume RUN_ID); for the latest partition use `assets materialize`');
@@ -43,8 +48,8 @@ export function register(program: Command): void {
         selection,
         request,
         command: 'backfill',
-        force: opts.force,
-        maxParallel: maxParallel(opts.maxParallel),
+        force,
+        maxParallel: parallel,
         resumeOf: opts.resume,
       });
       printRunSummary(result);

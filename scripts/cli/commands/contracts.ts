@@ -11,23 +11,17 @@ import {
   checkSourceLive,
   contractedSourceTables,
   loadProposal,
-  ProposalError,
   readLiveSchema,
   type SchemaSnapshot,
 } from '../../../jobs/contracts';
-import { openSourceDb, SourceBusyError, SourceMissingError, type SourceDb } from '../../../jobs/embedded/source';
+import { openSourceDb, type SourceDb } from '../../../jobs/embedded/source';
 import { loadGraph, type GlobalOptions } from '../context';
 import { EXIT, UserError } from '../errors';
 import { color, printJson } from '../output';
 
 async function withSource<T>(fn: (db: SourceDb) => Promise<T>): Promise<T> {
-  let db: SourceDb;
-  try {
-    db = await openSourceDb();
-  } catch (e) {
-    if (e instanceof SourceMissingError || e instanceof SourceBusyError) throw new UserError(e.message);
-    throw e;
-  }
+  // SourceMissingError and SourceBusyError are UserErrors: the CLI prints them as they are.
+  const db: SourceDb = await openSourceDb();
   try {
     return await fn(db);
   } finally {
@@ -54,37 +48,33 @@ export function register(program: Command): void {
     .command('check')
     .description('compare every source contract with the live source schema, or with a proposed one; exit 1 on a breaking change')
     .option('--against <file>', 'a proposed schema: a JSON dump ({"tables": {...}}, see `contracts dump`) or a SQL migration applied on the live schema')
+    .option('--allow-unknown', 'list migration statements the gate cannot read as ignored instead of failing (exit 2) on them')
     .option('--json', 'print the diffs as JSON')
     .exitOverride()
-    .action(async (flags: { against?: string; json?: boolean }, cmd: Command) => {
+    .action(async (flags: { against?: string; json?: boolean; allowUnknown?: boolean }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalOptions>();
       const graph = loadGraph(globals.graph);
       let diffs: ContractDiff[];
       let ignored: readonly string[] = [];
-      try {
-        if (flags.against && /\.json$/i.test(flags.against)) {
-          const p = loadProposal(flags.against, () => ({ tables: {} }));
-          diffs = checkAllContracts(graph, p.schema, p.against);
-        } else if (flags.against) {
-          if (!fs.existsSync(flags.against)) throw new UserError(`--against ${flags.against}: no such file`);
-          requireLocal(globals.env);
-          diffs = await withSource(async (db) => {
-            const live = await readLiveSchema(db.pg);
-            const p = loadProposal(flags.against!, () => live);
-            ignored = p.ignored;
-            return checkAllContracts(graph, p.schema, p.against);
-          });
-        } else {
-          requireLocal(globals.env);
-          diffs = await withSource(async (db) => {
-            const out: ContractDiff[] = [];
-            for (const { asset } of contractedSourceTables(graph)) out.push(await checkSourceLive(db.pg, asset));
-            return out;
-          });
-        }
-      } catch (e) {
-        if (e instanceof ProposalError) throw new UserError(e.message);
-        throw e;
+      if (flags.against && /\.json$/i.test(flags.against)) {
+        const p = loadProposal(flags.against, () => ({ tables: {} }));
+        diffs = checkAllContracts(graph, p.schema, p.against);
+      } else if (flags.against) {
+        if (!fs.existsSync(flags.against)) throw new UserError(`--against ${flags.against}: no such file`);
+        requireLocal(globals.env);
+        diffs = await withSource(async (db) => {
+          const live = await readLiveSchema(db.pg);
+          const p = loadProposal(flags.against!, () => live, { allowUnknown: flags.allowUnknown });
+          ignored = p.ignored;
+          return checkAllContracts(graph, p.schema, p.against);
+        });
+      } else {
+        requireLocal(globals.env);
+        diffs = await withSource(async (db) => {
+          const out: ContractDiff[] = [];
+          for (const { asset } of contractedSourceTables(graph)) out.push(await checkSourceLive(db.pg, asset));
+          return out;
+        });
       }
       const breaking = diffs.filter((d) => d.breaking);
       if (flags.json) {

@@ -29,6 +29,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'automate', summary: "keep the graph fresh by its assets' automation conditions", load: () => require('./automate') },
   { name: 'status', summary: 'per asset: last materialization, stale or fresh and why, freshness, checks', load: () => require('./status') },
   { name: 'checks', summary: 'declared checks and their latest results', load: () => require('./checks') },
+  { name: 'verify', summary: 'committed files against what their materializations recorded; --repair rebuilds', load: () => require('./verify') },
   { name: 'runs', summary: 'recent runs, newest first; `runs prune` deletes old ones', load: () => require('./runs') },
   { name: 'run', summary: 'one run: its steps, what each did, check results', load: () => require('./run') },
   { name: 'wipe', summary: 'local only: delete the data and records of the selected assets', load: () => require('./wipe') },

@@ -6,7 +6,7 @@
  * server forks a worker per core (node:cluster, sharing the port) so a 2-core machine is not
  * capped at one core under load. Each worker opens its own copy of the indexes.
  */
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import type http from 'node:http';
 import os from 'node:os';
 import type { Command } from 'commander';
@@ -99,9 +99,42 @@ async function runPrimary(workers: number): Promise<void> {
     throw e;
   });
   await announce(urls[0], workers);
-  await untilStopped();
-  await Promise.all(forked.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : (w.once('exit', () => resolve()), w.disconnect())))));
+  const live = new Set(forked);
+  let stopping = false;
+  const deaths: number[] = [];
+  let crashLoop: ((e: Error) => void) | undefined;
+  // A worker that dies (OOM, a native crash, kill -9) is replaced, so the server keeps its capacity.
+  const replaceOnExit = (w: Worker) =>
+    w.once('exit', (code, signal) => {
+      live.delete(w);
+      if (stopping) return;
+      const now = Date.now();
+      deaths.push(now);
+      const recent = deaths.filter((t) => now - t < 10_000);
+      process.stderr.write(color.yellow(`server worker ${w.process.pid} exited (${signal ?? `code ${code}`}); starting a replacement\n`));
+      if (recent.length >= MAX_DEATHS_PER_10S) {
+        crashLoop?.(new UserError(`server workers died ${recent.length} times in 10 s; stopping instead of restarting them in a loop (the last exited with ${signal ?? `code ${code}`})`, 1));
+        return;
+      }
+      const next = cluster.fork();
+      live.add(next);
+      replaceOnExit(next);
+      next.on('message', (m: WorkerMessage) => {
+        if (m.type === 'listening') process.stderr.write(color.dim(`server worker ${next.process.pid} replaced ${w.process.pid}\n`));
+      });
+    });
+  for (const w of forked) replaceOnExit(w);
+  const failed = new Promise<never>((_, reject) => (crashLoop = reject));
+  try {
+    await Promise.race([untilStopped(), failed]);
+  } finally {
+    stopping = true;
+    await Promise.all([...live].map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : (w.once('exit', () => resolve()), w.disconnect())))));
+  }
 }
+
+/** Deaths within 10 s after which the primary stops replacing workers (a crash loop) and exits 1. */
+const MAX_DEATHS_PER_10S = 5;
 
 export function register(program: Command): void {
   program

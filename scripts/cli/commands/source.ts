@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { openSourceDb, seedSource, SeedOptionsError, SourceBusyError, SourceMissingError } from '../../../jobs/embedded/source';
 import { EXIT, UserError } from '../errors';
+import { confirm } from '../confirm';
 import { color, printJson, table } from '../output';
 
 const int = (name: string) => (value: string): number => {
@@ -27,6 +28,24 @@ interface SeedFlags {
 function userFacing(e: unknown): never {
   if (e instanceof SourceMissingError || e instanceof SourceBusyError || e instanceof SeedOptionsError) throw new UserError(e.message);
   throw e;
+}
+
+/** Statements that only read: anything else (DDL, DML, GRANT...) is confirmed first. */
+const READ_ONLY = new Set(['select', 'show', 'explain', 'values', 'table']);
+
+/** The statements of `sql` that may change the database (naive split on `;`: enough to decide whether to ask). */
+export function changingStatements(sql: string): string[] {
+  return sql
+    .replace(/--.*$/gm, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => {
+      if (!s) return false;
+      const first = /^\(*\s*(\w+)/.exec(s)?.[1]?.toLowerCase() ?? '';
+      if (first === 'with') return /\b(insert|update|delete|merge)\b/i.test(s);
+      return !READ_ONLY.has(first);
+    });
 }
 
 const cell = (v: unknown): string => (v === null || v === undefined ? color.dim('NULL') : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -65,8 +84,17 @@ export function register(program: Command): void {
     .description('run SQL on the local source database (for exploring it, and for tests that change its schema)')
     .argument('<sql>', 'one or more SQL statements; the rows of the last one are printed')
     .option('--json', 'print rows as JSON')
+    .option('--yes', 'run statements that change the database (DDL, DML) without asking')
     .exitOverride()
-    .action(async (sql: string, flags: { json?: boolean }) => {
+    .action(async (sql: string, flags: { json?: boolean; yes?: boolean }) => {
+      const changes = changingStatements(sql);
+      if (changes.length && !flags.yes) {
+        process.stderr.write(`This changes the local source database:\n${changes.map((s) => `  ${s.slice(0, 120)}`).join('\n')}\n`);
+        if (!(await confirm('Run it?', 'source query with a statement that changes the database'))) {
+          console.log('nothing run');
+          return;
+        }
+      }
       const db = await openSourceDb().catch(userFacing);
       try {
         let results;

@@ -27,7 +27,9 @@ const ago = (iso: string, nowMs: number) => {
 function stateText(s: AssetStatus): string {
   if (s.state === 'fresh') return color.green('fresh');
   if (s.state === 'stale') return color.yellow(`stale${s.partitions ? ` (${s.stalePartitions})` : ''}`);
-  if (s.state === 'missing') return color.red('missing');
+  if (s.state === 'missing') return color.red(s.damaged.length ? `missing (${s.damaged.length})` : 'missing');
+  if (s.state === 'modified') return color.red(`modified (${s.damaged.length})`);
+  if (s.state === 'late') return color.red('late');
   return color.dim(s.state);
 }
 
@@ -43,7 +45,7 @@ export function register(program: Command): void {
       const keys = selectOrExplain(graph, selection);
       const nowMs = Date.now();
       const { statuses, automation, alarms, runLog } = await withRunLog(g.env, g.graph, async (env) => ({
-        statuses: assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs),
+        statuses: assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs, env.verifyFiles?.bind(env)),
         automation: await automationStatus(graph, env.runLog, nowMs),
         alarms: await alarmsOf(env)?.().catch((e: unknown): AlarmReport => ({ firing: [], total: 0, error: `could not read the stack's alarms: ${(e as Error).message}` })),
         // The size report: how much history there is, so retention (`assets runs prune`) is a decision, not a surprise.
@@ -61,6 +63,9 @@ export function register(program: Command): void {
       console.log(table(['ASSET', 'STATE', 'LAST MATERIALIZED', 'PARTITIONS', 'FRESHNESS', 'CHECKS'], rows));
       const why = statuses.filter((s) => s.state === 'stale' || (s.state === 'observed' && s.causes.length));
       for (const s of why.filter((x) => x.state === 'stale')) console.log(`${color.yellow(s.key)}: ${s.causes.join('; ')}`);
+      for (const s of statuses.filter((x) => x.damaged.length)) {
+        console.log(color.red(`${s.key}: ${s.damaged.length} partition(s) ${s.state}: ${s.causes.join('; ')}; rebuild with \`assets verify ${s.key} --repair\``));
+      }
       for (const s of statuses.filter((x) => x.freshness?.violated)) {
         console.log(color.red(`${s.key}: freshness violated: ${s.freshness!.lagMinutes === null ? 'never materialized' : `data is ${s.freshness!.lagMinutes} minutes old`}, the policy allows ${s.freshness!.maxLagMinutes}`));
       }

@@ -34,6 +34,9 @@ function settings(g: GlobalOptions): { shards: number; bufferSeconds: number } {
   return { shards: stream.shards ?? 2, bufferSeconds: delivery.bufferIntervalSeconds ?? 60 };
 }
 
+/** The largest record Kinesis accepts (data plus partition key): 1 MiB. */
+const MAX_RECORD_BYTES = 1024 * 1024 - 256;
+
 const countLines = (dir: string): number => {
   if (!fs.existsSync(dir)) return 0;
   let n = 0;
@@ -84,10 +87,23 @@ export function register(program: Command): void {
       const g = localOnly(cmd);
       const s = settings(g);
       if (!opts.file === !opts.generate) throw new UserError('give exactly one of --file events.jsonl or --generate N');
-      let events: (object | string)[] = [];
+      const events: (object | string)[] = [];
+      const oversize: number[] = [];
       if (opts.file) {
         if (!fs.existsSync(opts.file)) throw new UserError(`--file ${opts.file}: no such file`);
-        events = fs.readFileSync(opts.file, 'utf8').split('\n').filter((l) => l.trim());
+        if (fs.statSync(opts.file).isDirectory()) throw new UserError(`--file ${opts.file} is a folder; pass a JSONL file (one JSON event per line)`);
+        // Kinesis refuses a record over 1 MiB, and with it the whole request: such lines are
+        // rejected one by one, naming their line numbers, and every other line still goes.
+        fs.readFileSync(opts.file, 'utf8')
+          .split('\n')
+          .forEach((line, i) => {
+            if (!line.trim()) return;
+            if (Buffer.byteLength(line) > MAX_RECORD_BYTES) oversize.push(i + 1);
+            else events.push(line);
+          });
+        if (oversize.length) {
+          process.stderr.write(color.yellow(`${opts.file}: line${oversize.length > 1 ? 's' : ''} ${oversize.slice(0, 10).join(', ')}${oversize.length > 10 ? ', ...' : ''} exceed the 1 MiB Kinesis record limit and were not sent\n`));
+        }
       }
       const n = opts.generate !== undefined ? Number(opts.generate) : 0;
       if (opts.generate !== undefined && (!Number.isInteger(n) || n <= 0)) throw new UserError(`--generate must be a positive whole number, got '${opts.generate}'`);
@@ -108,7 +124,7 @@ export function register(program: Command): void {
       });
       const client = localKinesisClient(endpoint ?? kin!.endpoint);
       let sent = 0;
-      let rejected = 0;
+      let rejected = oversize.length;
       const started = Date.now();
       try {
         await ensureStream(client, USER_EVENTS_STREAM, s.shards);
@@ -128,7 +144,7 @@ export function register(program: Command): void {
         } else {
           const r = await putEvents(client, USER_EVENTS_STREAM, events);
           sent = r.sent;
-          rejected = r.rejected;
+          rejected += r.rejected;
         }
       } finally {
         client.destroy();
@@ -147,7 +163,12 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       localOnly(cmd);
       const paths = streamPaths(localPaths.stream());
-      const checkpoint = fs.existsSync(paths.checkpoint) ? JSON.parse(fs.readFileSync(paths.checkpoint, 'utf8')) : undefined;
+      let checkpoint: { committed?: unknown } | undefined;
+      try {
+        checkpoint = fs.existsSync(paths.checkpoint) ? JSON.parse(fs.readFileSync(paths.checkpoint, 'utf8')) : undefined;
+      } catch (e) {
+        throw new UserError(`the stream checkpoint ${paths.checkpoint} is damaged (${(e as Error).message}); delete it to re-read the stream from its start (deliveries are idempotent per batch)`);
+      }
       const out = path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX);
       const failed = countLines(path.join(out, 'errors'));
       const status = { running: Boolean(await runningEndpoint(paths.endpoint)), checkpoint: checkpoint?.committed ?? {}, delivered: countLines(out) - failed, failed, lake: out };

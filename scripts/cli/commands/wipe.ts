@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline/promises';
 import type { Command } from 'commander';
 import { categoryOf, computeSettings, type AssetDefinition, type AssetGraph, type LakeStorage } from '../../../assets/core';
 import type { VectorIndexSettings } from '../../../assets/kinds';
@@ -8,7 +7,8 @@ import { EmbeddedEnvironment } from '../../../jobs/embedded/environment';
 import { localPaths } from '../../../jobs/embedded/paths';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
-import { color, isInteractive } from '../output';
+import { confirm } from '../confirm';
+import { color } from '../output';
 import { selectOrExplain } from '../selection';
 
 /** The local folders holding `asset`'s data: its lake table and, for index assets, the index versions. */
@@ -39,14 +39,9 @@ export function register(program: Command): void {
       const folders = keys.flatMap((k) => localDataPaths(graph.get(k)));
       console.log(`This deletes, under ${localPaths.lake()} and ${localPaths.indexes()}:`);
       for (const k of keys) console.log(`  ${k}${localDataPaths(graph.get(k)).length ? '' : color.dim(' (run-log records only)')}`);
-      if (!opts.yes) {
-        if (!isInteractive() || !process.stdin.isTTY) throw new UserError('wipe asks for confirmation and there is no terminal to ask on; pass --yes to confirm');
-        const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-        const answer = await rl.question(`Wipe ${keys.length} asset${keys.length === 1 ? '' : 's'}? Type 'yes' to confirm: `).finally(() => rl.close());
-        if (answer.trim().toLowerCase() !== 'yes') {
-          console.log('nothing wiped');
-          return;
-        }
+      if (!opts.yes && !(await confirm(`Wipe ${keys.length} asset${keys.length === 1 ? '' : 's'}?`, 'wipe'))) {
+        console.log('nothing wiped');
+        return;
       }
       for (const f of folders) fs.rmSync(f, { recursive: true, force: true });
       const env = new EmbeddedEnvironment();

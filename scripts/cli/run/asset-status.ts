@@ -12,8 +12,13 @@ import {
   stalenessOf,
   type AssetGraph,
   type AssetKey,
+  type FileFact,
+  type FileProblem,
   type RunLogSnapshot,
 } from '../../../assets/core';
+
+/** Compares recorded files with the disk (the environment's cheap check); absent where files are not tracked. */
+export type VerifyFiles = (files: readonly FileFact[]) => FileProblem[];
 
 export interface AssetStatus {
   readonly key: AssetKey;
@@ -21,7 +26,13 @@ export interface AssetStatus {
   readonly lastMaterialization: { readonly at: string; readonly partition: string | null; readonly runId: string } | null;
   /** null for unpartitioned assets. */
   readonly partitions: { readonly done: number; readonly total: number } | null;
-  readonly state: 'fresh' | 'stale' | 'missing' | 'observed' | 'not materialized';
+  /**
+   * `missing`: never materialized, or a committed file is gone; `modified`: a committed file
+   * changed on disk; `late`: up to date with its inputs but older than its freshness policy allows.
+   */
+  readonly state: 'fresh' | 'stale' | 'late' | 'missing' | 'modified' | 'observed' | 'not materialized';
+  /** Partitions whose committed files are missing or changed, each naming its first bad file. */
+  readonly damaged: readonly { readonly partition: string | null; readonly problem: FileProblem }[];
   readonly stalePartitions: number;
   readonly causes: readonly string[];
   readonly freshness: { readonly maxLagMinutes: number; readonly lagMinutes: number | null; readonly violated: boolean } | null;
@@ -29,7 +40,14 @@ export interface AssetStatus {
 }
 
 /** The status of `keys`, as of `nowMs`. */
-export function assetStatuses(graph: AssetGraph, keys: readonly AssetKey[], snap: RunLogSnapshot, readCode: (p: string) => string | undefined, nowMs: number): AssetStatus[] {
+export function assetStatuses(
+  graph: AssetGraph,
+  keys: readonly AssetKey[],
+  snap: RunLogSnapshot,
+  readCode: (p: string) => string | undefined,
+  nowMs: number,
+  verify?: VerifyFiles,
+): AssetStatus[] {
   return keys.map((key) => {
     const asset = graph.get(key);
     const category = categoryOf(asset, graph.kinds);
@@ -42,6 +60,7 @@ export function assetStatuses(graph: AssetGraph, keys: readonly AssetKey[], snap
         lastMaterialization: null,
         partitions: null,
         state: 'observed' as const,
+        damaged: [],
         stalePartitions: 0,
         causes: obs ? [`observed ${obs.at} (data version ${obs.dataVersion})`] : ['never observed (a run reading it observes it)'],
         freshness: null,
@@ -49,29 +68,50 @@ export function assetStatuses(graph: AssetGraph, keys: readonly AssetKey[], snap
       };
     }
     if (category !== 'batch') {
-      return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, stalePartitions: 0, causes: [`${category}: deployed, not materialized`], freshness: null, checks };
+      return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, damaged: [], stalePartitions: 0, causes: [`${category}: deployed, not materialized`], freshness: null, checks };
     }
     const code = codeVersionOf(asset, readCode);
     const done = [...snap.materializedPartitions(key)];
     let last: AssetStatus['lastMaterialization'] = null;
     const causes = new Set<string>();
+    const damaged: { partition: string | null; problem: FileProblem }[] = [];
     let stale = 0;
     for (const p of done) {
       const s = stalenessOf(graph, key, p, snap, code, nowMs);
       const m = s.materialization!;
-      if (!last || m.at > last.at) last = { at: m.at, partition: m.partition, runId: m.runId };
+      // A run commits all its partitions at one instant: the newest partition is the one to show.
+      if (!last || m.at > last.at || (m.at === last.at && (m.partition ?? '') > (last.partition ?? ''))) last = { at: m.at, partition: m.partition, runId: m.runId };
+      const problem = m.files && verify ? verify(m.files)[0] : undefined;
+      if (problem) {
+        damaged.push({ partition: p, problem });
+        continue;
+      }
       if (s.status === 'stale') {
         stale++;
         for (const c of s.causes) causes.add(describeCause(c));
       }
     }
     const f = freshnessOf(graph, key, snap, nowMs);
+    for (const d of damaged.slice(0, 3)) causes.add(`${d.partition ? `[${d.partition}] ` : ''}${d.problem.path} ${d.problem.problem}: ${d.problem.detail}`);
+    if (damaged.length > 3) causes.add(`... and ${damaged.length - 3} more damaged partition(s) (assets verify ${key})`);
+    const intact = done.length - damaged.length;
+    const state: AssetStatus['state'] =
+      done.length === 0 || damaged.some((d) => d.problem.problem === 'missing')
+        ? 'missing'
+        : damaged.length
+          ? 'modified'
+          : stale
+            ? 'stale'
+            : f?.violated
+              ? 'late'
+              : 'fresh';
     return {
       key,
       category,
       lastMaterialization: last,
-      partitions: asset.partitions ? { done: done.length, total: partitionCount(asset.partitions, nowMs) } : null,
-      state: done.length === 0 ? ('missing' as const) : stale ? ('stale' as const) : ('fresh' as const),
+      partitions: asset.partitions ? { done: intact, total: partitionCount(asset.partitions, nowMs) } : null,
+      state,
+      damaged,
       stalePartitions: stale,
       causes: [...causes],
       freshness: f ? { maxLagMinutes: f.maxLagMinutes, lagMinutes: f.lagMinutes, violated: f.violated } : null,

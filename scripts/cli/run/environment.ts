@@ -12,6 +12,7 @@ import { readRepoFile } from '../../../jobs/engine/repo-files';
 import type * as EmbeddedModule from '../../../jobs/embedded/environment';
 import type * as PathsModule from '../../../jobs/embedded/paths';
 import type * as RunLogModule from '../../../jobs/embedded/runlog';
+import type * as IntegrityModule from '../../../jobs/embedded/lake/integrity';
 import { UserError } from '../errors';
 
 /** Executors a `--graph` module exports as `embeddedExecutors`, for its own compute kinds. */
@@ -64,6 +65,8 @@ export interface RunLogAccess {
   readonly runLog: RunLog;
   /** Reads a repo file (code versions hash them). */
   readCode(repoPath: string): string | undefined;
+  /** Compares recorded files with the storage (status's cheap integrity pass); absent where the storage cannot be listed. */
+  verifyFiles?: Environment['verifyFiles'];
 }
 
 /**
@@ -74,11 +77,12 @@ export async function withRunLog<T>(envName: string, graphModule: string | undef
   if (envName !== 'local') return withEnvironment(envName, graphModule, fn);
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { LocalRunLog } = require('../../../jobs/embedded/runlog') as typeof RunLogModule;
-  const { localPaths } = require('../../../jobs/embedded/paths') as typeof PathsModule;
+  const { localPaths, localRoot } = require('../../../jobs/embedded/paths') as typeof PathsModule;
+  const { verifyFileFacts } = require('../../../jobs/embedded/lake/integrity') as typeof IntegrityModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const runLog = new LocalRunLog(localPaths.runLog());
   try {
-    return await fn({ runLog, readCode: readRepoFile });
+    return await fn({ runLog, readCode: readRepoFile, verifyFiles: (files, deep) => verifyFileFacts(localRoot(), files, deep) });
   } finally {
     await runLog.close();
   }
