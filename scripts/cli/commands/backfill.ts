@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { parseRequest } from '../../../assets/core';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { executeRun } from '../run/execute';
-import { withEnvironment } from '../run/environment';
+import { resumedRequest } from '../run/resume';
 import { partitionRequest } from '../partition-flags';
 import { maxParallel } from '../run/parallelism';
 import { printRunSummary } from '../run/summary';
@@ -25,11 +24,7 @@ export function register(program: Command): void {
       let request;
       if (opts.resume) {
         if (opts.from || opts.to || selection) throw new UserError('backfill --resume continues the run as it was asked: drop the selection and --from/--to');
-        const resumeOf = opts.resume;
-        const prior = await withEnvironment(g.env, g.graph, (env) => env.runLog.getRun(resumeOf));
-        if (!prior) throw new UserError(`no run '${opts.resume}' in the ${g.env} run log; list runs with \`assets runs\``);
-        selection = prior.selection;
-        request = parseRequest(prior.partitions);
+        ({ selection, request } = await resumedRequest(g.env, g.graph, opts.resume));
       } else {
         if (!selection) throw new UserError("backfill needs a selection, e.g. `assets backfill 'raw/ratings+' --from 2026-01-01 --to 2026-01-31`");
         if (opts.from === undefined || opts.to === undefined) throw new UserError('backfill needs --from and --to (or --resume RUN_ID); for the latest partition use `assets materialize`');

@@ -18,6 +18,7 @@ import * as show from './show';
 import * as source from './source';
 import * as status from './status';
 import * as stream from './stream';
+import * as ui from './ui';
 import * as validate from './validate';
 import * as wipe from './wipe';
 
@@ -43,6 +44,8 @@ const COMMANDS: readonly { register(program: Command): void }[] = [
   // Streaming and serving
   stream,
   serve,
+  // In a browser
+  ui,
 ];
 
 export function registerCommands(program: Command): void {

@@ -13,6 +13,7 @@ import {
   type AssetGraph,
   type AssetKey,
   type RunLogSnapshot,
+  type Staleness,
 } from '../../../assets/core';
 
 export interface AssetStatus {
@@ -26,6 +27,13 @@ export interface AssetStatus {
   readonly causes: readonly string[];
   readonly freshness: { readonly maxLagMinutes: number; readonly lagMinutes: number | null; readonly violated: boolean } | null;
   readonly checks: readonly { readonly check: string; readonly passed: boolean; readonly blocking: boolean; readonly partition: string | null; readonly message: string; readonly at: string }[];
+}
+
+/** Staleness of each materialized partition of a batch asset (null: the unpartitioned snapshot). */
+export function partitionStaleness(graph: AssetGraph, key: AssetKey, snap: RunLogSnapshot, codeVersion: string, nowMs: number): Map<string | null, Staleness> {
+  const out = new Map<string | null, Staleness>();
+  for (const p of snap.materializedPartitions(key)) out.set(p, stalenessOf(graph, key, p, snap, codeVersion, nowMs));
+  return out;
 }
 
 /** The status of `keys`, as of `nowMs`. */
@@ -52,12 +60,12 @@ export function assetStatuses(graph: AssetGraph, keys: readonly AssetKey[], snap
       return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, stalePartitions: 0, causes: [`${category}: deployed, not materialized`], freshness: null, checks };
     }
     const code = codeVersionOf(asset, readCode);
-    const done = [...snap.materializedPartitions(key)];
+    const byPartition = partitionStaleness(graph, key, snap, code, nowMs);
+    const done = byPartition.size;
     let last: AssetStatus['lastMaterialization'] = null;
     const causes = new Set<string>();
     let stale = 0;
-    for (const p of done) {
-      const s = stalenessOf(graph, key, p, snap, code, nowMs);
+    for (const s of byPartition.values()) {
       const m = s.materialization!;
       if (!last || m.at > last.at) last = { at: m.at, partition: m.partition, runId: m.runId };
       if (s.status === 'stale') {
@@ -70,8 +78,8 @@ export function assetStatuses(graph: AssetGraph, keys: readonly AssetKey[], snap
       key,
       category,
       lastMaterialization: last,
-      partitions: asset.partitions ? { done: done.length, total: partitionCount(asset.partitions, nowMs) } : null,
-      state: done.length === 0 ? ('missing' as const) : stale ? ('stale' as const) : ('fresh' as const),
+      partitions: asset.partitions ? { done, total: partitionCount(asset.partitions, nowMs) } : null,
+      state: done === 0 ? ('missing' as const) : stale ? ('stale' as const) : ('fresh' as const),
       stalePartitions: stale,
       causes: [...causes],
       freshness: f ? { maxLagMinutes: f.maxLagMinutes, lagMinutes: f.lagMinutes, violated: f.violated } : null,
