@@ -38,7 +38,7 @@ const q = encodeURIComponent;
 export const api = {
   meta: () => call<Meta>('/api/meta'),
   graph: () => call<{ at: string; version: number; nodes: GraphNode[] }>('/api/graph'),
-  select: (expr: string) => call<{ keys: string[] }>(`/api/select?q=${q(expr)}`),
+  select: (expr: string) => call<{ keys: string[] | null; problem?: { reason: string; position: number; message: string } }>(`/api/select?q=${q(expr)}`),
   asset: (key: string) => call<AssetPageData>(`/api/asset?key=${q(key)}`),
   runs: (limit = 50) => call<{ runs: (RunRecord & { outcome: RunOutcome | null })[] }>(`/api/runs?limit=${limit}`),
   run: (id: string) => call<RunPageData>(`/api/run?id=${q(id)}`),

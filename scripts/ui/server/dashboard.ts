@@ -16,7 +16,7 @@ import {
 } from '../../../assets/core';
 import type { Environment } from '../../../jobs/engine';
 import { parquetFiles, partitionRelPath } from '../../../jobs/embedded/lake/layout';
-import { duckIdent, fileList, queryRows, withDuckDb } from '../../../jobs/embedded/lake/duckdb';
+import { duckIdent, queryRows, readParquet, withDuckDb } from '../../../jobs/embedded/lake/duckdb';
 import { localPaths } from '../../../jobs/embedded/paths';
 import type { LakeLocation } from '../../../jobs/aws/manifest';
 import type { AssetStatus } from '../../cli/run/asset-status';
@@ -86,7 +86,7 @@ export async function dashboardPage(graph: AssetGraph, key: AssetKey, snap: RunL
   const base = { key, title: d.title, description: asset.description ?? null, windowHours: hours, measures, freshness, partitions: partitions?.length ?? null, latestPartition: partitions?.[partitions.length - 1] ?? null };
   if (!paths.length) return { ...base, times: [] as number[], totals: measures.map(() => [] as number[]), breakdowns: [] };
   const time = `epoch_ms(CAST(${duckIdent(d.time)} AS TIMESTAMP))`;
-  const from = `read_parquet(${fileList(paths)})`;
+  const from = readParquet(paths);
   return withDuckDb(async (con) => {
     const sums = measures.map((m, i) => `SUM(${duckIdent(m.column)}) AS m${i}`).join(', ');
     const rows = await queryRows(con, `SELECT ${time} AS t, ${sums} FROM ${from} GROUP BY 1 ORDER BY 1`);

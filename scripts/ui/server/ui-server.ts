@@ -121,7 +121,8 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       try {
         return [200, { keys: q.trim() ? selectAssets(graph, q) : [...graph.keys] }];
       } catch (e) {
-        if (e instanceof SelectionError) return [400, { error: e.reason, position: e.position, message: e.message }];
+        // A half-typed expression is the normal case in a search box: an answer, not an HTTP error.
+        if (e instanceof SelectionError) return [200, { keys: null, problem: { reason: e.reason, position: e.position, message: e.message } }];
         throw e;
       }
     }

@@ -160,9 +160,10 @@ export async function assetHistory(runLog: RunLog, runs: readonly RunRecord[], k
     plots.push({ title: `${c.metric} vs ${c.than} (check ${c.name})`, series });
     for (const s of series) used.add(s.name);
   }
-  for (const [name, points] of numeric) if (!used.has(name) && points.length) plots.push({ title: name, series: [{ name, points }] });
-  const order = (t: string) => (t.startsWith('rows') ? 0 : t.startsWith('durationMs') ? 1 : 2);
-  plots.sort((a, b) => order(a.title) - order(b.title));
+  // Then rows and duration, then the rest: the checked metrics lead, they are what a person watches.
+  const order = (t: string) => (t === 'rows' ? 0 : t === 'durationMs' ? 1 : 2);
+  const rest = [...numeric].filter(([name, points]) => !used.has(name) && points.length).sort(([a], [b]) => order(a) - order(b));
+  for (const [name, points] of rest) plots.push({ title: name, series: [{ name, points }] });
   return { rows, plots: plots.slice(0, 8), failed, running };
 }
 

@@ -168,7 +168,8 @@ export async function renderGraph(main: HTMLElement, go: (hash: string) => void)
     }
     const t = performance.now();
     try {
-      const { keys } = await api.select(state.query);
+      const { keys, problem } = await api.select(state.query);
+      if (!keys) throw new Error(problem?.message ?? 'not a selection');
       state.selected = new Set(keys);
       applyHighlight();
       feedback.textContent = `${keys.length} of ${nodes.length} assets selected`;
@@ -178,7 +179,7 @@ export async function renderGraph(main: HTMLElement, go: (hash: string) => void)
       if (first && !state.list) setFocus(first);
     } catch (e) {
       feedback.className = 'feedback err';
-      feedback.replaceChildren(h('pre', {}, e instanceof ApiError ? String(e.body.message ?? e.message) : String(e)));
+      feedback.replaceChildren(h('pre', {}, e instanceof ApiError ? e.message : e instanceof Error ? e.message : String(e)));
     }
   }
 
