@@ -46,6 +46,13 @@ export function timeChart(title: string, series: readonly Series[], opts: { unit
     x0 -= 3_600_000;
     x1 += 3_600_000;
   }
+  // Bars are centred on their time: leave half a bar's room at each end so none covers the axis.
+  const barCount = Math.max(1, ...series.map((x) => x.points.length));
+  const barBand = (x1 - x0) / Math.max(1, barCount - 1);
+  if (opts.bars) {
+    x0 -= barBand / 2;
+    x1 += barBand / 2;
+  }
   const y0 = Math.min(0, ...ys);
   const y1 = Math.max(...ys) * 1.05 || 1;
   const X = (v: number) => M.l + ((v - x0) / (x1 - x0)) * (W - M.l - M.r);
@@ -62,7 +69,7 @@ export function timeChart(title: string, series: readonly Series[], opts: { unit
   series.forEach((ser, i) => {
     const colour = PALETTE[i % PALETTE.length];
     if (opts.bars && series.length === 1) {
-      const bw = Math.max(2, ((W - M.l - M.r) / Math.max(1, ser.points.length)) * 0.8);
+      const bw = Math.max(2, ((W - M.l - M.r) / (barCount + 0.0001)) * 0.7);
       for (const p of ser.points) svg.append(s('rect', { x: X(p.x) - bw / 2, y: Y(p.y), width: bw, height: Math.max(0, Y(y0) - Y(p.y)), fill: colour }, s('title', {}, `${new Date(p.x).toISOString().slice(0, 16)}: ${fmt(p.y)}`)));
       return;
     }

@@ -103,8 +103,17 @@ export async function renderGraph(main: HTMLElement, go: (hash: string) => void)
     state.view = v;
     svg.setAttribute('viewBox', `${v.x} ${v.y} ${v.w} ${v.h}`);
   }
+  /** Shows the whole graph, but never so small that labels cannot be read (a phone shows part, and pans). */
   function fit() {
-    setView({ x: -20, y: -20, w: Math.max(layout.width + 40, 400), h: Math.max(layout.height + 40, 200) });
+    const pxW = canvas.clientWidth || 800;
+    const pxH = canvas.clientHeight || 500;
+    const w = layout.width + 40;
+    const hgt = layout.height + 40;
+    const scale = Math.max(Math.min(pxW / w, pxH / hgt), Math.min(0.6, pxW / (NODE_W + 40)));
+    const vw = pxW / scale;
+    const vh = pxH / scale;
+    // Centre the graph; when it is larger than the view, start at its left edge (the roots).
+    setView({ x: vw >= w ? -20 - (vw - w) / 2 : -20, y: vh >= hgt ? -20 - (vh - hgt) / 2 : -20 + (hgt - vh) / 2, w: vw, h: vh });
   }
   function zoom(f: number, cx?: number, cy?: number) {
     const v = state.view!;
