@@ -3,6 +3,7 @@
  * freshness in words. Which asset, which columns and which breakdowns all come from the
  * declaration, so this code serves any fork's dashboards.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -18,20 +19,21 @@ import type { Environment } from '../../../jobs/engine';
 import { parquetFiles, partitionRelPath } from '../../../jobs/embedded/lake/layout';
 import { duckIdent, queryRows, readParquet, withDuckDb } from '../../../jobs/embedded/lake/duckdb';
 import { localPaths } from '../../../jobs/embedded/paths';
+import { S3Client } from '@aws-sdk/client-s3';
+import { downloadLakeFiles } from '../../../jobs/aws/lake-files';
 import type { LakeLocation } from '../../../jobs/aws/manifest';
 import type { AssetStatus } from '../../cli/run/asset-status';
 
-/** Finds the Parquet files of some partitions of an asset (null: the unpartitioned snapshot). */
-export type LakeFiles = (asset: AssetDefinition, partitions: readonly string[] | null) => Promise<string[]>;
+/** Finds the Parquet files of some partitions of an asset (null: the unpartitioned snapshot); `dispose` removes any local copies. */
+export type LakeFiles = ((asset: AssetDefinition, partitions: readonly string[] | null) => Promise<string[]>) & { dispose?: () => void };
 
 /** The embedded lake under HEADWATER_HOME. */
 export const localLakeFiles: LakeFiles = async (asset, partitions) => parquetFiles(localPaths.lake(), asset, partitions);
 
 /** A deployed stack's lake: S3 objects at the manifest's location, downloaded to a cache folder. */
-export function stackLakeFiles(env: Environment, cacheDir = path.join(os.tmpdir(), `headwater-ui-${process.pid}`)): LakeFiles {
-  return async (asset, partitions) => {
-    // Loaded only for --env <stack>: the AWS SDK stays out of the local UI's start-up.
-    const [{ downloadLakeFiles }, { S3Client }] = await Promise.all([import('../../../jobs/aws/lake-files'), import('@aws-sdk/client-s3')]);
+export function stackLakeFiles(env: Environment): LakeFiles {
+  const cacheDir = path.join(os.tmpdir(), `headwater-ui-${process.pid}-${Date.now()}`);
+  const files: LakeFiles = async (asset, partitions) => {
     const manifest = (env as { manifest?: { region: string; assets: Record<string, { location?: LakeLocation }> } }).manifest;
     const location = manifest?.assets[asset.key]?.location;
     if (!location) throw new Error(`${asset.key} has no lake location in the manifest of stack '${env.name}'; deploy the current graph with \`pulumi up --stack ${env.name}\``);
@@ -43,6 +45,8 @@ export function stackLakeFiles(env: Environment, cacheDir = path.join(os.tmpdir(
       s3.destroy();
     }
   };
+  files.dispose = () => fs.rmSync(cacheDir, { recursive: true, force: true });
+  return files;
 }
 
 /** "data as of 14:05 UTC, 23 minutes old", or why there is nothing. */

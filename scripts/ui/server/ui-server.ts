@@ -195,6 +195,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
         server.closeAllConnections();
       });
       await launcher.drain();
+      lakeFiles.dispose?.();
       await env.close();
     },
   };
