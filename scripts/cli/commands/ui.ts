@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color } from '../output';
+import { untilStopped } from '../until-stopped';
 
 export function register(program: Command): void {
   program
@@ -27,15 +28,7 @@ export function register(program: Command): void {
         throw e;
       }
       process.stdout.write(`${color.green('assets ui')} on ${server.url} (env ${g.env}, ${graph.keys.length} assets)\n${color.dim('  Ctrl-C to stop')}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopped();
       await server.close();
     });
 }
