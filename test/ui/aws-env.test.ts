@@ -38,14 +38,17 @@ async function salesParquet(dir: string): Promise<Buffer> {
 
 describe('assets ui --env <stack> (DynamoDB run log and S3, mocked)', function () {
   this.timeout(30_000);
-  const ssm = mockClient(SSMClient);
-  const ddb = mockClient(DynamoDBClient);
-  const s3 = mockClient(S3Client);
+  // Mocked in before(), restored in after(): other files mock (and restore) the same clients.
+  const mocks = () => ({ ssm: mockClient(SSMClient), ddb: mockClient(DynamoDBClient), s3: mockClient(S3Client) });
+  let ssm: ReturnType<typeof mocks>['ssm'];
+  let ddb: ReturnType<typeof mocks>['ddb'];
+  let s3: ReturnType<typeof mocks>['s3'];
   let server: UiServer;
   let tmp: string;
   const saved = process.env.AWS_REGION;
 
   before(async () => {
+    ({ ssm, ddb, s3 } = mocks());
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-ui-aws-'));
     process.env.AWS_REGION = 'eu-west-1';
     const parquet = await salesParquet(tmp);
