@@ -99,6 +99,16 @@ describe('assets ui server API', function () {
     const cells = (asset.body.partitions as { cells: { key: string; state: string }[] }).cells;
     expect(cells.filter((c) => c.key === hourKey(2) || c.key === hourKey(3)).map((c) => c.state)).to.deep.equal(['fresh', 'fresh']);
   });
+
+  it('shows the automation ticks the run log records, as status reports them', async () => {
+    const at = new Date().toISOString();
+    await server.env.runLog.recordTick({ tickId: 'tick-1', env: 'local', owner: 'host:1', at, durationMs: 12, status: 'ok', evaluated: 2, requests: [{ requestId: 'q1', runId: 'run-a', keys: ['raw/events'], partitions: { 'raw/events': hourKey(1) }, reasons: { 'raw/events': ['cron tick 10:05'] }, asOf: at }], nextTickAt: new Date(Date.now() + 30_000).toISOString() });
+    const a = (await call('/api/automation')).body as { status: { lastTick: { tickId: string; requested: { runId: string }[] }; daemonRunning: boolean }; ticks: { requests: { runId: string; reasons: Record<string, string[]> }[] }[] };
+    expect(a.status.lastTick).to.include({ tickId: 'tick-1' });
+    expect(a.status.lastTick.requested).to.deep.equal([{ runId: 'run-a', keys: ['raw/events'] }]);
+    expect(a.status.daemonRunning).to.equal(true);
+    expect(a.ticks[0].requests[0].reasons).to.deep.equal({ 'raw/events': ['cron tick 10:05'] });
+  });
 });
 
 describe('dashboard declarations', () => {

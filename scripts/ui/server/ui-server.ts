@@ -152,7 +152,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       const { snap, statuses, nowMs } = await cache.get();
       return [200, await dashboardPage(graph, key, snap, statuses.find((s) => s.key === key)!, lakeFiles, nowMs)];
     }
-    if (p === '/api/automation') return [200, await automationPage(env)];
+    if (p === '/api/automation') return [200, await automationPage(graph, env.runLog, Date.now())];
     throw new UserError(`no API route ${p}`, 404);
   };
 
