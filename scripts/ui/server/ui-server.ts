@@ -62,8 +62,10 @@ class StatusCache {
       const statuses = assetStatuses(this.graph, this.graph.keys, snap, (p) => this.env.readCode(p), now);
       return { snap, statuses, activity: await recentActivity(this.env.runLog, runs), nowMs: now };
     })();
-    this.cached = { version: this.feed.version, atMs: now, value };
-    value.catch(() => (this.cached = undefined));
+    const entry = { version: this.feed.version, atMs: now, value };
+    this.cached = entry;
+    // The 15 s age counts from when the statuses were ready: a slow computation is not redone at once.
+    value.then(() => (entry.atMs = Date.now()), () => (this.cached = undefined));
     return value;
   }
 }
