@@ -96,7 +96,8 @@ describe('assets ui --env <stack> (DynamoDB run log and S3, mocked)', function (
     const g = await get<{ nodes: { key: string; state: string; lastMaterializedAt: string | null }[] }>('/api/graph');
     const sales = g.nodes.find((n) => n.key === KEY)!;
     expect(sales.lastMaterializedAt).to.be.a('string');
-    expect(sales.state).to.be.oneOf(['fresh', 'stale']);
+    // Fresh, or late when the suite crosses an hour boundary: either way read from the stack, not 'missing'.
+    expect(sales.state).to.be.oneOf(['fresh', 'stale', 'late']);
     expect(g.nodes.find((n) => n.key === 'model/recommender')!.state).to.equal('missing');
     const runs = await get<{ runs: { runId: string; status: string }[] }>('/api/runs');
     expect(runs.runs).to.deep.include({ ...runs.runs[0], runId: 'r1', status: 'succeeded' });
