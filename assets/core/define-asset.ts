@@ -39,5 +39,6 @@ export function defineAsset(spec: AssetSpec): AssetDefinition {
     source: spec.source ?? false,
     code: spec.code ?? [],
     codeVersion: spec.codeVersion,
+    dashboard: spec.dashboard,
   });
 }

@@ -9,6 +9,7 @@ import { isAssetDefinition } from './define-asset';
 import { GraphError, type GraphProblem } from './errors';
 import { StringMinHeap } from './heap';
 import { keyProblem, suggestKey } from './keys';
+import { dashboardProblems } from './dashboards';
 import { mappingProblem } from './mappings';
 import { categoryOf, type KindCatalog } from './kinds';
 import type { AssetDefinition, AssetKey, CheckSpec, Contract } from './types';
@@ -210,6 +211,7 @@ export function defineGraph(assets: readonly AssetDefinition[], options: GraphOp
         problems.push({ code: 'invalid_automation', key: asset.key, message: `is a ${category} asset (deployed, not materialized); remove its automation condition` });
       }
     }
+    if (asset.dashboard) for (const message of dashboardProblems(asset.dashboard, asset.contract)) problems.push({ code: 'invalid_asset', key: asset.key, message });
   }
 
   // Kahn's algorithm with a min-heap frontier: a deterministic order (ties by key) that plans and diffs can rely on.

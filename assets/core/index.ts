@@ -20,3 +20,4 @@ export * from './automation/cron';
 export * from './automation/conditions';
 export * from './automation/state';
 export * from './automation/evaluate';
+export * from './dashboards';

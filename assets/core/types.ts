@@ -6,6 +6,7 @@ import type { PartitionsDefinition } from './partitions';
 import type { BackfillPolicy } from './kinds';
 import type { PartitionMapping } from './mappings';
 import type { AutomationCondition } from './automation/conditions';
+import type { DashboardSpec } from './dashboards';
 
 /** A key is `zone/name`, e.g. `training/ratings_ml_training`. */
 export type AssetKey = string;
@@ -112,6 +113,8 @@ export interface AssetSpec {
   readonly code?: readonly string[];
   /** Bump to force a new code version without a code change (e.g. a changed external library). */
   readonly codeVersion?: string;
+  /** Plot this asset as a dashboard in `assets ui`. @default none */
+  readonly dashboard?: DashboardSpec;
 }
 
 /** A resolved dependency: always a key, with its mapping (undefined = default). */
@@ -141,4 +144,5 @@ export interface AssetDefinition {
   readonly source: boolean;
   readonly code: readonly string[];
   readonly codeVersion?: string;
+  readonly dashboard?: DashboardSpec;
 }

@@ -174,6 +174,17 @@ export const salesHourly = defineAsset({
   group: 'analytics',
   tags: { consumer: 'marketing-dashboard', sla: '60m' },
   description: 'Sales per hour, product line and country: the marketing dashboard, at most 60 minutes old.',
+  dashboard: {
+    title: 'Marketing: sales per hour',
+    time: 'hour',
+    measures: [
+      { column: 'revenue', label: 'Revenue', unit: 'USD' },
+      { column: 'orders', label: 'Orders' },
+      { column: 'unitsSold', label: 'Units sold' },
+    ],
+    breakdowns: ['productLine', 'country'],
+    windowHours: 48,
+  },
 });
 
 // Serving reads the latest popular products, whatever hour it is.

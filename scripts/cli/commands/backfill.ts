@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { parseRequest } from '../../../assets/core';
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { executeRun } from '../run/execute';
-import { withEnvironment } from '../run/environment';
+import { resumedRequest } from '../run/resume';
 import { partitionRequest } from '../partition-flags';
 import { maxParallel } from '../run/parallelism';
 import { printRunSummary } from '../run/summary';
@@ -27,14 +26,11 @@ export function register(program: Command): void {
       let parallel = maxParallel(opts.maxParallel);
       if (opts.resume) {
         if (opts.from || opts.to || selection) throw new UserError('backfill --resume continues the run as it was asked: drop the selection and --from/--to');
-        const resumeOf = opts.resume;
-        const prior = await withEnvironment(g.env, g.graph, (env) => env.runLog.getRun(resumeOf));
-        if (!prior) throw new UserError(`no run '${opts.resume}' in the ${g.env} run log; list runs with \`assets runs\``);
-        selection = prior.selection;
-        request = parseRequest(prior.partitions);
+        const resumed = await resumedRequest(g.env, g.graph, opts.resume);
+        ({ selection, request } = resumed);
         // The original run's options hold unless given again: an interrupted --force stays forced.
-        force = opts.force ?? prior.options?.force;
-        if (opts.maxParallel === undefined && prior.options) parallel = prior.options.maxParallel;
+        force = opts.force ?? resumed.options?.force;
+        if (opts.maxParallel === undefined && resumed.options) parallel = resumed.options.maxParallel;
       } else {
         if (!selection) throw new UserError("backfill needs a selection, e.g. `assets backfill 'raw/ratings+' --from 2026-01-01 --to 2026-01-31`");
         if (opts.from === undefined || opts.to === undefined) throw new UserError('backfill needs --from and --to (or --resume RUN_ID); for the latest partition use `assets materialize`');

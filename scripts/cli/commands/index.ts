@@ -39,6 +39,7 @@ const COMMANDS: readonly CommandEntry[] = [
   // Streaming and serving
   { name: 'stream', summary: 'the embedded stream: kinesalite and the delivery poller', load: () => require('./stream') },
   { name: 'serve', summary: "serve the graph's API locally with the same handler as Lambda", load: () => require('./serve') },
+  { name: 'ui', summary: 'the asset graph, its runs and dashboards in a browser', load: () => require('./ui') },
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -17,6 +17,7 @@ import { EmbeddedVectorStore } from '../../../jobs/vector-store/embedded';
 import { loadGraph, requireAsset, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color } from '../output';
+import { untilStopped } from '../until-stopped';
 
 /** What a worker tells the primary once it listens, or why it could not. */
 type WorkerMessage = { type: 'listening'; url: string } | { type: 'error'; message: string };
@@ -39,18 +40,6 @@ async function warmUp(): Promise<void> {
   const req = { url: '/recommendations?customer_number=1&product_code=warmup&k=1', method: 'GET', headers: {}, httpVersion: '1.1', socket: {} };
   await handler(toUrlEvent(req as unknown as http.IncomingMessage, Buffer.alloc(0))).catch(() => undefined);
 }
-
-/** Resolves on SIGINT or SIGTERM. */
-const untilStopped = () =>
-  new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 
 async function announce(url: string, workers: number): Promise<void> {
   process.stdout.write(`${color.green('serving')} serving/recommender_api on ${url}${workers > 1 ? ` (${workers} workers)` : ''}\n`);

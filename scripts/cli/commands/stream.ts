@@ -17,6 +17,7 @@ import { generatorFromIndexes, startStreamSession } from '../../../jobs/embedded
 import { loadGraph, requireAsset, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color, printJson } from '../output';
+import { untilStopped } from '../until-stopped';
 
 function localOnly(cmd: Command): GlobalOptions {
   const g = cmd.optsWithGlobals() as GlobalOptions;
@@ -63,15 +64,7 @@ export function register(program: Command): void {
       const session = await startStreamSession({ shards: s.shards, bufferIntervalMs: bufferSeconds * 1000, port: Number(opts.port), onFlush: (b) => process.stdout.write(`delivered ${b.ok} ok, ${b.failed} failed -> ${b.files.join(', ')}\n`) });
       process.stdout.write(`${color.green('stream')} ${USER_EVENTS_STREAM} on ${session.endpoint} (${s.shards} shards), poller buffer ${bufferSeconds}s -> ${path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX)}\n`);
       process.stdout.write(color.dim('  put events with: npm run -s assets -- stream put --generate 100\n  Ctrl-C to stop\n'));
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopped();
       await session.close();
       process.stdout.write(`stopped: ${JSON.stringify(session.poller?.stats)}\n`);
     });

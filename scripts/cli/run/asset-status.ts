@@ -15,6 +15,7 @@ import {
   type FileFact,
   type FileProblem,
   type RunLogSnapshot,
+  type Staleness,
 } from '../../../assets/core';
 
 /** Compares recorded files with the disk (the environment's cheap check); absent where files are not tracked. */
@@ -37,6 +38,13 @@ export interface AssetStatus {
   readonly causes: readonly string[];
   readonly freshness: { readonly maxLagMinutes: number; readonly lagMinutes: number | null; readonly violated: boolean } | null;
   readonly checks: readonly { readonly check: string; readonly passed: boolean; readonly blocking: boolean; readonly partition: string | null; readonly message: string; readonly at: string }[];
+}
+
+/** Staleness of each materialized partition of a batch asset (null: the unpartitioned snapshot). */
+export function partitionStaleness(graph: AssetGraph, key: AssetKey, snap: RunLogSnapshot, codeVersion: string, nowMs: number): Map<string | null, Staleness> {
+  const out = new Map<string | null, Staleness>();
+  for (const p of snap.materializedPartitions(key)) out.set(p, stalenessOf(graph, key, p, snap, codeVersion, nowMs));
+  return out;
 }
 
 /** The status of `keys`, as of `nowMs`. */
@@ -71,13 +79,13 @@ export function assetStatuses(
       return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, damaged: [], stalePartitions: 0, causes: [`${category}: deployed, not materialized`], freshness: null, checks };
     }
     const code = codeVersionOf(asset, readCode);
-    const done = [...snap.materializedPartitions(key)];
+    const byPartition = partitionStaleness(graph, key, snap, code, nowMs);
+    const done = byPartition.size;
     let last: AssetStatus['lastMaterialization'] = null;
     const causes = new Set<string>();
     const damaged: { partition: string | null; problem: FileProblem }[] = [];
     let stale = 0;
-    for (const p of done) {
-      const s = stalenessOf(graph, key, p, snap, code, nowMs);
+    for (const [p, s] of byPartition) {
       const m = s.materialization!;
       // A run commits all its partitions at one instant: the newest partition is the one to show.
       if (!last || m.at > last.at || (m.at === last.at && (m.partition ?? '') > (last.partition ?? ''))) last = { at: m.at, partition: m.partition, runId: m.runId };
@@ -94,9 +102,9 @@ export function assetStatuses(
     const f = freshnessOf(graph, key, snap, nowMs);
     for (const d of damaged.slice(0, 3)) causes.add(`${d.partition ? `[${d.partition}] ` : ''}${d.problem.path} ${d.problem.problem}: ${d.problem.detail}`);
     if (damaged.length > 3) causes.add(`... and ${damaged.length - 3} more damaged partition(s) (assets verify ${key})`);
-    const intact = done.length - damaged.length;
+    const intact = done - damaged.length;
     const state: AssetStatus['state'] =
-      done.length === 0 || damaged.some((d) => d.problem.problem === 'missing')
+      done === 0 || damaged.some((d) => d.problem.problem === 'missing')
         ? 'missing'
         : damaged.length
           ? 'modified'
