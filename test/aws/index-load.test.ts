@@ -17,8 +17,9 @@ import { writeEmbeddingsParquet } from '../../jobs/model/lake-io';
 import { awsError, fakeClock, itemIndexEntry, manifest, userIndexEntry } from './fixtures';
 import { mockSearchClient, type SeenRequest } from '../vector-store/opensearch-mock';
 
-const s3 = mockClient(S3Client);
-const cw = mockClient(CloudWatchClient);
+// Stubs on client instances (passed in explicitly), not on the classes: no other file sees them.
+const s3 = mockClient(new S3Client({}));
+const cw = mockClient(new CloudWatchClient({}));
 const DIM = 33;
 
 /** Row-major vectors where entity e has value (e + 1) / 10 + j / 1000 in dimension j. */

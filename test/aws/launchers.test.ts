@@ -16,7 +16,8 @@ import { awsError, emrEntry, fakeClock, glueEntry } from './fixtures';
 const window = { start: new Date('2026-01-05T10:00:00Z'), end: new Date('2026-01-05T13:00:00Z') };
 
 describe('Glue launcher', () => {
-  const glue = mockClient(GlueClient);
+  // Stubs on client instances (passed in explicitly), not on the classes: no other file sees them.
+  const glue = mockClient(new GlueClient({}));
   beforeEach(() => glue.reset());
 
   it('starts the job with the window as arguments and polls with backoff until SUCCEEDED', async () => {
@@ -92,7 +93,7 @@ describe('Glue launcher', () => {
 });
 
 describe('EMR Serverless launcher', () => {
-  const emr = mockClient(EMRServerlessClient);
+  const emr = mockClient(new EMRServerlessClient({}));
   beforeEach(() => emr.reset());
 
   it('starts the job run with the manifest entry point and polls until SUCCESS', async () => {

@@ -14,12 +14,13 @@ import { readManifest } from '../../jobs/aws/manifest-store';
 import { AwsEnvironment, type AwsClients } from '../../jobs/aws/environment';
 import { awsError, fakeClock, manifest } from './fixtures';
 
-const ddb = mockClient(DynamoDBClient);
-const ssm = mockClient(SSMClient);
-const s3 = mockClient(S3Client);
-const glue = mockClient(GlueClient);
-const cw = mockClient(CloudWatchClient);
-const emr = mockClient(EMRServerlessClient);
+// Stubs on client instances (passed in explicitly), not on the classes: no other file sees them.
+const ddb = mockClient(new DynamoDBClient({}));
+const ssm = mockClient(new SSMClient({}));
+const s3 = mockClient(new S3Client({}));
+const glue = mockClient(new GlueClient({}));
+const cw = mockClient(new CloudWatchClient({}));
+const emr = mockClient(new EMRServerlessClient({}));
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 describe('DynamoDB run log and locks', () => {

@@ -11,21 +11,9 @@ import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwa
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { manifest } from '../aws/fixtures';
 import { runCli } from './run-cli';
+import { withEnv } from '../setup/environment';
 
 const cli = (...args: string[]) => runCli(args);
-
-/** Sets (or, for undefined, removes) environment variables; returns the undo. */
-function withEnv(vars: Record<string, string | undefined>): () => void {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, x] of Object.entries(v)) {
-      if (x === undefined) delete process.env[k];
-      else process.env[k] = x;
-    }
-  };
-  apply(vars);
-  return () => apply(saved);
-}
 
 /** No credentials or region from anywhere: env, shared files, instance metadata. */
 const NOTHING = {
@@ -144,8 +132,6 @@ describe('assets --env <stack> (AWS environment)', () => {
   describe('with no AWS region or credentials', () => {
     let undo: () => void;
     before(() => {
-      // The real SDK path: take off any prototype-level mock another file left installed.
-      mockClient(SSMClient).restore();
       undo = withEnv(NOTHING);
     });
     after(() => undo());

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { lockPath } from '../../jobs/embedded/locks';
 import { calls, writeConfig } from '../engine/fixtures/test-environment';
 import { runCli } from './run-cli';
+import { withEnv } from '../setup/environment';
 
 const GRAPH = ['--graph', path.join(__dirname, 'fixtures', 'run-graph.ts')];
 
@@ -13,12 +14,15 @@ const cli = (...args: string[]) => runCli([...GRAPH, ...args]);
 describe('assets materialize / backfill / status / checks / runs / run / wipe', function () {
   this.timeout(30_000);
   let home: string;
+  let restoreEnv: () => void;
   beforeEach(() => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-cli-'));
-    process.env.HEADWATER_HOME = home;
-    process.env.NO_COLOR = '1';
+    restoreEnv = withEnv({ HEADWATER_HOME: home, NO_COLOR: '1' });
   });
-  afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+  afterEach(() => {
+    fs.rmSync(home, { recursive: true, force: true });
+    restoreEnv();
+  });
 
   it('exits 2 with an actionable message on bad input', async () => {
     const cases: [string[], RegExp][] = [

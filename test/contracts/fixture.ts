@@ -11,6 +11,7 @@ import graph from '../../assets/index';
 import type { StepContext } from '../../jobs/engine/environment';
 import { sharedSource, type SourceAccess } from '../../jobs/embedded/source/db';
 import { seedSource } from '../../jobs/embedded/source/seed';
+import { withEnv } from '../setup/environment';
 
 /** Data ends at this hour, so windows in tests are fixed. */
 export const UNTIL = new Date('2026-03-04T00:00:00Z');
@@ -39,7 +40,7 @@ export interface TestHome {
 /** A fresh HEADWATER_HOME with a copy of the small seeded source and an empty lake. */
 export async function testHome(): Promise<TestHome> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-home-'));
-  process.env.HEADWATER_HOME = root;
+  const restoreEnv = withEnv({ HEADWATER_HOME: root });
   const sourceDir = path.join(root, 'source-db');
   fs.cpSync(await seededTemplate(), sourceDir, { recursive: true });
   const source = sharedSource({ dir: sourceDir });
@@ -51,6 +52,7 @@ export async function testHome(): Promise<TestHome> {
     async close() {
       await source.close();
       fs.rmSync(root, { recursive: true, force: true });
+      restoreEnv();
     },
   };
 }

@@ -4,7 +4,7 @@ import { PlanError, selectAssets } from '../../assets/core';
 import { EngineInputError, materialize, type MaterializeOptions } from '../../jobs/engine';
 import graph from './fixtures/graph';
 import { calls, partitionFile, testEnvironment, writeConfig } from './fixtures/test-environment';
-import { tempHome } from './helpers';
+import { removeTempHome, tempHome } from './helpers';
 
 const NOW = Date.UTC(2026, 0, 7, 12); // daily partitions 2026-01-01 .. 2026-01-06 are complete
 const SIX_DAYS = { type: 'range', from: '2026-01-01', to: '2026-01-06' } as const;
@@ -21,7 +21,7 @@ describe('engine', () => {
   });
   afterEach(async () => {
     await env.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    removeTempHome(home);
   });
 
   it('runs steps upstream first and records materializations, versions and checks', async () => {

@@ -3,12 +3,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { withEnv } from '../setup/environment';
 
-/** A fresh temporary folder, set as HEADWATER_HOME. */
+const restoreHome = new Map<string, () => void>();
+
+/** A fresh temporary folder, set as HEADWATER_HOME until `removeTempHome`. */
 export function tempHome(): string {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-engine-'));
-  process.env.HEADWATER_HOME = home;
+  restoreHome.set(home, withEnv({ HEADWATER_HOME: home }));
   return home;
+}
+
+/** Deletes a `tempHome` folder and puts HEADWATER_HOME back as it was. */
+export function removeTempHome(home: string): void {
+  fs.rmSync(home, { recursive: true, force: true });
+  restoreHome.get(home)?.();
+  restoreHome.delete(home);
 }
 
 /** Starts test/engine/fixtures/child.ts under tsx with `args`. */

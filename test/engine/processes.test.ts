@@ -10,7 +10,7 @@ import { selectAssets } from '../../assets/core';
 import { materialize } from '../../jobs/engine';
 import graph from './fixtures/graph';
 import { calls, partitionFile, testEnvironment, writeConfig } from './fixtures/test-environment';
-import { startChild, tempHome, waitForFile } from './helpers';
+import { removeTempHome, startChild, tempHome, waitForFile } from './helpers';
 
 const NOW = Date.UTC(2026, 0, 7, 12);
 
@@ -25,7 +25,7 @@ describe('engine across processes', function () {
   });
   afterEach(async () => {
     await env.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    removeTempHome(home);
   });
 
   it('refuses a concurrent materialization naming the holder; a SIGKILL mid-write leaves no partial partition, shows interrupted, and the rerun succeeds', async () => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
 import { runCli } from '../cli/run-cli';
+import { shiftClock, withEnv } from '../setup/environment';
 
 const cli = (...args: string[]) => runCli(args);
 
@@ -18,16 +19,20 @@ const key = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 describe('reference graph, embedded, end to end', function () {
   this.timeout(180_000);
   let home: string;
+  let restore: (() => void)[] = [];
+  // Noon (UTC) of today, running on from there: seeding, the runs and status all see one day.
+  const today = Math.floor(Date.now() / DAY) * DAY;
   before(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-ref-'));
-    process.env.HEADWATER_HOME = home;
-    process.env.NO_COLOR = '1';
+    restore = [withEnv({ HEADWATER_HOME: home, NO_COLOR: '1' }), shiftClock(today + DAY / 2)];
     await seedSource({ customers: 300, products: 60, ratings: 8000, days: 10, seed: 7 });
   });
-  after(() => fs.rmSync(home, { recursive: true, force: true }));
+  after(() => {
+    restore.forEach((undo) => undo());
+    fs.rmSync(home, { recursive: true, force: true });
+  });
 
   it('materializes raw, training and the model, then skips them as up to date', async () => {
-    const today = Math.floor(Date.now() / DAY) * DAY;
     const from = key(today - 10 * DAY);
     const to = key(today - DAY);
     const first = await cli('backfill', 'raw/* or training/*', '--from', from, '--to', to, '--max-parallel', '2');

@@ -46,6 +46,9 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
   let home: string;
   let lake: string;
   const savedHome = process.env.HEADWATER_HOME;
+  // The model every test reads: trained once here, so no test depends on another's output.
+  let trained: Awaited<ReturnType<ReturnType<typeof createEmrSparkExecutor>['execute']>>;
+  const trainLog: string[] = [];
 
   before(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-model-'));
@@ -57,6 +60,7 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
     const staging = path.join(lake, 'training', 'ratings_ml_training', '.dt=2030-01-02.tmp-1-abc');
     fs.mkdirSync(staging, { recursive: true });
     fs.writeFileSync(path.join(staging, 'part-00000.parquet'), 'half-written');
+    trained = await createEmrSparkExecutor({ lakeRoot: lake }).execute(context(recommender, trainLog));
   });
   after(() => {
     if (savedHome === undefined) delete process.env.HEADWATER_HOME;
@@ -67,9 +71,8 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
   const modelDir = () => path.join(lake, 'model', 'recommender');
 
   it('trains from the committed lake files and commits model.json and both embeddings tables, returning the metrics', async () => {
-    const lines: string[] = [];
-    const out = await createEmrSparkExecutor({ lakeRoot: lake }).execute(context(recommender, lines));
-    const md = out.metadata;
+    const lines = trainLog;
+    const md = trained.metadata;
     for (const key of ['recallAt10', 'ndcgAt10', 'baselineRecallAt10', 'baselineNdcgAt10', 'rows', 'users', 'items', 'trainMs']) {
       expect(md[key], key).to.be.a('number');
     }

@@ -122,19 +122,17 @@ describe('recommender fallbacks', () => {
   });
 
   it('index slower than the budget -> fallback within the budget', async () => {
+    // An index that never answers: an answer at all proves it came on the budget's timer, with no
+    // assertion on how long anything took.
     const slow = async (): Promise<VectorIndexReader> => {
       const real = await fx.deps().itemIndex();
-      const wait = () => new Promise((r) => setTimeout(r, 2000));
+      const wait = () => new Promise<never>(() => undefined);
       return { ...real, alias: real.alias, version: real.version, dimension: real.dimension, size: real.size, search: async (...a) => (await wait(), real.search(...a)), get: async (id) => (await wait(), real.get(id)) };
     };
     const api = createApiHandler(createRecommenderService(fx.deps({ itemIndex: slow, userIndex: slow, budgetMs: 50 })));
-    const started = Date.now();
     const b = body(await api(urlEvent('GET', '/recommendations', { customer_number: '103', product_code: fx.products[0].productCode })));
-    const took = Date.now() - started;
     expect(b.fallback).to.equal(true);
     expect(b.reason).to.match(/slower than budget.*50 ms/);
-    // Answered on the budget's timer, not the index's 2 s (generous margin for a shared machine).
-    expect(took).to.be.below(1500);
   });
 
   it('popular products missing too -> still answers: empty list, fallback true, a reason', async () => {
