@@ -1,0 +1,87 @@
+/**
+ * Mutation testing (Stryker, its mocha runner and TypeScript checker, per-test coverage) over
+ * the modules stryker.config.json lists, then a report of what survived.
+ *
+ *   npm run -s test:mutation [-- --json] [-- --mutate FILE[:LINES]...] [-- --concurrency N]
+ *
+ * Incremental: results of unchanged code and tests are reused from
+ * reports/mutation/stryker-incremental.json, so a rerun after a small change takes minutes.
+ * Writes reports/mutation/mutation.html, mutation.json and survivors.md (every surviving or
+ * uncovered mutant with its place and replacement). With --json the last line printed is
+ * `{mutants, killed, survived, noCoverage, timeout, score}`. Exits 1 when Stryker fails.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const REPORT = path.join(REPO, 'reports', 'mutation', 'mutation.json');
+const SURVIVORS = path.join(REPO, 'reports', 'mutation', 'survivors.md');
+
+interface Mutant {
+  readonly mutatorName: string;
+  readonly replacement?: string;
+  readonly status: string;
+  readonly location: { readonly start: { readonly line: number; readonly column: number } };
+}
+interface MutationReport {
+  readonly files: Readonly<Record<string, { readonly mutants: readonly Mutant[] }>>;
+}
+
+export interface MutationSummary {
+  readonly mutants: number;
+  readonly killed: number;
+  readonly survived: number;
+  readonly noCoverage: number;
+  readonly timeout: number;
+  /** Stryker's mutation score: detected (killed + timeout) over valid mutants, in percent. */
+  readonly score: number;
+}
+
+/** Counts by status; compile errors and ignored mutants are not valid mutants and count nowhere. */
+export function summarize(report: MutationReport): MutationSummary {
+  const count = (status: string) => Object.values(report.files).reduce((n, f) => n + f.mutants.filter((m) => m.status === status).length, 0);
+  const killed = count('Killed');
+  const timeout = count('Timeout');
+  const survived = count('Survived');
+  const noCoverage = count('NoCoverage');
+  const valid = killed + timeout + survived + noCoverage;
+  return { mutants: valid, killed, survived, noCoverage, timeout, score: valid ? Math.round(((killed + timeout) / valid) * 10_000) / 100 : 100 };
+}
+
+/** Per file: its score and each mutant that went undetected, with the line and the replacement. */
+export function survivorsReport(report: MutationReport): string {
+  const lines = ['# Surviving mutants', '', 'Each line: where, the mutator, what the code was changed to. `NoCoverage`: no test runs that code at all.', ''];
+  for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+    const s = summarize({ files: { [file]: { mutants } } });
+    const open = mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage').sort((a, b) => a.location.start.line - b.location.start.line);
+    lines.push(`## ${file}: score ${s.score} (${s.killed + s.timeout}/${s.mutants} detected)`, '');
+    for (const m of open) lines.push(`- ${file}:${m.location.start.line}:${m.location.start.column} ${m.status} ${m.mutatorName}: \`${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 120)}\``);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function main(): number {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const passOn = args.filter((a) => a !== '--json');
+  const stryker = path.join(REPO, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
+  const r = spawnSync(process.execPath, [stryker, 'run', 'stryker.config.json', ...passOn], {
+    cwd: REPO,
+    // With --json, Stryker's own output goes to stderr so stdout ends with the summary alone.
+    stdio: ['ignore', json ? process.stderr : 'inherit', 'inherit'],
+  });
+  if (r.status !== 0 || !fs.existsSync(REPORT)) {
+    process.stderr.write(`error: Stryker exited ${r.status ?? r.signal}; see its output above (and .stryker-tmp/ if it kept a sandbox)\n`);
+    return 1;
+  }
+  const report = JSON.parse(fs.readFileSync(REPORT, 'utf8')) as MutationReport;
+  fs.writeFileSync(SURVIVORS, survivorsReport(report));
+  const summary = summarize(report);
+  if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else process.stdout.write(`mutation score ${summary.score} (${summary.killed} killed, ${summary.timeout} timed out, ${summary.survived} survived, ${summary.noCoverage} not covered); survivors: ${path.relative(REPO, SURVIVORS)}\n`);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main();
