@@ -109,7 +109,8 @@ export function mapToUpstream(
     case 'all':
       return IntervalSet.of(0, upCount);
     case 'last':
-      return IntervalSet.of(upCount - 1, upCount);
+      // Before the upstream's first window completes there is no last partition (not index -1).
+      return upCount > 0 ? IntervalSet.of(upCount - 1, upCount) : IntervalSet.EMPTY;
     case 'time_window': {
       if (down?.type !== 'time' || up.type !== 'time') return IntervalSet.EMPTY;
       const ranges: [number, number][] = [];
