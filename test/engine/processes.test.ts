@@ -51,9 +51,10 @@ describe('engine across processes', function () {
 
     child.kill('SIGKILL');
     await child.output;
-    // Half a file sits in a temporary path; the partition itself does not exist.
-    expect(fs.existsSync(partitionFile(home, 'raw/events', '2026-01-02'))).to.equal(false);
-    expect(fs.readdirSync(path.dirname(partitionFile(home, 'raw/events', '2026-01-02'))).some((f) => f.includes('.tmp-'))).to.equal(true);
+    // Half a file sits in the lake commit's hidden staging folder; the partition itself does not exist.
+    const partitionDir = path.dirname(partitionFile(home, 'raw/events', '2026-01-02'));
+    expect(fs.existsSync(partitionDir)).to.equal(false);
+    expect(fs.readdirSync(path.dirname(partitionDir)).some((f) => f.startsWith(`.${path.basename(partitionDir)}.tmp-`))).to.equal(true);
     const killed = await env.runLog.getRun(childRun);
     expect(killed!.status).to.equal('interrupted');
     expect(killed!.error).to.match(/exited before the run finished/);
