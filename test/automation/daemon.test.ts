@@ -2,7 +2,6 @@
  * The automation daemon on the real local run log and lock files: ticks recorded, requests
  * launched once across restarts, one daemon per environment (a second process is refused).
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -12,7 +11,8 @@ import { AutomationDaemon, engineLauncher, type DaemonEvent, type Launcher, type
 import graph from '../cli/fixtures/automate-graph';
 import { runCli } from '../cli/run-cli';
 import { calls, testEnvironment } from '../engine/fixtures/test-environment';
-import { tempHome } from '../engine/helpers';
+import { removeTempHome, tempHome } from '../engine/helpers';
+import { withEnv } from '../setup/environment';
 
 const FIXTURE = path.join(__dirname, '..', 'cli', 'fixtures', 'automate-graph.ts');
 
@@ -20,14 +20,16 @@ describe('assets automate: the daemon', function () {
   this.timeout(60_000);
   let home: string;
   let env: ReturnType<typeof testEnvironment>;
+  let restoreEnv: () => void;
   beforeEach(() => {
     home = tempHome();
     env = testEnvironment(home);
-    process.env.NO_COLOR = '1';
+    restoreEnv = withEnv({ NO_COLOR: '1' });
   });
   afterEach(async () => {
     await env.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    removeTempHome(home);
+    restoreEnv();
   });
 
   /** A launcher standing for a daemon killed mid-launch: before (or after) the engine created the run. */
