@@ -31,10 +31,15 @@ describe('infra/iam statement builders', () => {
     });
   });
 
-  it('uses the lake key for reading and writing objects only', async () => {
-    expect(await documentOf([kmsUse(pulumi.output('arn:aws:kms:eu-west-1:123456789012:key/k'))])).to.deep.equal({
+  it('uses a key only through the named services: decrypt to read, and data keys to write', async () => {
+    const key = pulumi.output('arn:aws:kms:eu-west-1:123456789012:key/k');
+    const via = ['s3.eu-west-1.amazonaws.com'];
+    expect(await documentOf([kmsUse(key, 'read', via), kmsUse(key, 'write', via, 'LogsKey')])).to.deep.equal({
       Version: '2012-10-17',
-      Statement: [{ Sid: 'LakeKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], Resource: ['arn:aws:kms:eu-west-1:123456789012:key/k'] }],
+      Statement: [
+        { Sid: 'LakeKey', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ['arn:aws:kms:eu-west-1:123456789012:key/k'], Condition: { StringEquals: { 'kms:ViaService': via } } },
+        { Sid: 'LogsKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: ['arn:aws:kms:eu-west-1:123456789012:key/k'], Condition: { StringEquals: { 'kms:ViaService': via } } },
+      ],
     });
   });
 
