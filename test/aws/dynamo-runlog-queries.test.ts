@@ -73,7 +73,8 @@ const record = (runId: string, startedAt: string, extra: Partial<RunRecord> = {}
 const mat = (runId: string, partition: string, v: string, at: string): RunEvent => ({ type: 'materialization', key: 'raw/x', partition, runId, codeVersion: 'c', dataVersion: v, inputs: {}, metadata: {}, at });
 
 describe('DynamoDB run log: the query layer', () => {
-  const ddb = mockClient(DynamoDBClient);
+  // A stub on a client instance (passed in explicitly), not on the class: no other file sees it.
+  const ddb = mockClient(new DynamoDBClient({}));
   let items: Map<string, Item>;
   let log: DynamoRunLog;
   beforeEach(async () => {
