@@ -13,7 +13,7 @@ import { DATA_FILE, dataDir } from '../../jobs/embedded/lake/layout';
 import { materialize } from '../../jobs/engine';
 import { TEST_KINDS, items } from '../engine/fixtures/graph';
 import { calls, testEnvironment, writeConfig } from '../engine/fixtures/test-environment';
-import { tempHome } from '../engine/helpers';
+import { removeTempHome, tempHome } from '../engine/helpers';
 
 const DAILY = dailyPartitions({ start: '2026-01-01' });
 
@@ -65,7 +65,7 @@ describe('steps downstream of an empty input window are skipped', () => {
   });
   afterEach(async () => {
     await env.close();
-    fs.rmSync(home, { recursive: true, force: true });
+    removeTempHome(home);
   });
 
   it('skips the model when its upstream wrote 0 rows, with that reason, and does not run it', async () => {
