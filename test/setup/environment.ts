@@ -35,3 +35,8 @@ export function shiftClock(atMs: number): () => void {
     globalThis.Date = RealDate;
   };
 }
+
+/** Remembers environment variables as they are now; returns the undo of any later change to them. */
+export function saveEnv(names: readonly string[]): () => void {
+  return withEnv(Object.fromEntries(names.map((n) => [n, process.env[n]])));
+}

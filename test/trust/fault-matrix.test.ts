@@ -14,6 +14,7 @@ import { seedSource } from '../../jobs/embedded/source';
 import { RUNLOG_DB } from '../../jobs/embedded/runlog/local-runlog';
 import { streamPaths } from '../../jobs/embedded/stream/kinesalite';
 import { runCli, type CliResult } from '../cli/run-cli';
+import { saveEnv } from '../setup/environment';
 
 const DAY = 86_400_000;
 const key = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -33,6 +34,11 @@ function expectFault(r: CliResult, names: string | RegExp, what: string): void {
 const STATE_COMMANDS: readonly string[][] = [['status'], ['runs'], ['materialize', 'raw/customers'], ['verify'], ['wipe', 'raw/customers', '--yes'], ['contracts', 'check'], ['source', 'seed']];
 
 describe('fault matrix: every command, every fault, one message and no stack trace', function () {
+  // Puts back what this suite's hooks and tests set (the isolation hook checks it).
+  let restoreEnv: () => void = () => undefined;
+  before(() => (restoreEnv = saveEnv(['HEADWATER_HOME', 'NO_COLOR'])));
+  after(() => restoreEnv());
+
   this.timeout(300_000);
   let base: string;
   let home: string;

@@ -9,12 +9,18 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
 import { runCli } from '../cli/run-cli';
+import { saveEnv } from '../setup/environment';
 
 const cli = (...args: string[]) => runCli(args);
 const DAY = 86_400_000;
 const key = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 describe('lake integrity', function () {
+  // Puts back what this suite's hooks and tests set (the isolation hook checks it).
+  let restoreEnv: () => void = () => undefined;
+  before(() => (restoreEnv = saveEnv(['HEADWATER_HOME', 'NO_COLOR'])));
+  after(() => restoreEnv());
+
   this.timeout(240_000);
   let home: string;
   const today = Math.floor(Date.now() / DAY) * DAY;

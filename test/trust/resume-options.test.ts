@@ -5,11 +5,17 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { calls, writeConfig } from '../engine/fixtures/test-environment';
 import { runCli } from '../cli/run-cli';
+import { saveEnv } from '../setup/environment';
 
 const GRAPH = ['--graph', path.join(__dirname, '..', 'cli', 'fixtures', 'run-graph.ts')];
 const cli = (...args: string[]) => runCli([...GRAPH, ...args]);
 
 describe('backfill --resume keeps the original options', function () {
+  // Puts back what this suite's hooks and tests set (the isolation hook checks it).
+  let restoreEnv: () => void = () => undefined;
+  before(() => (restoreEnv = saveEnv(['HEADWATER_HOME', 'NO_COLOR'])));
+  after(() => restoreEnv());
+
   this.timeout(60_000);
   let home: string;
   beforeEach(() => {
@@ -50,6 +56,11 @@ describe('backfill --resume keeps the original options', function () {
 });
 
 describe('a partition flag on unpartitioned assets', function () {
+  // Puts back what this suite's hooks and tests set (the isolation hook checks it).
+  let restoreEnv: () => void = () => undefined;
+  before(() => (restoreEnv = saveEnv(['HEADWATER_HOME', 'NO_COLOR'])));
+  after(() => restoreEnv());
+
   this.timeout(30_000);
   it('is refused with exit 2 instead of silently ignored', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-partition-flag-'));

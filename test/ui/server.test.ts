@@ -14,12 +14,18 @@ import { localPaths } from '../../jobs/embedded/paths';
 import { loadGraph } from '../../scripts/cli/context';
 import { startUiServer, type UiServer } from '../../scripts/ui/server/ui-server';
 import { writeConfig } from '../engine/fixtures/test-environment';
+import { saveEnv } from '../setup/environment';
 
 const GRAPH = path.join(__dirname, 'fixtures', 'ui-graph.ts');
 const HOUR = 3_600_000;
 const hourKey = (hoursAgo: number) => new Date(Math.floor(Date.now() / HOUR) * HOUR - hoursAgo * HOUR).toISOString().slice(0, 16);
 
 describe('assets ui server API', function () {
+  // Puts back what this suite's hooks and tests set (the isolation hook checks it).
+  let restoreEnv: () => void = () => undefined;
+  before(() => (restoreEnv = saveEnv(['HEADWATER_HOME', 'NO_COLOR'])));
+  after(() => restoreEnv());
+
   this.timeout(30_000);
   let home: string;
   let server: UiServer;

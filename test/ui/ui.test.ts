@@ -14,6 +14,7 @@ import { loadGraph } from '../../scripts/cli/context';
 import { writeConfig } from '../engine/fixtures/test-environment';
 import { runCli } from '../cli/run-cli';
 import { CHROMIUM, launchBrowser, SCREENSHOTS, type Browser } from './browser';
+import { saveEnv } from '../setup/environment';
 
 const GRAPH = path.join(__dirname, 'fixtures', 'ui-graph.ts');
 const HOUR = 3_600_000;
@@ -26,6 +27,11 @@ const PHONE = { width: 390, height: 844 };
 const describeBrowser = fs.existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip;
 
 describeBrowser('assets ui in Chromium', function () {
+  // Puts back what this suite's hooks and tests set (the isolation hook checks it).
+  let restoreEnv: () => void = () => undefined;
+  before(() => (restoreEnv = saveEnv(['HEADWATER_HOME', 'NO_COLOR'])));
+  after(() => restoreEnv());
+
   this.timeout(120_000);
   let home: string;
   let server: UiServer;
