@@ -12,7 +12,7 @@ import { uploadCode } from '../code';
 import { inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, viaServices, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs } from './context';
-import { viewName } from './glue-job';
+import { SCRIPT_STORAGE_HELPER, emrEntryPointArguments } from '../../jobs/aws/job-arguments';
 
 export class EmrSparkJob extends pulumi.ComponentResource {
   readonly application: aws.emrserverless.Application;
@@ -30,6 +30,7 @@ export class EmrSparkJob extends pulumi.ComponentResource {
     const codePrefix = `code/${id}/`;
     const logPrefix = `logs/emr/${id}/`;
     const script = uploadCode(`${name}-script`, lake, settings.script, `${codePrefix}${settings.script.split('/').pop()}`, asset.key, child);
+    const helper = uploadCode(`${name}-storage-helper`, lake, SCRIPT_STORAGE_HELPER, `${codePrefix}${SCRIPT_STORAGE_HELPER.split('/').pop()}`, asset.key, child);
 
     this.application = new aws.emrserverless.Application(
       `${name}-app`,
@@ -52,28 +53,27 @@ export class EmrSparkJob extends pulumi.ComponentResource {
       ...s3WritePrefix('Logs', artifacts.bucketArn, logPrefix),
       kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3')),
     ];
-    const inputs: pulumi.Output<string>[] = [];
+    const inputs: pulumi.Output<{ key: string; uri: string }>[] = [];
     asset.deps.forEach((dep, i) => {
       const up = ctx.outputsOf(dep.key).location;
       if (!up) return;
       statements.push(...s3ReadPrefix(`Dep${i}`, up.bucketArn, up.prefix));
-      inputs.push(pulumi.interpolate`${viewName(dep.key)}=s3://${up.bucket}/${up.prefix}`);
+      inputs.push(pulumi.interpolate`s3://${up.bucket}/${up.prefix}`.apply((uri) => ({ key: dep.key, uri })));
     });
     this.role = serviceRole(`${name}-role`, 'emr-serverless.amazonaws.com', child, `EMR Serverless job of ${asset.key}`);
     inlinePolicy(`${name}-policy`, this.role, statements, child);
 
     ctx.alarms.emrApplication(this.application.id);
-    const params = Object.entries(settings.params).flatMap(([k, v]) => [`--${k}`, String(v)]);
     const manifest = pulumi
-      .all([this.application.id, this.role.arn, script.uri, location.bucket, pulumi.all(inputs), artifacts.bucket])
-      .apply(([applicationId, executionRoleArn, entryPoint, bucket, inputArgs, artifactsBucket]): EmrSparkManifest => ({
+      .all([this.application.id, this.role.arn, script.uri, location.bucket, pulumi.all(inputs), artifacts.bucket, helper.uri])
+      .apply(([applicationId, executionRoleArn, entryPoint, bucket, inputList, artifactsBucket, helperUri]): EmrSparkManifest => ({
         kind: 'emr-spark',
         key: asset.key,
         applicationId,
         executionRoleArn,
         entryPoint,
-        entryPointArguments: [...inputArgs.flatMap((x) => ['--input', x]), '--output', `s3://${bucket}/${location.prefix}`, ...params],
-        sparkSubmitParameters: '--conf spark.executor.cores=4 --conf spark.executor.memory=16g --conf spark.driver.cores=2 --conf spark.driver.memory=8g',
+        entryPointArguments: emrEntryPointArguments(inputList, `s3://${bucket}/${location.prefix}`, settings.params),
+        sparkSubmitParameters: `--py-files ${helperUri} --conf spark.executor.cores=4 --conf spark.executor.memory=16g --conf spark.driver.cores=2 --conf spark.driver.memory=8g`,
         logUri: `s3://${artifactsBucket}/${logPrefix}`,
         timeoutMinutes: settings.timeoutMinutes,
         location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys },

@@ -9,21 +9,16 @@ import * as pulumi from '@pulumi/pulumi';
 import { computeSettings, type AssetDefinition } from '../../assets/core';
 import type { GlueExtractSettings, GlueSqlSettings, RdsTableSettings } from '../../assets/kinds';
 import type { GlueJobManifest } from '../../jobs/aws/manifest';
+import { glueExtractArguments, glueSqlArguments, viewName, type GlueInput, type LakeTarget } from '../../jobs/aws/job-arguments';
 import { uploadCode } from '../code';
 import { VPC_NETWORK_INTERFACE_ACTIONS, inlinePolicy, kmsUse, s3ReadPrefix, s3WritePrefix, serviceRole, viaServices, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs, type LakeLocationOutput, type PlatformContext } from './context';
 
-/** How a Glue job reads one of its deps: a lake folder or a source table over JDBC. */
-type GlueInput =
-  | { view: string; kind: 'lake'; path: string; format: string }
-  | { view: string; kind: 'jdbc'; connection: string; schema: string; table: string; options: Readonly<Record<string, string>> };
-
 /** The job's own continuous-logging group (retention and the logs key; Glue's default groups keep logs forever). */
 export const glueLogGroupName = (stack: string, key: string): string => `/aws-glue/jobs/${physicalName(stack, slug(key), 200)}`;
 
-/** The temp-view name a dep is read as in SQL: `raw/ratings` -> `raw__ratings`. */
-export const viewName = (key: string): string => key.replace(/\//g, '__');
+export { viewName };
 
 /** Statements for the Glue job's own role: its output, its deps, its code, the catalog, logs, metrics. */
 function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: LakeLocationOutput, codePrefix: string, jdbc: boolean): Statement[] {
@@ -124,8 +119,9 @@ function glueJob(self: pulumi.ComponentResource, name: string, args: AssetCompon
       securityConfiguration: glue.securityConfiguration.name,
       connections: spec.jdbc ? [ctx.sourceDatabase().connectionName] : [],
       command: { name: 'glueetl', pythonVersion: '3', scriptLocation: glue.runners[spec.kind].uri },
-      defaultArguments: pulumi.all([pulumi.output(spec.arguments), temp.bucket, logs.name]).apply(([extra, bucket, logGroup]) => ({
+      defaultArguments: pulumi.all([pulumi.output(spec.arguments), temp.bucket, logs.name, glue.storageHelper]).apply(([extra, bucket, logGroup, helper]) => ({
         '--job-language': 'python',
+        '--extra-py-files': helper,
         '--enable-metrics': 'true',
         '--enable-continuous-cloudwatch-log': 'true',
         '--continuous-log-logGroup': logGroup,
@@ -156,8 +152,8 @@ function glueOperatorStatements(jobArn: pulumi.Output<string>): Statement[] {
   return [{ Sid: 'GlueRuns', Effect: 'Allow', Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'], Resource: [jobArn] }];
 }
 
-/** The lake and JDBC inputs of a Glue asset, as the runner's `--inputs` JSON. */
-function inputsOf(ctx: PlatformContext, asset: AssetDefinition): { inputs: pulumi.Output<string>; jdbc: boolean } {
+/** The lake and JDBC inputs of a Glue asset (the runner's `--inputs`). */
+function inputsOf(ctx: PlatformContext, asset: AssetDefinition): { inputs: pulumi.Output<GlueInput[]>; jdbc: boolean } {
   let jdbc = false;
   const parts = asset.deps.map((dep): pulumi.Output<GlueInput | undefined> => {
     const up = ctx.outputsOf(dep.key);
@@ -173,18 +169,16 @@ function inputsOf(ctx: PlatformContext, asset: AssetDefinition): { inputs: pulum
     }
     return pulumi.output(undefined);
   });
-  return { inputs: pulumi.all(parts).apply((xs) => JSON.stringify(xs.filter((x) => x !== undefined))), jdbc };
+  return { inputs: pulumi.all(parts).apply((xs) => xs.filter((x): x is GlueInput => x !== undefined)), jdbc };
 }
 
-/** Output arguments shared by both runners: where and how the result is written. */
-function outputArguments(asset: AssetDefinition, location: LakeLocationOutput): pulumi.Output<Record<string, string>> {
-  const cadence = asset.partitions?.type === 'time' ? asset.partitions.cadence : asset.partitions ? 'static' : 'none';
-  return pulumi.all([location.bucket, location.catalogTable ?? pulumi.output('')]).apply(([bucket, table]): Record<string, string> => ({
-    '--output_uri': `s3://${bucket}/${location.prefix}`,
-    '--output_format': location.format,
-    '--partition_keys': location.partitionKeys.join(','),
-    '--partition_cadence': cadence,
-    '--catalog_table': table,
+/** Where the runner writes the asset: its lake location as an s3:// target. */
+function targetOf(location: LakeLocationOutput): pulumi.Output<LakeTarget> {
+  return pulumi.all([location.bucket, location.catalogTable ?? pulumi.output('')]).apply(([bucket, table]) => ({
+    uri: `s3://${bucket}/${location.prefix}`,
+    format: location.format,
+    partitionKeys: location.partitionKeys,
+    catalogTable: table,
   }));
 }
 
@@ -208,7 +202,7 @@ export class GlueSqlJob extends pulumi.ComponentResource {
       settings,
       codePrefix,
       jdbc,
-      arguments: pulumi.all([outputArguments(asset, location), sql.uri, inputs]).apply(([out, sqlUri, inputsJson]) => ({ ...out, '--sql_uri': sqlUri, '--inputs': inputsJson })),
+      arguments: pulumi.all([targetOf(location), sql.uri, inputs]).apply(([target, sqlUri, list]) => glueSqlArguments(asset, target, sqlUri, list)),
     });
     this.job = built.job;
     this.role = built.role;
@@ -235,14 +229,15 @@ export class GlueExtractJob extends pulumi.ComponentResource {
       settings,
       codePrefix: `code/${slug(asset.key)}/`,
       jdbc: true,
-      arguments: pulumi.all([outputArguments(asset, location), ctx.sourceDatabase().connectionName]).apply(([out, connection]) => ({
-        ...out,
-        '--connection_name': connection,
-        '--source_schema': from.schema,
-        '--source_table': from.table,
-        '--partition_column': settings.partitionColumn ?? '',
-        '--jdbc_options': JSON.stringify(ctx.sourceDatabase().tlsOptions),
-      })),
+      arguments: pulumi.all([targetOf(location), ctx.sourceDatabase().connectionName]).apply(([target, connection]) =>
+        glueExtractArguments(asset, target, {
+          connection,
+          schema: from.schema,
+          table: from.table,
+          partitionColumn: settings.partitionColumn,
+          jdbcOptions: ctx.sourceDatabase().tlsOptions,
+        }),
+      ),
     });
     this.job = built.job;
     this.role = built.role;

@@ -4,6 +4,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { SCRIPT_STORAGE_HELPER } from '../../jobs/aws/job-arguments';
 import type { PlatformConfig } from '../config';
 import { uploadCode } from '../code';
 import type { Lake } from './lake';
@@ -18,6 +19,8 @@ export class GlueShared extends pulumi.ComponentResource {
   readonly securityConfiguration: aws.glue.SecurityConfiguration;
   /** `s3://` URI of each runner, and the object key (for IAM). */
   readonly runners: Readonly<Record<keyof typeof GLUE_RUNNERS, { uri: pulumi.Output<string>; key: string }>>;
+  /** `s3://` URI of the storage helper the runners import (their `--extra-py-files`). */
+  readonly storageHelper: pulumi.Output<string>;
 
   constructor(name: string, args: { cfg: PlatformConfig; lake: Lake }, opts?: pulumi.ComponentResourceOptions) {
     super('headwater:glue:GlueShared', name, {}, opts);
@@ -40,6 +43,7 @@ export class GlueShared extends pulumi.ComponentResource {
       return { uri: uploadCode(`${name}-${kind}-runner`, lake, rel, key, `Glue kind ${kind}`, { parent: this }).uri, key };
     };
     this.runners = { 'glue-sql': upload('glue-sql'), 'glue-extract': upload('glue-extract') };
+    this.storageHelper = uploadCode(`${name}-storage-helper`, lake, SCRIPT_STORAGE_HELPER, `code/glue/${SCRIPT_STORAGE_HELPER.split('/').pop()}`, 'the Glue runners', { parent: this }).uri;
     this.registerOutputs({ securityConfiguration: this.securityConfiguration.name });
   }
 }

@@ -19,6 +19,8 @@ from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
 
+from lake_storage import as_uri, use_lake_conventions
+
 REQUIRED = [
     "JOB_NAME", "connection_name", "source_schema", "source_table", "partition_column", "jdbc_options",
     "output_uri", "output_format", "partition_keys", "partition_cadence", "catalog_table",
@@ -56,7 +58,8 @@ def query(args, start, end):
         return f"(SELECT * FROM {table}) AS snapshot"
     column = args["partition_column"]
     fmt = "%Y-%m-%d %H:%M:%S"
-    return f"(SELECT * FROM {table} WHERE \"{column}\" >= TIMESTAMP '{start.strftime(fmt)}' AND \"{column}\" < TIMESTAMP '{end.strftime(fmt)}') AS window"
+    # The alias must not be a reserved word of the source: Postgres rejects `AS window`.
+    return f"(SELECT * FROM {table} WHERE \"{column}\" >= TIMESTAMP '{start.strftime(fmt)}' AND \"{column}\" < TIMESTAMP '{end.strftime(fmt)}') AS source_window"
 
 
 def folder(args, start):
@@ -74,6 +77,7 @@ def main(argv):
     args = getResolvedOptions(argv, REQUIRED + present)
     glue_context = GlueContext(SparkContext.getOrCreate())
     spark = glue_context.spark_session
+    use_lake_conventions(spark)
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
     conf = glue_context.extract_jdbc_conf(args["connection_name"])
@@ -94,7 +98,7 @@ def main(argv):
         )
         target, values = folder(args, start)
         writer = frame.write.mode("overwrite")
-        (writer.parquet(target) if args["output_format"] == "parquet" else writer.json(target, compression="gzip"))
+        (writer.parquet(as_uri(target)) if args["output_format"] == "parquet" else writer.json(as_uri(target), compression="gzip"))
         if values and args["catalog_table"]:
             spec = ", ".join(f"{k}='{v}'" for k, v in values)
             spark.sql(f"ALTER TABLE {args['catalog_table']} ADD IF NOT EXISTS PARTITION ({spec}) LOCATION '{target}/'")

@@ -32,12 +32,13 @@ import re
 import sys
 from datetime import datetime, timedelta, timezone
 
-import boto3
 from awsglue.context import GlueContext
 from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
+
+from lake_storage import as_uri, join, read_text, use_lake_conventions, write_text
 
 REQUIRED = ["JOB_NAME", "sql_uri", "inputs", "output_uri", "output_format", "partition_keys", "partition_cadence", "catalog_table"]
 OPTIONAL = ["partition_start", "partition_end", "asset_key"]
@@ -122,18 +123,13 @@ def render(text, values, where):
     return PLACEHOLDER.sub(substitute, text)
 
 
-def read_text(uri):
-    """Reads a small S3 object (the SQL file) as text."""
-    bucket, _, key = uri[len("s3://"):].partition("/")
-    return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-
-
 def register_inputs(spark, glue_context, inputs, filters, values):
     """Registers each dep as a temp view: lake folders by path, source tables over JDBC."""
     for item in inputs:
         if item["kind"] == "lake":
-            reader = spark.read.option("basePath", item["path"])
-            frame = reader.parquet(item["path"]) if item["format"] == "parquet" else reader.json(item["path"])
+            path = as_uri(item["path"])
+            reader = spark.read.option("basePath", path)
+            frame = reader.parquet(path) if item["format"] == "parquet" else reader.json(path)
         else:
             conf = glue_context.extract_jdbc_conf(item["connection"])
             if not item.get("options"):
@@ -151,6 +147,10 @@ def register_inputs(spark, glue_context, inputs, filters, values):
                 .option("dbtable", query)
                 .option("fetchsize", "10000")
                 .options(**item["options"])
+                # The window is pushed down by the source_filter above. Spark 3.5 would also push
+                # the SQL's own comparisons, and it prints TIMESTAMP_NTZ values unquoted
+                # (`>= 2026-11-19T22:00`), which Postgres rejects.
+                .option("pushDownPredicate", "false")
                 .load()
             )
         frame.createOrReplaceTempView(item["view"])
@@ -164,7 +164,7 @@ def write_partition(spark, frame, args, start):
     for key, value in values:
         target = f"{target.rstrip('/')}/{key}={value}"
     writer = frame.write.mode("overwrite")
-    (writer.parquet(target) if args["output_format"] == "parquet" else writer.json(target, compression="gzip"))
+    (writer.parquet(as_uri(target)) if args["output_format"] == "parquet" else writer.json(as_uri(target), compression="gzip"))
     if values and args["catalog_table"]:
         spec = ", ".join(f"{k}='{v}'" for k, v in values)
         spark.sql(f"ALTER TABLE {args['catalog_table']} ADD IF NOT EXISTS PARTITION ({spec}) LOCATION '{target}/'")
@@ -201,27 +201,24 @@ def latest_popular_document(rows, start, end, cadence):
     }
 
 
-def write_latest_popular(frame, args, start, end):
+def write_latest_popular(spark, frame, args, start, end):
     """Writes <output_uri>latest.json from the newest partition of the run, unless a newer one is there."""
-    bucket, _, prefix = args["output_uri"][len("s3://"):].partition("/")
-    key = f"{prefix.rstrip('/')}/latest.json" if prefix.strip("/") else "latest.json"
-    s3 = boto3.client("s3")
+    uri = join(args["output_uri"], "latest.json")
     document = latest_popular_document(
         [r.asDict() for r in frame.select("rank", "productCode", "productName", "productLine", "score").orderBy("rank").limit(POPULAR_TOP_N).collect()],
         start, end, args["partition_cadence"],
     )
     try:
-        current = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8"))
+        current = json.loads(read_text(spark, uri))
         # Keys of one cadence sort by time: a backfill of older hours must not replace a newer ranking.
         if document["partition"] and isinstance(current.get("partition"), str) and current["partition"] > document["partition"]:
             print(json.dumps({"headwater": "latest.json kept", "current": current["partition"], "run": document["partition"]}))
             return
-    except s3.exceptions.NoSuchKey:
+    except FileNotFoundError:
         pass
     except (ValueError, AttributeError):
         pass  # unreadable: replace it
-    body = (json.dumps(document, indent=2) + "\n").encode("utf-8")
-    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    write_text(spark, uri, json.dumps(document, indent=2) + "\n")
 
 
 def main(argv):
@@ -229,17 +226,19 @@ def main(argv):
     spark_context = SparkContext.getOrCreate()
     glue_context = GlueContext(spark_context)
     spark = glue_context.spark_session
+    use_lake_conventions(spark)
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
-    sql = read_text(args["sql_uri"])
+    sql = read_text(spark, args["sql_uri"])
     lookback, filters = directives(sql)
     parts = windows(args)
     values = {}
     if parts[0][0] is not None:
         run_start, run_end = parts[0][0], parts[-1][1]
         values = {"partition_start": literal(run_start), "partition_end": literal(run_end), "read_start": literal(run_start - lookback)}
-        schema = "partition_start timestamp, partition_end timestamp"
-        spark.createDataFrame([(a.replace(tzinfo=None), b.replace(tzinfo=None)) for a, b in parts], schema).createOrReplaceTempView("partitions")
+        # SQL literals, as DuckDB gets them: Python datetimes would go through the driver's local zone.
+        rows = ", ".join(f"({literal(a)}, {literal(b)})" for a, b in parts)
+        spark.sql(f"SELECT * FROM VALUES {rows} AS t(partition_start, partition_end)").createOrReplaceTempView("partitions")
     register_inputs(spark, glue_context, json.loads(args["inputs"]), filters, values)
     result = spark.sql(render(sql, values, args["sql_uri"]) if values else sql)
     rows = 0
@@ -247,13 +246,13 @@ def main(argv):
     if values:
         result = result.cache()
         for start, _ in parts:
-            window = result.where(F.col("partition_start") == F.lit(start.replace(tzinfo=None))).drop("partition_start")
+            window = result.where(F.col("partition_start") == F.expr(literal(start))).drop("partition_start")
             rows += write_partition(spark, window, args, start)
             newest = window
     else:
         rows = write_partition(spark, result, args, None)
     if args.get("asset_key") == POPULAR_PRODUCTS:
-        write_latest_popular(newest, args, parts[-1][0], parts[-1][1])
+        write_latest_popular(spark, newest, args, parts[-1][0], parts[-1][1])
     print(json.dumps({"headwater": "result", "rows": rows}))
     job.commit()
 

@@ -50,10 +50,11 @@ import json
 import math
 from datetime import datetime, timedelta, timezone
 
-import boto3
 from pyspark.ml.linalg import SparseVector, VectorUDT
 from pyspark.ml.regression import FMRegressor
 from pyspark.sql import SparkSession, functions as F, types as T
+
+from lake_storage import as_uri, use_lake_conventions, write_single_parquet, write_text
 
 MODEL_FORMAT = "headwater-recommender/v1"
 # The features of each side: the same as the embedded trainer (jobs/model/features.ts), read from
@@ -192,28 +193,15 @@ def implicit_rows(spark, ratings, catalog, negatives, seed):
     return positives.unionByName(negative_rows)
 
 
-def put_single_parquet(spark_frame, out, name):
-    """Writes a DataFrame as the one object <out><name> (Spark writes folders: stage, then copy the part)."""
-    bucket, _, prefix = out[len("s3://"):].partition("/")
-    staging_prefix = f"{prefix}.staging/{name}/"
-    spark_frame.coalesce(1).write.mode("overwrite").parquet(f"s3://{bucket}/{staging_prefix}")
-    s3 = boto3.client("s3")
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=staging_prefix).get("Contents", [])
-    parts = [o["Key"] for o in listed if o["Key"].endswith(".parquet")]
-    if len(parts) != 1:
-        raise RuntimeError(f"expected one Parquet part under s3://{bucket}/{staging_prefix}, found {len(parts)}")
-    s3.copy_object(Bucket=bucket, Key=f"{prefix}{name}", CopySource={"Bucket": bucket, "Key": parts[0]})
-    for o in listed:
-        s3.delete_object(Bucket=bucket, Key=o["Key"])
-
-
 def main(argv=None):
     args = parse_args(argv)
     spark = SparkSession.builder.appName("headwater-train-recommender").getOrCreate()
+    use_lake_conventions(spark)
     out = args.output.rstrip("/") + "/"
-    ratings = spark.read.option("basePath", args.inputs["training__ratings_ml_training"]).parquet(args.inputs["training__ratings_ml_training"])
-    customers = [r.asDict() for r in spark.read.parquet(args.inputs["raw__customers"]).collect()]
-    products = [r.asDict() for r in spark.read.parquet(args.inputs["raw__products"]).collect()]
+    training = as_uri(args.inputs["training__ratings_ml_training"])
+    ratings = spark.read.option("basePath", training).parquet(training)
+    customers = [r.asDict() for r in spark.read.parquet(as_uri(args.inputs["raw__customers"])).collect()]
+    products = [r.asDict() for r in spark.read.parquet(as_uri(args.inputs["raw__products"])).collect()]
 
     # Hold out the last days of the daily partitions: the model must predict what came next.
     day = F.to_date(F.col("dt"))
@@ -305,20 +293,22 @@ def main(argv=None):
         item_vectors, user_vectors = vectors_of(artifact, factors)
     artifact["metrics"] = metrics
 
-    bucket, _, prefix = out[len("s3://"):].partition("/")
     vector_type = T.ArrayType(T.FloatType(), False)
-    put_single_parquet(
+    write_single_parquet(
+        spark,
         spark.createDataFrame([(item, v) for item, v in sorted(item_vectors.items())], T.StructType([T.StructField("product_code", T.StringType(), False), T.StructField("embedding", vector_type, False)])),
         out, "item_embeddings.parquet",
     )
-    put_single_parquet(
+    write_single_parquet(
+        spark,
         spark.createDataFrame([(user, v) for user, v in sorted(user_vectors.items())], T.StructType([T.StructField("customer_number", T.IntegerType(), False), T.StructField("embedding", vector_type, False)])),
         out, "user_embeddings.parquet",
     )
     # model.json last: serving and the index load see a model only once its embeddings are there.
-    boto3.client("s3").put_object(Bucket=bucket, Key=f"{prefix}model.json", Body=json.dumps(artifact).encode("utf-8"), ContentType="application/json")
+    write_text(spark, out + "model.json", json.dumps(artifact))
+    # No spark.stop(): EMR ends the application when the driver returns, and a local runner keeps
+    # its one session for the next script.
     print(json.dumps({"headwater": "result", "metrics": metrics}))
-    spark.stop()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ sys.modules["pyspark.ml.regression"].FMRegressor = None
 for attr in ("SparkSession", "functions", "types"):
     setattr(sys.modules["pyspark.sql"], attr, None)
 sys.dont_write_bytecode = True
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], sys.argv[1] + "/../glue"]
 import train_recommender as t
 job = json.loads(sys.stdin.read())
 out = {}
