@@ -164,19 +164,30 @@ def embed(side, row, factors, start, k):
 
 
 def ranking_metrics(ranked_by_user, relevant_by_user):
-    """Mean recall@10 and NDCG@10 over users with at least one relevant held-out item."""
+    """Mean recall@10 and NDCG@10 over users with at least one relevant held-out item: the
+    definitions of jobs/model/metrics.ts evaluateRanking, so both trainers report the same figure
+    for the same ranking. recall = hits / relevant items (not / min(10, relevant)); NDCG uses
+    binary gains with an ideal of min(relevant, 10) hits on top. A relevant item is a held-out
+    rating of RELEVANT_STARS or more; rankings exclude what the user rated in training."""
     recalls, ndcgs = [], []
     for user, relevant in relevant_by_user.items():
         if not relevant:
             continue
         top = ranked_by_user(user)[:K]
         hits = [1.0 if item in relevant else 0.0 for item in top]
-        recalls.append(sum(hits) / min(K, len(relevant)))
+        recalls.append(sum(hits) / len(relevant))
         dcg = sum(h / math.log2(i + 2) for i, h in enumerate(hits))
         ideal = sum(1.0 / math.log2(i + 2) for i in range(min(K, len(relevant))))
-        ndcgs.append(dcg / ideal if ideal else 0.0)
+        ndcgs.append(dcg / ideal)
     n = len(recalls) or 1
     return sum(recalls) / n, sum(ndcgs) / n
+
+
+def popularity_order(counts):
+    """The popularity baseline of jobs/model/metrics.ts popularityScores: products by liked
+    training ratings (RELEVANT_STARS or more), ties broken by all their ratings, then by code.
+    `counts` is an iterable of (product, liked, rated)."""
+    return [str(p) for p, _, _ in sorted(counts, key=lambda c: (-c[1], -c[2], str(c[0])))]
 
 
 def implicit_rows(spark, ratings, catalog, negatives, seed):
@@ -268,7 +279,8 @@ def main(argv=None):
     relevant = {}
     for r in holdout.where(F.col("productRating") >= RELEVANT_STARS).select(CUSTOMER_ID, PRODUCT_ID).collect():
         relevant.setdefault(int(r[0]), set()).add(str(r[1]))
-    popularity = [str(r[0]) for r in train.groupBy(PRODUCT_ID).count().orderBy(F.desc("count"), PRODUCT_ID).collect()]
+    liked_count = F.sum(F.when(F.col("productRating") >= RELEVANT_STARS, 1).otherwise(0))
+    popularity = popularity_order((r[0], r[1], r[2]) for r in train.groupBy(PRODUCT_ID).agg(liked_count, F.count(F.lit(1))).collect())
 
     def model_ranking(user):
         u = user_vectors.get(user)

@@ -1,0 +1,86 @@
+/**
+ * One definition of the model's quality figures, in both trainers: recall@10 (hits / relevant
+ * items), NDCG@10 (binary gains, ideal min(relevant, 10)) and the popularity baseline (liked
+ * training ratings, ties by all ratings), checked against a hand-computed example in
+ * jobs/model/metrics.ts and in jobs/spark/train_recommender.py (its pure functions, run with
+ * python3 and pyspark stubbed, as on a machine without Spark).
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'chai';
+import { evaluateRanking, popularityScores, topK } from '../../jobs/model/metrics';
+
+// Twelve items i0..i11; the scorer ranks lower indexes first. Hand-computed:
+//   u0: seen {i0}, relevant {i1, i5, i11}: top 10 = i1..i10, hits at ranks 1 and 5:
+//       recall 2/3, NDCG (1 + 1/log2 6) / (1 + 1/log2 3 + 1/log2 4) = 1.386853 / 2.130930 = 0.650822
+//   u1: relevant {i0}: hit at rank 1: recall 1, NDCG 1
+//   u2: relevant all 12: 10 hits: recall 10/12 (not 10/10), NDCG 1
+const EXPECTED_RECALL = (2 / 3 + 1 + 10 / 12) / 3;
+const EXPECTED_NDCG = ((1 + 1 / Math.log2(6)) / (1 + 1 / Math.log2(3) + 0.5) + 1 + 1) / 3;
+const SEEN = [[0], [], []];
+const RELEVANT = [[1, 5, 11], [0], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]];
+
+// Popularity: A has 3 five-star ratings, B five two-star ones, C one 4 and one 1, D one 5.
+// Liked counts A 3, C 1, D 1, B 0; C before D on all ratings: A, C, D, B.
+const TRAIN: Array<[string, number]> = [
+  ['A', 5], ['A', 5], ['A', 5], ['B', 2], ['B', 2], ['B', 2], ['B', 2], ['B', 2], ['C', 4], ['C', 1], ['D', 5],
+];
+const EXPECTED_POPULARITY = ['A', 'C', 'D', 'B'];
+
+const csr = (lists: number[][]) => {
+  const offsets = new Int32Array(lists.length + 1);
+  lists.forEach((l, u) => (offsets[u + 1] = offsets[u] + l.length));
+  return { offsets, items: Int32Array.from(lists.flat()) };
+};
+
+const PROGRAM = `
+import json, sys, types
+for name in ["pyspark", "pyspark.ml", "pyspark.ml.linalg", "pyspark.ml.regression", "pyspark.sql", "lake_storage"]:
+    sys.modules[name] = types.ModuleType(name)
+sys.modules["pyspark.ml.linalg"].SparseVector = sys.modules["pyspark.ml.linalg"].VectorUDT = None
+sys.modules["pyspark.ml.regression"].FMRegressor = None
+for attr in ("SparkSession", "functions", "types"):
+    setattr(sys.modules["pyspark.sql"], attr, None)
+for attr in ("as_uri", "use_lake_conventions", "write_single_parquet", "write_text"):
+    setattr(sys.modules["lake_storage"], attr, None)
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[1])
+import train_recommender as t
+job = json.loads(sys.stdin.read())
+items = ["i%d" % i for i in range(12)]
+seen = [set("i%d" % i for i in s) for s in job["seen"]]
+relevant = {u: set("i%d" % i for i in r) for u, r in enumerate(job["relevant"])}
+recall, ndcg = t.ranking_metrics(lambda u: [i for i in items if i not in seen[u]], relevant)
+counts = {}
+for product, stars in job["train"]:
+    liked, rated = counts.get(product, (0, 0))
+    counts[product] = (liked + (1 if stars >= t.RELEVANT_STARS else 0), rated + 1)
+print(json.dumps({"recall": recall, "ndcg": ndcg, "popularity": t.popularity_order((p, l, a) for p, (l, a) in counts.items())}))
+`;
+
+describe('metric definitions shared by the TypeScript and PySpark trainers', () => {
+  it('the TypeScript trainer: recall@10, NDCG@10 and popularity match the hand-computed example', () => {
+    const m = evaluateRanking({ users: Int32Array.from([0, 1, 2]), relevant: csr(RELEVANT), seen: csr(SEEN), itemCount: 12, k: 10 }, (_u, out) => {
+      for (let i = 0; i < 12; i++) out[i] = 12 - i;
+    });
+    expect(m.recallAt10).to.be.closeTo(EXPECTED_RECALL, 1e-12);
+    expect(m.ndcgAt10).to.be.closeTo(EXPECTED_NDCG, 1e-12);
+    const codes = ['A', 'B', 'C', 'D'];
+    const item = Int32Array.from(TRAIN, ([p]) => codes.indexOf(p));
+    const ratings = { length: TRAIN.length, user: new Int32Array(TRAIN.length), item, rating: Uint8Array.from(TRAIN, ([, s]) => s), day: new Int32Array(TRAIN.length) };
+    const scores = popularityScores(ratings, Int32Array.from(TRAIN.keys()), codes.length);
+    expect(Array.from(topK(scores, 4, new Uint8Array(4)), (i) => codes[i])).to.deep.equal(EXPECTED_POPULARITY);
+  });
+
+  it('the PySpark trainer: the same figures and the same baseline order on the same example', () => {
+    const dir = path.resolve(__dirname, '..', '..', 'jobs', 'spark');
+    const out = JSON.parse(execFileSync('python3', ['-c', PROGRAM, dir], { input: JSON.stringify({ seen: SEEN, relevant: RELEVANT, train: TRAIN }), encoding: 'utf8' })) as {
+      recall: number;
+      ndcg: number;
+      popularity: string[];
+    };
+    expect(out.recall).to.be.closeTo(EXPECTED_RECALL, 1e-12);
+    expect(out.ndcg).to.be.closeTo(EXPECTED_NDCG, 1e-12);
+    expect(out.popularity).to.deep.equal(EXPECTED_POPULARITY);
+  });
+});
