@@ -88,6 +88,7 @@ def parse_args(argv=None):
     parser.add_argument("--holdoutDays", type=int, default=7)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--negatives", type=int, default=4, help="products drawn uniformly per liked rating, label 0")
+    parser.add_argument("--batchFraction", type=float, default=0.05, help="share of the rows in each optimiser step; an epoch is 1/batchFraction steps")
     parser.add_argument("--minCategoryCount", type=int, default=1)
     parser.add_argument("--refit", type=boolean, default=True)
     # The launcher passes the run's window to every Spark job; the model trains on all history.
@@ -98,6 +99,8 @@ def parse_args(argv=None):
     for view in ("training__ratings_ml_training", "raw__customers", "raw__products"):
         if view not in args.inputs:
             parser.error(f"missing --input {view}=s3://...; the model reads the training set and both feature tables")
+    if not 0 < args.batchFraction <= 1:
+        parser.error("--batchFraction must be in (0, 1]")
     if args.negatives < 1:
         parser.error("--negatives must be at least 1: the objective needs sampled products labelled 0")
     return args
@@ -240,9 +243,13 @@ def main(argv=None):
 
     def fit(frame):
         data = implicit_rows(spark, frame, catalog, args.negatives, args.seed).select(to_vector(CUSTOMER_ID, PRODUCT_ID).alias("features"), "label")
+        # maxIter counts optimiser steps, not passes: full-batch steps (the default fraction 1.0)
+        # made 30 "epochs" 30 steps, too few to learn even popularity. Mini-batches make an
+        # epoch 1/batchFraction steps, as the embedded trainer's epochs are passes over the data.
+        steps = args.epochs * max(1, int(math.ceil(1.0 / args.batchFraction)))
         fm = FMRegressor(
-            factorSize=k, maxIter=args.epochs, stepSize=args.learningRate, regParam=args.regularization,
-            seed=args.seed, fitIntercept=True, fitLinear=True, solver="adamW",
+            factorSize=k, maxIter=steps, stepSize=args.learningRate, regParam=args.regularization,
+            seed=args.seed, fitIntercept=True, fitLinear=True, solver="adamW", miniBatchFraction=args.batchFraction,
         )
         model = fm.fit(data)
         return model.factors.toArray(), model.linear.toArray(), float(model.intercept)

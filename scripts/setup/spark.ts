@@ -99,7 +99,7 @@ async function ensureJdbcDriver(env: PythonEnv): Promise<void> {
 }
 
 function smokeCheck(env: PythonEnv, java: string): void {
-  const r = spawnSync(env.python, ['-c', 'import pyspark, py4j; print(pyspark.__version__)'], { encoding: 'utf8', env: { ...process.env, JAVA_HOME: java } });
+  const r = spawnSync(env.python, ['-c', 'import pyspark, py4j, pyspark.ml; print(pyspark.__version__)'], { encoding: 'utf8', env: { ...process.env, JAVA_HOME: java } });
   if (r.status !== 0) throw new SetupError(`pyspark does not import in ${env.venv}:\n${r.stderr.trim()}\nDelete ${env.venv} and rerun npm run spark:setup`);
   say('check', `pyspark ${r.stdout.trim()} imports; Java at ${java}`);
 }

@@ -3,26 +3,12 @@
  * vocabularies (product code included), scalers and slots, checked by running the script's pure
  * part with python3 (pyspark and boto3 stubbed: they exist only on EMR) on the same entities.
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { FeatureValues } from '../../jobs/model/artifact';
 import { ITEM_FEATURES, USER_FEATURES, encodeEntities, fitVocabulary, type FeatureSchema } from '../../jobs/model/features';
-
-const spark = path.resolve(__dirname, '..', '..', 'jobs', 'spark');
+import { runTrainerPython } from '../model/train-recommender-python';
 
 const PROGRAM = `
-import json, sys, types
-for name in ["boto3", "pyspark", "pyspark.ml", "pyspark.ml.linalg", "pyspark.ml.regression", "pyspark.sql"]:
-    sys.modules[name] = types.ModuleType(name)
-sys.modules["pyspark.ml.linalg"].SparseVector = sys.modules["pyspark.ml.linalg"].VectorUDT = None
-sys.modules["pyspark.ml.regression"].FMRegressor = None
-for attr in ("SparkSession", "functions", "types"):
-    setattr(sys.modules["pyspark.sql"], attr, None)
-sys.dont_write_bytecode = True
-sys.path[:0] = [sys.argv[1], sys.argv[1] + "/../glue"]
-import train_recommender as t
-job = json.loads(sys.stdin.read())
 out = {}
 for case, spec in job.items():
     rows = spec["rows"]
@@ -59,10 +45,9 @@ describe('Spark trainer features = jobs/model/features.ts', () => {
       item: { side: 'item', rows: items, minCount: 1 },
       itemRare: { side: 'item', rows: items, minCount: 2 },
     };
-    const py = JSON.parse(execFileSync('python3', ['-c', PROGRAM, spark], { input: JSON.stringify(cases), encoding: 'utf8' })) as Record<
-      keyof typeof cases,
-      { categorical: Record<string, string[]>; numeric: { name: string; mean: number; std: number }[]; size: number; slots: [number, number][][] }
-    >;
+    const py = runTrainerPython<
+      Record<keyof typeof cases, { categorical: Record<string, string[]>; numeric: { name: string; mean: number; std: number }[]; size: number; slots: [number, number][][] }>
+    >(PROGRAM, cases);
     for (const [side, schema, rows, minCount] of [['user', USER_FEATURES, users, 1], ['item', ITEM_FEATURES, items, 1], ['itemRare', ITEM_FEATURES, items, 2]] as const) {
       const js = jsSlots(schema, rows as FeatureValues[], minCount);
       expect(py[side].categorical, `${side} vocabularies`).to.deep.equal(js.vocab.categorical);

@@ -5,10 +5,9 @@
  * jobs/model/metrics.ts and in jobs/spark/train_recommender.py (its pure functions, run with
  * python3 and pyspark stubbed, as on a machine without Spark).
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { expect } from 'chai';
 import { evaluateRanking, popularityScores, topK } from '../../jobs/model/metrics';
+import { runTrainerPython } from './train-recommender-python';
 
 // Twelve items i0..i11; the scorer ranks lower indexes first. Hand-computed:
 //   u0: seen {i0}, relevant {i1, i5, i11}: top 10 = i1..i10, hits at ranks 1 and 5:
@@ -34,19 +33,6 @@ const csr = (lists: number[][]) => {
 };
 
 const PROGRAM = `
-import json, sys, types
-for name in ["pyspark", "pyspark.ml", "pyspark.ml.linalg", "pyspark.ml.regression", "pyspark.sql", "lake_storage"]:
-    sys.modules[name] = types.ModuleType(name)
-sys.modules["pyspark.ml.linalg"].SparseVector = sys.modules["pyspark.ml.linalg"].VectorUDT = None
-sys.modules["pyspark.ml.regression"].FMRegressor = None
-for attr in ("SparkSession", "functions", "types"):
-    setattr(sys.modules["pyspark.sql"], attr, None)
-for attr in ("as_uri", "use_lake_conventions", "write_single_parquet", "write_text"):
-    setattr(sys.modules["lake_storage"], attr, None)
-sys.dont_write_bytecode = True
-sys.path.insert(0, sys.argv[1])
-import train_recommender as t
-job = json.loads(sys.stdin.read())
 items = ["i%d" % i for i in range(12)]
 seen = [set("i%d" % i for i in s) for s in job["seen"]]
 relevant = {u: set("i%d" % i for i in r) for u, r in enumerate(job["relevant"])}
@@ -73,12 +59,7 @@ describe('metric definitions shared by the TypeScript and PySpark trainers', () 
   });
 
   it('the PySpark trainer: the same figures and the same baseline order on the same example', () => {
-    const dir = path.resolve(__dirname, '..', '..', 'jobs', 'spark');
-    const out = JSON.parse(execFileSync('python3', ['-c', PROGRAM, dir], { input: JSON.stringify({ seen: SEEN, relevant: RELEVANT, train: TRAIN }), encoding: 'utf8' })) as {
-      recall: number;
-      ndcg: number;
-      popularity: string[];
-    };
+    const out = runTrainerPython<{ recall: number; ndcg: number; popularity: string[] }>(PROGRAM, { seen: SEEN, relevant: RELEVANT, train: TRAIN });
     expect(out.recall).to.be.closeTo(EXPECTED_RECALL, 1e-12);
     expect(out.ndcg).to.be.closeTo(EXPECTED_NDCG, 1e-12);
     expect(out.popularity).to.deep.equal(EXPECTED_POPULARITY);
