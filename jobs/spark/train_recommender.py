@@ -252,7 +252,8 @@ def main(argv=None):
             seed=args.seed, fitIntercept=True, fitLinear=True, solver="adamW", miniBatchFraction=args.batchFraction,
         )
         model = fm.fit(data)
-        return model.factors.toArray(), model.linear.toArray(), float(model.intercept)
+        # Plain Python floats: numpy's float64 is refused by createDataFrame's FloatType columns.
+        return model.factors.toArray().tolist(), model.linear.toArray().tolist(), float(model.intercept)
 
     def artifact_of(factors, linear, intercept):
         return {
