@@ -153,7 +153,9 @@ for (const stack of ['dev', 'prod'] as const) {
   });
 }
 
-describe('review findings: configuration variants', () => {
+describe('review findings: configuration variants', function () {
+  // Each test synthesizes a whole stack under mocks: seconds on a quiet machine, more under load.
+  this.timeout(60_000);
   it('keeps a Serverless collection private: no public access, only its VPC endpoint', async () => {
     const s = await synth('dev', graph, serverlessConfig());
     const network = byType(s, 'aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy').find((p) => p.inputs.type === 'network')!;

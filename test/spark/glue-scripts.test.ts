@@ -24,6 +24,7 @@ import { tableDir } from '../../jobs/embedded/lake/layout';
 import { LocalSpark } from '../../jobs/spark-local/local-spark';
 import { repoRoot } from '../../jobs/engine/repo-files';
 import { runCli } from '../cli/run-cli';
+import { saveEnv } from '../setup/environment';
 import { compareLakeFolders } from './compare-lake';
 import { copyFromSource, startPostgres, type PostgresServer } from './postgres-server';
 
@@ -57,8 +58,10 @@ describe('Glue scripts on local Spark = the embedded engines', function () {
   let pg: PostgresServer | undefined;
   let spark: LocalSpark | undefined;
   const graph = referenceGraph;
+  let restoreEnv: () => void = () => {};
 
   before(async () => {
+    restoreEnv = saveEnv(['HEADWATER_HOME', 'NO_COLOR']);
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-spark-'));
     lake = path.join(home, 'lake');
     out = path.join(home, 'spark-out');
@@ -82,6 +85,7 @@ describe('Glue scripts on local Spark = the embedded engines', function () {
     await spark?.close();
     await pg?.stop();
     fs.rmSync(home, { recursive: true, force: true });
+    restoreEnv();
   });
 
   const target = (asset: AssetDefinition): LakeTarget => ({ uri: `${tableDir(out, asset.key)}/`, format: 'parquet', partitionKeys: partitionKeys(asset) });
