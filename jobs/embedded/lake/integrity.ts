@@ -66,8 +66,10 @@ export function verifyFileFacts(root: string, facts: readonly FileFact[], deep =
       problems.push({ path: abs, problem: 'modified', detail: `${st.size} bytes, ${f.size} when committed` });
       continue;
     }
-    // Within a millisecond: tools that copy or restore times round through seconds as doubles.
-    if (!deep && Math.abs(st.mtimeMs - f.mtimeMs) < 1) continue;
+    // Within 2 ms: the recorded time is truncated to the millisecond, and tools that copy or
+    // restore times pass them through a Date (rounded to the millisecond) and seconds as doubles,
+    // so an untouched time can come back up to 1 ms + a rounding error away.
+    if (!deep && Math.abs(st.mtimeMs - f.mtimeMs) < 2) continue;
     let sum: string;
     try {
       sum = sha256File(abs);
