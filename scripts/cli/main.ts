@@ -8,8 +8,12 @@ import '../aws-sdk-node-warning';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands';
 import { EXIT, UserError } from './errors';
-import { fileSystemError, firstLine, logInternalError } from './internal-error';
+import type * as InternalError from './internal-error';
 import { color } from './output';
+
+/** Loaded when an error happens, not at every start (it pulls in crypto, os and the state paths). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const internalError = (): typeof InternalError => require('./internal-error');
 
 /** The program with every command registered; only the one `argv` runs is loaded in full. */
 export function buildProgram(argv: readonly string[] = []): Command {
@@ -45,6 +49,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       return EXIT.badInput;
     }
     // The one place a person's mistake becomes a message: what, where, how to fix; no stack.
+    const { fileSystemError, firstLine, logInternalError } = internalError();
     const user = e instanceof UserError ? e : fileSystemError(e);
     if (user) {
       process.stderr.write(color.red(`error: ${user.message}`) + '\n');
