@@ -5,6 +5,7 @@
  * is the reference implementation the tests and the planner benchmarks use.
  */
 import { runsToPrune } from './retention';
+import { NO_DATA } from './versions';
 import type { AutomationState } from './automation/state';
 import type { AssetKey } from './types';
 
@@ -80,6 +81,16 @@ export interface Materialization {
    * planning compare them with what is on disk, so a deleted or changed file is noticed.
    */
   readonly files?: readonly FileFact[];
+  /**
+   * The one upstream partition each input was read from, by dep key (null: an unpartitioned
+   * asset or a source), for inputs whose partition mapping names exactly one partition whatever
+   * the time (identity, time window, static). Stores follow those inputs one to one: when the
+   * upstream partition changes, they note the reader as changed, so status counts stale
+   * partitions from per-asset summaries instead of recomputing every partition. Inputs left out
+   * (all and last mappings, several partitions, records of earlier versions) are checked from the
+   * materializations themselves.
+   */
+  readonly reads?: Readonly<Record<AssetKey, string | null>>;
 }
 
 /** One committed file: where it is (relative to the environment's state root), its size, mtime and checksum. */
@@ -169,6 +180,36 @@ export interface AssetFacts {
   readonly typicalDurationMs?: number;
   /** The latest event of any type recorded for the asset. */
   readonly lastEventAt?: string;
+}
+
+/**
+ * What a store keeps per asset so that `status` reads one summary per asset instead of every
+ * partition's materialization: counts by code version and recorded inputs, and the inputs read
+ * (see `Materialization.reads`) that changed since. `assetStaleness` (staleness.ts) turns it into
+ * stale counts and causes.
+ */
+export interface AssetSummary {
+  /** Asset-partitions with a latest materialization. */
+  readonly partitions: number;
+  /** The newest latest materialization (a run commits all its partitions at one instant: the greatest partition of that instant). */
+  readonly newest?: { readonly at: string; readonly partition: string | null; readonly runId: string };
+  /** The greatest partition key materialized (time partition keys sort in time order). */
+  readonly maxPartition?: string;
+  /** Latest materializations grouped by code version and recorded input keys. */
+  readonly groups: readonly {
+    readonly codeVersion: string;
+    /** The recorded input keys, sorted. */
+    readonly inputKeys: readonly AssetKey[];
+    readonly count: number;
+    /** Partitions of the group (not untracked) with a followed input that changed since it was read. */
+    readonly changed: number;
+  }[];
+  /** Followed inputs that changed since they were read, by dep: new data, or the data is gone (missing). */
+  readonly changedInputs: readonly { readonly dep: AssetKey; readonly missing: boolean; readonly count: number }[];
+  /** Partitions with an input the store does not follow one to one: checked from their materializations. */
+  readonly untracked: readonly (string | null)[];
+  /** Partitions whose materialization recorded committed files. */
+  readonly withFiles: number;
 }
 
 /** Synchronous lookups over a loaded run log: what staleness and status read. */
@@ -277,6 +318,10 @@ export interface RunLogSnapshot extends MaterializationLookup {
   assetFacts(key: AssetKey): AssetFacts | undefined;
   /** Keys with an event recorded after `at` (ISO time): what an incremental tick looks at. */
   keysChangedSince(at: string): AssetKey[];
+  /** The summary status reads for `key` (see `AssetSummary`). */
+  assetSummary(key: AssetKey): AssetSummary;
+  /** The latest materializations of `key` whose files were recorded, by partition. */
+  materializationsWithFiles(key: AssetKey): readonly Materialization[];
 }
 
 const partitionId = (p: string | null) => p ?? '';
@@ -370,6 +415,68 @@ export class RunLogIndex implements RunLogSnapshot {
   latestChecks(key: AssetKey): readonly CheckEvaluation[] {
     return [...(this.checks.get(key)?.values() ?? [])];
   }
+
+  materializationsWithFiles(key: AssetKey): readonly Materialization[] {
+    return [...(this.mats.get(key)?.values() ?? [])].filter((m) => m.files);
+  }
+
+  /** Computed from the latest materializations on each call: an in-memory index is small. */
+  assetSummary(key: AssetKey): AssetSummary {
+    const latest = [...(this.mats.get(key)?.values() ?? [])];
+    const groups = new Map<string, { codeVersion: string; inputKeys: AssetKey[]; count: number; changed: number }>();
+    const changedInputs = new Map<string, { dep: AssetKey; missing: boolean; count: number }>();
+    const untracked: (string | null)[] = [];
+    let newest: Materialization | undefined;
+    let maxPartition: string | undefined;
+    for (const m of latest) {
+      if (!newest || m.at > newest.at || (m.at === newest.at && partitionId(m.partition) > partitionId(newest.partition))) newest = m;
+      if (m.partition !== null && (maxPartition === undefined || m.partition > maxPartition)) maxPartition = m.partition;
+      const inputKeys = Object.keys(m.inputs).sort();
+      const id = `${m.codeVersion}\0${inputKeys.join('\0')}`;
+      let g = groups.get(id);
+      if (!g) groups.set(id, (g = { codeVersion: m.codeVersion, inputKeys, count: 0, changed: 0 }));
+      g.count++;
+      const reads = m.reads ?? {};
+      if (inputKeys.some((dep) => !(dep in reads))) {
+        untracked.push(m.partition);
+        continue;
+      }
+      let changed = false;
+      for (const dep of inputKeys) {
+        const state = readState(m.inputs[dep], this.currentVersion(dep, reads[dep]));
+        if (state === 'same') continue;
+        changed = true;
+        const c = `${dep}\0${state}`;
+        const entry = changedInputs.get(c) ?? { dep, missing: state === 'missing', count: 0 };
+        entry.count++;
+        changedInputs.set(c, entry);
+      }
+      if (changed) g.changed++;
+    }
+    return {
+      partitions: latest.length,
+      ...(newest ? { newest: { at: newest.at, partition: newest.partition, runId: newest.runId } } : {}),
+      ...(maxPartition === undefined ? {} : { maxPartition }),
+      groups: [...groups.values()],
+      changedInputs: [...changedInputs.values()],
+      untracked,
+      withFiles: latest.filter((m) => m.files).length,
+    };
+  }
+
+  /** The data version a followed input reads now: the upstream partition's, or the source's last observation. */
+  private currentVersion(dep: AssetKey, partition: string | null): string | undefined {
+    return this.latestMaterialization(dep, partition)?.dataVersion ?? (partition === null ? this.latestObservation(dep)?.dataVersion : undefined);
+  }
+}
+
+/**
+ * How a followed input stands against what was read: `same`, `changed` (new data) or `missing`
+ * (the upstream partition has no data any more). The one rule every store applies.
+ */
+export function readState(recorded: string, current: string | undefined): 'same' | 'changed' | 'missing' {
+  if (current === undefined) return recorded === NO_DATA ? 'same' : 'missing';
+  return current === recorded ? 'same' : 'changed';
 }
 
 function stripType<T extends { type: string }>(event: T): Omit<T, 'type'> {

@@ -6,10 +6,11 @@
 import type { AssetGraph } from './graph';
 import { IntervalSet } from './intervals';
 import { mapToUpstream } from './mappings';
-import { partitionIndex, partitionKey, timeWindow, type PartitionsDefinition } from './partitions';
-import type { Materialization, MaterializationLookup } from './runlog';
+import { defaultMapping, type PartitionMapping } from './mappings';
+import { partitionIndex, partitionKey, timeWindow, windowIndexAt, windowStart, type PartitionsDefinition } from './partitions';
+import type { AssetSummary, Materialization, MaterializationLookup, RunLogSnapshot } from './runlog';
 import type { AssetKey } from './types';
-import { combineDataVersions } from './versions';
+import { combineDataVersions, NO_DATA } from './versions';
 
 export type StaleCause =
   | { readonly type: 'code'; readonly was: string; readonly now: string }
@@ -37,16 +38,13 @@ export function describeCause(c: StaleCause): string {
   }
 }
 
-/**
- * Stands for an input that had no data when a step ran. Recording it (instead of leaving the dep
- * out) lets staleness tell "computed before that upstream had data" from "the deps changed".
- */
-export const NO_DATA = 'no-data';
 
 /**
  * The current data version of each input of `key`'s partition: upstream materializations through
  * the partition mapping, or source observations. An upstream with nothing materialized for the
  * mapped partitions gets `NO_DATA` and is listed in `missing`; an unobserved source is left out.
+ * `reads` names the one upstream partition of each input that has exactly one whatever the time
+ * (what a materialization records as `reads`).
  */
 export function currentInputVersions(
   graph: AssetGraph,
@@ -54,16 +52,20 @@ export function currentInputVersions(
   partition: string | null,
   lookup: MaterializationLookup,
   nowMs: number,
-): { versions: Record<AssetKey, string>; missing: AssetKey[] } {
+): { versions: Record<AssetKey, string>; missing: AssetKey[]; reads: Record<AssetKey, string | null> } {
   const asset = graph.get(key);
   const versions: Record<AssetKey, string> = {};
   const missing: AssetKey[] = [];
+  const reads: Record<AssetKey, string | null> = {};
   const downRange = partitionRange(asset.partitions, partition);
   for (const dep of asset.deps) {
     const up = graph.get(dep.key);
     if (up.source) {
       const obs = lookup.latestObservation(dep.key);
-      if (obs) versions[dep.key] = obs.dataVersion;
+      if (obs) {
+        versions[dep.key] = obs.dataVersion;
+        reads[dep.key] = null;
+      }
       continue;
     }
     if (!up.partitions) {
@@ -71,8 +73,11 @@ export function currentInputVersions(
       if (m) versions[dep.key] = m.dataVersion;
       else missing.push(dep.key);
       versions[dep.key] ??= NO_DATA;
+      reads[dep.key] = null;
       continue;
     }
+    const single = singleUpstreamPartition(dep.mapping, asset.partitions, up.partitions, partition);
+    if (single !== undefined) reads[dep.key] = single;
     const upRange = mapToUpstream(dep.mapping, asset.partitions, up.partitions, downRange, nowMs);
     const parts: string[] = [];
     for (const i of upRange.indexes()) {
@@ -85,7 +90,36 @@ export function currentInputVersions(
       missing.push(dep.key);
     }
   }
-  return { versions, missing };
+  return { versions, missing, reads };
+}
+
+/**
+ * The one upstream partition a downstream partition reads under `mapping`, when the mapping names
+ * exactly one and does not depend on the time (identity, time window, static); undefined otherwise
+ * (all, last, several partitions, unpartitioned downstream). Computed without clipping to what
+ * exists now: a partition read before it existed is still the one to follow.
+ */
+export function singleUpstreamPartition(
+  mapping: PartitionMapping | undefined,
+  down: PartitionsDefinition | undefined,
+  up: PartitionsDefinition,
+  partition: string | null,
+): string | undefined {
+  const m = mapping ?? defaultMapping(down, up);
+  if (!down || partition === null || !m) return undefined;
+  const i = partitionIndex(down, partition);
+  if (typeof i !== 'number') return undefined;
+  if (m.type === 'identity') return partition;
+  if (m.type === 'time_window' && down.type === 'time' && up.type === 'time') {
+    const lo = windowIndexAt(up, windowStart(down, i)) + m.startOffset;
+    const hi = windowIndexAt(up, windowStart(down, i + 1) - 1) + 1 + m.endOffset;
+    return hi - lo === 1 && lo >= 0 ? partitionKey(up, lo) : undefined;
+  }
+  if (m.type === 'static' && down.type === 'static' && up.type === 'static') {
+    const values = m.downstreamToUpstream[partition] ?? [];
+    return values.length === 1 && up.values.includes(values[0]) ? values[0] : undefined;
+  }
+  return undefined;
 }
 
 function partitionRange(def: PartitionsDefinition | undefined, partition: string | null): IntervalSet {
@@ -136,16 +170,22 @@ export interface FreshnessResult {
  * Freshness of an asset with a policy: for time-partitioned assets the data is as new as the end of
  * the newest materialized window; otherwise as new as the latest materialization.
  */
-export function freshnessOf(graph: AssetGraph, key: AssetKey, lookup: MaterializationLookup & { materializedPartitions(key: AssetKey): ReadonlySet<string | null> }, nowMs: number): FreshnessResult | undefined {
+export function freshnessOf(graph: AssetGraph, key: AssetKey, lookup: MaterializationLookup & Pick<RunLogSnapshot, 'materializedPartitions' | 'assetSummary'>, nowMs: number): FreshnessResult | undefined {
   const asset = graph.get(key);
   if (!asset.freshness) return undefined;
   let newestMs: number | undefined;
   const def = asset.partitions;
   if (def?.type === 'time') {
-    for (const p of lookup.materializedPartitions(key)) {
-      if (p === null) continue;
-      const i = partitionIndex(def, p);
-      if (typeof i === 'number') newestMs = Math.max(newestMs ?? 0, timeWindow(def, i).endMs);
+    // Time partition keys are fixed-width and sort in time order: the greatest is the newest window.
+    const max = lookup.assetSummary(key).maxPartition;
+    const i = max === undefined ? undefined : partitionIndex(def, max);
+    if (typeof i === 'number') newestMs = timeWindow(def, i).endMs;
+    else if (max !== undefined) {
+      // A key of another format (the partitions were redeclared): look at every one.
+      for (const p of lookup.materializedPartitions(key)) {
+        const j = p === null ? undefined : partitionIndex(def, p);
+        if (typeof j === 'number') newestMs = Math.max(newestMs ?? 0, timeWindow(def, j).endMs);
+      }
     }
   } else {
     const m = lookup.latestMaterialization(key, null);
@@ -154,3 +194,50 @@ export function freshnessOf(graph: AssetGraph, key: AssetKey, lookup: Materializ
   const lagMinutes = newestMs === undefined ? null : Math.max(0, Math.round((nowMs - newestMs) / 60_000));
   return { maxLagMinutes: asset.freshness.maxLagMinutes, lagMinutes, violated: lagMinutes === null || lagMinutes > asset.freshness.maxLagMinutes };
 }
+
+/** Stale partitions of one asset and why, from its summary (see `assetStaleness`). */
+export interface AssetStaleness {
+  readonly stalePartitions: number;
+  readonly causes: readonly StaleCause[];
+}
+
+/**
+ * Staleness of every materialized partition of `key`, counted from the run log's per-asset summary
+ * (`RunLogSnapshot.assetSummary`): a group with another code version or other inputs is stale as a
+ * whole, followed inputs that changed are counted by the store as they change, and only the
+ * partitions whose inputs are not followed (all and last mappings, earlier records) are checked
+ * one by one with `stalenessOf`. Equal to running `stalenessOf` on every partition; work grows
+ * with the untracked partitions, not with the history.
+ */
+export function assetStaleness(graph: AssetGraph, key: AssetKey, snap: RunLogSnapshot, codeVersion: string, nowMs: number, summary: AssetSummary = snap.assetSummary(key)): AssetStaleness {
+  const deps = graph.get(key).deps.map((d) => d.key);
+  const causes = new Map<string, StaleCause>();
+  const add = (c: StaleCause) => causes.set(JSON.stringify(c), c);
+  // Untracked partitions are checked exactly; take them out of their group's count first.
+  const untrackedIn = new Map<string, number>();
+  let stale = 0;
+  for (const p of summary.untracked) {
+    const s = stalenessOf(graph, key, p, snap, codeVersion, nowMs);
+    const m = s.materialization!;
+    const id = groupId(m.codeVersion, Object.keys(m.inputs).sort());
+    untrackedIn.set(id, (untrackedIn.get(id) ?? 0) + 1);
+    if (s.status === 'stale') stale++;
+    for (const c of s.causes) add(c);
+  }
+  for (const g of summary.groups) {
+    const tracked = g.count - (untrackedIn.get(groupId(g.codeVersion, g.inputKeys)) ?? 0);
+    if (tracked <= 0) continue;
+    const added = deps.filter((d) => !g.inputKeys.includes(d) && !graph.get(d).source);
+    const removed = g.inputKeys.filter((d) => !deps.includes(d));
+    if (g.codeVersion !== codeVersion) add({ type: 'code', was: g.codeVersion, now: codeVersion });
+    if (added.length || removed.length) add({ type: 'dependencies', added, removed });
+    stale += g.codeVersion !== codeVersion || added.length || removed.length ? tracked : g.changed;
+  }
+  for (const c of summary.changedInputs) {
+    if (!deps.includes(c.dep) || c.count === 0) continue;
+    add(c.missing ? { type: 'upstream_missing', dep: c.dep } : { type: 'data', dep: c.dep });
+  }
+  return { stalePartitions: stale, causes: [...causes.values()] };
+}
+
+const groupId = (codeVersion: string, inputKeys: readonly AssetKey[]) => `${codeVersion}\0${inputKeys.join('\0')}`;

@@ -48,3 +48,9 @@ export function dataVersionOf(codeVersion: string, inputs: Readonly<Record<Asset
 export function combineDataVersions(versions: readonly string[]): string {
   return versions.length === 1 ? versions[0] : hash(versions);
 }
+
+/**
+ * Stands for an input that had no data when a step ran. Recording it (instead of leaving the dep
+ * out) lets staleness tell "computed before that upstream had data" from "the deps changed".
+ */
+export const NO_DATA = 'no-data';

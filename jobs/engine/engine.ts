@@ -265,7 +265,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
       // Per partition: its inputs now, its data version, and whether it is already there (and intact).
       const damaged: string[] = [];
       const parts = (keys ?? [null]).map((p, i) => {
-        const { versions } = currentInputVersions(graph, step.key, p, lookup, nowMs);
+        const { versions, reads } = currentInputVersions(graph, step.key, p, lookup, nowMs);
         const dataVersion = dataVersionOf(code, versions);
         const m: Materialization | undefined = lookup.latestMaterialization(step.key, p);
         // What the resumed run chain finished is done even under --force: a resume finishes only the rest.
@@ -277,7 +277,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
             damaged.push(`${p ?? step.key}: ${problem.path} ${problem.problem} (${problem.detail})`);
           }
         }
-        return { p, index: run.range ? run.range[0] + i : -1, inputs: versions, dataVersion, done };
+        return { p, index: run.range ? run.range[0] + i : -1, inputs: versions, reads, dataVersion, done };
       });
       for (const d of damaged.slice(0, 5)) reporter.log(progress, `rebuilding ${d}`);
       const todo = parts.filter((x) => !x.done);
@@ -315,7 +315,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
 
   async function executeChunk(
     run: PlanRun,
-    chunk: readonly { p: string | null; index: number; inputs: Record<AssetKey, string>; dataVersion: string }[],
+    chunk: readonly { p: string | null; index: number; inputs: Record<AssetKey, string>; reads: Record<AssetKey, string | null>; dataVersion: string }[],
     progress: RunProgress,
     code: string,
   ): Promise<{ outcome: RunOutcome; detail: string; metadata?: Metadata; checks: CheckOutcome[] }> {
@@ -382,6 +382,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
           codeVersion: code,
           dataVersion: x.dataVersion,
           inputs: x.inputs,
+          reads: x.reads,
           metadata: (x.p !== null ? output.partitionMetadata?.[x.p] : undefined) ?? output.metadata,
           at,
           ...withFiles(filesOf(x.p)),

@@ -101,8 +101,8 @@ async function writeRun(log: LocalRunLog, index: RunLogIndex, runId: string, key
     }
     events.push({ type: 'step_started', runId, key, partitions: parts, at: stamp() });
     for (const partition of parts ?? [null]) {
-      const inputs = currentInputVersions(graph, key, partition, index, nowMs).versions;
-      const m: RunEvent = { type: 'materialization', key, partition, runId, codeVersion: codeVersions.get(key)!, dataVersion: dataVersionOf(codeVersions.get(key)!, inputs), inputs, metadata: { rows: 5000, bytes: 180_000 }, at: stamp() };
+      const { versions: inputs, reads } = currentInputVersions(graph, key, partition, index, nowMs);
+      const m: RunEvent = { type: 'materialization', key, partition, runId, codeVersion: codeVersions.get(key)!, dataVersion: dataVersionOf(codeVersions.get(key)!, inputs), inputs, reads, metadata: { rows: 5000, bytes: 180_000 }, at: stamp() };
       events.push(m);
       index.add(m);
       mats++;

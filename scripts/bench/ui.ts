@@ -67,8 +67,8 @@ async function main() {
       await env.runLog.createRun({ runId, command: 'materialize', selection: '*', partitions: p, env: 'local', status: 'running', startedAt: at, owner: 'bench:0', stepsPlanned: nAssets });
       const events: RunEvent[] = [];
       for (const key of graph.keys) {
-        const { versions } = currentInputVersions(graph, key, p, index, nowMs);
-        const e: RunEvent = { type: 'materialization', key, partition: p, runId, codeVersion: code.get(key)!, dataVersion: dataVersionOf(code.get(key)!, versions), inputs: versions, metadata: { rows: 1000 + (h % 17) }, at };
+        const { versions, reads } = currentInputVersions(graph, key, p, index, nowMs);
+        const e: RunEvent = { type: 'materialization', key, partition: p, runId, codeVersion: code.get(key)!, dataVersion: dataVersionOf(code.get(key)!, versions), inputs: versions, reads, metadata: { rows: 1000 + (h % 17) }, at };
         index.add(e);
         events.push(e);
       }

@@ -6,8 +6,16 @@
  *   events by run                        `assets run <id>`, backfill resume
  *   materializations by asset-partition  history of an asset, newest first
  *   checks by asset                      check history
- *   latest_* tables                      staleness, freshness and status read only these
+ *   latest                               the latest materialization of each asset-partition
+ *   asset_state, asset_groups, reads     per-asset summaries: status reads one row set per asset
  *   automation_* tables                  the automation daemon's ticks and checkpoint
+ *
+ * Compact (schema 3): asset keys, partitions, run ids, code versions and input key lists are
+ * interned in `dict`, times are integer milliseconds, and a materialization's inputs are stored
+ * as its interned key list plus the versions alone. `reads` follows each input a materialization
+ * read from one upstream partition (`Materialization.reads`): when that partition gets another
+ * data version or is wiped, the readers are marked changed in the same transaction, so status
+ * counts stale partitions from summaries instead of recomputing a million of them.
  *
  * Why SQLite: status at 30,000 runs must not re-read 135 MB of JSON. SQLite's WAL lets any number of
  * processes read while one writes, writers queue on the database lock (busy timeout), and a
@@ -23,14 +31,19 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   UserError,
+  readState,
   runsToPrune,
   RunLogIndex,
+  NO_DATA,
+  type AssetFacts,
   type AssetKey,
+  type AssetSummary,
   type AutomationCheckpoint,
   type AutomationTick,
   type CheckEvaluation,
   type HistoryQuery,
   type Materialization,
+  type Observation,
   type PruneOptions,
   type PruneResult,
   type RunEvent,
@@ -43,11 +56,14 @@ import {
 import { hasLegacyRunLog, moveLegacyAside, readLegacyRunLog } from './jsonl-migration';
 import { currentProcess, isAlive, ownerLabel, type ProcessIdentity } from './process-identity';
 
+/** A schema step: SQL, or a function for a step that moves rows through the store's own writes. */
+type Migration = string | ((log: LocalRunLog) => void);
+
 /**
  * Schema versions, applied in order and recorded in `PRAGMA user_version`. To change the schema,
  * append a step; never edit a released one (databases in the field have applied it).
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE runs (
      id INTEGER PRIMARY KEY,
      run_id TEXT NOT NULL UNIQUE,
@@ -84,7 +100,55 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO latest_steps (key, type, seq) SELECT key, type, max(seq) FROM events WHERE type IN ('step_failed', 'step_succeeded') GROUP BY key, type;
    CREATE TABLE automation_ticks (tick_id TEXT PRIMARY KEY, at TEXT NOT NULL, doc TEXT NOT NULL) WITHOUT ROWID;
    CREATE TABLE automation_state (name TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;`,
+  // The compact schema and the per-asset summaries (see the header). Events move into `ev` through
+  // the store's own writes, in their order and with their sequence numbers (latest_steps keeps
+  // pointing at them); inputs of those earlier records are not followed (they recorded no `reads`),
+  // so status checks them from the materializations until they are rewritten.
+  (log) => log.migrateToCompact(),
 ];
+
+/** The tables of the compact schema (step 3). */
+const COMPACT_SCHEMA = `
+  CREATE TABLE dict (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+  CREATE TABLE ev (
+    seq INTEGER PRIMARY KEY,
+    run INTEGER,
+    type INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    part INTEGER,
+    at INTEGER NOT NULL,
+    code INTEGER,
+    data TEXT,
+    inputs INTEGER,
+    doc TEXT
+  );
+  CREATE INDEX ev_by_run ON ev (run);
+  CREATE INDEX ev_materializations ON ev (key, part, at) WHERE type = 6;
+  CREATE INDEX ev_checks ON ev (key, at) WHERE type = 7;
+  CREATE TABLE latest (key INTEGER NOT NULL, part INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, code INTEGER NOT NULL, inputs INTEGER NOT NULL, data TEXT NOT NULL, files INTEGER NOT NULL, PRIMARY KEY (key, part)) WITHOUT ROWID;
+  CREATE TABLE asset_groups (key INTEGER NOT NULL, code INTEGER NOT NULL, inputs INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (key, code, inputs)) WITHOUT ROWID;
+  CREATE TABLE asset_state (
+    key INTEGER PRIMARY KEY,
+    partitions INTEGER NOT NULL DEFAULT 0,
+    newest_seq INTEGER, newest_at INTEGER, newest_part TEXT,
+    max_part TEXT,
+    files INTEGER NOT NULL DEFAULT 0,
+    last_event_at INTEGER
+  );
+  CREATE TABLE reads (down_key INTEGER NOT NULL, down_part INTEGER NOT NULL, up_key INTEGER NOT NULL, up_part INTEGER NOT NULL, version TEXT, state INTEGER NOT NULL, PRIMARY KEY (down_key, down_part, up_key)) WITHOUT ROWID;
+  CREATE INDEX reads_by_upstream ON reads (up_key, up_part) WHERE state < 3;
+  CREATE INDEX reads_unsettled ON reads (state, down_key, down_part) WHERE state > 0;
+`;
+
+/** Event types as stored (`ev.type`). */
+const TYPES = ['step_planned', 'step_started', 'step_succeeded', 'step_failed', 'step_skipped', 'materialization', 'check_evaluated', 'observation'] as const;
+const TYPE_CODE = new Map<string, number>(TYPES.map((t, i) => [t, i + 1]));
+const MATERIALIZATION = 6;
+const CHECK = 7;
+/** `reads.state`: the input as read, changed since, gone since, or not followed (checked exactly). */
+const READ_STATE = { same: 0, changed: 1, missing: 2, untracked: 3 } as const;
+/** `part` of an unpartitioned asset (dict ids start at 1). */
+const NO_PARTITION = 0;
 
 const RUN_ID = /^[A-Za-z0-9_.-]+$/;
 /** The file name inside the run-log folder. */
@@ -109,21 +173,64 @@ interface Pending {
   reject(e: Error): void;
 }
 
-type EventRow = { type: string; key: string; partition: string | null; at: string; doc: string; run_id: string | null };
+/** An `ev` row with its interned texts resolved. */
+type EvRow = { seq: number; type: number; key: string; part: string | null; at: number; code: string | null; data: string | null; inputs: string | null; doc: string | null; run: string | null };
 type RunRow = { run_id: string; doc: string; host: string | null; pid: number | null; proc_start: string | null };
 
-const partitionId = (p: string | null | undefined) => p ?? '';
-/** The fields kept in columns, left out of an event's stored document. */
-function eventDoc(event: RunEvent): string {
-  const { type: _t, key: _k, runId: _r, at: _a, ...rest } = event as RunEvent & { partition?: string | null };
-  if (event.type === 'materialization' || event.type === 'check_evaluated') delete (rest as { partition?: unknown }).partition;
-  return JSON.stringify(rest);
+const EV_COLUMNS = `e.seq, e.type, k.text AS key, p.text AS part, e.at, c.text AS code, e.data, i.text AS inputs, e.doc, r.text AS run`;
+const EV_JOINS = `JOIN dict k ON k.id = e.key LEFT JOIN dict p ON p.id = e.part LEFT JOIN dict c ON c.id = e.code LEFT JOIN dict i ON i.id = e.inputs LEFT JOIN dict r ON r.id = e.run`;
+
+/** Milliseconds of an ISO time, and whether the ISO form rebuilds it exactly (else the text is kept). */
+function timeOf(at: string): { ms: number; exact: boolean } {
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms)) return { ms: 0, exact: false };
+  return { ms, exact: new Date(ms).toISOString() === at };
 }
 
-function eventOf(row: EventRow): RunEvent {
-  const rest = JSON.parse(row.doc) as Record<string, unknown>;
-  const withPartition = row.type === 'materialization' || row.type === 'check_evaluated' ? { partition: row.partition } : {};
-  return { type: row.type, ...(row.run_id === null ? {} : { runId: row.run_id }), key: row.key, ...withPartition, ...rest, at: row.at } as unknown as RunEvent;
+/** How a materialization's `reads` are stored: aligned with its input keys; 0 stands for its own partition, false for not followed. */
+type StoredRead = string | null | 0 | false;
+
+/** The stored document of an event: what the columns do not hold. */
+function eventDoc(event: RunEvent, inputKeys: readonly string[], exactTime: boolean): string | null {
+  const doc: Record<string, unknown> = {};
+  if (!exactTime) doc.a = event.at;
+  if (event.type === 'materialization') {
+    doc.v = inputKeys.map((k) => event.inputs[k]);
+    doc.m = event.metadata;
+    if (event.files) doc.f = event.files;
+    if (event.reads) doc.r = inputKeys.map((k): StoredRead => (!(k in event.reads!) ? false : event.reads![k] === event.partition && event.partition !== null ? 0 : event.reads![k]));
+    return JSON.stringify(doc);
+  }
+  const { type: _t, key: _k, runId: _r, at: _a, ...rest } = event as RunEvent & { partition?: string | null };
+  if (event.type === 'check_evaluated') delete (rest as { partition?: unknown }).partition;
+  return JSON.stringify({ ...doc, ...rest });
+}
+
+function eventOf(row: EvRow): RunEvent {
+  const doc = (row.doc === null ? {} : JSON.parse(row.doc)) as Record<string, unknown>;
+  const type = TYPES[row.type - 1];
+  const at = (doc.a as string | undefined) ?? new Date(row.at).toISOString();
+  const base = { type, ...(row.run === null ? {} : { runId: row.run }), key: row.key };
+  if (type === 'materialization') {
+    const keys = JSON.parse(row.inputs!) as string[];
+    const versions = doc.v as string[];
+    const partition = row.part;
+    const stored = doc.r as StoredRead[] | undefined;
+    const reads = stored && Object.fromEntries(keys.flatMap((k, i) => (stored[i] === false ? [] : [[k, stored[i] === 0 ? partition : stored[i]]])));
+    return {
+      ...base,
+      partition,
+      codeVersion: row.code!,
+      dataVersion: row.data!,
+      inputs: Object.fromEntries(keys.map((k, i) => [k, versions[i]])),
+      metadata: doc.m,
+      ...(doc.f ? { files: doc.f } : {}),
+      ...(reads ? { reads } : {}),
+      at,
+    } as unknown as RunEvent;
+  }
+  const { a: _a, ...rest } = doc;
+  return { ...base, ...(type === 'check_evaluated' ? { partition: row.part } : {}), ...rest, at } as unknown as RunEvent;
 }
 
 const stripType = <T extends { type: string }>({ type: _type, ...rest }: T): Omit<T, 'type'> => rest;
@@ -135,7 +242,9 @@ export class LocalRunLog implements RunLog {
   private readonly own = new Set<string>();
   private queue: Pending[] = [];
   private flushing?: Promise<void>;
-  private readonly stmt: ReturnType<LocalRunLog['prepare']>;
+  private stmt!: ReturnType<LocalRunLog['prepare']>;
+  /** Interned texts of committed transactions (ids are never reused); cleared when a transaction rolls back. */
+  private readonly ids = new Map<string, number>();
   /** Where an imported JSONL run log was moved, when this open imported one. */
   migratedTo?: string;
 
@@ -152,7 +261,7 @@ export class LocalRunLog implements RunLog {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.durable === false ? 'NORMAL' : 'FULL'}`);
       this.migrateSchema();
-      this.stmt = this.prepare();
+      this.stmt ??= this.prepare();
     } catch (e) {
       // A damaged file must be named, not reported as an internal error or read as an empty log.
       if (e instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(e.code)) {
@@ -166,13 +275,37 @@ export class LocalRunLog implements RunLog {
   private migrateSchema(): void {
     const version = () => this.db.pragma('user_version', { simple: true }) as number;
     if (version() >= MIGRATIONS.length) return;
-    // IMMEDIATE: two processes opening a new database at once apply the steps one after the other.
-    this.db.transaction(() => {
-      for (let v = version(); v < MIGRATIONS.length; v++) {
-        this.db.exec(MIGRATIONS[v]);
-        this.db.pragma(`user_version = ${v + 1}`);
-      }
-    }).immediate();
+    // IMMEDIATE: two processes opening an old database at once apply the steps one after the other.
+    try {
+      this.db.transaction(() => {
+        for (let v = version(); v < MIGRATIONS.length; v++) {
+          const step = MIGRATIONS[v];
+          if (typeof step === 'string') this.db.exec(step);
+          else step(this);
+          this.db.pragma(`user_version = ${v + 1}`);
+        }
+      }).immediate();
+    } catch (e) {
+      this.ids.clear();
+      throw e;
+    }
+  }
+
+  /** Schema step 3: creates the compact tables and moves every event into them, then drops the old tables. */
+  migrateToCompact(): void {
+    this.db.exec(COMPACT_SCHEMA);
+    this.stmt = this.prepare();
+    this.db.prepare("UPDATE counters SET n = 0").run();
+    const old = this.db.prepare<[], { seq: number; type: string; key: string; partition: string | null; at: string; doc: string; run_id: string | null }>(
+      'SELECT e.seq, e.type, e.key, e.partition, e.at, e.doc, r.run_id FROM events e LEFT JOIN runs r ON r.id = e.run ORDER BY e.seq',
+    );
+    for (const row of old.all()) {
+      const rest = JSON.parse(row.doc) as Record<string, unknown>;
+      const withPartition = row.type === 'materialization' || row.type === 'check_evaluated' ? { partition: row.partition } : {};
+      const event = { type: row.type, ...(row.run_id === null ? {} : { runId: row.run_id }), key: row.key, ...withPartition, ...rest, at: row.at } as unknown as RunEvent;
+      this.insertEvent(event, row.seq);
+    }
+    this.db.exec('DROP TABLE events; DROP TABLE latest_materializations;');
   }
 
   private prepare() {
@@ -182,14 +315,37 @@ export class LocalRunLog implements RunLog {
       updateRun: db.prepare('UPDATE runs SET started_at = ?, status = ?, resume_of = ?, doc = ? WHERE run_id = ?'),
       runDoc: db.prepare<[string], { doc: string }>('SELECT doc FROM runs WHERE run_id = ?'),
       run: db.prepare<[string], RunRow>('SELECT run_id, doc, host, pid, proc_start FROM runs WHERE run_id = ?'),
-      runKey: db.prepare<[string], { id: number }>('SELECT id FROM runs WHERE run_id = ?'),
-      insertEvent: db.prepare('INSERT INTO events (run, type, key, partition, at, doc) VALUES (?, ?, ?, ?, ?, ?)'),
-      // The latest row wins by time, whatever order processes commit in; a wipe hides what it covers.
-      upsertMat: db.prepare(
-        `INSERT INTO latest_materializations (key, partition, at, run_id, doc)
-         SELECT @key, @partition, @at, @runId, @doc WHERE NOT EXISTS (SELECT 1 FROM wipes WHERE key = @key AND at >= @at)
-         ON CONFLICT (key, partition) DO UPDATE SET at = excluded.at, run_id = excluded.run_id, doc = excluded.doc WHERE excluded.at >= latest_materializations.at`,
+      runExists: db.prepare<[string], { id: number }>('SELECT id FROM runs WHERE run_id = ?'),
+      dictId: db.prepare<[string], { id: number }>('SELECT id FROM dict WHERE text = ?'),
+      dictInsert: db.prepare('INSERT INTO dict (text) VALUES (?)'),
+      insertEv: db.prepare('INSERT INTO ev (seq, run, type, key, part, at, code, data, inputs, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      latest: db.prepare<[number, number], { seq: number; at: number; code: number; inputs: number; data: string; files: number }>('SELECT seq, at, code, inputs, data, files FROM latest WHERE key = ? AND part = ?'),
+      latestData: db.prepare<[number, number], { data: string }>('SELECT data FROM latest WHERE key = ? AND part = ?'),
+      wiped: db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM wipes WHERE key = ? AND at >= ?'),
+      upsertLatest: db.prepare(
+        `INSERT INTO latest (key, part, seq, at, code, inputs, data, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key, part) DO UPDATE SET seq = excluded.seq, at = excluded.at, code = excluded.code, inputs = excluded.inputs, data = excluded.data, files = excluded.files`,
       ),
+      groupAdd: db.prepare('INSERT INTO asset_groups (key, code, inputs, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
+      groupDropEmpty: db.prepare('DELETE FROM asset_groups WHERE key = ? AND code = ? AND inputs = ? AND n <= 0'),
+      stateEnsure: db.prepare('INSERT OR IGNORE INTO asset_state (key) VALUES (?)'),
+      stateTouch: db.prepare('UPDATE asset_state SET last_event_at = max(coalesce(last_event_at, 0), ?) WHERE key = ?'),
+      stateMaterialized: db.prepare(
+        `UPDATE asset_state SET
+           partitions = partitions + @added,
+           files = files + @files,
+           max_part = CASE WHEN @part IS NOT NULL AND (max_part IS NULL OR @part > max_part) THEN @part ELSE max_part END,
+           newest_seq = CASE WHEN newest_at IS NULL OR @at > newest_at OR (@at = newest_at AND @partText >= newest_part) THEN @seq ELSE newest_seq END,
+           newest_part = CASE WHEN newest_at IS NULL OR @at > newest_at OR (@at = newest_at AND @partText >= newest_part) THEN @partText ELSE newest_part END,
+           newest_at = CASE WHEN newest_at IS NULL OR @at > newest_at THEN @at ELSE newest_at END
+         WHERE key = @key`,
+      ),
+      dropReads: db.prepare('DELETE FROM reads WHERE down_key = ? AND down_part = ?'),
+      insertRead: db.prepare('INSERT INTO reads (down_key, down_part, up_key, up_part, version, state) VALUES (?, ?, ?, ?, ?, ?)'),
+      // The readers of a partition that just got another data version: changed unless they read this one.
+      settleReaders: db.prepare(`UPDATE reads SET state = CASE WHEN version = @data THEN ${READ_STATE.same} ELSE ${READ_STATE.changed} END WHERE up_key = @key AND up_part = @part AND state < ${READ_STATE.untracked}`),
+      observedVersion: db.prepare<[string], { v: string }>("SELECT json_extract(doc, '$.dataVersion') AS v FROM latest_observations WHERE key = ?"),
+      observedAt: db.prepare<[string], { at: string; v: string }>("SELECT at, json_extract(doc, '$.dataVersion') AS v FROM latest_observations WHERE key = ?"),
       upsertObs: db.prepare(
         `INSERT INTO latest_observations (key, at, doc) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET at = excluded.at, doc = excluded.doc WHERE excluded.at >= latest_observations.at`,
@@ -204,10 +360,24 @@ export class LocalRunLog implements RunLog {
          ON CONFLICT (key, type) DO UPDATE SET seq = excluded.seq WHERE excluded.seq > latest_steps.seq`,
       ),
       count: db.prepare('UPDATE counters SET n = n + ? WHERE name = ?'),
-      events: db.prepare<[string], EventRow>(
-        'SELECT e.type, e.key, e.partition, e.at, e.doc, r.run_id FROM events e JOIN runs r ON r.id = e.run WHERE r.run_id = ? ORDER BY e.seq',
-      ),
+      events: db.prepare<[string], EvRow>(`SELECT ${EV_COLUMNS} FROM ev e ${EV_JOINS} WHERE e.run = (SELECT id FROM dict WHERE text = ?) ORDER BY e.seq`),
+      bySeq: db.prepare<[number], EvRow>(`SELECT ${EV_COLUMNS} FROM ev e ${EV_JOINS} WHERE e.seq = ?`),
     };
+  }
+
+  /** The id of an interned text, adding it when new (inside the caller's write transaction). */
+  private id(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.stmt.dictId.get(text)?.id ?? Number(this.stmt.dictInsert.run(text).lastInsertRowid);
+      this.ids.set(text, id);
+    }
+    return id;
+  }
+
+  /** The id of an interned text, or undefined when it was never written (reads never add). */
+  private lookupId(text: string): number | undefined {
+    return this.ids.get(text) ?? this.stmt.dictId.get(text)?.id;
   }
 
   /** Imports a JSONL run log of an earlier version, once: the `meta` row makes later opens skip it. */
@@ -216,7 +386,7 @@ export class LocalRunLog implements RunLog {
     const done = this.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'jsonl_imported'");
     if (done.get()) return;
     let imported: readonly string[] = [];
-    this.db.transaction(() => {
+    this.inWrite(() => {
       // Re-checked inside the write lock: another process may have imported it meanwhile.
       if (done.get() || !hasLegacyRunLog(this.dir)) return;
       const legacy = readLegacyRunLog(this.dir);
@@ -233,9 +403,19 @@ export class LocalRunLog implements RunLog {
       const summary = { runs: legacy.runs.length, events: events.length, tornLines: legacy.tornLines, at: new Date().toISOString() };
       this.db.prepare("INSERT INTO meta (name, value) VALUES ('jsonl_imported', ?)").run(JSON.stringify(summary));
       imported = legacy.paths;
-    }).immediate();
+    });
     // After the commit: a crash before the move leaves the files, and the meta row stops a re-import.
     if (imported.length) this.migratedTo = moveLegacyAside(this.dir, imported);
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction; interned ids of a rolled-back one are forgotten. */
+  private inWrite<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      this.ids.clear();
+      throw e;
+    }
   }
 
   private insertRun(run: RunRecord, proc?: ProcessIdentity): void {
@@ -243,26 +423,75 @@ export class LocalRunLog implements RunLog {
     this.stmt.insertRun.run(run.runId, run.startedAt, run.status, run.resumeOf ?? null, proc?.host ?? null, proc?.pid ?? null, proc?.start ?? null, JSON.stringify(run));
   }
 
-  /** Writes one event and folds it into the latest tables (inside the caller's transaction). */
-  private insertEvent(event: RunEvent): void {
+  /** Writes one event and folds it into the latest tables and summaries (inside the caller's transaction). */
+  private insertEvent(event: RunEvent, seq: number | null = null): void {
     let run: number | null = null;
     if (event.runId !== undefined) {
-      const row = this.stmt.runKey.get(event.runId);
-      if (!row) throw new Error(`unknown run ${event.runId}: create the run before appending its events`);
-      run = row.id;
+      if (!this.stmt.runExists.get(event.runId)) throw new Error(`unknown run ${event.runId}: create the run before appending its events`);
+      run = this.id(event.runId);
     }
+    const key = this.id(event.key);
+    const time = timeOf(event.at);
     const partition = event.type === 'materialization' || event.type === 'check_evaluated' ? event.partition : null;
-    const { lastInsertRowid } = this.stmt.insertEvent.run(run, event.type, event.key, partition, event.at, eventDoc(event));
+    const part = partition === null ? NO_PARTITION : this.id(partition);
+    const inputKeys = event.type === 'materialization' ? Object.keys(event.inputs).sort() : [];
+    const mat = event.type === 'materialization' ? { code: this.id(event.codeVersion), inputs: this.id(JSON.stringify(inputKeys)) } : undefined;
+    const { lastInsertRowid } = this.stmt.insertEv.run(seq, run, TYPE_CODE.get(event.type)!, key, event.type === 'materialization' || event.type === 'check_evaluated' ? part : null, time.ms, mat?.code ?? null, event.type === 'materialization' ? event.dataVersion : null, mat?.inputs ?? null, eventDoc(event, inputKeys, time.exact));
+    const evSeq = Number(lastInsertRowid);
     this.stmt.count.run(1, 'events');
-    if (event.type === 'step_failed' || event.type === 'step_succeeded') this.stmt.upsertStep.run(event.key, event.type, lastInsertRowid);
+    if (event.type === 'step_failed' || event.type === 'step_succeeded') this.stmt.upsertStep.run(event.key, event.type, evSeq);
+    if (event.type === 'step_planned' || event.type === 'step_started' || event.type === 'step_skipped') return;
+    // What the automation's incremental ticks read: the newest event of each asset.
+    this.stmt.stateEnsure.run(key);
+    this.stmt.stateTouch.run(time.ms, key);
     if (event.type === 'materialization') {
       this.stmt.count.run(1, 'materializations');
-      this.stmt.upsertMat.run({ key: event.key, partition: partitionId(event.partition), at: event.at, runId: event.runId, doc: JSON.stringify(stripType(event)) });
+      this.foldMaterialization(event, { key, part, seq: evSeq, at: time.ms, code: mat!.code, inputs: mat!.inputs, inputKeys });
     } else if (event.type === 'observation') {
+      const had = this.stmt.observedAt.get(event.key);
       this.stmt.upsertObs.run(event.key, event.at, JSON.stringify(stripType(event)));
+      if (!had || (had.at <= event.at && had.v !== event.dataVersion)) this.stmt.settleReaders.run({ key, part: NO_PARTITION, data: event.dataVersion });
     } else if (event.type === 'check_evaluated') {
       this.stmt.upsertCheck.run({ key: event.key, name: event.check, at: event.at, doc: JSON.stringify(stripType(event)) });
     }
+  }
+
+  /**
+   * Makes a materialization the latest of its asset-partition when it is the newest (by time,
+   * whatever order processes commit in; a wipe hides what it covers), and keeps the summaries in
+   * step: the asset's counts and groups, the inputs it follows, and the readers of this partition.
+   */
+  private foldMaterialization(
+    event: Extract<RunEvent, { type: 'materialization' }>,
+    row: { key: number; part: number; seq: number; at: number; code: number; inputs: number; inputKeys: readonly string[] },
+  ): void {
+    if (this.stmt.wiped.get(event.key, event.at)) return;
+    const old = this.stmt.latest.get(row.key, row.part);
+    if (old && old.at > row.at) return;
+    const files = event.files?.length ? 1 : 0;
+    this.stmt.upsertLatest.run(row.key, row.part, row.seq, row.at, row.code, row.inputs, event.dataVersion, files);
+    if (old) {
+      this.stmt.groupAdd.run(row.key, old.code, old.inputs, -1);
+      this.stmt.groupDropEmpty.run(row.key, old.code, old.inputs);
+    }
+    this.stmt.groupAdd.run(row.key, row.code, row.inputs, 1);
+    this.stmt.stateMaterialized.run({ key: row.key, added: old ? 0 : 1, files: files - (old?.files ?? 0), part: event.partition, partText: event.partition ?? '', at: row.at, seq: row.seq });
+    // The inputs it follows: each read partition's version now against the one it read.
+    this.stmt.dropReads.run(row.key, row.part);
+    for (const dep of row.inputKeys) {
+      const upKey = this.id(dep);
+      if (!event.reads || !(dep in event.reads)) {
+        this.stmt.insertRead.run(row.key, row.part, upKey, -1, null, READ_STATE.untracked);
+        continue;
+      }
+      const upPartition = event.reads[dep];
+      const upPart = upPartition === null ? NO_PARTITION : this.id(upPartition);
+      const recorded = event.inputs[dep];
+      const current = this.stmt.latestData.get(upKey, upPart)?.data ?? (upPart === NO_PARTITION ? this.stmt.observedVersion.get(dep)?.v ?? undefined : undefined);
+      this.stmt.insertRead.run(row.key, row.part, upKey, upPart, recorded, READ_STATE[readState(recorded, current)]);
+    }
+    // Its own readers: those that read another version of this partition are now changed.
+    if (!old || old.data !== event.dataVersion) this.stmt.settleReaders.run({ key: row.key, part: row.part, data: event.dataVersion });
   }
 
   /** Queues a write for the next group commit; resolves once it is durable. */
@@ -280,22 +509,23 @@ export class LocalRunLog implements RunLog {
     if (!batch.length) return;
     const failed = new Map<Pending, Error>();
     try {
-      this.db.transaction(() => {
+      this.inWrite(() => {
         for (const p of batch) {
-          // A bad write (unknown run) fails alone; SQLite rolls back only that statement.
+          // A bad write (unknown run) fails alone: a savepoint rolls back only its own changes.
           try {
-            p.apply();
+            this.db.transaction(p.apply)();
           } catch (e) {
             if (e instanceof Database.SqliteError && e.code.startsWith('SQLITE_BUSY')) throw e;
             failed.set(p, e as Error);
           }
         }
-      }).immediate();
+      });
     } catch (e) {
       const err = new Error(`could not write the run log ${this.file}: ${(e as Error).message}`);
       for (const p of batch) p.reject(err);
       return;
     }
+    if (failed.size) this.ids.clear();
     for (const p of batch) {
       const err = failed.get(p);
       if (err) p.reject(err);
@@ -315,7 +545,7 @@ export class LocalRunLog implements RunLog {
   async createRun(run: RunRecord): Promise<void> {
     // Immediately, not grouped: a duplicate id must fail this call, and it is once per run.
     try {
-      this.db.transaction(() => this.insertRun(run, currentProcess())).immediate();
+      this.inWrite(() => this.insertRun(run, currentProcess()));
     } catch (e) {
       if (e instanceof Database.SqliteError && e.code === 'SQLITE_CONSTRAINT_UNIQUE') throw new Error(`run ${run.runId} already exists in ${this.file}`);
       throw e;
@@ -371,46 +601,40 @@ export class LocalRunLog implements RunLog {
     return this.stmt.events.all(runId).map(eventOf);
   }
 
-  private history(type: 'materialization' | 'check_evaluated', key: AssetKey, query: HistoryQuery): RunEvent[] {
+  private history(type: number, key: AssetKey, query: HistoryQuery): RunEvent[] {
+    const keyId = this.lookupId(key);
+    if (keyId === undefined) return [];
     const where = ['e.type = ?', 'e.key = ?'];
-    const args: unknown[] = [type, key];
-    if (query.partition === null) where.push('e.partition IS NULL');
+    const args: unknown[] = [type, keyId];
+    if (query.partition === null) where.push(`e.part = ${NO_PARTITION}`);
     else if (query.partition !== undefined) {
-      where.push('e.partition = ?');
-      args.push(query.partition);
+      const part = this.lookupId(query.partition);
+      if (part === undefined) return [];
+      where.push('e.part = ?');
+      args.push(part);
     }
     if (query.before !== undefined) {
       where.push('e.at < ?');
-      args.push(query.before);
+      args.push(timeOf(query.before).ms);
     }
-    const sql = `SELECT e.type, e.key, e.partition, e.at, e.doc, r.run_id FROM events e LEFT JOIN runs r ON r.id = e.run WHERE ${where.join(' AND ')} ORDER BY e.at DESC LIMIT ?`;
-    return this.db.prepare<unknown[], EventRow>(sql).all(...args, query.limit ?? 50).map(eventOf);
+    const sql = `SELECT ${EV_COLUMNS} FROM ev e ${EV_JOINS} WHERE ${where.join(' AND ')} ORDER BY e.at DESC, e.seq DESC LIMIT ?`;
+    return this.db.prepare<unknown[], EvRow>(sql).all(...args, query.limit ?? 50).map(eventOf);
   }
 
   async materializations(key: AssetKey, query: HistoryQuery = {}): Promise<Materialization[]> {
-    return this.history('materialization', key, query).map((e) => stripType(e as Extract<RunEvent, { type: 'materialization' }>));
+    return this.history(MATERIALIZATION, key, query).map((e) => stripType(e as Extract<RunEvent, { type: 'materialization' }>));
   }
 
   async checkEvaluations(key: AssetKey, query: HistoryQuery = {}): Promise<CheckEvaluation[]> {
-    return this.history('check_evaluated', key, query).map((e) => stripType(e as Extract<RunEvent, { type: 'check_evaluated' }>));
+    return this.history(CHECK, key, query).map((e) => stripType(e as Extract<RunEvent, { type: 'check_evaluated' }>));
   }
 
-  /** Loads the latest tables (one row per asset-partition, not the history) in one read transaction. */
+  /**
+   * A view that reads what it is asked, when asked: one asset's latest materializations at a time,
+   * the per-asset summaries in one pass. Nothing proportional to the history is loaded up front.
+   */
   async snapshot(): Promise<RunLogSnapshot> {
-    const index = new RunLogIndex();
-    this.db.transaction(() => {
-      for (const table of ['latest_observations', 'latest_materializations', 'latest_checks'] as const) {
-        const type = table === 'latest_observations' ? 'observation' : table === 'latest_materializations' ? 'materialization' : 'check_evaluated';
-        for (const row of this.db.prepare<[], { doc: string }>(`SELECT doc FROM ${table}`).iterate()) {
-          index.add({ type, ...JSON.parse(row.doc) } as RunEvent);
-        }
-      }
-      const steps = this.db.prepare<[], EventRow>(
-        'SELECT e.type, e.key, e.partition, e.at, e.doc, r.run_id FROM latest_steps l JOIN events e ON e.seq = l.seq LEFT JOIN runs r ON r.id = e.run',
-      );
-      for (const row of steps.iterate()) index.add(eventOf(row));
-    })();
-    return index;
+    return new LocalSnapshot(this.db, (text) => this.lookupId(text));
   }
 
   async recordTick(tick: AutomationTick): Promise<void> {
@@ -440,7 +664,8 @@ export class LocalRunLog implements RunLog {
     return this.db.transaction(() => {
       const counter = (name: string) => (this.db.prepare<[string], { n: number }>('SELECT n FROM counters WHERE name = ?').get(name)?.n ?? 0);
       const runs = this.db.prepare<[], { n: number; oldest: string | null; newest: string | null }>('SELECT count(*) AS n, min(started_at) AS oldest, max(started_at) AS newest FROM runs').get()!;
-      const latest = this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM latest_materializations').get()!.n;
+      // From the per-asset counts: counting `latest` itself would read every row.
+      const latest = this.db.prepare<[], { n: number }>('SELECT coalesce(sum(partitions), 0) AS n FROM asset_state').get()!.n;
       return {
         runs: runs.n,
         events: counter('events'),
@@ -455,33 +680,36 @@ export class LocalRunLog implements RunLog {
   async prune(options: PruneOptions): Promise<PruneResult> {
     await this.settle();
     const bytesBefore = this.bytes();
-    const result = this.db.transaction(() => {
+    const result = this.inWrite(() => {
       const runs = this.db.prepare<[], RunRow>('SELECT run_id, doc, host, pid, proc_start FROM runs').all().map((row) => this.effective(row));
-      const writers = new Set(this.db.prepare<[], { run_id: string }>('SELECT DISTINCT run_id FROM latest_materializations').all().map((r) => r.run_id));
+      const writers = new Set(this.db.prepare<[], { run: string }>('SELECT DISTINCT r.text AS run FROM latest l JOIN ev e ON e.seq = l.seq JOIN dict r ON r.id = e.run').all().map((r) => r.run));
       const decision = runsToPrune(runs, writers, options);
       let events = 0;
       let mats = 0;
       const ids = [...decision.prune];
       for (let i = 0; i < ids.length; i += 500) {
         const chunk = ids.slice(i, i + 500);
-        const inRuns = `run IN (SELECT id FROM runs WHERE run_id IN (${chunk.map(() => '?').join(',')}))`;
-        const counts = this.db.prepare<string[], { n: number; m: number }>(`SELECT count(*) AS n, coalesce(sum(type = 'materialization'), 0) AS m FROM events WHERE ${inRuns}`).get(...chunk)!;
+        const marks = chunk.map(() => '?').join(',');
+        const inRuns = `run IN (SELECT id FROM dict WHERE text IN (${marks}))`;
+        const counts = this.db.prepare<string[], { n: number; m: number }>(`SELECT count(*) AS n, coalesce(sum(type = ${MATERIALIZATION}), 0) AS m FROM ev WHERE ${inRuns}`).get(...chunk)!;
         events += counts.n;
         mats += counts.m;
         if (options.dryRun) continue;
-        this.db.prepare(`DELETE FROM events WHERE ${inRuns}`).run(...chunk);
-        this.db.prepare(`DELETE FROM runs WHERE run_id IN (${chunk.map(() => '?').join(',')})`).run(...chunk);
+        // A latest materialization stays whatever its run: staleness reads it (its run id stays in dict).
+        this.db.prepare(`DELETE FROM ev WHERE ${inRuns} AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.seq = ev.seq AND l.key = ev.key AND l.part = ev.part)`).run(...chunk);
+        this.db.prepare(`DELETE FROM runs WHERE run_id IN (${marks})`).run(...chunk);
       }
       // Observations made outside runs: the latest per source stays in latest_observations.
-      const orphans = this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE run IS NULL AND at < ?').get(options.olderThan)!.n;
+      const cutoff = timeOf(options.olderThan).ms;
+      const orphans = this.db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM ev WHERE run IS NULL AND at < ?').get(cutoff)!.n;
       events += orphans;
       if (!options.dryRun) {
-        this.db.prepare('DELETE FROM events WHERE run IS NULL AND at < ?').run(options.olderThan);
+        this.db.prepare('DELETE FROM ev WHERE run IS NULL AND at < ?').run(cutoff);
         this.stmt.count.run(-events, 'events');
         this.stmt.count.run(-mats, 'materializations');
       }
       return { runsPruned: ids.length, eventsPruned: events, kept: decision.kept };
-    }).immediate();
+    });
     if (!options.dryRun && result.runsPruned + result.eventsPruned > 0) {
       // Give the freed pages back to the file system, then fold the WAL into the database.
       this.db.pragma('incremental_vacuum');
@@ -494,13 +722,39 @@ export class LocalRunLog implements RunLog {
   async wipe(keys: readonly AssetKey[], at = new Date().toISOString()): Promise<void> {
     if (!keys.length) return;
     await this.settle();
-    this.db.transaction(() => {
+    const until = timeOf(at).ms;
+    this.inWrite(() => {
       for (const key of keys) {
         this.db.prepare('INSERT INTO wipes (key, at) VALUES (?, ?)').run(key, at);
-        this.db.prepare('DELETE FROM latest_materializations WHERE key = ? AND at <= ?').run(key, at);
         this.db.prepare('DELETE FROM latest_checks WHERE key = ? AND at <= ?').run(key, at);
+        const k = this.lookupId(key);
+        if (k === undefined) continue;
+        this.db.prepare('DELETE FROM latest WHERE key = ? AND at <= ?').run(k, until);
+        // Its readers of a partition that is gone now read no data; its own followed inputs go with its rows.
+        this.db
+          .prepare(
+            `UPDATE reads SET state = CASE WHEN version = ? THEN ${READ_STATE.same} ELSE ${READ_STATE.missing} END
+             WHERE up_key = ? AND state < ${READ_STATE.untracked} AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.key = reads.up_key AND l.part = reads.up_part)`,
+          )
+          .run(NO_DATA, k);
+        this.db.prepare('DELETE FROM reads WHERE down_key = ? AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.key = reads.down_key AND l.part = reads.down_part)').run(k);
+        this.recountAsset(k);
       }
-    }).immediate();
+    });
+  }
+
+  /** Rebuilds one asset's summary rows from its latest materializations (after a wipe). */
+  private recountAsset(k: number): void {
+    this.db.prepare('DELETE FROM asset_groups WHERE key = ?').run(k);
+    this.db.prepare('INSERT INTO asset_groups (key, code, inputs, n) SELECT key, code, inputs, count(*) FROM latest WHERE key = ? GROUP BY code, inputs').run(k);
+    this.stmt.stateEnsure.run(k);
+    const newest = this.db
+      .prepare<[number], { seq: number; at: number; part: string }>("SELECT l.seq, l.at, coalesce(p.text, '') AS part FROM latest l LEFT JOIN dict p ON p.id = l.part WHERE l.key = ? ORDER BY l.at DESC, part DESC LIMIT 1")
+      .get(k);
+    const counts = this.db.prepare<[number], { n: number; files: number; max: string | null }>('SELECT count(*) AS n, coalesce(sum(l.files), 0) AS files, max(p.text) AS max FROM latest l LEFT JOIN dict p ON p.id = l.part WHERE l.key = ?').get(k)!;
+    this.db
+      .prepare('UPDATE asset_state SET partitions = ?, files = ?, max_part = ?, newest_seq = ?, newest_at = ?, newest_part = ? WHERE key = ?')
+      .run(counts.n, counts.files, counts.max, newest?.seq ?? null, newest?.at ?? null, newest ? newest.part : null, k);
   }
 
   /** Waits until every queued write is committed. */
@@ -511,6 +765,163 @@ export class LocalRunLog implements RunLog {
   async close(): Promise<void> {
     await this.settle();
     if (this.db.open) this.db.close();
+  }
+}
+
+type SummaryRow = { key: number; partitions: number; newest_seq: number | null; newest_at: number | null; newest_part: string | null; max_part: string | null; files: number; run: string | null };
+
+/**
+ * The local store's snapshot: lookups read the database when first asked and keep the answer, so a
+ * command pays for what it looks at (the engine: the assets of its plan and their inputs; status:
+ * the per-asset summaries, and the materializations of untracked partitions only).
+ */
+class LocalSnapshot implements RunLogSnapshot {
+  private readonly mats = new Map<AssetKey, Map<string | null, Materialization>>();
+  private readonly obs = new Map<AssetKey, Observation | undefined>();
+  private readonly checks = new Map<AssetKey, readonly CheckEvaluation[]>();
+  private summaries?: Map<number, AssetSummary>;
+  private readonly steps = new RunLogIndex();
+  private stepsLoaded = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly idOf: (text: string) => number | undefined,
+  ) {}
+
+  private latestOf(key: AssetKey): Map<string | null, Materialization> {
+    let m = this.mats.get(key);
+    if (m) return m;
+    m = new Map();
+    const k = this.idOf(key);
+    if (k !== undefined) {
+      const rows = this.db.prepare<[number], EvRow>(`SELECT ${EV_COLUMNS} FROM latest l JOIN ev e ON e.seq = l.seq ${EV_JOINS} WHERE l.key = ?`).all(k);
+      for (const row of rows) {
+        const e = stripType(eventOf(row) as Extract<RunEvent, { type: 'materialization' }>);
+        m.set(e.partition, e);
+      }
+    }
+    this.mats.set(key, m);
+    return m;
+  }
+
+  latestMaterialization(key: AssetKey, partition: string | null): Materialization | undefined {
+    return this.latestOf(key).get(partition);
+  }
+
+  latestObservation(key: AssetKey): Observation | undefined {
+    if (!this.obs.has(key)) {
+      const row = this.db.prepare<[string], { doc: string }>('SELECT doc FROM latest_observations WHERE key = ?').get(key);
+      this.obs.set(key, row && (JSON.parse(row.doc) as Observation));
+    }
+    return this.obs.get(key);
+  }
+
+  materializedPartitions(key: AssetKey): ReadonlySet<string | null> {
+    return new Set(this.latestOf(key).keys());
+  }
+
+  materializationsWithFiles(key: AssetKey): readonly Materialization[] {
+    return [...this.latestOf(key).values()].filter((m) => m.files);
+  }
+
+  latestChecks(key: AssetKey): readonly CheckEvaluation[] {
+    let c = this.checks.get(key);
+    if (!c) {
+      c = this.db.prepare<[string], { doc: string }>('SELECT doc FROM latest_checks WHERE key = ?').all(key).map((r) => JSON.parse(r.doc) as CheckEvaluation);
+      this.checks.set(key, c);
+    }
+    return c;
+  }
+
+  assetFacts(key: AssetKey): AssetFacts | undefined {
+    if (!this.stepsLoaded) {
+      // The latest failed and successful step of every asset: one row each.
+      const rows = this.db.prepare<[], EvRow>(`SELECT ${EV_COLUMNS} FROM latest_steps s JOIN ev e ON e.seq = s.seq ${EV_JOINS}`).all();
+      for (const row of rows) this.steps.add(eventOf(row));
+      this.stepsLoaded = true;
+    }
+    const k = this.idOf(key);
+    const state = k === undefined ? undefined : this.db.prepare<[number], { partitions: number; newest_at: number | null; last_event_at: number | null }>('SELECT partitions, newest_at, last_event_at FROM asset_state WHERE key = ?').get(k);
+    const steps = this.steps.assetFacts(key);
+    if (!state && !steps) return undefined;
+    const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? undefined : new Date(ms).toISOString());
+    const lastEventAt = [iso(state?.last_event_at), steps?.lastEventAt].filter((x): x is string => !!x).sort().pop();
+    const newest = iso(state?.newest_at);
+    return {
+      materializedPartitions: state?.partitions ?? 0,
+      ...(newest ? { newestMaterializationAt: newest } : {}),
+      ...(steps?.lastFailure ? { lastFailure: steps.lastFailure } : {}),
+      ...(steps?.typicalDurationMs !== undefined ? { typicalDurationMs: steps.typicalDurationMs } : {}),
+      ...(lastEventAt ? { lastEventAt } : {}),
+    };
+  }
+
+  keysChangedSince(at: string): AssetKey[] {
+    const rows = this.db.prepare<[number], { key: string }>('SELECT d.text AS key FROM asset_state s JOIN dict d ON d.id = s.key WHERE s.last_event_at > ?').all(timeOf(at).ms);
+    return rows.map((r) => r.key);
+  }
+
+  assetSummary(key: AssetKey): AssetSummary {
+    this.summaries ??= this.loadSummaries();
+    const k = this.idOf(key);
+    return (k !== undefined && this.summaries.get(k)) || { partitions: 0, groups: [], changedInputs: [], untracked: [], withFiles: 0 };
+  }
+
+  /**
+   * Every asset's summary in a few passes over small tables: asset_state and asset_groups hold a
+   * few rows per asset, and only the unsettled rows of `reads` (changed, gone, untracked) are read.
+   */
+  private loadSummaries(): Map<number, AssetSummary> {
+    const text = new Map<number, string>();
+    const textOf = (id: number) => {
+      let t = text.get(id);
+      if (t === undefined) text.set(id, (t = this.db.prepare<[number], { text: string }>('SELECT text FROM dict WHERE id = ?').get(id)!.text));
+      return t;
+    };
+    return this.db.transaction(() => {
+      const out = new Map<number, { base: SummaryRow; groups: AssetSummary['groups'][number][]; changedInputs: AssetSummary['changedInputs'][number][]; untracked: (string | null)[] }>();
+      const rows = this.db.prepare<[], SummaryRow>('SELECT s.*, r.text AS run FROM asset_state s LEFT JOIN ev e ON e.seq = s.newest_seq LEFT JOIN dict r ON r.id = e.run').all();
+      for (const base of rows) out.set(base.key, { base, groups: [], changedInputs: [], untracked: [] });
+      const changed = new Map<string, number>();
+      const changedRows = this.db
+        .prepare<[], { key: number; code: number; inputs: number; n: number }>(
+          `SELECT l.key, l.code, l.inputs, count(DISTINCT l.part) AS n FROM reads r JOIN latest l ON l.key = r.down_key AND l.part = r.down_part
+           WHERE r.state IN (${READ_STATE.changed}, ${READ_STATE.missing})
+             AND NOT EXISTS (SELECT 1 FROM reads u WHERE u.state = ${READ_STATE.untracked} AND u.down_key = r.down_key AND u.down_part = r.down_part)
+           GROUP BY l.key, l.code, l.inputs`,
+        )
+        .all();
+      for (const c of changedRows) changed.set(`${c.key}:${c.code}:${c.inputs}`, c.n);
+      for (const g of this.db.prepare<[], { key: number; code: number; inputs: number; n: number }>('SELECT key, code, inputs, n FROM asset_groups WHERE n > 0').all()) {
+        out.get(g.key)?.groups.push({ codeVersion: textOf(g.code), inputKeys: JSON.parse(textOf(g.inputs)) as AssetKey[], count: g.n, changed: changed.get(`${g.key}:${g.code}:${g.inputs}`) ?? 0 });
+      }
+      const inputs = this.db
+        .prepare<[], { key: number; dep: number; state: number; n: number }>(
+          `SELECT r.down_key AS key, r.up_key AS dep, r.state, count(*) AS n FROM reads r
+           WHERE r.state IN (${READ_STATE.changed}, ${READ_STATE.missing})
+             AND NOT EXISTS (SELECT 1 FROM reads u WHERE u.state = ${READ_STATE.untracked} AND u.down_key = r.down_key AND u.down_part = r.down_part)
+           GROUP BY r.down_key, r.up_key, r.state`,
+        )
+        .all();
+      for (const i of inputs) out.get(i.key)?.changedInputs.push({ dep: textOf(i.dep), missing: i.state === READ_STATE.missing, count: i.n });
+      for (const u of this.db.prepare<[], { key: number; part: number }>(`SELECT DISTINCT down_key AS key, down_part AS part FROM reads WHERE state = ${READ_STATE.untracked}`).all()) {
+        out.get(u.key)?.untracked.push(u.part === NO_PARTITION ? null : textOf(u.part));
+      }
+      const summaries = new Map<number, AssetSummary>();
+      for (const [k, s] of out) {
+        const b = s.base;
+        summaries.set(k, {
+          partitions: b.partitions,
+          ...(b.newest_at !== null && b.newest_seq !== null ? { newest: { at: new Date(b.newest_at).toISOString(), partition: b.newest_part === '' ? null : b.newest_part, runId: b.run ?? '' } } : {}),
+          ...(b.max_part !== null ? { maxPartition: b.max_part } : {}),
+          groups: s.groups,
+          changedInputs: s.changedInputs,
+          untracked: s.untracked,
+          withFiles: b.files,
+        });
+      }
+      return summaries;
+    })();
   }
 }
 

@@ -4,6 +4,7 @@
  * observation (status does not query the source; a run observes it).
  */
 import {
+  assetStaleness,
   categoryOf,
   codeVersionOf,
   describeCause,
@@ -79,26 +80,22 @@ export function assetStatuses(
       return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, damaged: [], stalePartitions: 0, causes: [`${category}: deployed, not materialized`], freshness: null, checks };
     }
     const code = codeVersionOf(asset, readCode);
-    const byPartition = partitionStaleness(graph, key, snap, code, nowMs);
-    const done = byPartition.size;
-    let last: AssetStatus['lastMaterialization'] = null;
-    const causes = new Set<string>();
+    // Counted from the run log's per-asset summary: the work does not grow with the history.
+    const summary = snap.assetSummary(key);
+    const staleness = assetStaleness(graph, key, snap, code, nowMs, summary);
+    const done = summary.partitions;
+    const last: AssetStatus['lastMaterialization'] = summary.newest ?? null;
+    const causes = new Set<string>(staleness.causes.map(describeCause));
     const damaged: { partition: string | null; problem: FileProblem }[] = [];
-    let stale = 0;
-    for (const [p, s] of byPartition) {
-      const m = s.materialization!;
-      // A run commits all its partitions at one instant: the newest partition is the one to show.
-      if (!last || m.at > last.at || (m.at === last.at && (m.partition ?? '') > (last.partition ?? ''))) last = { at: m.at, partition: m.partition, runId: m.runId };
-      const problem = m.files && verify ? verify(m.files)[0] : undefined;
-      if (problem) {
-        damaged.push({ partition: p, problem });
-        continue;
-      }
-      if (s.status === 'stale') {
-        stale++;
-        for (const c of s.causes) causes.add(describeCause(c));
+    if (verify && summary.withFiles) {
+      for (const m of snap.materializationsWithFiles(key)) {
+        const problem = verify(m.files!)[0];
+        if (problem) damaged.push({ partition: m.partition, problem });
       }
     }
+    // A damaged partition shows as damaged, not also as stale (it is rebuilt either way).
+    const damagedStale = damaged.length ? damaged.filter((d) => stalenessOf(graph, key, d.partition, snap, code, nowMs).status === 'stale').length : 0;
+    const stale = staleness.stalePartitions - damagedStale;
     const f = freshnessOf(graph, key, snap, nowMs);
     for (const d of damaged.slice(0, 3)) causes.add(`${d.partition ? `[${d.partition}] ` : ''}${d.problem.path} ${d.problem.problem}: ${d.problem.detail}`);
     if (damaged.length > 3) causes.add(`... and ${damaged.length - 3} more damaged partition(s) (assets verify ${key})`);
