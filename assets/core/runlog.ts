@@ -288,8 +288,11 @@ export interface RunLog {
   listRuns(limit?: number): Promise<RunRecord[]>;
   /** Runs newest first, filtered and paged (index: runs by start time). */
   queryRuns(query: RunQuery): Promise<RunRecord[]>;
-  /** Events of one run in append order (index: events by run). */
-  events(runId: string): Promise<RunEvent[]>;
+  /**
+   * Events of one run in append order (index: events by run); only those of `types` when given
+   * (the UI's activity reads the steps of recent runs, not their thousands of materializations).
+   */
+  events(runId: string, types?: readonly RunEvent['type'][]): Promise<RunEvent[]>;
   /** Materializations of `key`, newest first (index: materializations by asset-partition and time). */
   materializations(key: AssetKey, query?: HistoryQuery): Promise<Materialization[]>;
   /** Check evaluations of `key`, newest first (index: checks by asset and time). */
@@ -542,8 +545,8 @@ export class MemoryRunLog implements RunLog {
     return [...this.runs.values()].filter((r) => runMatches(r, query)).sort(newestRunFirst).slice(0, query.limit ?? 50);
   }
 
-  async events(runId: string): Promise<RunEvent[]> {
-    return this.log.filter((e) => e.runId === runId);
+  async events(runId: string, types?: readonly RunEvent['type'][]): Promise<RunEvent[]> {
+    return this.log.filter((e) => e.runId === runId && (!types || types.includes(e.type)));
   }
 
   async materializations(key: AssetKey, query: HistoryQuery = {}): Promise<Materialization[]> {

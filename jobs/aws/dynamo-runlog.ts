@@ -190,8 +190,9 @@ export class DynamoRunLog implements RunLog {
     return out;
   }
 
-  async events(runId: string): Promise<RunEvent[]> {
-    return (await this.queryAll(`RUN#${runId}`, { prefix: 'EVENT#' })).map((i) => doc(i) as RunEvent);
+  async events(runId: string, types?: readonly RunEvent['type'][]): Promise<RunEvent[]> {
+    const all = (await this.queryAll(`RUN#${runId}`, { prefix: 'EVENT#' })).map((i) => doc(i) as RunEvent);
+    return types ? all.filter((e) => types.includes(e.type)) : all;
   }
 
   private async history(pk: string, query: HistoryQuery): Promise<RunEvent[]> {

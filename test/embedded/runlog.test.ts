@@ -3,9 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { MemoryRunLog, type RunEvent, type RunLog, type RunRecord } from '../../assets/core';
+import Database from 'better-sqlite3';
+import { MemoryRunLog, type CheckEvaluation, type Materialization, type RunEvent, type RunLog, type RunRecord } from '../../assets/core';
 import { acquireLocalLock, lockPath } from '../../jobs/embedded/locks';
-import { LocalRunLog } from '../../jobs/embedded/runlog';
+import { LocalRunLog, RUNLOG_DB } from '../../jobs/embedded/runlog';
+import { SCHEMA_STEPS } from '../../jobs/embedded/runlog/local-runlog';
 import { LockHeldError } from '../../jobs/engine/environment';
 
 const record = (runId: string, startedAt = new Date().toISOString(), extra: Partial<RunRecord> = {}): RunRecord => ({
@@ -358,5 +360,75 @@ describe('local locks', () => {
     const lock = acquireLocalLock(dir, 'raw/x', null, 'me');
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).owner).to.equal('me');
     return lock.release();
+  });
+});
+
+describe('local run log: migration from schema 2 (the first SQLite release)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-runlog-v2-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Writes a database as schema 2 wrote it: JSON documents per event and per latest row, text times. */
+  function writeSchema2(): void {
+    const db = new Database(path.join(dir, RUNLOG_DB));
+    db.pragma('journal_mode = WAL');
+    for (const step of SCHEMA_STEPS.slice(0, 2)) db.exec(step as string);
+    db.pragma('user_version = 2');
+    const runs = [record('r1', day(1), { status: 'succeeded' }), record('r2', day(2), { status: 'succeeded' })];
+    const events: RunEvent[] = [
+      { type: 'step_started', runId: 'r1', key: 'raw/x', partitions: ['p'], at: day(1, 1) },
+      mat('r1', 'p', 'v1', day(1, 1)),
+      { ...(mat('r1', 'p', 'u1', day(1, 1), 'mart/y') as Materialization & { type: 'materialization' }), inputs: { 'raw/x': 'v1' } },
+      check('r1', 'p', true, day(1, 2)),
+      { type: 'step_succeeded', runId: 'r1', key: 'raw/x', partitions: ['p'], durationMs: 5, metadata: { rows: 1 }, at: day(1, 2) },
+      mat('r2', 'p', 'v2', day(2, 1)),
+      { type: 'observation', key: 'source/s', dataVersion: 'o1', metadata: {}, at: day(2, 3) },
+    ];
+    runs.forEach((r, i) => db.prepare('INSERT INTO runs (id, run_id, started_at, status, doc) VALUES (?, ?, ?, ?, ?)').run(i + 1, r.runId, r.startedAt, r.status, JSON.stringify(r)));
+    for (const e of events) {
+      const { type, key, runId, at, ...rest } = e as RunEvent & { partition?: string | null };
+      const partition = type === 'materialization' || type === 'check_evaluated' ? rest.partition! : null;
+      if (type === 'materialization' || type === 'check_evaluated') delete rest.partition;
+      const run = runId === undefined ? null : runs.findIndex((r) => r.runId === runId) + 1;
+      const seq = Number(db.prepare('INSERT INTO events (run, type, key, partition, at, doc) VALUES (?, ?, ?, ?, ?, ?)').run(run, type, key, partition, at, JSON.stringify(rest)).lastInsertRowid);
+      const { type: _t, ...doc } = e;
+      if (type === 'materialization') db.prepare('INSERT OR REPLACE INTO latest_materializations VALUES (?, ?, ?, ?, ?)').run(key, partition ?? '', at, runId, JSON.stringify(doc));
+      if (type === 'check_evaluated') db.prepare('INSERT OR REPLACE INTO latest_checks VALUES (?, ?, ?, ?)').run(key, (e as CheckEvaluation).check, at, JSON.stringify(doc));
+      if (type === 'observation') db.prepare('INSERT OR REPLACE INTO latest_observations VALUES (?, ?, ?)').run(key, at, JSON.stringify(doc));
+      if (type === 'step_succeeded') db.prepare('INSERT OR REPLACE INTO latest_steps VALUES (?, ?, ?)').run(key, type, seq);
+      db.prepare('UPDATE counters SET n = n + 1 WHERE name = ?').run('events');
+      if (type === 'materialization') db.prepare('UPDATE counters SET n = n + 1 WHERE name = ?').run('materializations');
+    }
+    db.close();
+  }
+
+  it('moves every run and event into the compact schema once, and reads them back as they were', async () => {
+    writeSchema2();
+    const log = new LocalRunLog(dir);
+    const db = new Database(path.join(dir, RUNLOG_DB), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).to.equal(SCHEMA_STEPS.length);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('events', 'latest_materializations')").all()).to.deep.equal([]);
+    db.close();
+
+    expect((await log.events('r1')).map((e) => e.type)).to.deep.equal(['step_started', 'materialization', 'materialization', 'check_evaluated', 'step_succeeded']);
+    expect((await log.events('r1'))[1]).to.deep.equal(mat('r1', 'p', 'v1', day(1, 1)));
+    expect(await log.stats()).to.include({ runs: 2, events: 7, materializations: 3, latestMaterializations: 2 });
+    expect((await log.materializations('raw/x')).map((m) => m.dataVersion)).to.deep.equal(['v2', 'v1']);
+    const snap = await log.snapshot();
+    expect(snap.latestMaterialization('raw/x', 'p')!.dataVersion).to.equal('v2');
+    expect(snap.latestObservation('source/s')!.dataVersion).to.equal('o1');
+    expect(snap.latestChecks('raw/x').map((c) => c.passed)).to.deep.equal([true]);
+    expect(snap.assetFacts('raw/x')).to.include({ materializedPartitions: 1, typicalDurationMs: 5 });
+    // Records of schema 2 named no read partitions: their inputs are checked one by one.
+    expect(snap.assetSummary('mart/y')).to.deep.include({ partitions: 1, untracked: ['p'] });
+    expect(snap.assetSummary('raw/x')).to.deep.include({ partitions: 1, untracked: [], newest: { at: day(2, 1), partition: 'p', runId: 'r2' } });
+    await log.append(mat('r2', 'q', 'v3', day(2, 4)));
+    await log.close();
+
+    const again = new LocalRunLog(dir);
+    expect(await again.stats()).to.include({ runs: 2, events: 8, materializations: 4, latestMaterializations: 3 });
+    await again.close();
   });
 });

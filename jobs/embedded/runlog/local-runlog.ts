@@ -107,6 +107,9 @@ const MIGRATIONS: readonly Migration[] = [
   (log) => log.migrateToCompact(),
 ];
 
+/** The schema steps, exported so tests can build a database as an earlier release left it. */
+export const SCHEMA_STEPS = MIGRATIONS;
+
 /** The tables of the compact schema (step 3). */
 const COMPACT_SCHEMA = `
   CREATE TABLE dict (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
@@ -597,8 +600,11 @@ export class LocalRunLog implements RunLog {
     return out;
   }
 
-  async events(runId: string): Promise<RunEvent[]> {
-    return this.stmt.events.all(runId).map(eventOf);
+  async events(runId: string, types?: readonly RunEvent['type'][]): Promise<RunEvent[]> {
+    if (!types) return this.stmt.events.all(runId).map(eventOf);
+    // Filtered in SQL: the rows of other types are never decoded.
+    const codes = types.map((t) => TYPE_CODE.get(t)!).join(',');
+    return this.db.prepare<[string], EvRow>(`SELECT ${EV_COLUMNS} FROM ev e ${EV_JOINS} WHERE e.run = (SELECT id FROM dict WHERE text = ?) AND e.type IN (${codes}) ORDER BY e.seq`).all(runId).map(eventOf);
   }
 
   private history(type: number, key: AssetKey, query: HistoryQuery): RunEvent[] {

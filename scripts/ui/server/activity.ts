@@ -23,12 +23,13 @@ export interface Activity {
 }
 
 type StepEvent = Extract<RunEvent, { partitions: unknown }>;
+const STEP_TYPES: readonly RunEvent['type'][] = ['step_planned', 'step_started', 'step_succeeded', 'step_failed', 'step_skipped'];
 
 /** Folds the events of `runs` (newest first) into what is running and how each asset's last step ended. */
 export async function recentActivity(runLog: RunLog, runs: readonly RunRecord[]): Promise<Activity> {
   const running = new Map<AssetKey, { runId: string; partitions: string | null; since: string }>();
   const lastStep = new Map<AssetKey, LastStep>();
-  const perRun = await Promise.all(runs.map((r) => runLog.events(r.runId)));
+  const perRun = await Promise.all(runs.map((r) => runLog.events(r.runId, STEP_TYPES)));
   runs.forEach((run, i) => {
     const open = new Map<string, StepEvent>();
     for (const e of perRun[i]) {
