@@ -248,6 +248,8 @@ export class LocalRunLog implements RunLog {
   private stmt!: ReturnType<LocalRunLog['prepare']>;
   /** Interned texts of committed transactions (ids are never reused); cleared when a transaction rolls back. */
   private readonly ids = new Map<string, number>();
+  /** Events counted in the current write transaction, added to `counters` once when it commits. */
+  private tally = { events: 0, materializations: 0 };
   /** Where an imported JSONL run log was moved, when this open imported one. */
   migratedTo?: string;
 
@@ -308,6 +310,7 @@ export class LocalRunLog implements RunLog {
       const event = { type: row.type, ...(row.run_id === null ? {} : { runId: row.run_id }), key: row.key, ...withPartition, ...rest, at: row.at } as unknown as RunEvent;
       this.insertEvent(event, row.seq);
     }
+    this.writeTally();
     this.db.exec('DROP TABLE events; DROP TABLE latest_materializations;');
   }
 
@@ -332,7 +335,7 @@ export class LocalRunLog implements RunLog {
       groupAdd: db.prepare('INSERT INTO asset_groups (key, code, inputs, n) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n'),
       groupDropEmpty: db.prepare('DELETE FROM asset_groups WHERE key = ? AND code = ? AND inputs = ? AND n <= 0'),
       stateEnsure: db.prepare('INSERT OR IGNORE INTO asset_state (key) VALUES (?)'),
-      stateTouch: db.prepare('UPDATE asset_state SET last_event_at = max(coalesce(last_event_at, 0), ?) WHERE key = ?'),
+      stateTouch: db.prepare('INSERT INTO asset_state (key, last_event_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET last_event_at = max(coalesce(last_event_at, 0), excluded.last_event_at)'),
       stateMaterialized: db.prepare(
         `UPDATE asset_state SET
            partitions = partitions + @added,
@@ -414,11 +417,23 @@ export class LocalRunLog implements RunLog {
   /** Runs `fn` in an IMMEDIATE transaction; interned ids of a rolled-back one are forgotten. */
   private inWrite<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      return this.db.transaction(() => {
+        const out = fn();
+        this.writeTally();
+        return out;
+      }).immediate();
     } catch (e) {
       this.ids.clear();
+      this.tally = { events: 0, materializations: 0 };
       throw e;
     }
+  }
+
+  /** Adds the events counted in this transaction to `counters`: two updates per commit, not two per event. */
+  private writeTally(): void {
+    if (this.tally.events) this.stmt.count.run(this.tally.events, 'events');
+    if (this.tally.materializations) this.stmt.count.run(this.tally.materializations, 'materializations');
+    this.tally = { events: 0, materializations: 0 };
   }
 
   private insertRun(run: RunRecord, proc?: ProcessIdentity): void {
@@ -430,7 +445,7 @@ export class LocalRunLog implements RunLog {
   private insertEvent(event: RunEvent, seq: number | null = null): void {
     let run: number | null = null;
     if (event.runId !== undefined) {
-      if (!this.stmt.runExists.get(event.runId)) throw new Error(`unknown run ${event.runId}: create the run before appending its events`);
+      if (!this.own.has(event.runId) && !this.stmt.runExists.get(event.runId)) throw new Error(`unknown run ${event.runId}: create the run before appending its events`);
       run = this.id(event.runId);
     }
     const key = this.id(event.key);
@@ -441,14 +456,13 @@ export class LocalRunLog implements RunLog {
     const mat = event.type === 'materialization' ? { code: this.id(event.codeVersion), inputs: this.id(JSON.stringify(inputKeys)) } : undefined;
     const { lastInsertRowid } = this.stmt.insertEv.run(seq, run, TYPE_CODE.get(event.type)!, key, event.type === 'materialization' || event.type === 'check_evaluated' ? part : null, time.ms, mat?.code ?? null, event.type === 'materialization' ? event.dataVersion : null, mat?.inputs ?? null, eventDoc(event, inputKeys, time.exact));
     const evSeq = Number(lastInsertRowid);
-    this.stmt.count.run(1, 'events');
+    this.tally.events++;
     if (event.type === 'step_failed' || event.type === 'step_succeeded') this.stmt.upsertStep.run(event.key, event.type, evSeq);
     if (event.type === 'step_planned' || event.type === 'step_started' || event.type === 'step_skipped') return;
     // What the automation's incremental ticks read: the newest event of each asset.
-    this.stmt.stateEnsure.run(key);
-    this.stmt.stateTouch.run(time.ms, key);
+    this.stmt.stateTouch.run(key, time.ms);
     if (event.type === 'materialization') {
-      this.stmt.count.run(1, 'materializations');
+      this.tally.materializations++;
       this.foldMaterialization(event, { key, part, seq: evSeq, at: time.ms, code: mat!.code, inputs: mat!.inputs, inputKeys });
     } else if (event.type === 'observation') {
       const had = this.stmt.observedAt.get(event.key);
@@ -515,9 +529,11 @@ export class LocalRunLog implements RunLog {
       this.inWrite(() => {
         for (const p of batch) {
           // A bad write (unknown run) fails alone: a savepoint rolls back only its own changes.
+          const counted = { ...this.tally };
           try {
             this.db.transaction(p.apply)();
           } catch (e) {
+            this.tally = counted;
             if (e instanceof Database.SqliteError && e.code.startsWith('SQLITE_BUSY')) throw e;
             failed.set(p, e as Error);
           }
