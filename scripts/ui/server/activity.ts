@@ -23,7 +23,8 @@ export interface Activity {
 }
 
 type StepEvent = Extract<RunEvent, { partitions: unknown }>;
-const STEP_TYPES: readonly RunEvent['type'][] = ['step_planned', 'step_started', 'step_succeeded', 'step_failed', 'step_skipped'];
+/** The events of a run that say what its steps did: the activity and the asset pages read only these. */
+export const STEP_TYPES: readonly RunEvent['type'][] = ['step_planned', 'step_started', 'step_succeeded', 'step_failed', 'step_skipped'];
 
 /** Folds the events of `runs` (newest first) into what is running and how each asset's last step ended. */
 export async function recentActivity(runLog: RunLog, runs: readonly RunRecord[]): Promise<Activity> {

@@ -22,7 +22,7 @@ import { partitionsLabel } from '../../../jobs/engine';
 import { checkStates } from '../../cli/commands/checks';
 import { describeAsset } from '../../cli/commands/show';
 import { assetStatuses, partitionStaleness, type AssetStatus } from '../../cli/run/asset-status';
-import type { Activity } from './activity';
+import { STEP_TYPES, type Activity } from './activity';
 import { assetState, type DisplayState } from './asset-state';
 
 /** One node of the graph page. */
@@ -122,7 +122,7 @@ export async function assetHistory(runLog: RunLog, runs: readonly RunRecord[], k
   const numeric = new Map<string, MetadataPoint[]>();
   const failed = new Map<string, { at: string; detail: string }>();
   const running = new Set<string>();
-  const perRun = await Promise.all(runs.map((r) => runLog.events(r.runId)));
+  const perRun = await Promise.all(runs.map((r) => runLog.events(r.runId, STEP_TYPES)));
   runs.forEach((run, i) => {
     const started = new Map<string, RunEvent>();
     for (const e of perRun[i]) {
