@@ -371,18 +371,19 @@ describe('local run log: migration from schema 2 (the first SQLite release)', ()
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Writes a database as schema 2 wrote it: JSON documents per event and per latest row, text times. */
-  function writeSchema2(): void {
+  function writeSchema2(): RunEvent[] {
     const db = new Database(path.join(dir, RUNLOG_DB));
     db.pragma('journal_mode = WAL');
     for (const step of SCHEMA_STEPS.slice(0, 2)) db.exec(step as string);
     db.pragma('user_version = 2');
     const runs = [record('r1', day(1), { status: 'succeeded' }), record('r2', day(2), { status: 'succeeded' })];
     const events: RunEvent[] = [
+      { type: 'step_planned', runId: 'r1', key: 'raw/x', partitions: null, at: day(1, 1) },
       { type: 'step_started', runId: 'r1', key: 'raw/x', partitions: ['p'], at: day(1, 1) },
       mat('r1', 'p', 'v1', day(1, 1)),
       { ...(mat('r1', 'p', 'u1', day(1, 1), 'mart/y') as Materialization & { type: 'materialization' }), inputs: { 'raw/x': 'v1' } },
       check('r1', 'p', true, day(1, 2)),
-      { type: 'step_succeeded', runId: 'r1', key: 'raw/x', partitions: ['p'], durationMs: 5, metadata: { rows: 1 }, at: day(1, 2) },
+      { type: 'step_succeeded', runId: 'r1', key: 'raw/x', partitions: ['p', 'q'], durationMs: 5, metadata: { rows: 1 }, at: day(1, 2) },
       mat('r2', 'p', 'v2', day(2, 1)),
       { type: 'observation', key: 'source/s', dataVersion: 'o1', metadata: {}, at: day(2, 3) },
     ];
@@ -402,19 +403,20 @@ describe('local run log: migration from schema 2 (the first SQLite release)', ()
       if (type === 'materialization') db.prepare('UPDATE counters SET n = n + 1 WHERE name = ?').run('materializations');
     }
     db.close();
+    return events;
   }
 
   it('moves every run and event into the compact schema once, and reads them back as they were', async () => {
-    writeSchema2();
+    const written = writeSchema2();
     const log = new LocalRunLog(dir);
     const db = new Database(path.join(dir, RUNLOG_DB), { readonly: true });
     expect(db.pragma('user_version', { simple: true })).to.equal(SCHEMA_STEPS.length);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('events', 'latest_materializations')").all()).to.deep.equal([]);
     db.close();
 
-    expect((await log.events('r1')).map((e) => e.type)).to.deep.equal(['step_started', 'materialization', 'materialization', 'check_evaluated', 'step_succeeded']);
-    expect((await log.events('r1'))[1]).to.deep.equal(mat('r1', 'p', 'v1', day(1, 1)));
-    expect(await log.stats()).to.include({ runs: 2, events: 7, materializations: 3, latestMaterializations: 2 });
+    expect((await log.events('r1')).map((e) => e.type)).to.deep.equal(['step_planned', 'step_started', 'materialization', 'materialization', 'check_evaluated', 'step_succeeded']);
+    expect(await log.events('r1')).to.deep.equal(written.filter((e) => e.runId === 'r1'));
+    expect(await log.stats()).to.include({ runs: 2, events: 8, materializations: 3, latestMaterializations: 2 });
     expect((await log.materializations('raw/x')).map((m) => m.dataVersion)).to.deep.equal(['v2', 'v1']);
     const snap = await log.snapshot();
     expect(snap.latestMaterialization('raw/x', 'p')!.dataVersion).to.equal('v2');
@@ -428,7 +430,7 @@ describe('local run log: migration from schema 2 (the first SQLite release)', ()
     await log.close();
 
     const again = new LocalRunLog(dir);
-    expect(await again.stats()).to.include({ runs: 2, events: 8, materializations: 4, latestMaterializations: 3 });
+    expect(await again.stats()).to.include({ runs: 2, events: 9, materializations: 4, latestMaterializations: 3 });
     await again.close();
   });
 });

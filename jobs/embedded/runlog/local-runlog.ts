@@ -204,10 +204,15 @@ function eventDoc(event: RunEvent, inputKeys: readonly string[], exactTime: bool
     if (event.reads) doc.r = inputKeys.map((k): StoredRead => (!(k in event.reads!) ? false : event.reads![k] === event.partition && event.partition !== null ? 0 : event.reads![k]));
     return JSON.stringify(doc);
   }
-  const { type: _t, key: _k, runId: _r, at: _a, ...rest } = event as RunEvent & { partition?: string | null };
-  if (event.type === 'check_evaluated') delete (rest as { partition?: unknown }).partition;
+  const { type: _t, key: _k, runId: _r, at: _a, ...rest } = event as RunEvent & { partition?: string | null; partitions?: readonly string[] | null };
+  if (event.type === 'check_evaluated') delete rest.partition;
+  // A step's partitions: none (null) and one (the `part` column) are left out of the document.
+  if ('partitions' in rest && (rest.partitions === null || rest.partitions?.length === 1)) delete rest.partitions;
   return JSON.stringify({ ...doc, ...rest });
 }
+
+/** The one partition of a step event, kept in the `part` column. */
+const singleStepPartition = (event: RunEvent): string | undefined => ('partitions' in event && event.partitions?.length === 1 ? event.partitions[0] : undefined);
 
 function eventOf(row: EvRow): RunEvent {
   const doc = (row.doc === null ? {} : JSON.parse(row.doc)) as Record<string, unknown>;
@@ -233,7 +238,8 @@ function eventOf(row: EvRow): RunEvent {
     } as unknown as RunEvent;
   }
   const { a: _a, ...rest } = doc;
-  return { ...base, ...(type === 'check_evaluated' ? { partition: row.part } : {}), ...rest, at } as unknown as RunEvent;
+  const step = type.startsWith('step_') && !('partitions' in rest) ? { partitions: row.part === null ? null : [row.part] } : {};
+  return { ...base, ...(type === 'check_evaluated' ? { partition: row.part } : {}), ...step, ...rest, at } as unknown as RunEvent;
 }
 
 const stripType = <T extends { type: string }>({ type: _type, ...rest }: T): Omit<T, 'type'> => rest;
@@ -454,7 +460,9 @@ export class LocalRunLog implements RunLog {
     const part = partition === null ? NO_PARTITION : this.id(partition);
     const inputKeys = event.type === 'materialization' ? Object.keys(event.inputs).sort() : [];
     const mat = event.type === 'materialization' ? { code: this.id(event.codeVersion), inputs: this.id(JSON.stringify(inputKeys)) } : undefined;
-    const { lastInsertRowid } = this.stmt.insertEv.run(seq, run, TYPE_CODE.get(event.type)!, key, event.type === 'materialization' || event.type === 'check_evaluated' ? part : null, time.ms, mat?.code ?? null, event.type === 'materialization' ? event.dataVersion : null, mat?.inputs ?? null, eventDoc(event, inputKeys, time.exact));
+    const stepPartition = singleStepPartition(event);
+    const evPart = event.type === 'materialization' || event.type === 'check_evaluated' ? part : stepPartition === undefined ? null : this.id(stepPartition);
+    const { lastInsertRowid } = this.stmt.insertEv.run(seq, run, TYPE_CODE.get(event.type)!, key, evPart, time.ms, mat?.code ?? null, event.type === 'materialization' ? event.dataVersion : null, mat?.inputs ?? null, eventDoc(event, inputKeys, time.exact));
     const evSeq = Number(lastInsertRowid);
     this.tally.events++;
     if (event.type === 'step_failed' || event.type === 'step_succeeded') this.stmt.upsertStep.run(event.key, event.type, evSeq);
