@@ -125,7 +125,7 @@ const COMPACT_SCHEMA = `
     inputs INTEGER,
     doc TEXT
   );
-  CREATE INDEX ev_by_run ON ev (run);
+  CREATE INDEX ev_by_run ON ev (run, type);
   CREATE INDEX ev_materializations ON ev (key, part, at) WHERE type = 6;
   CREATE INDEX ev_checks ON ev (key, at) WHERE type = 7;
   CREATE TABLE latest (key INTEGER NOT NULL, part INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, code INTEGER NOT NULL, inputs INTEGER NOT NULL, data TEXT NOT NULL, files INTEGER NOT NULL, PRIMARY KEY (key, part)) WITHOUT ROWID;
@@ -389,7 +389,12 @@ export class LocalRunLog implements RunLog {
 
   /** The id of an interned text, or undefined when it was never written (reads never add). */
   private lookupId(text: string): number | undefined {
-    return this.ids.get(text) ?? this.stmt.dictId.get(text)?.id;
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.stmt.dictId.get(text)?.id;
+      if (id !== undefined) this.ids.set(text, id);
+    }
+    return id;
   }
 
   /** Imports a JSONL run log of an earlier version, once: the `meta` row makes later opens skip it. */
@@ -798,7 +803,7 @@ export class LocalRunLog implements RunLog {
   }
 }
 
-type SummaryRow = { key: number; partitions: number; newest_seq: number | null; newest_at: number | null; newest_part: string | null; max_part: string | null; files: number; run: string | null };
+type SummaryRow = { key: number; key_text: string; partitions: number; newest_seq: number | null; newest_at: number | null; newest_part: string | null; max_part: string | null; files: number; run: string | null };
 
 /**
  * The local store's snapshot: lookups read the database when first asked and keep the answer, so a
@@ -809,7 +814,8 @@ class LocalSnapshot implements RunLogSnapshot {
   private readonly mats = new Map<AssetKey, Map<string | null, Materialization>>();
   private readonly obs = new Map<AssetKey, Observation | undefined>();
   private readonly checks = new Map<AssetKey, readonly CheckEvaluation[]>();
-  private summaries?: Map<number, AssetSummary>;
+  private checksLoaded = false;
+  private summaries?: Map<AssetKey, AssetSummary>;
   private readonly steps = new RunLogIndex();
   private stepsLoaded = false;
 
@@ -855,12 +861,14 @@ class LocalSnapshot implements RunLogSnapshot {
   }
 
   latestChecks(key: AssetKey): readonly CheckEvaluation[] {
-    let c = this.checks.get(key);
-    if (!c) {
-      c = this.db.prepare<[string], { doc: string }>('SELECT doc FROM latest_checks WHERE key = ?').all(key).map((r) => JSON.parse(r.doc) as CheckEvaluation);
-      this.checks.set(key, c);
+    if (!this.checksLoaded) {
+      // One row per asset and check: read them all at once (status asks for every asset).
+      for (const r of this.db.prepare<[], { key: string; doc: string }>('SELECT key, doc FROM latest_checks').all()) {
+        this.checks.set(r.key, [...(this.checks.get(r.key) ?? []), JSON.parse(r.doc) as CheckEvaluation]);
+      }
+      this.checksLoaded = true;
     }
-    return c;
+    return this.checks.get(key) ?? [];
   }
 
   assetFacts(key: AssetKey): AssetFacts | undefined {
@@ -893,24 +901,17 @@ class LocalSnapshot implements RunLogSnapshot {
 
   assetSummary(key: AssetKey): AssetSummary {
     this.summaries ??= this.loadSummaries();
-    const k = this.idOf(key);
-    return (k !== undefined && this.summaries.get(k)) || { partitions: 0, groups: [], changedInputs: [], untracked: [], withFiles: 0 };
+    return this.summaries.get(key) ?? { partitions: 0, groups: [], changedInputs: [], untracked: [], withFiles: 0 };
   }
 
   /**
    * Every asset's summary in a few passes over small tables: asset_state and asset_groups hold a
    * few rows per asset, and only the unsettled rows of `reads` (changed, gone, untracked) are read.
    */
-  private loadSummaries(): Map<number, AssetSummary> {
-    const text = new Map<number, string>();
-    const textOf = (id: number) => {
-      let t = text.get(id);
-      if (t === undefined) text.set(id, (t = this.db.prepare<[number], { text: string }>('SELECT text FROM dict WHERE id = ?').get(id)!.text));
-      return t;
-    };
+  private loadSummaries(): Map<AssetKey, AssetSummary> {
     return this.db.transaction(() => {
       const out = new Map<number, { base: SummaryRow; groups: AssetSummary['groups'][number][]; changedInputs: AssetSummary['changedInputs'][number][]; untracked: (string | null)[] }>();
-      const rows = this.db.prepare<[], SummaryRow>('SELECT s.*, r.text AS run FROM asset_state s LEFT JOIN ev e ON e.seq = s.newest_seq LEFT JOIN dict r ON r.id = e.run').all();
+      const rows = this.db.prepare<[], SummaryRow>('SELECT s.*, k.text AS key_text, r.text AS run FROM asset_state s JOIN dict k ON k.id = s.key LEFT JOIN ev e ON e.seq = s.newest_seq LEFT JOIN dict r ON r.id = e.run').all();
       for (const base of rows) out.set(base.key, { base, groups: [], changedInputs: [], untracked: [] });
       const changed = new Map<string, number>();
       const changedRows = this.db
@@ -922,25 +923,32 @@ class LocalSnapshot implements RunLogSnapshot {
         )
         .all();
       for (const c of changedRows) changed.set(`${c.key}:${c.code}:${c.inputs}`, c.n);
-      for (const g of this.db.prepare<[], { key: number; code: number; inputs: number; n: number }>('SELECT key, code, inputs, n FROM asset_groups WHERE n > 0').all()) {
-        out.get(g.key)?.groups.push({ codeVersion: textOf(g.code), inputKeys: JSON.parse(textOf(g.inputs)) as AssetKey[], count: g.n, changed: changed.get(`${g.key}:${g.code}:${g.inputs}`) ?? 0 });
+      const groups = this.db.prepare<[], { key: number; code: number; inputs: number; n: number; codeText: string; inputsText: string }>(
+        'SELECT g.key, g.code, g.inputs, g.n, c.text AS codeText, i.text AS inputsText FROM asset_groups g JOIN dict c ON c.id = g.code JOIN dict i ON i.id = g.inputs WHERE g.n > 0',
+      );
+      const keyLists = new Map<string, AssetKey[]>();
+      for (const g of groups.all()) {
+        let inputKeys = keyLists.get(g.inputsText);
+        if (!inputKeys) keyLists.set(g.inputsText, (inputKeys = JSON.parse(g.inputsText) as AssetKey[]));
+        out.get(g.key)?.groups.push({ codeVersion: g.codeText, inputKeys, count: g.n, changed: changed.get(`${g.key}:${g.code}:${g.inputs}`) ?? 0 });
       }
       const inputs = this.db
-        .prepare<[], { key: number; dep: number; state: number; n: number }>(
-          `SELECT r.down_key AS key, r.up_key AS dep, r.state, count(*) AS n FROM reads r
+        .prepare<[], { key: number; dep: string; state: number; n: number }>(
+          `SELECT r.down_key AS key, d.text AS dep, r.state, count(*) AS n FROM reads r JOIN dict d ON d.id = r.up_key
            WHERE r.state IN (${READ_STATE.changed}, ${READ_STATE.missing})
              AND NOT EXISTS (SELECT 1 FROM reads u WHERE u.state = ${READ_STATE.untracked} AND u.down_key = r.down_key AND u.down_part = r.down_part)
            GROUP BY r.down_key, r.up_key, r.state`,
         )
         .all();
-      for (const i of inputs) out.get(i.key)?.changedInputs.push({ dep: textOf(i.dep), missing: i.state === READ_STATE.missing, count: i.n });
-      for (const u of this.db.prepare<[], { key: number; part: number }>(`SELECT DISTINCT down_key AS key, down_part AS part FROM reads WHERE state = ${READ_STATE.untracked}`).all()) {
-        out.get(u.key)?.untracked.push(u.part === NO_PARTITION ? null : textOf(u.part));
-      }
-      const summaries = new Map<number, AssetSummary>();
-      for (const [k, s] of out) {
+      for (const i of inputs) out.get(i.key)?.changedInputs.push({ dep: i.dep, missing: i.state === READ_STATE.missing, count: i.n });
+      const untracked = this.db.prepare<[], { key: number; part: string | null }>(
+        `SELECT DISTINCT r.down_key AS key, p.text AS part FROM reads r LEFT JOIN dict p ON p.id = r.down_part WHERE r.state = ${READ_STATE.untracked}`,
+      );
+      for (const u of untracked.all()) out.get(u.key)?.untracked.push(u.part);
+      const summaries = new Map<AssetKey, AssetSummary>();
+      for (const s of out.values()) {
         const b = s.base;
-        summaries.set(k, {
+        summaries.set(b.key_text, {
           partitions: b.partitions,
           ...(b.newest_at !== null && b.newest_seq !== null ? { newest: { at: new Date(b.newest_at).toISOString(), partition: b.newest_part === '' ? null : b.newest_part, runId: b.run ?? '' } } : {}),
           ...(b.max_part !== null ? { maxPartition: b.max_part } : {}),
