@@ -5,10 +5,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { MemoryRunLog, type CheckEvaluation, type Materialization, type RunEvent, type RunLog, type RunRecord } from '../../assets/core';
-import { acquireLocalLock, lockPath } from '../../jobs/embedded/locks';
 import { LocalRunLog, RUNLOG_DB } from '../../jobs/embedded/runlog';
 import { SCHEMA_STEPS } from '../../jobs/embedded/runlog/local-runlog';
-import { LockHeldError } from '../../jobs/engine/environment';
 
 const record = (runId: string, startedAt = new Date().toISOString(), extra: Partial<RunRecord> = {}): RunRecord => ({
   runId,
@@ -333,33 +331,6 @@ describe('local run log: migration from the JSONL files of earlier versions', ()
     const log = new LocalRunLog(dir);
     expect(await log.stats()).to.include({ runs: 5, events: 8 });
     await log.close();
-  });
-});
-
-describe('local locks', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-locks-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('is exclusive, names the holder, and is free again after release', async () => {
-    const lock = acquireLocalLock(dir, 'analytics/sales_hourly', '2026-01-01T05:00', 'h:1:run-a');
-    expect(() => acquireLocalLock(dir, 'analytics/sales_hourly', '2026-01-01T05:00', 'h:2:run-b')).to.throw(LockHeldError, /being materialized by h:1:run-a/);
-    const other = acquireLocalLock(dir, 'analytics/sales_hourly', '2026-01-01T06:00', 'h:2:run-b');
-    await lock.release();
-    await other.release();
-    (await acquireLocalLock(dir, 'analytics/sales_hourly', '2026-01-01T05:00', 'h:2:run-b')).release();
-  });
-
-  it('takes over the lock of a dead process', () => {
-    const dead = deadPid();
-    const file = lockPath(dir, 'raw/x', null);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify({ host: os.hostname(), pid: dead, owner: `${os.hostname()}:${dead}:old`, at: 'x' }));
-    const lock = acquireLocalLock(dir, 'raw/x', null, 'me');
-    expect(JSON.parse(fs.readFileSync(file, 'utf8')).owner).to.equal('me');
-    return lock.release();
   });
 });
 

@@ -1,6 +1,6 @@
 /** The mutation run's summary and survivors report, on a hand-made Stryker report. */
 import { expect } from 'chai';
-import { summarize, survivorsReport } from './run';
+import { strykerArgs, summarize, survivorsReport } from './run';
 
 const mutant = (status: string, line: number, replacement = 'x') => ({ mutatorName: 'ConditionalExpression', replacement, status, location: { start: { line, column: 3 } } });
 const report = {
@@ -23,5 +23,16 @@ describe('mutation run summary', () => {
     expect(text).to.contain('## assets/core/b.ts: score 50 (1/2 detected)');
     expect(text).to.contain('- assets/core/b.ts:5:3 NoCoverage ConditionalExpression: `false`');
     expect(text).not.to.contain(':1:3');
+  });
+
+  it('shows the code each survivor replaced, from the source the report holds', () => {
+    const source = 'const a = 1;\nif (x < 10) go();\n';
+    const text = survivorsReport({ files: { 'c.ts': { source, mutants: [{ ...mutant('Survived', 2, 'x <= 10'), location: { start: { line: 2, column: 5 }, end: { line: 2, column: 11 } } }] } } });
+    expect(text).to.contain('- c.ts:2:5 Survived ConditionalExpression: `x < 10` -> `x <= 10`');
+  });
+
+  it('passes several --mutate options to Stryker as the one comma-separated list it reads', () => {
+    expect(strykerArgs(['--mutate', 'a.ts', '--concurrency', '1', '--mutate', 'b.ts:3-9'])).to.deep.equal(['--concurrency', '1', '--mutate', 'a.ts,b.ts:3-9']);
+    expect(strykerArgs(['--force'])).to.deep.equal(['--force']);
   });
 });
