@@ -16,7 +16,7 @@ export interface Fixture extends InstalledCatalog {
   cleanup(): void;
 }
 
-/** A temp dir with a model, popular products and both indexes (`products` items, 50 customers). */
+/** A temp dir with a model, popular products and both indexes (`products` items, 50 customers); deps with a budget no test machine hits. */
 export async function catalogFixture(products = 300, options: { popular?: boolean } = {}): Promise<Fixture> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-serving-'));
   const lake = path.join(root, 'lake');
@@ -32,6 +32,10 @@ export async function catalogFixture(products = 300, options: { popular?: boolea
       ...lakeArtifacts(localLakeReader(lake), lake),
       itemIndex: () => store.open('item_embeddings'),
       userIndex: () => store.open('user_embeddings'),
+      // The production default (200 ms) is a wall-clock bound: on a loaded machine, or under the
+      // mutation run's instrumentation, opening the local index can take longer and the answer
+      // turns into a fallback. Tests of the budget set their own.
+      budgetMs: 60_000,
       ...overrides,
     }),
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
