@@ -5,8 +5,10 @@ import {
   dailyPartitions,
   defaultMapping,
   hourlyPartitions,
+  identityMapping,
   lastPartitionMapping,
   mapToUpstream,
+  mappingProblem,
   monthlyPartitions,
   parseUtc,
   partitionIndex,
@@ -107,4 +109,76 @@ describe('partition mappings', () => {
     const map = staticPartitionMapping({ europe: ['eu'], americas: ['us'] });
     expect(upstreamKeys(map, markets, regions, 'americas')).to.deep.equal(['us']);
   });
+
+  it('names what is wrong with each mapping, and accepts what can be mapped', () => {
+    const regions = staticPartitions(['eu', 'us']);
+    const markets = staticPartitions(['europe', 'americas']);
+    const hint = 'declare the dep as { asset, mapping: allPartitionsMapping() | lastPartitionMapping() | staticPartitionMapping({...}) }';
+    const cases: [Parameters<typeof mappingProblem>, string | undefined][] = [
+      [[undefined, daily, hourly], undefined],
+      [[undefined, undefined, hourly], undefined],
+      [[undefined, daily, undefined], undefined],
+      [[undefined, regions, regions], undefined],
+      [[undefined, markets, hourly], `static partitions cannot read hourly partitions without an explicit mapping; ${hint}`],
+      [[undefined, daily, regions], `daily partitions cannot read static partitions without an explicit mapping; ${hint}`],
+      [[identityMapping(), undefined, undefined], undefined],
+      [[identityMapping(), daily, daily], undefined],
+      [[identityMapping(), daily, hourly], 'identity mapping needs the same partitions on both sides, but they are daily and hourly with different windows or values; use timeWindowMapping() between time windows'],
+      [[identityMapping(), undefined, daily], 'identity mapping needs the same partitions on both sides, but they are unpartitioned and daily with different windows or values; use timeWindowMapping() between time windows'],
+      [[identityMapping(), weekly, undefined], 'identity mapping needs the same partitions on both sides, but they are weekly and unpartitioned with different windows or values; use timeWindowMapping() between time windows'],
+      [[timeWindowMapping(), daily, monthly], undefined],
+      [[timeWindowMapping({ startOffset: -2, endOffset: -2 }), daily, daily], undefined],
+      [[timeWindowMapping(), regions, daily], 'time window mapping needs time partitions on both sides, but they are static and daily'],
+      [[timeWindowMapping(), daily, undefined], 'time window mapping needs time partitions on both sides, but they are daily and unpartitioned'],
+      [[timeWindowMapping({ startOffset: 0.5 }), daily, daily], 'time window offsets must be whole numbers of partitions'],
+      [[timeWindowMapping({ endOffset: 1.5 }), daily, daily], 'time window offsets must be whole numbers of partitions'],
+      [[timeWindowMapping({ startOffset: 1, endOffset: 0 }), daily, daily], 'time window mapping has startOffset 1 after endOffset 0'],
+      [[allPartitionsMapping(), regions, hourly], undefined],
+      [[lastPartitionMapping(), undefined, daily], undefined],
+      [[lastPartitionMapping(), daily, undefined], 'last-partition mapping needs a partitioned upstream asset'],
+      [[staticPartitionMapping({ europe: ['eu'] }), markets, regions], undefined],
+      [[staticPartitionMapping({}), daily, regions], 'static mapping needs static partitions on both sides, but they are daily and static'],
+      [[staticPartitionMapping({}), markets, monthly], 'static mapping needs static partitions on both sides, but they are static and monthly'],
+      [[staticPartitionMapping({ asia: ['eu'] }), markets, regions], "static mapping names downstream partition 'asia', which is not one of europe, americas"],
+      [[staticPartitionMapping({ europe: ['eu', 'apac'] }), markets, regions], "static mapping names upstream partition 'apac', which is not one of eu, us"],
+    ];
+    for (const [args, expected] of cases) expect(mappingProblem(...args), JSON.stringify(args)).to.equal(expected);
+  });
+
+  it('maps nothing without an upstream or a usable mapping, everything for an unpartitioned downstream', () => {
+    const now = parseUtc('2024-01-04')!;
+    const regions = staticPartitions(['eu', 'us', 'apac']);
+    expect(mapToUpstream(undefined, daily, undefined, IntervalSet.of(0, 1), now).isEmpty).to.equal(true);
+    expect(mapToUpstream(undefined, regions, daily, IntervalSet.of(0, 1), now).isEmpty).to.equal(true);
+    expect(mapToUpstream(undefined, undefined, daily, IntervalSet.EMPTY, now).ranges).to.deep.equal([[0, 3]]);
+    expect(mapToUpstream(identityMapping(), undefined, daily, IntervalSet.EMPTY, now).ranges).to.deep.equal([[0, 3]]);
+    expect(mapToUpstream(allPartitionsMapping(), daily, regions, IntervalSet.of(1, 2), now).ranges).to.deep.equal([[0, 3]]);
+    // Identity keeps the downstream range, clipped to what exists upstream.
+    expect(mapToUpstream(identityMapping(), daily, daily, IntervalSet.fromRanges([[1, 2], [5, 9]]), now).ranges).to.deep.equal([[1, 2]]);
+    // Before the first upstream window completes there is no last partition.
+    expect(mapToUpstream(lastPartitionMapping(), daily, daily, IntervalSet.of(0, 1), parseUtc('2024-01-01T12:00')!).isEmpty).to.equal(true);
+    expect(mapToUpstream(lastPartitionMapping(), undefined, daily, IntervalSet.EMPTY, parseUtc('2024-01-02')!).ranges).to.deep.equal([[0, 1]]);
+    // Mappings that do not fit the partitions map nothing rather than something wrong.
+    expect(mapToUpstream(timeWindowMapping(), regions, daily, IntervalSet.of(0, 1), now).isEmpty).to.equal(true);
+    expect(mapToUpstream(timeWindowMapping(), daily, regions, IntervalSet.of(0, 1), now).isEmpty).to.equal(true);
+    expect(mapToUpstream(staticPartitionMapping({ eu: ['eu'] }), daily, regions, IntervalSet.of(0, 1), now).isEmpty).to.equal(true);
+    expect(mapToUpstream(staticPartitionMapping({ '2024-01-01': ['eu'] }), regions, daily, IntervalSet.of(0, 1), now).isEmpty).to.equal(true);
+  });
+
+  it('static maps: several upstream values, several downstream partitions, unknown values skipped', () => {
+    const regions = staticPartitions(['eu', 'us', 'apac']);
+    const markets = staticPartitions(['world', 'americas', 'none']);
+    const map = staticPartitionMapping({ world: ['apac', 'eu'], americas: ['us', 'mars'] });
+    expect(mapToUpstream(map, markets, regions, IntervalSet.of(0, 1), NOW).ranges).to.deep.equal([[0, 1], [2, 3]]);
+    expect(mapToUpstream(map, markets, regions, IntervalSet.of(1, 2), NOW).ranges).to.deep.equal([[1, 2]]);
+    expect(mapToUpstream(map, markets, regions, IntervalSet.of(0, 3), NOW).ranges).to.deep.equal([[0, 3]]);
+    expect(mapToUpstream(map, markets, regions, IntervalSet.of(2, 3), NOW).isEmpty).to.equal(true);
+  });
+
+  it('time windows map a whole range of several runs at once', () => {
+    const set = mapToUpstream(undefined, daily, hourly, IntervalSet.fromRanges([[0, 1], [2, 3]]), NOW);
+    expect(set.ranges).to.deep.equal([[0, 24], [48, 72]]);
+    expect(timeWindowMapping()).to.deep.equal({ type: 'time_window', startOffset: 0, endOffset: 0 });
+  });
 });
+

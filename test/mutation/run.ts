@@ -8,7 +8,7 @@
  * reports/mutation/stryker-incremental.json, so a rerun after a small change takes minutes.
  * Writes reports/mutation/mutation.html, mutation.json and survivors.md (every surviving or
  * uncovered mutant with its place and replacement). With --json the last line printed is
- * `{mutants, killed, survived, noCoverage, timeout, score}`. Exits 1 when Stryker fails.
+ * `{mutants, killed, survived, noCoverage, timeout, score, ignored}`. Exits 1 when Stryker fails.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,9 +52,14 @@ export interface MutationSummary {
   readonly timeout: number;
   /** Stryker's mutation score: detected (killed + timeout) over valid mutants, in percent. */
   readonly score: number;
+  /**
+   * Not tested, so in no count above: static mutants (code run only while the test files load,
+   * which `ignoreStatic` skips) and mutants a `Stryker disable` comment marks equivalent.
+   */
+  readonly ignored: number;
 }
 
-/** Counts by status; compile errors and ignored mutants are not valid mutants and count nowhere. */
+/** Counts by status; compile errors, runtime errors and ignored mutants are not valid mutants (ignored ones are counted apart). */
 export function summarize(report: MutationReport): MutationSummary {
   const count = (status: string) => Object.values(report.files).reduce((n, f) => n + f.mutants.filter((m) => m.status === status).length, 0);
   const killed = count('Killed');
@@ -62,7 +67,7 @@ export function summarize(report: MutationReport): MutationSummary {
   const survived = count('Survived');
   const noCoverage = count('NoCoverage');
   const valid = killed + timeout + survived + noCoverage;
-  return { mutants: valid, killed, survived, noCoverage, timeout, score: valid ? Math.round(((killed + timeout) / valid) * 10_000) / 100 : 100 };
+  return { mutants: valid, killed, survived, noCoverage, timeout, score: valid ? Math.round(((killed + timeout) / valid) * 10_000) / 100 : 100, ignored: count('Ignored') };
 }
 
 /** Per file: its score and each mutant that went undetected, with the line and the replacement. */
@@ -114,7 +119,7 @@ function main(): number {
   fs.writeFileSync(SURVIVORS, survivorsReport(report));
   const summary = summarize(report);
   if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else process.stdout.write(`mutation score ${summary.score} (${summary.killed} killed, ${summary.timeout} timed out, ${summary.survived} survived, ${summary.noCoverage} not covered); survivors: ${path.relative(REPO, SURVIVORS)}\n`);
+  else process.stdout.write(`mutation score ${summary.score} (${summary.killed} killed, ${summary.timeout} timed out, ${summary.survived} survived, ${summary.noCoverage} not covered; ${summary.ignored} ignored); survivors: ${path.relative(REPO, SURVIVORS)}\n`);
   return 0;
 }
 

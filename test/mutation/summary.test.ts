@@ -12,7 +12,7 @@ const report = {
 
 describe('mutation run summary', () => {
   it('counts valid mutants only and scores detected (killed + timeout) over them', () => {
-    expect(summarize(report)).to.deep.equal({ mutants: 6, killed: 3, survived: 1, noCoverage: 1, timeout: 1, score: 66.67 });
+    expect(summarize(report)).to.deep.equal({ mutants: 6, killed: 3, survived: 1, noCoverage: 1, timeout: 1, score: 66.67, ignored: 1 });
     expect(summarize({ files: {} }).score).to.equal(100);
   });
 
