@@ -4,8 +4,11 @@ import {
   dailyPartitions,
   defineAsset,
   defineGraph,
+  describeRequest,
   hourlyPartitions,
   kindCatalog,
+  monthlyPartitions,
+  parseRequest,
   parseUtc,
   plan,
   planRuns,
@@ -130,4 +133,83 @@ describe('planner', () => {
     const g = defineGraph([defineAsset({ key: 'raw/x', partitions: daily, compute: { kind: 'spark', backfill: { type: 'per_partition' } } })], { kinds });
     expect(plan(g, ['raw/x'], { type: 'range', from: '2024-01-01', to: '2024-01-31' }, NOW).steps[0].runCount).to.equal(31);
   });
+
+  it('writes a request as run records store it, and reads it back', () => {
+    const cases: [Parameters<typeof describeRequest>[0], string][] = [
+      [{ type: 'latest' }, 'latest'],
+      [{ type: 'all' }, 'all'],
+      [{ type: 'range', from: '2024-01-01', to: '2024-01-01' }, '2024-01-01'],
+      [{ type: 'range', from: '2024-01-01', to: '2024-01-05' }, '2024-01-01..2024-01-05'],
+    ];
+    for (const [request, label] of cases) {
+      expect(describeRequest(request)).to.equal(label);
+      expect(parseRequest(label)).to.deep.equal(request);
+    }
+  });
+
+  it('says exactly why an asset is left out, and what a range left out', () => {
+    const p = plan(graph, graph.keys, { type: 'latest' }, NOW);
+    expect(p.excluded).to.deep.equal([
+      { key: 'source/events', reason: 'source asset: owned upstream, observed and contract-checked by the steps that read it' },
+      { key: 'serve/api', reason: 'service: deployed and long-running, not materialized by batch runs' },
+    ]);
+    const one = plan(graph, ['mart/daily'], { type: 'range', from: '2024-02-28', to: '2024-03-01' }, NOW);
+    expect(one.notes).to.deep.equal(['mart/daily: 1 partition is not complete yet and was left out']);
+    expect(one.steps[0].partitions!.ranges).to.deep.equal([[58, 60]]);
+    const many = plan(graph, ['mart/daily'], { type: 'range', from: '2023-12-30', to: '2024-03-02' }, NOW);
+    expect(many.notes).to.deep.equal(['mart/daily: 2 partitions are not complete yet and were left out', 'mart/daily: the range starts before the first partition 2024-01-01; planning from there']);
+    expect(plan(graph, ['mart/daily'], { type: 'range', from: '2024-01-01', to: '2024-01-03' }, NOW).notes).to.deep.equal([]);
+  });
+
+  it('reads --from as the first window starting at or after it, and --to as the period it names', () => {
+    const range = (from: string, to: string) => ({ type: 'range', from, to }) as const;
+    // Hours: --to names one hour.
+    expect(plan(graph, ['raw/events'], range('2024-02-01T05:00', '2024-02-01T07:00'), NOW).steps[0].partitions!.size).to.equal(3);
+    // A --from inside a day starts at the next day.
+    expect(plan(graph, ['mart/daily'], range('2024-02-01T05:00', '2024-02-03'), NOW).steps[0].partitions!.ranges).to.deep.equal([[32, 34]]);
+    // A month: every day of it, and every hour of its days.
+    expect(plan(graph, ['mart/daily'], range('2024-02', '2024-02'), NOW).steps[0].partitions!.size).to.equal(29);
+    expect(plan(graph, ['raw/events'], range('2024-01', '2024-01'), NOW).steps[0].partitions!.size).to.equal(31 * 24);
+    const monthly = defineGraph([defineAsset({ key: 'mart/m', partitions: monthlyPartitions({ start: '2024-01-01' }), compute: { kind: 'loader' } })], { kinds });
+    expect(plan(monthly, ['mart/m'], range('2024-01', '2024-02'), NOW).steps[0].partitions!.ranges).to.deep.equal([[0, 2]]);
+    expect(plan(monthly, ['mart/m'], { type: 'latest' }, NOW).steps[0].partitions!.ranges).to.deep.equal([[1, 2]]);
+  });
+
+  it('names the bad end of a range exactly', () => {
+    const range = (from: string, to: string) => ({ type: 'range', from, to }) as const;
+    const message = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).to.be.instanceOf(PlanError);
+        return (e as Error).message;
+      }
+      throw new Error('expected a PlanError');
+    };
+    expect(message(() => plan(graph, ['mart/daily'], range('2024-02-01', 'soon'), NOW))).to.equal("'soon' is not a partition key or date; write it like '2024-01-01'");
+    expect(message(() => plan(graph, ['mart/daily'], range('2024-02-10', '2024-02-01'), NOW))).to.equal('the range ends (2024-02-01) before it starts (2024-02-10); swap --from and --to');
+    expect(message(() => plan(graph, ['mart/daily'], range('2025-01-01', '2025-01-02'), NOW))).to.equal('mart/daily: no complete daily partition between 2025-01-01 and 2025-01-02 (partitions start at 2024-01-01)');
+    expect(message(() => plan(graph, ['mart/daily'], { type: 'latest' }, parseUtc('2024-01-01T12:00')!))).to.equal('mart/daily: no daily partition is complete yet (the first is 2024-01-01)');
+    const g = defineGraph([defineAsset({ key: 'raw/r', partitions: staticPartitions(['eu', 'us', 'apac']), compute: { kind: 'loader' } })], { kinds });
+    expect(message(() => plan(g, ['raw/r'], range('apac', 'eu'), NOW))).to.equal("raw/r: 'apac' comes after 'eu' in its static partitions");
+    expect(message(() => plan(g, ['raw/r'], range('eu', 'mars'), NOW))).to.equal("raw/r: 'mars' is not one of the static partitions (eu, us, apac)");
+    expect(plan(g, ['raw/r'], range('us', 'us'), NOW).steps[0].partitions!.ranges).to.deep.equal([[1, 2]]);
+    expect(plan(g, ['raw/r'], { type: 'all' }, NOW).steps[0].partitions!.ranges).to.deep.equal([[0, 3]]);
+  });
+
+  it('counts and lists runs: one per unpartitioned step, runs of a range chunked by the policy', () => {
+    const p = plan(graph, ['raw/events', 'ml/model'], { type: 'range', from: '2024-02-01T00:00', to: '2024-02-01T23:00' }, NOW);
+    expect(p.runCount).to.equal(4);
+    expect(p.assetPartitions).to.equal(25);
+    const runs = [...planRuns(p)];
+    expect(runs.map((r) => [r.id, r.range])).to.deep.equal([
+      ['0.0', [744, 754]],
+      ['0.1', [754, 764]],
+      ['0.2', [764, 768]],
+      ['1', undefined],
+    ]);
+    expect(runPartitionKeys(graph, runs[3])).to.equal(null);
+    expect(p.steps.map((s) => s.index)).to.deep.equal([0, 1]);
+  });
 });
+
