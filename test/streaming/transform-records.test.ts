@@ -1,0 +1,141 @@
+/**
+ * The Firehose transformation (jobs/serving/stream-transform/transform.ts) over a recording stub
+ * of the recommender service: what it asks the service for each event, and exactly what each
+ * record comes back as. transform.test.ts runs it over a real catalog and index.
+ */
+import { expect } from 'chai';
+import type { RecommendationResult, RecommenderService } from '../../jobs/serving/recommender';
+import { createTransformHandler, type TransformOptions } from '../../jobs/serving/stream-transform/transform';
+import { LIMITS } from '../../jobs/serving/validation';
+
+const b64 = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64');
+const decode = (data: string | undefined) => JSON.parse(Buffer.from(data ?? '', 'base64').toString('utf8')) as Record<string, unknown>;
+const items = (...codes: string[]) => codes.map((product_code) => ({ product_code, score: 1 }));
+
+interface Calls {
+  forCustomer: unknown[][];
+  similarTo: unknown[][];
+  knowsProduct: string[];
+}
+
+/** A service answering from fixed lists and recording every call. */
+function stubService(options: { unknown?: string[]; indexDown?: boolean; profileFallback?: boolean; similarFallback?: boolean; throwFor?: number } = {}): { service: RecommenderService; calls: Calls } {
+  const calls: Calls = { forCustomer: [], similarTo: [], knowsProduct: [] };
+  const service = {
+    async forCustomer(customer: number, features: unknown, k: number, exclude?: ReadonlySet<string>): Promise<RecommendationResult> {
+      calls.forCustomer.push([customer, features, k, [...(exclude ?? [])]]);
+      if (customer === options.throwFor) throw new Error('index exploded');
+      return { items: items('P1', 'P2'), fallback: options.profileFallback ?? false };
+    },
+    async similarTo(code: string, k: number, o?: { fallbackOnUnknown?: boolean; exclude?: ReadonlySet<string> }): Promise<RecommendationResult> {
+      calls.similarTo.push([code, k, o?.fallbackOnUnknown, [...(o?.exclude ?? [])]]);
+      return { items: items('S1'), fallback: options.similarFallback ?? false };
+    },
+    async knowsProduct(code: string): Promise<boolean | undefined> {
+      calls.knowsProduct.push(code);
+      if (options.indexDown) return undefined;
+      return !(options.unknown ?? []).includes(code);
+    },
+  } as unknown as RecommenderService;
+  return { service, calls };
+}
+
+const event = (over: Record<string, unknown> = {}) => ({
+  customer_number: 103,
+  city: 'Paris',
+  country: 'France',
+  credit_limit: 50000,
+  browse_history: [{ product_code: 'A' }, { product_code: 'B' }, { product_code: 'A' }],
+  event_time: '2026-11-22T05:00:00.000Z',
+  ...over,
+});
+
+const handler = (stub: ReturnType<typeof stubService>, options: TransformOptions = {}) => createTransformHandler(stub.service, { logFailures: false, ...options });
+
+describe('stream transform records (stub service)', () => {
+  it('adds recommended_items, similar_items and fallback to the event as it came, in one JSON line', async () => {
+    const stub = stubService();
+    const res = await handler(stub)({ records: [{ recordId: 'r1', data: b64(event()) }] as never });
+    expect(res.records).to.have.length(1);
+    expect(res.records[0]).to.include({ recordId: 'r1', result: 'Ok' });
+    expect(Buffer.from(res.records[0].data, 'base64').toString('utf8')).to.equal(`${JSON.stringify({ ...event(), recommended_items: ['P1', 'P2'], similar_items: ['S1'], fallback: false })}\n`);
+    // Each browsed product checked once; the last one viewed drives "similar"; browsed products excluded from both lists.
+    expect(stub.calls.knowsProduct).to.deep.equal(['A', 'B']);
+    expect(stub.calls.forCustomer).to.deep.equal([[103, { city: 'Paris', country: 'France', credit_limit: 50000 }, 10, ['A', 'B']]]);
+    expect(stub.calls.similarTo).to.deep.equal([['A', 10, true, ['A', 'B']]]);
+  });
+
+  it('passes k, leaves absent features out, and asks for no similar items without a browse history', async () => {
+    const stub = stubService();
+    const res = await handler(stub, { k: 3 })({ records: [{ recordId: 'r', data: b64(event({ city: null, country: undefined, credit_limit: null, browse_history: [] })) }] as never });
+    expect(decode(res.records[0].data)).to.deep.include({ recommended_items: ['P1', 'P2'], similar_items: [], fallback: false });
+    expect(stub.calls.forCustomer).to.deep.equal([[103, {}, 3, []]]);
+    expect(stub.calls.similarTo).to.deep.equal([]);
+  });
+
+  it('says fallback when either list fell back', async () => {
+    for (const [opts, expected] of [
+      [{}, false],
+      [{ profileFallback: true }, true],
+      [{ similarFallback: true }, true],
+    ] as const) {
+      const res = await handler(stubService(opts))({ records: [{ recordId: 'r', data: b64(event()) }] as never });
+      expect(decode(res.records[0].data).fallback, JSON.stringify(opts)).to.equal(expected);
+    }
+  });
+
+  it('scores a record with an unavailable index, fails one with a product the index does not know', async () => {
+    const down = await handler(stubService({ indexDown: true }))({ records: [{ recordId: 'r', data: b64(event()) }] as never });
+    expect(down.records[0].result).to.equal('Ok');
+    const data = b64(event());
+    const unknown = await handler(stubService({ unknown: ['B'] }))({ records: [{ recordId: 'r', data }] as never });
+    expect(unknown.records[0]).to.deep.equal({ recordId: 'r', result: 'ProcessingFailed', data, reason: "unknown product_code 'B' in browse_history" });
+  });
+
+  it('fails bad records with exact reasons, keeping their data', async () => {
+    const max = Math.ceil(LIMITS.maxRecordBytes / 3) * 4;
+    const cases: [unknown, string][] = [
+      ['', 'data is empty or not a base64 string'],
+      [undefined, 'data is empty or not a base64 string'],
+      [42, 'data is empty or not a base64 string'],
+      ['A'.repeat(max + 4), `record is larger than ${LIMITS.maxRecordBytes} bytes`],
+      ['abc', 'data is not valid base64'],
+      ['ab!=', 'data is not valid base64'],
+      [b64('{"a":'), `data is not valid JSON: ${(() => { try { JSON.parse('{"a":'); } catch (e) { return (e as Error).message; } })()}`],
+      [b64(event({ customer_number: 0 })), 'customer_number must be a positive integer such as 103, got 0'],
+    ];
+    const res = await handler(stubService())({ records: cases.map(([data], i) => ({ recordId: `r${i}`, data })) as never });
+    cases.forEach(([data, reason], i) => {
+      expect(res.records[i], reason).to.deep.equal({ recordId: `r${i}`, result: 'ProcessingFailed', data: typeof data === 'string' ? data : '', reason });
+    });
+    // A record of exactly the largest size is read (and here fails as JSON, not as too large).
+    const atMax = await handler(stubService())({ records: [{ recordId: 'm', data: 'A'.repeat(max) }] as never });
+    expect(atMax.records[0].reason).to.match(/^data is not valid JSON/);
+  });
+
+  it('answers every record once, in order, across chunks of `concurrency`, naming records without an id', async () => {
+    const stub = stubService({ throwFor: 7 });
+    const records = Array.from({ length: 7 }, (_, i) => ({ recordId: `r${i}`, data: b64(event({ customer_number: i + 1 })) })) as { recordId?: string; data: string }[];
+    delete records[4].recordId;
+    const res = await handler(stub, { concurrency: 3 })({ records: records as never });
+    expect(res.records.map((r) => r.recordId)).to.deep.equal(['r0', 'r1', 'r2', 'r3', 'missing-id-4', 'r5', 'r6']);
+    expect(res.records.slice(0, 6).map((r) => r.result)).to.deep.equal(['Ok', 'Ok', 'Ok', 'Ok', 'Ok', 'Ok']);
+    // A service error fails that record alone, saying so.
+    expect(res.records[6]).to.deep.equal({ recordId: 'r6', result: 'ProcessingFailed', data: records[6].data, reason: 'transform error: index exploded' });
+    expect(stub.calls.forCustomer.map((c) => c[0])).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+    expect(await handler(stub)({ records: undefined } as never)).to.deep.equal({ records: [] });
+  });
+
+  it('logs each failure as one JSON line unless told not to', async () => {
+    const lines: string[] = [];
+    const warn = console.warn;
+    console.warn = (line: string) => lines.push(line);
+    try {
+      await createTransformHandler(stubService().service)({ records: [{ recordId: 'bad', data: '' }] as never });
+      await createTransformHandler(stubService().service, { logFailures: false })({ records: [{ recordId: 'quiet', data: '' }] as never });
+    } finally {
+      console.warn = warn;
+    }
+    expect(lines.map((l) => JSON.parse(l))).to.deep.equal([{ level: 'warn', msg: 'record failed', recordId: 'bad', reason: 'data is empty or not a base64 string' }]);
+  });
+});
