@@ -58,7 +58,7 @@ describe('stream transform records (stub service)', () => {
     const res = await handler(stub)({ records: [{ recordId: 'r1', data: b64(event()) }] as never });
     expect(res.records).to.have.length(1);
     expect(res.records[0]).to.include({ recordId: 'r1', result: 'Ok' });
-    expect(Buffer.from(res.records[0].data, 'base64').toString('utf8')).to.equal(`${JSON.stringify({ ...event(), recommended_items: ['P1', 'P2'], similar_items: ['S1'], fallback: false })}\n`);
+    expect(Buffer.from(res.records[0].data ?? '', 'base64').toString('utf8')).to.equal(`${JSON.stringify({ ...event(), recommended_items: ['P1', 'P2'], similar_items: ['S1'], fallback: false })}\n`);
     // Each browsed product checked once; the last one viewed drives "similar"; browsed products excluded from both lists.
     expect(stub.calls.knowsProduct).to.deep.equal(['A', 'B']);
     expect(stub.calls.forCustomer).to.deep.equal([[103, { city: 'Paris', country: 'France', credit_limit: 50000 }, 10, ['A', 'B']]]);
