@@ -44,12 +44,19 @@ describe('local locks', () => {
     await acquireLocalLock(dir, 'analytics/sales_hourly', '2026-01-01T05:00', 'h:2:run-b').release();
   });
 
-  it('release leaves a lock that another owner holds by then', async () => {
-    const lock = acquireLocalLock(dir, 'raw/x', null, 'me');
+  it('release leaves a lock that another owner, or a later acquisition of the same owner, holds by then', async () => {
     const file = lockPath(dir, 'raw/x', null);
-    fs.writeFileSync(file, JSON.stringify({ host: os.hostname(), pid: process.pid, owner: 'someone-else', at: 'later' }));
-    await lock.release();
-    expect(holderOf(file)).to.equal('someone-else');
+    const retake = async (change: Record<string, string>) => {
+      const lock = acquireLocalLock(dir, 'raw/x', null, 'me');
+      const taken = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(file, JSON.stringify({ ...taken, ...change }));
+      await lock.release();
+      expect(fs.existsSync(file), JSON.stringify(change)).to.equal(true);
+      fs.rmSync(file);
+    };
+    await retake({ owner: 'someone-else' });
+    await retake({ at: '2999-01-01T00:00:00.000Z' });
+    await retake({ owner: 'someone-else', at: '2999-01-01T00:00:00.000Z' });
   });
 
   it('takes over the lock of a dead process, and leaves nothing of the old one behind', async () => {
