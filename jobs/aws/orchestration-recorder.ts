@@ -99,7 +99,8 @@ function backfillItems(runId: string, assets: readonly PlannedAsset[], partition
     for (const a of assets) {
       if (!a.partitions) continue;
       const i = partitionIndex(a.partitions, p);
-      if (typeof i === 'string') continue;
+      // Keys are parsed leniently ('2026-01-01' names an hourly window too): only exact keys select an asset.
+      if (typeof i === 'string' || partitionKey(a.partitions, i) !== p) continue;
       if (a.partitions.type === 'static') steps[a.slug] = { key: a.key, partition: p };
       else {
         const w = timeWindow(a.partitions, i);
