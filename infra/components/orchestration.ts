@@ -18,6 +18,7 @@ import { bundleHandler } from '../code';
 import { inlinePolicy, kmsUse, policyDocument, serviceRole, viaServices, type Statement } from '../iam';
 import { SHARED_ASSET } from '../tags';
 import type { Alarms } from './alarms';
+import { FUNCTION_ALARMS } from './kind-alarms';
 import { physicalName } from './context';
 import { LAMBDA_RUNTIME } from './lambda-function';
 import type { Lake } from './lake';
@@ -205,13 +206,21 @@ export class Orchestration extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy, logGroup] },
     );
-    args.alarms.alarm(this, SHARED_ASSET, `${name}-recorder-errors`, {
-      alarmDescription: pulumi.interpolate`Lambda ${fn.name} (scheduled runs' planning and run log) raised errors`,
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensions: { FunctionName: fn.name },
-      ...ANY_FAILURE_IN_FIVE_MINUTES,
-    });
+    // The alarms every Lambda gets (errors, throttles), from the one table kinds use too.
+    for (const spec of FUNCTION_ALARMS) {
+      args.alarms.alarm(this, SHARED_ASSET, `${name}-recorder-${spec.id}`, {
+        alarmDescription: `Lambda ${functionName} (scheduled runs' planning and run log): ${spec.means}`,
+        namespace: spec.namespace,
+        metricName: spec.metricName,
+        dimensions: { FunctionName: fn.name },
+        statistic: spec.statistic,
+        period: spec.period,
+        evaluationPeriods: spec.evaluationPeriods,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparisonOperator,
+        treatMissingData: spec.treatMissingData,
+      });
+    }
     return fn;
   }
 }

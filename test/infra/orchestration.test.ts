@@ -42,7 +42,7 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
     expect(policyOf(s, `orchestration-${DAILY}-policy`)).to.deep.equal([
       { Sid: 'Recorder', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [`arn:aws:lambda:${R}:${A}:function:headwater-dev-orchestration-recorder`] },
       { Sid: 'AlarmTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: [`arn:aws:sns:${R}:${A}:alarms-topic`] },
-      { Sid: 'AlarmTopicKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [`arn:aws:kms:${R}:${A}:key/lake-key`] },
+      { Sid: 'AlarmTopicKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [`arn:aws:kms:${R}:${A}:key/lake-logs-key`], Condition: { StringEquals: { 'kms:ViaService': [`sns.${R}.amazonaws.com`] } } },
       { Sid: 'ContinueAsNew', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [`arn:aws:states:${R}:${A}:stateMachine:headwater-dev-${DAILY}`] },
       { Sid: 'LogDelivery', Effect: 'Allow', Action: [...LOG_DELIVERY_ACTIONS], Resource: ['*'] },
       {
@@ -65,10 +65,10 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
     const machineArn = `arn:aws:sfn:${R}:${A}:headwater-dev-${DAILY}`;
     expect(policyOf(s, `orchestration-${DAILY}-scheduler-policy`)).to.deep.equal([{ Sid: 'StartExecution', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [machineArn] }]);
     expect(JSON.parse(String(find(s, 'aws:iam/role:Role', `orchestration-${DAILY}-scheduler-role`).assumeRolePolicy)).Statement[0].Principal).to.deep.equal({ Service: 'scheduler.amazonaws.com' });
-    expect(policyOf(s, 'orchestration-recorder-policy').map((x) => [x.Sid, x.Action, x.Resource])).to.deep.equal([
-      ['Logs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [`arn:aws:logs:${R}:${A}:log-group:/aws/lambda/headwater-dev-orchestration-recorder:*`]],
-      ['RunLog', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [`arn:aws:dynamodb:${R}:${A}:table/headwater-dev-runlog`]],
-      ['LakeKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'], [`arn:aws:kms:${R}:${A}:key/lake-key`]],
+    expect(policyOf(s, 'orchestration-recorder-policy').map((x) => [x.Sid, x.Action, x.Resource, x.Condition])).to.deep.equal([
+      ['Logs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [`arn:aws:logs:${R}:${A}:log-group:/aws/lambda/headwater-dev-orchestration-recorder:*`], undefined],
+      ['RunLog', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [`arn:aws:dynamodb:${R}:${A}:table/headwater-dev-runlog`], undefined],
+      ['LakeKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [`arn:aws:kms:${R}:${A}:key/lake-key`], { StringEquals: { 'kms:ViaService': [`dynamodb.${R}.amazonaws.com`] } }],
     ]);
     expect(find(s, 'aws:lambda/function:Function', 'orchestration-recorder-fn')).to.deep.include({ runtime: 'nodejs22.x', handler: 'index.handler' });
   });
