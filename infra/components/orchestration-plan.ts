@@ -246,7 +246,9 @@ export function stateMachineDefinition(group: ScheduleGroup, targets: Definition
         Resource: 'arn:aws:states:::states:startExecution',
         Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'Input.$': '$.plan.continuation' },
         ResultPath: null,
-        Retry: [{ ErrorEquals: ['StepFunctions.ExecutionLimitExceededException', 'States.Throttling'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' }],
+        // Error names of the optimized integration are `StepFunctions.<API error>`; `States.*` names are reserved
+        // for the interpreter's own (a `States.Throttling` here is refused when the definition is created).
+        Retry: [{ ErrorEquals: ['StepFunctions.ExecutionLimitExceededException', 'StepFunctions.ThrottlingException'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' }],
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Notify' }],
         Next: 'Done',
       },

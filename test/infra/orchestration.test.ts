@@ -121,6 +121,14 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
     expect(d.States.Continue).to.deep.include({ Resource: 'arn:aws:states:::states:startExecution', Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'Input.$': '$.plan.continuation' } });
   });
 
+  it('names only errors Step Functions accepts in Retry and Catch (States.* is reserved for its own)', () => {
+    const RESERVED = ['States.ALL', 'States.TaskFailed', 'States.Timeout', 'States.HeartbeatTimeout', 'States.Permissions'];
+    for (const group of [DAILY, HOURLY]) {
+      const names = JSON.stringify(definitionOf(s, group)).match(/"ErrorEquals":\[[^\]]*\]/g)!.flatMap((m) => JSON.parse(m.slice('"ErrorEquals":'.length)) as string[]);
+      expect(names.filter((n) => n.startsWith('States.') && !RESERVED.includes(n)), group).to.deep.equal([]);
+    }
+  });
+
   it('translates crons to EventBridge Scheduler form and refuses what it cannot say', () => {
     expect(eventBridgeCron('@daily')).to.equal('cron(0 0 * * ? *)');
     expect(eventBridgeCron('0 9 * * 1-5')).to.equal('cron(0 9 ? * 2-6 *)');

@@ -58,7 +58,9 @@ describe('policy pack', () => {
     });
   }
 
-  it('knows exactly the taggable types the program creates', async () => {
+  it('knows exactly the taggable types the program creates', async function () {
+    // Three whole-stack syntheses: on a loaded machine this takes longer than the default 20 s.
+    this.timeout(60_000);
     await synth('dev');
     await synth('prod');
     await synth('dev', graph, serverlessConfig());
