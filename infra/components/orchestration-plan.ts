@@ -141,7 +141,8 @@ const THROTTLING: Record<OrchestratedKind | 'lambda', string[]> = {
   'glue-extract': ['Glue.ThrottlingException', 'Glue.ConcurrentRunsExceededException', 'Glue.InternalServiceException'],
   'glue-sql': ['Glue.ThrottlingException', 'Glue.ConcurrentRunsExceededException', 'Glue.InternalServiceException'],
   'emr-spark': ['EMRServerless.ThrottlingException', 'EMRServerless.InternalServerException'],
-  lambda: ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.SdkClientException'],
+  // The set AWS recommends retrying for every Lambda task (transient service and client-side errors).
+  lambda: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
 };
 const retry = (kind: OrchestratedKind | 'lambda') => [{ ErrorEquals: THROTTLING[kind], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 300, JitterStrategy: 'FULL' }];
 

@@ -24,7 +24,9 @@ const definitionOf = (s: Synthesis, group: string) => JSON.parse(String(find(s, 
 
 describe('orchestration on AWS under mocks (dev stack)', () => {
   let s: Synthesis;
-  before(async () => {
+  before(async function () {
+    // A whole-stack synthesis: over the default 20 s on a loaded machine.
+    this.timeout(60_000);
     s = await synth('dev');
   });
 
@@ -105,6 +107,9 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
     expect(it['model-recommender'].Parameters).to.deep.include({ ApplicationId: 'model-recommender-app-app-id', ExecutionRoleArn: `arn:aws:iam::${A}:role/model-recommender-role` });
     expect(it['raw-ratings'].Retry![0]).to.deep.include({ ErrorEquals: ['Glue.ThrottlingException', 'Glue.ConcurrentRunsExceededException', 'Glue.InternalServiceException'], BackoffRate: 2 });
     expect(it['raw-ratings'].Catch![0].Next).to.equal('raw-ratings:failed');
+    expect(d.States.Plan.Retry).to.deep.equal([
+      { ErrorEquals: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 300, JitterStrategy: 'FULL' },
+    ]);
     expect(it['raw-ratings:failed'].Next).to.equal('raw-ratings:stop');
     expect(it['raw-ratings:stop']).to.deep.include({ Type: 'Fail', Error: 'Headwater.StepFailed' });
     expect(it['raw-ratings:blocked']).to.deep.include({ Type: 'Fail', Error: 'Headwater.BlockingCheckFailed' });
