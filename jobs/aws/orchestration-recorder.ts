@@ -176,7 +176,8 @@ export async function handler(event: RecorderEvent): Promise<unknown> {
   const table = process.env.HEADWATER_RUNLOG_TABLE;
   const env = process.env.HEADWATER_ENV;
   if (!table || !env) throw new RecorderInputError('HEADWATER_RUNLOG_TABLE and HEADWATER_ENV must be set (the stack sets them)');
-  const log = new DynamoRunLog(new DynamoDBClient(process.env.HEADWATER_AWS_ENDPOINT ? { endpoint: process.env.HEADWATER_AWS_ENDPOINT } : {}), table);
+  // The SDK's own configuration (Lambda's region and role; AWS_ENDPOINT_URL in the emulator test).
+  const log = new DynamoRunLog(new DynamoDBClient({}), table);
   return dispatch(log, env, event, Date.now());
 }
 
