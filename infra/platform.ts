@@ -6,7 +6,8 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { AssetDefinition, AssetGraph, AssetKey } from '../assets/core';
+import { codeVersionOf, type AssetDefinition, type AssetGraph, type AssetKey } from '../assets/core';
+import { readRepoFile } from '../jobs/engine/repo-files';
 import { MANIFEST_VERSION, METRICS_NAMESPACE, type StackManifest } from '../jobs/aws/manifest';
 import type { PlatformConfig } from './config';
 import { Alarms } from './components/alarms';
@@ -19,6 +20,7 @@ import { GlueShared } from './components/glue-shared';
 import { LambdaApi } from './components/lambda-api';
 import { Lake } from './components/lake';
 import { ManifestPublisher } from './components/manifest';
+import { Orchestration } from './components/orchestration';
 import { Network } from './components/network';
 import { RunLog } from './components/run-log';
 import { SearchBackend } from './components/search-backend';
@@ -49,6 +51,7 @@ export interface Platform {
   readonly lake: Lake;
   readonly runLog: RunLog;
   readonly alarms: Alarms;
+  readonly orchestration: Orchestration;
   readonly components: ReadonlyMap<AssetKey, AssetComponent>;
   readonly manifest: pulumi.Output<StackManifest>;
   readonly manifestParameter: string;
@@ -141,6 +144,11 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
   }
   // Readers (Lambdas) come after the indexes in the graph: the access policy waits for the whole walk.
   if (searchBackend) searchBackend.grant({ writers, readers });
+  const orchestration = new Orchestration(
+    'orchestration',
+    { cfg, accountId, graph, lake, runLogTable: runLog.table, alarms, manifestOf: (key) => outputs.get(key)!.manifest, codeVersion: (a) => codeVersionOf(a, readRepoFile) },
+    shared,
+  );
   lake.seal();
   alarms.seal();
   const operatorPolicy = operator.grant({ runLogTableArn: runLog.table.arn, topicArn: alarms.topic.arn, assets: assets.map((a) => outputs.get(a.key)!.operate ?? []) });
@@ -162,7 +170,7 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
     }));
   const publisher = new ManifestPublisher('manifest', { stack: cfg.stack, lake, manifest }, shared);
   root.done({ manifest, manifestParameter: publisher.parameterName, operatorRoleArn: operator.role.arn, operatorPolicyArn: operatorPolicy.arn });
-  return { root, lake, runLog, alarms, components, manifest, manifestParameter: publisher.parameterName, operator };
+  return { root, lake, runLog, alarms, orchestration, components, manifest, manifestParameter: publisher.parameterName, operator };
 }
 
 /** The AWS provider of the stack: its region, and the shared tags as default tags. */

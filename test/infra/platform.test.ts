@@ -238,7 +238,8 @@ for (const stack of ['dev', 'prod'] as const) {
       // Missing data is not breaching: a new stack does not alarm before the asset ever ran.
       expect(fresh).to.include({ namespace: 'Headwater', statistic: 'Sum', period: 3600, threshold: 1, comparisonOperator: 'LessThanThreshold', treatMissingData: 'missing' });
       expect(alarms.find((a) => a.extendedStatistic === 'p99')).to.include({ metricName: 'Duration', threshold: 1000 });
-      expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(2);
+      // One per Lambda: the API, the Firehose transform, the orchestration recorder.
+      expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(3);
       expect(alarms.find((a) => a.metricName === 'ExecuteProcessing.Success')).to.not.equal(undefined);
       expect(alarms.find((a) => a.metricName === 'FailedJobs')).to.include({ namespace: 'AWS/EMRServerless' });
       expect(alarms.filter((a) => a.metricName === 'glue.driver.aggregate.numFailedTasks')).to.have.length(6);

@@ -58,7 +58,9 @@ describe('policy pack', () => {
     });
   }
 
-  it('knows exactly the taggable types the program creates', async () => {
+  it('knows exactly the taggable types the program creates', async function () {
+    // Three whole-stack syntheses: on a loaded machine this takes longer than the default 20 s.
+    this.timeout(60_000);
     await synth('dev');
     await synth('prod');
     await synth('dev', graph, serverlessConfig());
@@ -168,7 +170,7 @@ describe('policy pack', () => {
 
   it('refuses a stream, function or state machine without its alarms, and accepts them once alarmed', async () => {
     const stream = resource('aws:kinesis/stream:Stream', 's', { tags: TAGS, encryptionType: 'KMS', kmsKeyId: 'k', name: 'events' });
-    const machine = resource('aws:sfn/stateMachine:StateMachine', 'm', { arn: 'arn:aws:states:eu-west-1:1:stateMachine:refresh' });
+    const machine = resource('aws:sfn/stateMachine:StateMachine', 'm', { tags: TAGS, arn: 'arn:aws:states:eu-west-1:1:stateMachine:refresh' });
     expect(await failing([stream, machine])).to.deep.equal([
       'alarms-on-data-paths: Stream s has no alarm on GetRecords.IteratorAgeMilliseconds, WriteProvisionedThroughputExceeded; declare them for its kind in infra/components/kind-alarms.ts',
       'alarms-on-data-paths: StateMachine m has no alarm on ExecutionsFailed; declare them for its kind in infra/components/kind-alarms.ts',

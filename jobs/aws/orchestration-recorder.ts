@@ -1,0 +1,192 @@
+/**
+ * The Lambda the stack's state machines call to plan a scheduled run and to write it to the run
+ * log, through the same DynamoRunLog the CLI uses, so `assets status|runs --env <stack>` show
+ * automated runs exactly as they show the CLI's. Actions:
+ *
+ *   plan          the partitions of this tick (the latest complete window of each asset at the
+ *                 scheduled time) or of a backfill (`input.partitions`), at most `maxPartitions`
+ *                 per execution (the rest is the continuation); creates the run record
+ *   step_succeeded  step_started, materialization, step_succeeded; reports a blocking check failure
+ *   step_failed   step_started, step_failed with the service's error
+ *   run_ended     the run's status and end
+ *
+ * A Lambda retry of `plan` reuses the run (the run id is the execution's name).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  dataVersionOf,
+  partitionCount,
+  partitionIndex,
+  partitionKey,
+  timeWindow,
+  type AssetKey,
+  type PartitionsDefinition,
+  type RunLog,
+} from '../../assets/core';
+import { DynamoRunLog } from './dynamo-runlog';
+
+export interface PlannedAsset {
+  readonly key: AssetKey;
+  readonly slug: string;
+  readonly partitions: PartitionsDefinition | null;
+}
+
+/** One iteration of the state machine's Map: the run and, per asset slug, what to write. */
+export interface PlanItem {
+  readonly runId: string;
+  readonly steps: Readonly<Record<string, { key: AssetKey; partition: string | null; start?: string; end?: string }>>;
+}
+
+export type RecorderEvent =
+  | {
+      readonly action: 'plan';
+      readonly group: string;
+      readonly assets: readonly PlannedAsset[];
+      readonly maxPartitions: number;
+      /** The execution's input: `{ scheduledTime }` from the scheduler, or `{ partitions: [...] }` for a backfill. */
+      readonly input: { readonly scheduledTime?: string; readonly partitions?: readonly string[] };
+      readonly execution: string;
+      readonly startedAt: string;
+    }
+  | {
+      readonly action: 'step_succeeded' | 'step_failed';
+      readonly runId: string;
+      readonly key: AssetKey;
+      readonly partition: string | null;
+      readonly startedAt: string;
+      /** From the definition: the deps whose latest data versions are the inputs, and the code version. */
+      readonly deps: readonly AssetKey[];
+      readonly codeVersion: string;
+      readonly error?: { Error?: string; Cause?: string };
+    }
+  | { readonly action: 'run_ended'; readonly runId: string; readonly status: 'succeeded' | 'failed'; readonly error?: { Error?: string; Cause?: string } };
+
+export interface PlanResult {
+  readonly runId: string;
+  readonly items: readonly PlanItem[];
+  /** The input of the next execution when a backfill does not fit one execution's history; null otherwise. */
+  readonly continuation: { readonly partitions: readonly string[] } | null;
+}
+
+/** Bad input to the recorder: the message says what and how to fix it (the state machine's Catch publishes it). */
+export class RecorderInputError extends Error {
+  override readonly name = 'RecorderInputError';
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const errorText = (e?: { Error?: string; Cause?: string }) => (e ? [e.Error, e.Cause].filter(Boolean).join(': ') : 'unknown error');
+
+/** The windows each asset writes on this tick: its latest complete partition at the scheduled time. */
+function tickItem(runId: string, assets: readonly PlannedAsset[], asOfMs: number): PlanItem {
+  const steps: Record<string, PlanItem['steps'][string]> = {};
+  for (const a of assets) {
+    if (!a.partitions) steps[a.slug] = { key: a.key, partition: null };
+    else if (a.partitions.type === 'static') continue; // a static set is a backfill's business, not a tick's
+    else {
+      const n = partitionCount(a.partitions, asOfMs);
+      if (n === 0) continue; // before the first window ends there is nothing complete to write
+      const w = timeWindow(a.partitions, n - 1);
+      steps[a.slug] = { key: a.key, partition: partitionKey(a.partitions, n - 1), start: iso(w.startMs), end: iso(w.endMs) };
+    }
+  }
+  return { runId, steps };
+}
+
+/** One item per partition of a backfill, with the assets partitioned that way. */
+function backfillItems(runId: string, assets: readonly PlannedAsset[], partitions: readonly string[]): PlanItem[] {
+  return partitions.map((p) => {
+    const steps: Record<string, PlanItem['steps'][string]> = {};
+    for (const a of assets) {
+      if (!a.partitions) continue;
+      const i = partitionIndex(a.partitions, p);
+      // Keys are parsed leniently ('2026-01-01' names an hourly window too): only exact keys select an asset.
+      if (typeof i === 'string' || partitionKey(a.partitions, i) !== p) continue;
+      if (a.partitions.type === 'static') steps[a.slug] = { key: a.key, partition: p };
+      else {
+        const w = timeWindow(a.partitions, i);
+        steps[a.slug] = { key: a.key, partition: p, start: iso(w.startMs), end: iso(w.endMs) };
+      }
+    }
+    if (!Object.keys(steps).length) throw new RecorderInputError(`backfill partition '${p}' belongs to no asset of this schedule (${assets.map((a) => a.key).join(', ')}); pass partition keys such as ${assets.find((a) => a.partitions)?.partitions ? partitionKey(assets.find((a) => a.partitions)!.partitions!, 0) : '(none: no asset here is partitioned)'}`);
+    return { runId, steps };
+  });
+}
+
+/** Plans the execution and creates its run record. */
+export async function plan(log: RunLog, env: string, event: Extract<RecorderEvent, { action: 'plan' }>): Promise<PlanResult> {
+  const runId = `sfn-${event.execution}`;
+  const backfill = event.input.partitions;
+  let items: PlanItem[];
+  let continuation: PlanResult['continuation'] = null;
+  if (backfill) {
+    if (!Array.isArray(backfill) || !backfill.length) throw new RecorderInputError('a backfill execution\'s input needs "partitions": a non-empty list of partition keys');
+    items = backfillItems(runId, event.assets, backfill.slice(0, event.maxPartitions));
+    if (backfill.length > event.maxPartitions) continuation = { partitions: backfill.slice(event.maxPartitions) };
+  } else {
+    const asOf = Date.parse(event.input.scheduledTime ?? event.startedAt);
+    if (Number.isNaN(asOf)) throw new RecorderInputError(`scheduledTime '${event.input.scheduledTime}' is not an ISO time; the schedule passes <aws.scheduler.scheduled-time>`);
+    items = [tickItem(runId, event.assets, asOf)];
+  }
+  const stepsPlanned = items.reduce((n, i) => n + Object.keys(i.steps).length, 0);
+  if (!(await log.getRun(runId))) {
+    await log.createRun({
+      runId,
+      command: backfill ? 'backfill' : 'materialize',
+      selection: event.assets.map((a) => a.key).join(','),
+      partitions: backfill ? (backfill.length > 1 ? `${backfill[0]}..${backfill[backfill.length - 1]}` : backfill[0]) : 'latest',
+      env,
+      status: 'running',
+      startedAt: event.startedAt,
+      owner: `stepfunctions:${event.group}`,
+      stepsPlanned,
+      automation: { tickId: `${event.group}@${event.input.scheduledTime ?? event.startedAt}`, requestId: event.execution },
+    });
+  }
+  return { runId, items, continuation };
+}
+
+/** Writes a step's outcome; for a success, whether a blocking check of this run failed. */
+export async function recordStep(
+  log: RunLog,
+  event: Extract<RecorderEvent, { action: 'step_succeeded' | 'step_failed' }>,
+  nowMs: number,
+): Promise<{ blocked: boolean; reason: string }> {
+  const base = { runId: event.runId, key: event.key, partitions: event.partition === null ? null : [event.partition] };
+  const at = iso(nowMs);
+  const durationMs = Math.max(0, nowMs - Date.parse(event.startedAt));
+  await log.append({ type: 'step_started', ...base, at: event.startedAt });
+  if (event.action === 'step_failed') {
+    await log.append({ type: 'step_failed', ...base, at, durationMs, error: errorText(event.error) });
+    return { blocked: true, reason: errorText(event.error) };
+  }
+  const inputs: Record<AssetKey, string> = {};
+  for (const dep of event.deps) {
+    const [latest] = await log.materializations(dep, { limit: 1 });
+    if (latest) inputs[dep] = latest.dataVersion;
+  }
+  const metadata = { orchestrator: 'stepfunctions' };
+  await log.append({ type: 'materialization', runId: event.runId, key: event.key, partition: event.partition, codeVersion: event.codeVersion, dataVersion: dataVersionOf(event.codeVersion, inputs), inputs, metadata, at });
+  await log.append({ type: 'step_succeeded', ...base, at, durationMs, metadata });
+  const failed = (await log.checkEvaluations(event.key, { limit: 50 })).filter((c) => c.runId === event.runId && c.partition === event.partition && c.blocking && !c.passed);
+  return failed.length ? { blocked: true, reason: failed.map((c) => `${c.check}: ${c.message}`).join('; ') } : { blocked: false, reason: '' };
+}
+
+/** The Lambda entry point: env HEADWATER_ENV and HEADWATER_RUNLOG_TABLE (the stack sets both). */
+export async function handler(event: RecorderEvent): Promise<unknown> {
+  const table = process.env.HEADWATER_RUNLOG_TABLE;
+  const env = process.env.HEADWATER_ENV;
+  if (!table || !env) throw new RecorderInputError('HEADWATER_RUNLOG_TABLE and HEADWATER_ENV must be set (the stack sets them)');
+  // The SDK's own configuration (Lambda's region and role; AWS_ENDPOINT_URL in the emulator test).
+  const log = new DynamoRunLog(new DynamoDBClient({}), table);
+  return dispatch(log, env, event, Date.now());
+}
+
+/** The handler's work on a given run log and clock (what the tests call). */
+export async function dispatch(log: RunLog, env: string, event: RecorderEvent, nowMs: number): Promise<unknown> {
+  if (event.action === 'plan') return plan(log, env, event);
+  if (event.action === 'run_ended') {
+    await log.updateRun(event.runId, { status: event.status, endedAt: iso(nowMs), ...(event.error ? { error: errorText(event.error) } : {}) });
+    return { ok: true };
+  }
+  return recordStep(log, event, nowMs);
+}

@@ -1,0 +1,66 @@
+"""moto's server for the tests, on 127.0.0.1 and a port the OS picks, with Step Functions execution.
+
+Started by test/aws/moto/moto.ts with the venv's Python. Prints one line, `{"port": N}`, once the
+server accepts connections; runs until its standard input closes (the test's process ends or
+stops it), so a crashed test never leaves it behind.
+
+Two things moto cannot do here, and how this launcher does them instead:
+  * Lambda: moto runs a function's code in Docker, which this machine does not have. Each
+    invocation is posted instead to HEADWATER_LAMBDA_URL (an HTTP server of the test process) with
+    the function's name, its environment variables and the event; the test runs the function's
+    real handler there, against this server, and answers with its result or its error.
+  * The ASL interpreter calls the other services on localhost:MOTO_PORT: MOTO_PORT is set to the
+    port actually bound, before the first execution starts.
+  * moto 5.2.5 ends every `.sync` task of a service without `.waitForTaskToken` support (Glue)
+    with `'NoneType' object has no attribute 'interrupt_all'`: the task's callback endpoint is
+    only made for services declaring that pattern, but always released. Declaring it for Glue
+    gives each task an endpoint that nothing ever signals (the `.sync` poll decides the outcome).
+"""
+import json
+import os
+import sys
+import threading
+import urllib.request
+
+from moto.awslambda import models as lambda_models
+from moto.core.config import default_user_config
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_glue import StateTaskServiceGlue
+
+LAMBDA_URL = os.environ["HEADWATER_LAMBDA_URL"]
+
+
+def invoke_in_test_process(self, event=None):
+    """Replaces LambdaFunction._invoke_lambda: returns (payload, errored, logs) as moto's does."""
+    body = json.dumps({"functionName": self.function_name, "environment": self.environment_vars, "event": event if event is not None else {}}).encode()
+    request = urllib.request.Request(LAMBDA_URL, data=body, headers={"content-type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        answer = json.loads(response.read())
+    return json.dumps(answer["payload"]), bool(answer["errored"]), answer.get("logs", "")
+
+
+lambda_models.LambdaFunction._invoke_lambda = invoke_in_test_process
+
+_glue_init = StateTaskServiceGlue.__init__
+
+
+def glue_init_with_callback_endpoint(self):
+    _glue_init(self)
+    self._supported_integration_patterns = set(self._supported_integration_patterns) | {ResourceCondition.WaitForTaskToken}
+
+
+StateTaskServiceGlue.__init__ = glue_init_with_callback_endpoint
+default_user_config["stepfunctions"] = {"execute_state_machine": True}
+
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+port = server.get_host_and_port()[1]
+os.environ["MOTO_PORT"] = str(port)
+print(json.dumps({"port": port}), flush=True)
+
+# Stop when the parent goes away: its end of our standard input closes.
+done = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+done.wait()
+server.stop()

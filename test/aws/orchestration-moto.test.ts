@@ -1,0 +1,277 @@
+/**
+ * The dev stack's hourly state machine, as the Pulumi program generates it (the mocks' captured
+ * inputs, not a copy), EXECUTED by moto's Step Functions interpreter against moto's Glue,
+ * DynamoDB, SNS and Lambda: the run log it writes is read back through `assets runs|status --env
+ * dev`, a job that cannot start is caught and published to the alarm topic, and a failed blocking
+ * check stops the steps after it. The recorder Lambda's real handler runs in this process (moto
+ * needs Docker to run a function's code); everything else is moto's.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateJobCommand, DeleteJobCommand, GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { synth } from '../infra/mock-runtime';
+import { slug } from '../../infra/lake-layout';
+import type { Synthesis } from '../../infra/synth/synthesize';
+import { DynamoRunLog } from '../../jobs/aws/dynamo-runlog';
+import { handler, type RecorderEvent } from '../../jobs/aws/orchestration-recorder';
+import { runCli } from '../cli/run-cli';
+import { withEnv } from '../setup/environment';
+import { motoUnavailable, startMoto, type Moto } from './moto/moto';
+
+const REGION = 'eu-west-1';
+const HOURLY = 'c-5-x-x-x-x-utc';
+const EXECUTION_TIMEOUT_MS = 120_000;
+
+type Inputs = Record<string, unknown>;
+const resource = (s: Synthesis, type: string, name: string): Inputs => {
+  const r = s.resources.find((x) => x.type === type && x.name === name);
+  if (!r) throw new Error(`the dev stack has no ${type} ${name}`);
+  return r.inputs as Inputs;
+};
+const byInput = (s: Synthesis, type: string, key: string, value: string): Inputs => {
+  const r = s.resources.find((x) => x.type === type && (x.inputs as Inputs)[key] === value);
+  if (!r) throw new Error(`the dev stack has no ${type} with ${key} ${value}`);
+  return r.inputs as Inputs;
+};
+
+/** CreateTable from the Pulumi table's inputs (keys, attributes, billing): the stack's table, in moto. */
+function createTableInput(t: Inputs): CreateTableCommandInput {
+  const attributes = t.attributes as { name: string; type: 'S' | 'N' | 'B' }[];
+  const gsis = (t.globalSecondaryIndexes as { name: string; hashKey: string; rangeKey?: string; projectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE' }[] | undefined) ?? [];
+  const keys = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: 'HASH' as const }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])];
+  return {
+    TableName: String(t.name),
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
+    KeySchema: keys(String(t.hashKey), t.rangeKey as string | undefined),
+    ...(gsis.length ? { GlobalSecondaryIndexes: gsis.map((g) => ({ IndexName: g.name, KeySchema: keys(g.hashKey, g.rangeKey), Projection: { ProjectionType: g.projectionType } })) } : {}),
+  };
+}
+
+describe('the generated state machine executed in moto (server mode)', function () {
+  this.timeout(300_000);
+  let moto: Moto | undefined;
+  let restoreEnv: () => void = () => {};
+  let home: string | undefined;
+  let sfn: SFNClient;
+  let glue: GlueClient;
+  let machineArn: string;
+  let jobNames: Record<string, string>;
+  let table: string;
+
+  /** Starts an execution as the schedule would and waits for its end. */
+  async function execute(name: string, input: unknown): Promise<DescribeExecutionCommandOutput & { failedStates: string[]; failures: string }> {
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name, input: JSON.stringify(input) }));
+    const deadline = Date.now() + EXECUTION_TIMEOUT_MS;
+    for (;;) {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== 'RUNNING') {
+        const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+        const events = history.events ?? [];
+        const failedStates = events.filter((e) => e.type === 'FailStateEntered').map((e) => e.stateEnteredEventDetails?.name ?? '');
+        // What went wrong, for the assertion messages: each failure event's error and cause.
+        const failures = events.flatMap((e) => Object.entries(e).filter(([k, v]) => k.endsWith('EventDetails') && v && typeof v === 'object' && 'error' in v).map(([, v]) => `${e.type}: ${JSON.stringify(v)}`));
+        return { ...d, failedStates, failures: failures.join('\n') };
+      }
+      if (Date.now() > deadline) throw new Error(`execution ${name} still RUNNING after ${EXECUTION_TIMEOUT_MS} ms`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** The Glue job runs an execution started, per asset key, as the state machine passed them. */
+  async function jobRunsOf(runId: string, keys = Object.keys(jobNames)): Promise<Record<string, Record<string, string>[]>> {
+    const out: Record<string, Record<string, string>[]> = {};
+    for (const key of keys) {
+      const runs = (await glue.send(new GetJobRunsCommand({ JobName: jobNames[key] }))).JobRuns ?? [];
+      out[key] = runs.filter((r) => r.Arguments?.['--headwater_run_id'] === runId).map((r) => r.Arguments!);
+    }
+    return out;
+  }
+
+  const cliJson = async (args: string[]): Promise<unknown> => {
+    const r = await runCli([...args, '--env', 'dev', '--json']);
+    expect(r.code, r.err).to.equal(0);
+    return JSON.parse(r.out);
+  };
+
+  before(async function () {
+    const why = motoUnavailable();
+    if (why) {
+      console.log(`    skipped: moto is not installed here (${why})`);
+      this.skip();
+    }
+    const s = await synth('dev');
+    const machine = resource(s, 'aws:sfn/stateMachine:StateMachine', `orchestration-${HOURLY}-sfn`);
+    const definition = String(machine.definition);
+    const recorder = resource(s, 'aws:lambda/function:Function', 'orchestration-recorder-fn');
+    const recorderEnv = (recorder.environment as { variables: Record<string, string> }).variables;
+    const runLogTable = byInput(s, 'aws:dynamodb/table:Table', 'name', recorderEnv.HEADWATER_RUNLOG_TABLE);
+    const manifest = byInput(s, 'aws:ssm/parameter:Parameter', 'name', '/headwater/dev/manifest');
+    const parsed = JSON.parse(definition) as { States: { Notify: { Parameters: { TopicArn: string } }; Partitions: { ItemProcessor: { States: Record<string, { Type: string; Parameters?: { JobName?: string } }> } } } };
+    const tasks = parsed.States.Partitions.ItemProcessor.States;
+    // Asset key per Glue job, from the manifest the CLI reads; in the definition's (topological) order.
+    // The manifest is too big for SSM: the parameter points at the copy the program writes to S3.
+    const manifestObject = byInput(s, 'aws:s3/bucketObjectv2:BucketObjectv2', 'key', 'manifest/dev.json');
+    const { assets } = JSON.parse(String(manifestObject.content)) as { assets: Record<string, { key: string; jobName?: string }> };
+    const keyOfJob = new Map(Object.values(assets).map((a) => [a.jobName, a.key]));
+    jobNames = Object.fromEntries(Object.values(tasks).flatMap((t) => (t.Parameters?.JobName ? [[keyOfJob.get(t.Parameters.JobName)!, t.Parameters.JobName]] : [])));
+    table = String(runLogTable.name);
+
+    moto = await startMoto(async (functionName, environment, event) => {
+      if (functionName !== recorder.name) throw new Error(`no function ${functionName} in this test`);
+      // The function's own environment, as Lambda would give it; the SDK reaches moto through AWS_ENDPOINT_URL.
+      const undo = withEnv(environment);
+      try {
+        return await handler(event as RecorderEvent);
+      } finally {
+        undo();
+      }
+    });
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-moto-'));
+    restoreEnv = withEnv({
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      HEADWATER_HOME: home,
+      NO_COLOR: '1',
+    });
+    const config = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    sfn = new SFNClient(config);
+    glue = new GlueClient(config);
+    await new DynamoDBClient(config).send(new CreateTableCommand(createTableInput(runLogTable)));
+    const s3 = new S3Client(config);
+    await s3.send(new CreateBucketCommand({ Bucket: String(manifestObject.bucket), CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await s3.send(new PutObjectCommand({ Bucket: String(manifestObject.bucket), Key: String(manifestObject.key), Body: String(manifestObject.content), ContentType: 'application/json' }));
+    await new SSMClient(config).send(new PutParameterCommand({ Name: String(manifest.name), Type: 'String', Value: String(manifest.value), Tier: manifest.tier as 'Standard' | 'Advanced' }));
+    for (const job of Object.values(jobNames)) await glue.send(new CreateJobCommand({ Name: job, Role: 'glue-role', Command: { Name: 'glueetl', ScriptLocation: `s3://scripts/${job}.py` } }));
+    const topicArn = parsed.States.Notify.Parameters.TopicArn;
+    const sns = new SNSClient(config);
+    expect((await sns.send(new CreateTopicCommand({ Name: topicArn.split(':').pop()! }))).TopicArn).to.equal(topicArn);
+    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'http', Endpoint: moto.notificationsUrl }));
+    const iam = new IAMClient(config);
+    const trust = (service: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+    const lambdaRole = (await iam.send(new CreateRoleCommand({ RoleName: 'recorder-role', AssumeRolePolicyDocument: trust('lambda.amazonaws.com') }))).Role!.Arn!;
+    const sfnRole = (await iam.send(new CreateRoleCommand({ RoleName: 'sfn-role', AssumeRolePolicyDocument: trust('states.amazonaws.com') }))).Role!.Arn!;
+    await new LambdaClient(config).send(
+      new CreateFunctionCommand({
+        FunctionName: String(recorder.name),
+        Runtime: 'nodejs22.x',
+        Handler: String(recorder.handler),
+        Role: lambdaRole,
+        // The code runs in this process (see moto.ts); moto only needs a package to accept the function.
+        Code: { ZipFile: Buffer.from('PK\u0005\u0006' + '\u0000'.repeat(18), 'binary') },
+        Environment: { Variables: recorderEnv },
+      }),
+    );
+    machineArn = (await sfn.send(new CreateStateMachineCommand({ name: String(machine.name), definition, roleArn: sfnRole, type: 'STANDARD' }))).stateMachineArn!;
+  });
+
+  after(async () => {
+    restoreEnv();
+    await moto?.stop();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('runs a tick: each job through startJobRun.sync with its window, the run log written as `assets runs|status --env dev` read it', async () => {
+    const d = await execute('tick-1', { scheduledTime: '2026-03-02T10:05:00Z' });
+    expect(d.status, d.failures).to.equal('SUCCEEDED');
+    const window = { '--headwater_run_id': 'sfn-tick-1', '--partition_start': '2026-03-02T09:00:00.000Z', '--partition_end': '2026-03-02T10:00:00.000Z' };
+    expect(await jobRunsOf('sfn-tick-1')).to.deep.equal(Object.fromEntries(Object.keys(jobNames).map((k) => [k, [window]])));
+
+    const log = new DynamoRunLog(new DynamoDBClient({}), table);
+    const runs = (await cliJson(['runs'])) as { runId: string }[];
+    expect(runs).to.deep.equal(await log.listRuns(20));
+    expect(runs.find((r) => r.runId === 'sfn-tick-1')).to.deep.include({
+      command: 'materialize',
+      selection: Object.keys(jobNames).join(','),
+      partitions: 'latest',
+      env: 'dev',
+      status: 'succeeded',
+      owner: `stepfunctions:${HOURLY}`,
+      stepsPlanned: Object.keys(jobNames).length,
+      automation: { tickId: `${HOURLY}@2026-03-02T10:05:00Z`, requestId: 'tick-1' },
+    });
+    const events = await log.events('sfn-tick-1');
+    expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal(Object.keys(jobNames).flatMap((k) => [`step_started ${k}`, `materialization ${k}`, `step_succeeded ${k}`]));
+
+    const status = (await cliJson(['status', Object.keys(jobNames).join(' or ')])) as { assets: { key: string; lastMaterialization: unknown }[] };
+    for (const key of Object.keys(jobNames)) {
+      const [latest] = await log.materializations(key, { limit: 1 });
+      expect(status.assets.find((a) => a.key === key)!.lastMaterialization).to.deep.equal({ at: latest.at, partition: '2026-03-02T09:00', runId: 'sfn-tick-1' });
+    }
+  });
+
+  it('backfills: a Map over the partitions, oldest first, one run record', async () => {
+    const partitions = ['2026-03-01T00:00', '2026-03-01T01:00', '2026-03-01T02:00'];
+    const d = await execute('backfill-1', { partitions });
+    expect(d.status, d.failures).to.equal('SUCCEEDED');
+    const runs = await jobRunsOf('sfn-backfill-1');
+    for (const key of Object.keys(jobNames)) expect(runs[key].map((a) => a['--partition_start']).sort()).to.deep.equal(partitions.map((p) => `${p}:00.000Z`));
+    const log = new DynamoRunLog(new DynamoDBClient({}), table);
+    expect(await log.getRun('sfn-backfill-1')).to.deep.include({ command: 'backfill', partitions: '2026-03-01T00:00..2026-03-01T02:00', status: 'succeeded' });
+    const first = Object.keys(jobNames)[0];
+    expect((await log.events('sfn-backfill-1')).filter((e) => e.type === 'materialization' && e.key === first).map((e) => (e as { partition: string }).partition)).to.deep.equal(partitions);
+  });
+
+  it('stops downstream after a failed blocking check, records the run as failed and publishes to the alarm topic', async () => {
+    const [first, ...rest] = Object.keys(jobNames);
+    const log = new DynamoRunLog(new DynamoDBClient({}), table);
+    // The check's evaluation for this run, as the engine writes it while the step runs.
+    await log.append({ type: 'check_evaluated', runId: 'sfn-tick-2', key: first, partition: '2026-03-02T10:00', check: 'row_count', passed: false, blocking: true, message: '0 rows, expected >= 1', at: '2026-03-02T11:05:30.000Z' });
+    const before = moto!.notifications.length;
+    const d = await execute('tick-2', { scheduledTime: '2026-03-02T11:05:00Z' });
+    expect(d.status).to.equal('FAILED');
+    expect(d.failedStates).to.deep.equal([`${slug(first)}:blocked`, 'Failed']);
+    const runs = await jobRunsOf('sfn-tick-2');
+    expect(runs[first]).to.have.length(1);
+    for (const key of rest) expect(runs[key], `${key} ran after a blocking failure`).to.deep.equal([]);
+    const run = await log.getRun('sfn-tick-2');
+    expect(run).to.deep.include({ status: 'failed' });
+    expect(run!.error).to.match(/Headwater\.BlockingCheckFailed/);
+    await waitFor(() => moto!.notifications.length > before);
+    expect(moto!.notifications[before].Message).to.match(new RegExp(`Execution .*tick-2 of ${HOURLY} failed: .*BlockingCheckFailed`));
+  });
+
+  it('catches a job that cannot start: the step and the run recorded as failed, the alarm topic told, nothing downstream', async () => {
+    const [first, ...rest] = Object.keys(jobNames);
+    await glue.send(new DeleteJobCommand({ JobName: jobNames[first] }));
+    const before = moto!.notifications.length;
+    try {
+      const d = await execute('tick-3', { scheduledTime: '2026-03-02T12:05:00Z' });
+      expect(d.status).to.equal('FAILED');
+      expect(d.failedStates).to.deep.equal([`${slug(first)}:stop`, 'Failed']);
+      const log = new DynamoRunLog(new DynamoDBClient({}), table);
+      const events = await log.events('sfn-tick-3');
+      expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal([`step_started ${first}`, `step_failed ${first}`]);
+      expect((events[1] as { error: string }).error).to.match(/EntityNotFound/);
+      expect(await log.getRun('sfn-tick-3')).to.deep.include({ status: 'failed' });
+      const runs = (await cliJson(['runs'])) as { runId: string; status: string }[];
+      expect(runs.find((r) => r.runId === 'sfn-tick-3')!.status).to.equal('failed');
+      expect(await jobRunsOf('sfn-tick-3', rest)).to.deep.equal(Object.fromEntries(rest.map((k) => [k, []])));
+      await waitFor(() => moto!.notifications.length > before);
+      expect(moto!.notifications[before]).to.deep.include({ Subject: 'Headwater: scheduled run failed (5 * * * *)' });
+    } finally {
+      await glue.send(new CreateJobCommand({ Name: jobNames[first], Role: 'glue-role', Command: { Name: 'glueetl', ScriptLocation: 's3://scripts/x.py' } }));
+    }
+  });
+});
+
+async function waitFor(ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the SNS notification');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
