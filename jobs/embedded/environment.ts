@@ -38,7 +38,8 @@ export class EmbeddedEnvironment implements Environment {
   readonly runLog: LocalRunLog;
   readonly source: SourceAccess;
   private readonly executors: Map<string, Executor>;
-  private readonly spark: SparkEngine | undefined;
+  /** The run's local Spark under `engine: 'spark'` (started by the first Spark step). */
+  readonly spark: SparkEngine | undefined;
   private readonly observe: (asset: AssetDefinition) => Promise<Observation | undefined>;
   private readonly checks: (ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]) => Promise<CheckOutcome[]>;
 

@@ -24,7 +24,7 @@ import { LocalSpark } from '../../jobs/spark-local/local-spark';
 import { repoRoot } from '../../jobs/engine/repo-files';
 import { runCli } from '../cli/run-cli';
 import { saveEnv } from '../setup/environment';
-import { compareLakeFolders } from './compare-lake';
+import { compareLakeFolders } from '../../scripts/bench/compare-lake';
 import { copyFromSource, startPostgres, type PostgresServer } from './postgres-server';
 
 const CONNECTION = 'headwater-source';
