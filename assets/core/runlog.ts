@@ -44,6 +44,8 @@ export interface RunOptions {
   readonly force: boolean;
   /** Runs executed at the same time. */
   readonly maxParallel: number;
+  /** The engine the steps ran on (embedded: `default` or `spark`); absent on runs of earlier versions. */
+  readonly engine?: string;
 }
 
 interface StepEventBase {

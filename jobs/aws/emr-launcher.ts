@@ -4,6 +4,7 @@
  * state details and its console URL; past the timeout the run is cancelled.
  */
 import { CancelJobRunCommand, GetJobRunCommand, StartJobRunCommand, type EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
+import { emrWindowArguments } from './job-arguments';
 import type { EmrSparkManifest } from './manifest';
 import { JobFailedError, JobTimeoutError, pollUntil, realClock, withRetry, type JobRunOptions } from './retry';
 
@@ -26,7 +27,7 @@ export async function runEmrJob(emr: EMRServerlessClient, req: EmrRunRequest): P
   const clock = req.clock ?? realClock;
   const { entry, region } = req;
   const retry = { clock, signal: req.signal, onRetry: (n: number, e: unknown) => req.log?.(`EMR Serverless throttled (${(e as Error).name}), retry ${n}`) };
-  const windowArgs = req.window ? ['--partition_start', req.window.start.toISOString(), '--partition_end', req.window.end.toISOString()] : [];
+  const windowArgs = emrWindowArguments(req.window);
   const started = await withRetry(
     () =>
       emr.send(

@@ -4,6 +4,7 @@
  * run's console URL; past the timeout the run is stopped.
  */
 import { BatchStopJobRunCommand, GetJobRunCommand, StartJobRunCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { glueRunArguments } from './job-arguments';
 import type { GlueJobManifest } from './manifest';
 import { JobFailedError, JobTimeoutError, pollUntil, realClock, withRetry, type JobRunOptions } from './retry';
 
@@ -24,13 +25,6 @@ const TERMINAL_FAILURES = new Set(['FAILED', 'ERROR', 'TIMEOUT', 'STOPPED', 'EXP
 export const glueConsoleUrl = (region: string, jobName: string, jobRunId: string): string =>
   `https://${region}.console.aws.amazon.com/gluestudio/home?region=${region}#/job/${encodeURIComponent(jobName)}/run/${jobRunId}`;
 
-/** The per-run arguments: the window as ISO timestamps (UTC) and the Headwater run id. */
-export function glueRunArguments(runId: string, window?: { start: Date; end: Date }): Record<string, string> {
-  return {
-    '--headwater_run_id': runId,
-    ...(window ? { '--partition_start': window.start.toISOString(), '--partition_end': window.end.toISOString() } : {}),
-  };
-}
 
 /** Starts the job and waits for it; resolves on SUCCEEDED, throws JobFailedError or JobTimeoutError. */
 export async function runGlueJob(glue: GlueClient, req: GlueRunRequest): Promise<GlueRunResult> {

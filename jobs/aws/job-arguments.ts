@@ -90,5 +90,17 @@ export function emrEntryPointArguments(inputs: readonly { readonly key: string; 
   ];
 }
 
+/** The per-run arguments of a Glue job: the window as ISO timestamps (UTC) and the Headwater run id. */
+export function glueRunArguments(runId: string, window?: { start: Date; end: Date }): Record<string, string> {
+  return {
+    '--headwater_run_id': runId,
+    ...(window ? { '--partition_start': window.start.toISOString(), '--partition_end': window.end.toISOString() } : {}),
+  };
+}
+
+/** The per-run arguments appended to an `emr-spark` script's entry-point arguments: the window, when there is one. */
+export const emrWindowArguments = (window?: { start: Date; end: Date }): string[] =>
+  window ? ['--partition_start', window.start.toISOString(), '--partition_end', window.end.toISOString()] : [];
+
 /** A Glue argument map as a command line (`--name value` pairs), as Glue hands it to the script. */
 export const argumentList = (args: Readonly<Record<string, string>>): string[] => Object.entries(args).flatMap(([k, v]) => [k, v]);

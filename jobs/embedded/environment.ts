@@ -19,28 +19,44 @@ import { dataDir } from './lake/layout';
 import { removeDeadStaging } from './lake/staging';
 import { readAliasPointer } from '../vector-store/embedded';
 import { sharedSource, type SourceAccess } from './source';
+import type { EngineName } from './engine-names';
+import { createSparkExecutors } from '../spark-local/executors';
+import { requireLocalSpark } from '../spark-local/python-env';
+import { SparkEngine } from '../spark-local/spark-engine';
 
 export interface EmbeddedEnvironmentOptions {
   /** Executors for kinds the registry does not know (custom kinds of a `--graph` module). */
   readonly extraExecutors?: readonly Executor[];
+  /** `spark` runs glue-extract, glue-sql and emr-spark steps on one local Spark per environment. @default 'default' */
+  readonly engine?: EngineName;
 }
 
 /** Opens the embedded environment rooted at `localRoot()` ($HEADWATER_HOME or .headwater/local). */
 export class EmbeddedEnvironment implements Environment {
   readonly name = 'local';
+  readonly engine: EngineName;
   readonly runLog: LocalRunLog;
   readonly source: SourceAccess;
   private readonly executors: Map<string, Executor>;
+  /** The run's local Spark under `engine: 'spark'` (started by the first Spark step). */
+  readonly spark: SparkEngine | undefined;
   private readonly observe: (asset: AssetDefinition) => Promise<Observation | undefined>;
   private readonly checks: (ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]) => Promise<CheckOutcome[]>;
 
   constructor(options: EmbeddedEnvironmentOptions = {}) {
+    this.engine = options.engine ?? 'default';
+    // Before anything is opened: a missing spark:setup is said at once, and leaves nothing open.
+    if (this.engine === 'spark') requireLocalSpark();
     fs.mkdirSync(localRoot(), { recursive: true });
     removeDeadStaging(localPaths.lake());
     this.runLog = new LocalRunLog(localPaths.runLog());
     this.source = sharedSource();
     const deps: ExecutorDeps = { source: this.source, lakeRoot: localPaths.lake() };
     this.executors = loadExecutors(deps);
+    if (this.engine === 'spark') {
+      this.spark = new SparkEngine(this.source);
+      for (const e of createSparkExecutors({ ...deps, spark: this.spark })) this.executors.set(e.kind, e);
+    }
     for (const e of options.extraExecutors ?? []) this.executors.set(e.kind, e);
     this.observe = createSourceObserver(this.source);
     this.checks = createCheckEvaluator({ lakeRoot: localPaths.lake() });
@@ -103,6 +119,8 @@ export class EmbeddedEnvironment implements Environment {
   }
 
   async close(): Promise<void> {
+    // Spark first: its open JDBC connections hold the source.
+    await this.spark?.close();
     await this.runLog.close();
     await this.source.close();
   }

@@ -159,7 +159,7 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
     ...(opts.resumeOf ? { resumeOf: opts.resumeOf } : {}),
     ...(opts.automation ? { automation: opts.automation } : {}),
     stepsPlanned: plan.runCount,
-    options: { force: Boolean(opts.force), maxParallel: Math.max(1, Math.floor(opts.maxParallel ?? 1)) },
+    options: { force: Boolean(opts.force), maxParallel: Math.max(1, Math.floor(opts.maxParallel ?? 1)), ...(env.engine ? { engine: env.engine } : {}) },
   });
   reporter.started({ runId, plan, resumeOf: opts.resumeOf });
 

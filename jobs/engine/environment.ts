@@ -77,6 +77,8 @@ export class LockHeldError extends UserError {
 export interface Environment {
   /** `local` or the stack name. */
   readonly name: string;
+  /** The engine its executors run on (embedded: `default` or `spark`), recorded on each run. */
+  readonly engine?: string;
   readonly runLog: RunLog;
   /** The executor for a compute kind, or undefined when this environment cannot run it. */
   executorFor(kind: string): Executor | undefined;

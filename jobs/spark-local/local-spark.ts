@@ -132,6 +132,11 @@ export class LocalSpark {
     return run;
   }
 
+  /** Stops Spark at once (a cancelled run): the script in flight fails, nothing it staged is committed. */
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
   /** Stops the Spark process (closing stdin ends the runner; killed if it lingers). */
   async close(): Promise<void> {
     if (this.exited) return;

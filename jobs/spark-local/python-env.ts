@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../../assets/core';
 import { repoRoot } from '../engine/repo-files';
 
 /** The PostgreSQL JDBC driver local Spark loads (Maven Central coordinates and checksum). */
@@ -46,8 +47,8 @@ export function pythonEnv(): PythonEnv {
 /** A file in the venv recording which requirement files (by content hash) are installed. */
 export const stampFile = (env: PythonEnv, name: string): string => path.join(env.venv, `.headwater-${name}.sha256`);
 
-/** Thrown when local Spark is asked for but not set up; says how to set it up. */
-export class SparkNotSetUpError extends Error {
+/** Thrown when local Spark is asked for but not set up; says how to set it up (a user can fix it: exit 2, no stack). */
+export class SparkNotSetUpError extends UserError {
   override name = 'SparkNotSetUpError';
 }
 

@@ -17,15 +17,14 @@ import { expect } from 'chai';
 import { computeSettings, type AssetDefinition } from '../../assets/core';
 import type { GlueExtractSettings, GlueSqlSettings, RdsTableSettings } from '../../assets/kinds';
 import referenceGraph from '../../assets';
-import { glueRunArguments } from '../../jobs/aws/glue-launcher';
-import { argumentList, glueExtractArguments, glueSqlArguments, viewName, type GlueInput, type LakeTarget } from '../../jobs/aws/job-arguments';
+import { argumentList, glueExtractArguments, glueRunArguments, glueSqlArguments, viewName, type GlueInput, type LakeTarget } from '../../jobs/aws/job-arguments';
 import { seedSource } from '../../jobs/embedded/source';
-import { tableDir } from '../../jobs/embedded/lake/layout';
+import { partitionColumns, tableDir } from '../../jobs/embedded/lake/layout';
 import { LocalSpark } from '../../jobs/spark-local/local-spark';
 import { repoRoot } from '../../jobs/engine/repo-files';
 import { runCli } from '../cli/run-cli';
 import { saveEnv } from '../setup/environment';
-import { compareLakeFolders } from './compare-lake';
+import { compareLakeFolders } from '../../scripts/bench/compare-lake';
 import { copyFromSource, startPostgres, type PostgresServer } from './postgres-server';
 
 const CONNECTION = 'headwater-source';
@@ -35,13 +34,6 @@ const LOOPBACK_JDBC_OPTIONS = { sslmode: 'disable' };
 const FROM = '2026-11-19T22:00';
 const TO = '2026-11-20T01:00';
 const UNTIL = new Date('2026-11-20T06:00:00Z');
-
-function partitionKeys(asset: AssetDefinition): string[] {
-  const p = asset.partitions;
-  if (!p) return [];
-  if (p.type !== 'time') return ['partition'];
-  return p.cadence === 'hourly' ? ['dt', 'hour'] : p.cadence === 'monthly' ? ['month'] : ['dt'];
-}
 
 /** The run window the CLI used for an asset's partitions of FROM..TO (inclusive of TO's period). */
 function windowOf(asset: AssetDefinition): { start: Date; end: Date } {
@@ -88,7 +80,7 @@ describe('Glue scripts on local Spark = the embedded engines', function () {
     restoreEnv();
   });
 
-  const target = (asset: AssetDefinition): LakeTarget => ({ uri: `${tableDir(out, asset.key)}/`, format: 'parquet', partitionKeys: partitionKeys(asset) });
+  const target = (asset: AssetDefinition): LakeTarget => ({ uri: `${tableDir(out, asset.key)}/`, format: 'parquet', partitionKeys: partitionColumns(asset.partitions) });
   const glueArgv = (asset: AssetDefinition, args: Record<string, string>, window?: { start: Date; end: Date }) =>
     argumentList({ '--JOB_NAME': viewName(asset.key), '--asset_key': asset.key, ...args, ...glueRunArguments('test-run', window) });
 

@@ -32,7 +32,7 @@ describe('backfill --resume keeps the original options', function () {
     expect(forced.code).to.equal(1);
     writeConfig(home, {});
     const [run] = JSON.parse((await cli('runs', '--json')).out) as { runId: string; options?: { force: boolean; maxParallel: number } }[];
-    expect(run.options).to.deep.equal({ force: true, maxParallel: 3 });
+    expect(run.options).to.deep.equal({ force: true, maxParallel: 3, engine: 'default' });
     return run.runId;
   };
 
@@ -44,7 +44,7 @@ describe('backfill --resume keeps the original options', function () {
     // Only out/report: up to date by its inputs, but the original run was forced.
     expect(calls(home).slice(before)).to.deep.equal(['out/report -']);
     const [resumed] = JSON.parse((await cli('runs', '--json')).out);
-    expect(resumed.options).to.deep.equal({ force: true, maxParallel: 3 });
+    expect(resumed.options).to.deep.equal({ force: true, maxParallel: 3, engine: 'default' });
   });
 
   it('--resume --force does not recompute what the original had finished', async () => {

@@ -29,8 +29,8 @@ function aborted(ctx: StepContext): void {
   if (ctx.signal.aborted) throw new Error(`${ctx.asset.key}: cancelled; partitions committed so far are complete, the rest were not written`);
 }
 
-/** The source asset an extract reads, validated. */
-function sourceOf(ctx: StepContext): { settings: GlueExtractSettings; source: AssetDefinition } {
+/** The source asset an extract reads, validated (both engines). */
+export function sourceOf(ctx: StepContext): { settings: GlueExtractSettings; source: AssetDefinition } {
   const settings = computeSettings<GlueExtractSettings>(ctx.asset);
   if (!ctx.graph.has(settings.from)) throw new Error(`${ctx.asset.key}: compute.from '${settings.from}' is not an asset of the graph`);
   const source = ctx.graph.get(settings.from);

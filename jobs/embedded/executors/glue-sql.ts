@@ -91,8 +91,8 @@ async function registerDeps(
   return allFiles;
 }
 
-/** Checks the SQL's output against the contract (exact names and types) before writing. */
-async function checkOutput(con: DuckDBConnection, asset: AssetDefinition, partitioned: boolean, sqlPath: string): Promise<readonly ColumnContract[]> {
+/** Checks the SQL's output (table or view `__result`) against the contract (exact names and types) before writing (both engines). */
+export async function checkOutput(con: DuckDBConnection, asset: AssetDefinition, partitioned: boolean, sqlPath: string): Promise<readonly ColumnContract[]> {
   const found = await describeColumns(con, '__result');
   const contract = asset.contract;
   if (!contract) return found.filter((c) => c.name !== PARTITION_COLUMN).map((c) => ({ ...c, nullable: true }));

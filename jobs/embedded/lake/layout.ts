@@ -35,6 +35,13 @@ export function partitionRelPath(def: PartitionsDefinition, key: string): string
   return `dt=${start.slice(0, 10)}`;
 }
 
+/** The Hive partition columns of that layout, outermost first (`dt`, `hour`); none when unpartitioned. */
+export function partitionColumns(def: PartitionsDefinition | undefined): string[] {
+  if (!def) return [];
+  if (def.type === 'static') return ['partition'];
+  return def.cadence === 'hourly' ? ['dt', 'hour'] : def.cadence === 'monthly' ? ['month'] : ['dt'];
+}
+
 /** The folder a commit replaces: the partition's, or the table's for an unpartitioned asset. */
 export function dataDir(lakeRoot: string, asset: AssetDefinition, partition: string | null): string {
   const table = tableDir(lakeRoot, asset.key);

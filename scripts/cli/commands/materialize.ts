@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadGraph, type GlobalOptions } from '../context';
 import { partitionRequest } from '../partition-flags';
-import { maxParallel } from '../run/parallelism';
+import { engineOption, maxParallel } from '../run/parallelism';
 import { executeRun } from '../run/execute';
 import { printRunSummary } from '../run/summary';
 import { selectOrExplain } from '../selection';
@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .option('--to <key>', 'last partition of a range, inclusive (with --from)')
     .option('--force', 'recompute partitions even when their code and inputs are unchanged')
     .option('--max-parallel <n>', 'runs executed at the same time (default 1)')
-    .action(async (selection: string, opts: { partition?: string; from?: string; to?: string; force?: boolean; maxParallel?: string }, cmd: Command) => {
+    .option('--engine <name>', 'embedded: default (DuckDB, the TypeScript trainer) or spark (the Glue and EMR scripts on local Spark)')
+    .action(async (selection: string, opts: { partition?: string; from?: string; to?: string; force?: boolean; maxParallel?: string; engine?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
@@ -30,6 +31,7 @@ export function register(program: Command): void {
         command: 'materialize',
         force: opts.force,
         maxParallel: maxParallel(opts.maxParallel),
+        engine: engineOption(opts.engine),
       });
       printRunSummary(result);
     });

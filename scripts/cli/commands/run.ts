@@ -24,7 +24,7 @@ export function register(program: Command): void {
         return { run: found, events: await env.runLog.events(runId) };
       });
       if (opts.json) return printJson({ run, events });
-      console.log(`${color.bold(`run ${run.runId}`)}  ${statusText(run.status)}  ${run.command} ${run.selection} [${run.partitions}]  env ${run.env}`);
+      console.log(`${color.bold(`run ${run.runId}`)}  ${statusText(run.status)}  ${run.command} ${run.selection} [${run.partitions}]  env ${run.env}${run.options?.engine ? `  engine ${run.options.engine}` : ''}`);
       console.log(color.dim(`started ${run.startedAt} by ${run.owner}, took ${duration(run)}${run.resumeOf ? `, resumes ${run.resumeOf}` : ''}`));
       if (run.error) console.log(color.red(run.error));
       // The last state of each step run (planned -> started -> succeeded / failed / skipped).

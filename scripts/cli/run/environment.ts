@@ -13,6 +13,7 @@ import type * as EmbeddedModule from '../../../jobs/embedded/environment';
 import type * as PathsModule from '../../../jobs/embedded/paths';
 import type * as RunLogModule from '../../../jobs/embedded/runlog';
 import type * as IntegrityModule from '../../../jobs/embedded/lake/integrity';
+import type { EngineName } from '../../../jobs/embedded/engine-names';
 import { UserError } from '../errors';
 
 /** Executors a `--graph` module exports as `embeddedExecutors`, for its own compute kinds. */
@@ -24,13 +25,14 @@ function graphExecutors(graphModule: string | undefined): Executor[] {
   return Array.isArray(mod.embeddedExecutors) ? (mod.embeddedExecutors as Executor[]) : [];
 }
 
-/** The environment named by `--env`. */
-export async function openEnvironment(envName: string, graphModule?: string): Promise<Environment> {
+/** The environment named by `--env`; `engine` picks the embedded environment's engine (`--engine`). */
+export async function openEnvironment(envName: string, graphModule?: string, engine?: EngineName): Promise<Environment> {
   if (envName === 'local') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { EmbeddedEnvironment } = require('../../../jobs/embedded/environment') as typeof EmbeddedModule;
-    return new EmbeddedEnvironment({ extraExecutors: graphExecutors(graphModule) });
+    return new EmbeddedEnvironment({ extraExecutors: graphExecutors(graphModule), ...(engine ? { engine } : {}) });
   }
+  if (engine && engine !== 'default') throw new UserError(`--engine ${engine} runs in the embedded environment only (--env local); on --env ${envName} the stack's Glue jobs and EMR Serverless run the same scripts`);
   let mod: Record<string, unknown>;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -4,6 +4,7 @@
  */
 import { PlanError, plan, type AssetGraph, type PartitionRequest } from '../../../assets/core';
 import { EngineInputError, materialize, type EngineReporter, type MaterializeResult } from '../../../jobs/engine';
+import type { EngineName } from '../../../jobs/embedded/engine-names';
 import { EXIT, UserError } from '../errors';
 import { openEnvironment } from './environment';
 import { reporterForTerminal } from './progress';
@@ -20,6 +21,8 @@ export interface ExecuteOptions {
   readonly maxParallel?: number;
   readonly resumeOf?: string;
   readonly reporter?: EngineReporter;
+  /** `--engine`: the embedded environment's engine (default: DuckDB and the TypeScript trainer). */
+  readonly engine?: EngineName;
 }
 
 /** Runs the engine; resolves with the result when every step succeeded, else throws a UserError. */
@@ -38,7 +41,7 @@ export async function executeRun(o: ExecuteOptions): Promise<MaterializeResult> 
     if (e instanceof PlanError) throw new UserError(e.message);
     throw e;
   }
-  const env = await openEnvironment(o.envName, o.graphModule);
+  const env = await openEnvironment(o.envName, o.graphModule, o.engine);
   const ac = new AbortController();
   const onSigint = () => {
     if (ac.signal.aborted) process.exit(130);
