@@ -76,8 +76,11 @@ export function assetStatuses(
         checks,
       };
     }
-    if (category !== 'batch') {
-      return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, damaged: [], stalePartitions: 0, causes: [`${category}: deployed, not materialized`], freshness: null, checks };
+    // A stream asset is materialized by its deliveries (recorded by the poller), a service never.
+    const delivered = category === 'stream' && snap.materializedPartitions(key).size > 0;
+    if (category !== 'batch' && !delivered) {
+      const why = category === 'stream' ? 'stream: no delivery recorded yet (deliveries are its materializations)' : `${category}: deployed, not materialized`;
+      return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, damaged: [], stalePartitions: 0, causes: [why], freshness: null, checks };
     }
     const code = codeVersionOf(asset, readCode);
     // Counted from the run log's per-asset summary: the work does not grow with the history.
