@@ -63,6 +63,7 @@ export function register(program: Command): void {
       console.log(table(['ASSET', 'STATE', 'LAST MATERIALIZED', 'PARTITIONS', 'FRESHNESS', 'CHECKS'], rows));
       const why = statuses.filter((s) => s.state === 'stale' || (s.state === 'observed' && s.causes.length));
       for (const s of why.filter((x) => x.state === 'stale')) console.log(`${color.yellow(s.key)}: ${s.causes.join('; ')}`);
+      for (const s of statuses.filter((x) => x.category === 'source' && x.state === 'missing')) console.log(color.red(`${s.key}: ${s.causes.join('; ')}; restore it, or agree a new contract with its consumers`));
       for (const s of statuses.filter((x) => x.damaged.length)) {
         console.log(color.red(`${s.key}: ${s.damaged.length} partition(s) ${s.state}: ${s.causes.join('; ')}; rebuild with \`assets verify ${s.key} --repair\``));
       }

@@ -9,6 +9,7 @@ import {
   codeVersionOf,
   describeCause,
   freshnessOf,
+  NO_DATA,
   partitionCount,
   stalenessOf,
   type AssetGraph,
@@ -63,15 +64,22 @@ export function assetStatuses(
     const checks = snap.latestChecks(key).map((c) => ({ check: c.check, passed: c.passed, blocking: c.blocking, partition: c.partition, message: c.message, at: c.at }));
     if (category === 'source') {
       const obs = snap.latestObservation(key);
+      // Observed and not found (a dropped table): say so, with what the observation saw.
+      const gone = obs?.dataVersion === NO_DATA;
+      const seen = gone && typeof obs.metadata.contractDiff === 'string' ? obs.metadata.contractDiff.split('\n')[0] : '';
       return {
         key,
         category,
         lastMaterialization: null,
         partitions: null,
-        state: 'observed' as const,
+        state: gone ? ('missing' as const) : ('observed' as const),
         damaged: [],
         stalePartitions: 0,
-        causes: obs ? [`observed ${obs.at} (data version ${obs.dataVersion})`] : ['never observed (a run reading it observes it)'],
+        causes: !obs
+          ? ['never observed (a run reading it observes it)']
+          : gone
+            ? [`not found in the source when observed ${obs.at}${seen ? `: ${seen}` : ''}`]
+            : [`observed ${obs.at} (data version ${obs.dataVersion})`],
         freshness: null,
         checks,
       };
