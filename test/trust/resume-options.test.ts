@@ -92,6 +92,10 @@ describe('a partition flag on unpartitioned assets', function () {
       const r = await cli('materialize', 'out/report', '--partition', '2026-01-02');
       expect(r.code).to.equal(2);
       expect(r.err).to.contain('out/report is not partitioned');
+      // plan takes the same flags: it used to print the unpartitioned plan as if they applied.
+      const p = await cli('plan', 'out/report', '--partition', '2026-01-02');
+      expect(p.code).to.equal(2);
+      expect(p.err).to.contain('out/report is not partitioned').and.to.contain('to plan its one snapshot');
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
