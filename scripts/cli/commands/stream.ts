@@ -105,7 +105,7 @@ export function register(program: Command): void {
             else events.push(line);
           });
         if (oversize.length) {
-          process.stderr.write(color.yellow(`${opts.file}: line${oversize.length > 1 ? 's' : ''} ${oversize.slice(0, 10).join(', ')}${oversize.length > 10 ? ', ...' : ''} exceed the 1 MiB Kinesis record limit and were not sent\n`));
+          process.stderr.write(color.yellow(`${opts.file}: line${oversize.length > 1 ? 's' : ''} ${oversize.slice(0, 10).join(', ')}${oversize.length > 10 ? ', ...' : ''} ${oversize.length > 1 ? 'exceed' : 'exceeds'} the 1 MiB Kinesis record limit and were not sent\n`));
         }
       }
       const n = opts.generate !== undefined ? Number(opts.generate) : 0;
