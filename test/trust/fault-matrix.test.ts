@@ -74,6 +74,10 @@ describe('fault matrix: every command, every fault, one message and no stack tra
     expectFault(await cli('contracts', 'check'), 'source-db', 'contracts check');
     expect((await cli('status')).code).to.equal(0);
     expect((await cli('runs')).code).to.equal(0);
+    // Nothing recorded is nothing verified: not "all intact".
+    const v = await cli('verify');
+    expect(v.code).to.equal(0);
+    expect(v.out).to.contain('nothing to verify').and.not.to.contain('all intact');
   });
 
   it('a home that cannot be written (a file where the folder should be)', async () => {
