@@ -92,7 +92,9 @@ describe('fault matrix: every command, every fault, one message and no stack tra
 
   it('a read-only home: every command names it (as root, run as an unprivileged user, since permissions do not stop root)', async function () {
     const asRoot = process.getuid?.() === 0;
-    if (asRoot && spawnSync('setpriv', ['--version']).status !== 0) this.skip();
+    const unprivileged = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    // As root the check needs setpriv, and a checkout the unprivileged user can read (not under /root).
+    if (asRoot && spawnSync('setpriv', [...unprivileged, process.execPath, bin(), '--help']).status !== 0) this.skip();
     freshHome();
     const lake = path.join(home, 'lake');
     const before = sha(path.join(home, 'runlog', RUNLOG_DB));
@@ -106,7 +108,7 @@ describe('fault matrix: every command, every fault, one message and no stack tra
     const asUser = (args: string[]): CliResult => {
       const argv = [process.execPath, bin(), ...args];
       const r = asRoot
-        ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...argv], { encoding: 'utf8', env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' } })
+        ? spawnSync('setpriv', [...unprivileged, ...argv], { encoding: 'utf8', env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' } })
         : spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' } });
       return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
     };
