@@ -235,7 +235,10 @@ export function assetStaleness(graph: AssetGraph, key: AssetKey, snap: RunLogSna
   }
   for (const c of summary.changedInputs) {
     if (!deps.includes(c.dep) || c.count === 0) continue;
-    add(c.missing ? { type: 'upstream_missing', dep: c.dep } : { type: 'data', dep: c.dep });
+    // A source observed as gone (a dropped table records NO_DATA) is missing, not new data.
+    const source = graph.get(c.dep).source;
+    const gone = c.missing || (source && snap.latestObservation(c.dep)?.dataVersion === NO_DATA);
+    add(gone ? { type: 'upstream_missing', dep: c.dep, ...(source ? { source: true } : {}) } : { type: 'data', dep: c.dep });
   }
   return { stalePartitions: stale, causes: [...causes.values()] };
 }
