@@ -10,6 +10,8 @@ import path from 'node:path';
 import { plainReporter, ttyReporter } from './cli/run/progress';
 import { color, table } from './cli/output';
 import { runBatchDemo } from './demo/batch';
+import referenceGraph from '../assets/index';
+import type { AssetGraph } from '../assets/core';
 
 const print = (line: string) => process.stdout.write(line + '\n');
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -60,9 +62,10 @@ async function main(): Promise<number> {
     print('');
     print(color.bold('streaming half'));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { runStreamDemo } = require(streamModule) as { runStreamDemo?: (o?: { print?: (l: string) => void }) => Promise<unknown> };
+    const { runStreamDemo } = require(streamModule) as { runStreamDemo?: (o?: { print?: (l: string) => void; record?: { graph: AssetGraph; key: string } }) => Promise<unknown> };
     if (typeof runStreamDemo !== 'function') print(color.yellow('scripts/demo/stream.ts exports no runStreamDemo; skipped'));
-    else await runStreamDemo({ print });
+    // Its deliveries are recorded as materializations of serving/recommendations, so `status` shows them.
+    else await runStreamDemo({ print, record: { graph: referenceGraph, key: 'serving/recommendations' } });
   }
   print(color.bold(`demo finished in ${secs(Date.now() - t0)}`));
   if (batch.failed) {

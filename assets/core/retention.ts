@@ -4,7 +4,8 @@
  *
  * - a run still `running` is never pruned;
  * - a failed or interrupted run that no later run resumed to success is kept, with every run it
- *   resumes: `backfill --resume` reads their materializations to skip what is done;
+ *   resumes: `backfill --resume` reads their materializations to skip what is done (not a stream
+ *   session's run, which is never resumed);
  * - with `keepLatestPerPartition`, a run that wrote the latest materialization of some
  *   asset-partition is kept whole (its events are that partition's provenance).
  *
@@ -14,7 +15,7 @@
 import type { PruneOptions, RunRecord } from './runlog';
 
 /** The fields of a run the rule reads. */
-export type RetainedRun = Pick<RunRecord, 'runId' | 'status' | 'startedAt' | 'resumeOf'>;
+export type RetainedRun = Pick<RunRecord, 'runId' | 'status' | 'startedAt' | 'resumeOf'> & { readonly command?: RunRecord['command'] };
 
 export interface RetentionDecision {
   /** Run ids to delete. */
@@ -59,7 +60,8 @@ export function runsToPrune(runs: readonly RetainedRun[], latestWriters: Readonl
   };
   for (const r of runs) {
     if (r.status === 'running') keep.add(r.runId);
-    else if ((r.status === 'failed' || r.status === 'interrupted') && !resumedToSuccess(r.runId)) keepChain(r.runId);
+    // A stream session is never resumed (the poller continues from its checkpoint): nothing to keep it for.
+    else if ((r.status === 'failed' || r.status === 'interrupted') && r.command !== 'stream' && !resumedToSuccess(r.runId)) keepChain(r.runId);
     else if (options.keepLatestPerPartition && latestWriters.has(r.runId)) keep.add(r.runId);
   }
   const prune: string[] = [];

@@ -16,7 +16,7 @@ export type StaleCause =
   | { readonly type: 'code'; readonly was: string; readonly now: string }
   | { readonly type: 'data'; readonly dep: AssetKey }
   | { readonly type: 'dependencies'; readonly added: readonly AssetKey[]; readonly removed: readonly AssetKey[] }
-  | { readonly type: 'upstream_missing'; readonly dep: AssetKey };
+  | { readonly type: 'upstream_missing'; readonly dep: AssetKey; readonly source?: boolean };
 
 export interface Staleness {
   readonly status: 'fresh' | 'stale' | 'missing';
@@ -34,7 +34,7 @@ export function describeCause(c: StaleCause): string {
     case 'dependencies':
       return `deps changed${c.added.length ? ` (+${c.added.join(', +')})` : ''}${c.removed.length ? ` (-${c.removed.join(', -')})` : ''}`;
     case 'upstream_missing':
-      return `${c.dep} has no data`;
+      return c.source ? `${c.dep} is missing (not found in the source when last observed)` : `${c.dep} has no data`;
   }
 }
 
@@ -153,7 +153,7 @@ export function stalenessOf(
     const now = versions[dep];
     if (was === undefined || now === undefined || was === now) continue;
     // Data that was read has gone (wiped upstream): the result no longer matches any input.
-    if (now === NO_DATA) causes.push({ type: 'upstream_missing', dep });
+    if (now === NO_DATA) causes.push({ type: 'upstream_missing', dep, ...(graph.get(dep).source ? { source: true } : {}) });
     else causes.push({ type: 'data', dep });
   }
   return { status: causes.length ? 'stale' : 'fresh', causes, materialization: m };
@@ -235,7 +235,10 @@ export function assetStaleness(graph: AssetGraph, key: AssetKey, snap: RunLogSna
   }
   for (const c of summary.changedInputs) {
     if (!deps.includes(c.dep) || c.count === 0) continue;
-    add(c.missing ? { type: 'upstream_missing', dep: c.dep } : { type: 'data', dep: c.dep });
+    // A source observed as gone (a dropped table records NO_DATA) is missing, not new data.
+    const source = graph.get(c.dep).source;
+    const gone = c.missing || (source && snap.latestObservation(c.dep)?.dataVersion === NO_DATA);
+    add(gone ? { type: 'upstream_missing', dep: c.dep, ...(source ? { source: true } : {}) } : { type: 'data', dep: c.dep });
   }
   return { stalePartitions: stale, causes: [...causes.values()] };
 }

@@ -20,6 +20,8 @@ export interface Proposal {
   readonly against: string;
   /** SQL statements that cannot affect a contract and were not applied. */
   readonly ignored: readonly string[];
+  /** SQL statements the gate could not read, let through by --allow-unknown. */
+  readonly unread: readonly string[];
 }
 
 /** Reads `--against FILE`: JSON (a schema dump) or SQL (a migration applied on `live`). */
@@ -32,9 +34,9 @@ export function loadProposal(file: string, live: () => SchemaSnapshot, options: 
   }
   const name = path.basename(file);
   const looksJson = file.endsWith('.json') || /^\s*\{/.test(text);
-  if (looksJson) return { schema: parseSchemaDump(text, file), against: `the schema in ${name}`, ignored: [] };
+  if (looksJson) return { schema: parseSchemaDump(text, file), against: `the schema in ${name}`, ignored: [], unread: [] };
   const applied = applyMigration(live(), text, file, options);
-  return { schema: applied.schema, against: `the live schema + migration ${name}`, ignored: applied.ignored };
+  return { schema: applied.schema, against: `the live schema + migration ${name}`, ignored: applied.ignored, unread: applied.unread };
 }
 
 /** Diffs every contracted source table of the graph against one schema. */

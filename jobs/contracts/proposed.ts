@@ -118,6 +118,8 @@ export interface AppliedMigration {
   readonly schema: SchemaSnapshot;
   /** Statements that cannot affect a source contract (CREATE INDEX, UPDATE...), listed for the reader. */
   readonly ignored: readonly string[];
+  /** Statements the reader did not recognise, let through by `allowUnknown`: unread, not harmless. */
+  readonly unread: readonly string[];
 }
 
 export interface ApplyMigrationOptions {
@@ -160,7 +162,11 @@ const statementText = (tokens: readonly Token[]) => tokens.map((t) => t.text).jo
 export function applyMigration(base: SchemaSnapshot, sql: string, where: string, options: ApplyMigrationOptions = {}): AppliedMigration {
   const tables = new Map<string, FoundColumn[]>(Object.entries(base.tables).map(([t, cols]) => [t, cols.map((c) => ({ ...c }))]));
   const ignored: string[] = [];
-  tokenize(sql).forEach((tokens, n) => {
+  const unread: string[] = [];
+  const statements = tokenize(sql);
+  // An empty migration would pass every contract without reading anything: fail closed on it too.
+  if (!statements.length) throw new ProposalError(`${where} holds no SQL statement (empty, or only comments): there is nothing to check the contracts against; pass the migration itself`);
+  statements.forEach((tokens, n) => {
     const stmt = statementText(tokens);
     const at = `${where}:${tokens[0].line}, statement ${n + 1} (${stmt.slice(0, 120)})`;
     const fail = (msg: string): never => {
@@ -169,7 +175,7 @@ export function applyMigration(base: SchemaSnapshot, sql: string, where: string,
     /** A statement the reader does not understand: the gate fails closed unless told to let it pass. */
     const unknown = (word: Token | undefined, what: string): void => {
       if (options.allowUnknown) {
-        ignored.push(stmt);
+        unread.push(stmt);
         return;
       }
       const near = word && !word.quoted ? keywordHint(word.text) : '';
@@ -214,7 +220,7 @@ export function applyMigration(base: SchemaSnapshot, sql: string, where: string,
       unknown(first, 'unrecognised statement');
     }
   });
-  return { schema: { tables: Object.fromEntries(tables) }, ignored };
+  return { schema: { tables: Object.fromEntries(tables) }, ignored, unread };
 }
 
 /** Applies one ALTER TABLE action; undefined when the action is not one the reader knows. */

@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { canonicalType, checkName, formatContractDiff, type AssetDefinition, type CheckSpec, type Observation } from '../../assets/core';
+import { canonicalType, checkName, formatContractDiff, NO_DATA, type AssetDefinition, type CheckSpec, type Observation } from '../../assets/core';
 import type { CheckOutcome, StepContext, StepOutput } from '../engine/environment';
 import { partitionsLabel } from '../engine/run-request';
 import { checkSourceLive, sourceTableOf } from '../contracts/live';
@@ -149,7 +149,8 @@ export async function observeSource(source: SourceAccess, asset: AssetDefinition
       const row = (await pg.query<Record<string, string | number | null>>(sql)).rows[0];
       facts = { ...row, rows: Number(row.rows) };
     }
-    const dataVersion = crypto.createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 16);
+    // A table that is gone has no data (NO_DATA), not new data: staleness then says it is missing.
+    const dataVersion = diff.tableFound ? crypto.createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 16) : NO_DATA;
     return {
       key: asset.key,
       dataVersion,

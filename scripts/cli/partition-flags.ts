@@ -2,7 +2,7 @@
  * `--partition P` / `--from A --to B` -> a PartitionRequest, shared by plan, materialize and
  * backfill so every command reads partitions the same way.
  */
-import type { PartitionRequest } from '../../assets/core';
+import type { AssetGraph, PartitionRequest, Plan } from '../../assets/core';
 import { UserError } from './errors';
 
 export interface PartitionFlags {
@@ -28,4 +28,14 @@ export function partitionRequest(flags: PartitionFlags): PartitionRequest {
     return { type: 'range', from, to };
   }
   return { type: 'latest' };
+}
+
+/**
+ * A partition flag that applies to no planned step would be silently ignored (the plan or run
+ * would take each asset's one snapshot): refused instead, naming the assets.
+ */
+export function refuseIgnoredPartitionFlags(graph: AssetGraph, plan: Plan, request: PartitionRequest, verb: string): void {
+  if (request.type !== 'range' || !plan.steps.length || plan.steps.some((s) => graph.get(s.key).partitions)) return;
+  const n = plan.steps.length;
+  throw new UserError(`--partition/--from/--to: ${plan.steps.map((s) => s.key).join(', ')} ${n === 1 ? 'is' : 'are'} not partitioned; drop the partition flags to ${verb} ${n === 1 ? 'its' : 'their'} one snapshot`);
 }

@@ -15,7 +15,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { AssetGraph, AssetKey } from '../../assets/core';
 import { localPaths } from '../../jobs/embedded/paths';
+import { LocalRunLog } from '../../jobs/embedded/runlog';
+import { DeliveryLedger, type DeliveredBatch } from '../../jobs/embedded/stream/deliveries';
 import { putEvents } from '../../jobs/embedded/stream/producer';
 import { generatorFromIndexes, startStreamSession } from '../../jobs/embedded/stream/session';
 import { ensureStream, localKinesisClient, streamPaths, USER_EVENTS_STREAM } from '../../jobs/embedded/stream/kinesalite';
@@ -42,6 +45,8 @@ export interface StreamDemoOptions {
    * and Firehose are separate services). Default false.
    */
   readonly inProcess?: boolean;
+  /** Record the deliveries as materializations of this stream asset in the local run log (the demo does; benchmarks do not). */
+  readonly record?: { readonly graph: AssetGraph; readonly key: AssetKey };
 }
 
 export interface StreamDemoResult {
@@ -81,14 +86,24 @@ interface Running {
   close(): Promise<void>;
 }
 
+/** Sees every delivered batch (the run-log record of the deliveries). */
+type OnBatch = (b: DeliveredBatch) => void;
+
 /** kinesalite and the poller in this process (`assets stream start` runs this way). */
-async function inProcess(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void): Promise<Running> {
-  const session = await startStreamSession({ shards, bufferIntervalMs, onFlush: (b) => onDelivered(b.ok, b.failed, { deliveredAt: b.deliveredAt, okLines: b.okLines }) });
+async function inProcess(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void, onBatch: OnBatch): Promise<Running> {
+  const session = await startStreamSession({
+    shards,
+    bufferIntervalMs,
+    onFlush: (b) => {
+      onBatch(b);
+      onDelivered(b.ok, b.failed, { deliveredAt: b.deliveredAt, okLines: b.okLines });
+    },
+  });
   return { endpoint: session.endpoint, client: session.client, mode: 'one process', duplicates: () => session.poller?.stats.duplicates ?? 0, close: () => session.close() };
 }
 
 /** kinesalite and the poller in one child process each; the producer is this process. */
-async function separateProcesses(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void): Promise<Running> {
+async function separateProcesses(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void, onBatch: OnBatch): Promise<Running> {
   const paths = streamPaths(localPaths.stream());
   const kin = await spawnKinesalite(paths.kinesalite, { publishEndpoint: paths.endpoint });
   const client = localKinesisClient(kin.endpoint);
@@ -98,7 +113,12 @@ async function separateProcesses(shards: number, bufferIntervalMs: number, onDel
     const lakeDir = localPaths.lake();
     const poller = await spawnPoller(
       { endpoint: kin.endpoint, streamName: USER_EVENTS_STREAM, lakeDir, checkpointFile: paths.checkpoint, bufferIntervalMs },
-      { onFlush: (f) => onDelivered(f.ok, f.failed, { deliveredAt: f.deliveredAt, files: f.files.filter((x) => !x.includes(`${path.sep}errors${path.sep}`)).map((x) => path.join(lakeDir, x)) }) },
+      {
+        onFlush: (f) => {
+          onBatch(f);
+          onDelivered(f.ok, f.failed, { deliveredAt: f.deliveredAt, files: f.files.filter((x) => !x.includes(`${path.sep}errors${path.sep}`)).map((x) => path.join(lakeDir, x)) });
+        },
+      },
     );
     let duplicates = poller.startStats.duplicates;
     return {
@@ -150,7 +170,17 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
     batches.push(d);
   };
   const start = options.inProcess ? inProcess : separateProcesses;
-  const stream = await start(options.shards ?? 2, bufferIntervalMs, onDelivered);
+  // The deliveries are the stream asset's materializations: recorded here, where the graph is.
+  const runLog = options.record ? new LocalRunLog(localPaths.runLog()) : undefined;
+  const ledger = runLog && options.record ? await DeliveryLedger.open({ runLog, ...options.record }) : undefined;
+  let stream: Running;
+  try {
+    stream = await start(options.shards ?? 2, bufferIntervalMs, onDelivered, (b) => ledger?.record(b));
+  } catch (e) {
+    await ledger?.close(e as Error);
+    await runLog?.close();
+    throw e;
+  }
   let sent = 0;
   let putMs = 0;
   const started = Date.now();
@@ -171,7 +201,12 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
     while (delivered + failed < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   } finally {
-    await stream.close();
+    try {
+      await stream.close();
+    } finally {
+      await ledger?.close();
+      await runLog?.close();
+    }
   }
   // e2e latency of each Ok event: its put time (event_time) -> its file renamed into the lake.
   const latencies: number[] = [];

@@ -26,9 +26,10 @@ describe('the contract gate fails closed', () => {
     expect(() => applyMigration(base, 'ALTER TABLE customers ALTER COLUMN "creditLimit" FROB', 'm.sql')).to.throw(ProposalError, /unrecognised ALTER TABLE action/);
   });
 
-  it('lists unknown statements as ignored with allowUnknown, and still applies the rest', () => {
+  it('lists unknown statements as unread (not as harmless) with allowUnknown, and still applies the rest', () => {
     const r = applyMigration(base, 'FROBNICATE customers;\nALTER TABLE customers DROP COLUMN "creditLimit";', 'm.sql', { allowUnknown: true });
-    expect(r.ignored).to.deep.equal(['FROBNICATE customers']);
+    expect(r.unread).to.deep.equal(['FROBNICATE customers']);
+    expect(r.ignored).to.deep.equal([]);
     expect(r.schema.tables.customers.map((c) => c.name)).to.deep.equal(['customerNumber']);
   });
 
@@ -36,7 +37,12 @@ describe('the contract gate fails closed', () => {
     const sql = 'BEGIN; GRANT SELECT ON customers TO reader; DROP INDEX i; ALTER TABLE customers ADD CONSTRAINT p PRIMARY KEY ("customerNumber"), OWNER TO app; COMMIT;';
     const r = applyMigration(base, sql, 'm.sql');
     expect(r.ignored).to.have.length(4);
+    expect(r.unread).to.deep.equal([]);
     expect(r.schema.tables.customers).to.have.length(2);
+  });
+
+  it('rejects an empty migration, or one of comments only: it would pass every contract unread', () => {
+    for (const sql of ['', '  \n', '-- nothing here\n/* nor here */\n']) expect(() => applyMigration(base, sql, 'm.sql')).to.throw(ProposalError, /m\.sql holds no SQL statement/);
   });
 
   describe('assets contracts check --against', function () {
@@ -63,7 +69,15 @@ describe('the contract gate fails closed', () => {
       expect((await runCli(['contracts', 'check', '--against', notes])).code).to.equal(2);
       const r = await runCli(['contracts', 'check', '--against', notes, '--allow-unknown']);
       expect(r.code, r.err).to.equal(0);
-      expect(r.out).to.contain('this file is prose');
+      expect(r.out).to.match(/not read \(--allow-unknown\): 1 statement\(s\)[^\n]*\n\s+this file is prose/);
+      expect(r.out).not.to.contain('cannot change a contract');
+    });
+
+    it('exits 2 on an empty migration file instead of reporting that every contract holds', async () => {
+      const r = await runCli(['contracts', 'check', '--against', file('empty.sql', '-- to be written\n')]);
+      expect(r.code).to.equal(2);
+      expect(r.err).to.contain('empty.sql holds no SQL statement');
+      expect(r.out).not.to.contain('hold');
     });
   });
 });

@@ -144,6 +144,12 @@ for (const [name, open] of [
       expect(r.kept.running).to.equal(1);
       expect(await log.getRun('live')).to.not.equal(undefined);
     });
+
+    it('does not keep a failed stream session for a resume that never comes', async () => {
+      await log.createRun(record('stream-1', day(1, 6), { status: 'failed', command: 'stream' }));
+      await log.prune({ olderThan: day(30) });
+      expect(await log.getRun('stream-1')).to.equal(undefined);
+    });
   });
 }
 

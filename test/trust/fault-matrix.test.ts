@@ -4,6 +4,7 @@
  * and a folder given for a file. Each answer is exit 1 or 2 with one message naming what is wrong,
  * no stack trace and no internal error, and the damaged file is left as it was (nothing is lost).
  */
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -13,7 +14,7 @@ import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
 import { RUNLOG_DB } from '../../jobs/embedded/runlog/local-runlog';
 import { streamPaths } from '../../jobs/embedded/stream/kinesalite';
-import { runCli, type CliResult } from '../cli/run-cli';
+import { bin, runCli, type CliResult } from '../cli/run-cli';
 import { saveEnv } from '../setup/environment';
 
 const DAY = 86_400_000;
@@ -73,6 +74,10 @@ describe('fault matrix: every command, every fault, one message and no stack tra
     expectFault(await cli('contracts', 'check'), 'source-db', 'contracts check');
     expect((await cli('status')).code).to.equal(0);
     expect((await cli('runs')).code).to.equal(0);
+    // Nothing recorded is nothing verified: not "all intact".
+    const v = await cli('verify');
+    expect(v.code).to.equal(0);
+    expect(v.out).to.contain('nothing to verify').and.not.to.contain('all intact');
   });
 
   it('a home that cannot be written (a file where the folder should be)', async () => {
@@ -85,17 +90,38 @@ describe('fault matrix: every command, every fault, one message and no stack tra
     expect(fs.readFileSync(file, 'utf8')).to.equal('not a folder');
   });
 
-  it('a read-only home (skipped as root, whom permissions do not stop)', async function () {
-    if (process.getuid?.() === 0) this.skip();
+  it('a read-only home: every command names it (as root, run as an unprivileged user, since permissions do not stop root)', async function () {
+    const asRoot = process.getuid?.() === 0;
+    const unprivileged = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+    // As root the check needs setpriv, and a checkout the unprivileged user can read (not under /root).
+    if (asRoot && spawnSync('setpriv', [...unprivileged, process.execPath, bin(), '--help']).status !== 0) this.skip();
     freshHome();
     const lake = path.join(home, 'lake');
-    fs.chmodSync(home, 0o555);
+    const before = sha(path.join(home, 'runlog', RUNLOG_DB));
+    const readOnly = (mode: 'on' | 'off') => {
+      for (const e of [home, ...fs.readdirSync(home, { recursive: true }).map((p) => path.join(home, String(p)))]) {
+        const st = fs.lstatSync(e);
+        if (!st.isSymbolicLink()) fs.chmodSync(e, mode === 'on' ? (st.isDirectory() ? 0o555 : 0o444) : st.isDirectory() ? 0o755 : 0o644);
+      }
+    };
+    // The compiled CLI in a child: as root, under an unprivileged uid (nobody), whom the modes stop.
+    const asUser = (args: string[]): CliResult => {
+      const argv = [process.execPath, bin(), ...args];
+      const r = asRoot
+        ? spawnSync('setpriv', [...unprivileged, ...argv], { encoding: 'utf8', env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' } })
+        : spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' } });
+      return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+    };
+    readOnly('on');
     try {
-      for (const args of [['materialize', 'raw/customers', '--force'], ['wipe', 'raw/customers', '--yes']]) expectFault(await cli(...args), home, args.join(' '));
+      for (const args of [['status'], ['runs'], ['verify'], ['checks'], ['materialize', 'raw/customers', '--force'], ['wipe', 'raw/customers', '--yes'], ['contracts', 'check'], ['source', 'seed']]) {
+        expectFault(asUser(args), home, args.join(' '));
+      }
     } finally {
-      fs.chmodSync(home, 0o755);
+      readOnly('off');
     }
     expect(fs.existsSync(lake)).to.equal(true);
+    expect(sha(path.join(home, 'runlog', RUNLOG_DB))).to.equal(before);
   });
 
   it('a corrupt run-log file is named by every command that reads the run log, and kept', async () => {

@@ -99,6 +99,11 @@ describe('lake integrity', function () {
     let s = await status('index/item_embeddings');
     expect(s['index/item_embeddings'].state).to.equal('modified');
     expect(s['index/item_embeddings'].damaged[0].problem.path).to.equal(hnsw);
+    // An unpartitioned asset has no partitions to count: the text says what is damaged, no '1 partition(s)'.
+    const text = await cli('status', 'index/item_embeddings');
+    expect(text.out).to.match(/index\/item_embeddings\s+modified\s/);
+    expect(text.out).to.contain(`index/item_embeddings: modified: ${hnsw} modified`);
+    expect(text.out).not.to.contain('partition(s)');
     const r = await cli('materialize', 'index/item_embeddings');
     expect(r.code, r.err).to.equal(0);
     expect((await status('index/item_embeddings'))['index/item_embeddings'].state).to.equal('fresh');

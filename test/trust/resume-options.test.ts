@@ -53,6 +53,29 @@ describe('backfill --resume keeps the original options', function () {
     expect((await cli('backfill', '--resume', id, '--force')).code).to.equal(0);
     expect(calls(home).slice(before)).to.deep.equal(['out/report -']);
   });
+
+  it('resuming a run again continues its newest resume, and refuses once that one succeeded (nothing recomputed)', async () => {
+    const id = await failedForcedRun();
+    // Resumed while the fault is still there: that resume fails too.
+    writeConfig(home, { fail: ['out/report'] });
+    expect((await cli('backfill', '--resume', id)).code).to.equal(1);
+    const [failedResume] = JSON.parse((await cli('runs', '--json')).out) as { runId: string; resumeOf?: string }[];
+    expect(failedResume.resumeOf).to.equal(id);
+    writeConfig(home, {});
+    const before = calls(home).length;
+    const again = await cli('backfill', '--resume', id, '--force');
+    expect(again.code, again.err).to.equal(0);
+    expect(again.err).to.contain(`already resumed by run ${failedResume.runId}`);
+    expect(calls(home).slice(before), 'only what no run of the chain finished').to.deep.equal(['out/report -']);
+    const [newest] = JSON.parse((await cli('runs', '--json')).out) as { runId: string; resumeOf?: string }[];
+    expect(newest.resumeOf).to.equal(failedResume.runId);
+
+    const done = calls(home).length;
+    const third = await cli('backfill', '--resume', id, '--force');
+    expect(third.code).to.equal(2);
+    expect(third.err).to.contain(`already resumed to success by run ${newest.runId}`);
+    expect(calls(home).length, 'nothing recomputed').to.equal(done);
+  });
 });
 
 describe('a partition flag on unpartitioned assets', function () {
@@ -69,6 +92,10 @@ describe('a partition flag on unpartitioned assets', function () {
       const r = await cli('materialize', 'out/report', '--partition', '2026-01-02');
       expect(r.code).to.equal(2);
       expect(r.err).to.contain('out/report is not partitioned');
+      // plan takes the same flags: it used to print the unpartitioned plan as if they applied.
+      const p = await cli('plan', 'out/report', '--partition', '2026-01-02');
+      expect(p.code).to.equal(2);
+      expect(p.err).to.contain('out/report is not partitioned').and.to.contain('to plan its one snapshot');
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }

@@ -30,6 +30,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  EXIT,
   UserError,
   readState,
   runsToPrune,
@@ -242,6 +243,20 @@ function eventOf(row: EvRow): RunEvent {
   return { ...base, ...(type === 'check_evaluated' ? { partition: row.part } : {}), ...step, ...rest, at } as unknown as RunEvent;
 }
 
+/**
+ * A run log that cannot be opened or written for a reason a person can fix (a read-only folder or
+ * file system, a full disk, no permission) as a UserError naming the file; undefined otherwise.
+ */
+function storageFault(e: unknown, file: string): UserError | undefined {
+  if (!(e instanceof Database.SqliteError)) return undefined;
+  const fix = /^SQLITE_(READONLY|CANTOPEN|PERM|AUTH)/.test(e.code)
+    ? `give this user write access to ${path.dirname(file)} (the run log is written even by commands that read it), or point HEADWATER_HOME at a writable folder`
+    : /^SQLITE_FULL/.test(e.code)
+      ? 'free some space on its disk and rerun (what was committed before is intact)'
+      : undefined;
+  return fix ? new UserError(`the run log ${file} cannot be written (${e.message}): ${fix}`, EXIT.runFailed) : undefined;
+}
+
 const stripType = <T extends { type: string }>({ type: _type, ...rest }: T): Omit<T, 'type'> => rest;
 
 /** The durable local run log (implements the core `RunLog`). */
@@ -278,7 +293,7 @@ export class LocalRunLog implements RunLog {
       if (e instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(e.code)) {
         throw new UserError(`the run log ${this.file} is damaged (${e.message}); restore it from a backup, or move it aside to start an empty run log (every asset then shows as not materialized)`);
       }
-      throw e;
+      throw storageFault(e, this.file) ?? e;
     }
     this.importLegacy();
   }
@@ -553,7 +568,7 @@ export class LocalRunLog implements RunLog {
         }
       });
     } catch (e) {
-      const err = new Error(`could not write the run log ${this.file}: ${(e as Error).message}`);
+      const err = storageFault(e, this.file) ?? new Error(`could not write the run log ${this.file}: ${(e as Error).message}`);
       for (const p of batch) p.reject(err);
       return;
     }

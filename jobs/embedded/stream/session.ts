@@ -7,12 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { AssetGraph, AssetKey } from '../../../assets/core';
 import { localPaths } from '../paths';
 import { depsFromEnvironment } from '../../serving/environment';
 import { createRecommenderService, type RecommenderDeps } from '../../serving/recommender';
 import { createTransformHandler } from '../../serving/stream-transform/transform';
 import { ensureStream, localKinesisClient, startKinesalite, streamPaths, USER_EVENTS_STREAM, type RunningKinesalite } from './kinesalite';
 import { DeliveryPoller, type FlushReport } from './poller';
+import { DeliveryLedger } from './deliveries';
+import { LocalRunLog } from '../runlog';
 import { TransformPool } from './transform-pool';
 import { eventGenerator } from './generator';
 import { EmbeddedVectorStore } from '../../vector-store/embedded';
@@ -36,6 +39,11 @@ export interface StreamSessionOptions {
    * `deps` is given (injected dependencies live on this thread).
    */
   readonly transformWorkers?: number;
+  /**
+   * Record each delivery as a materialization of this stream-delivery asset in the local run log
+   * (./deliveries.ts), so status and staleness see it. Off when absent (benchmarks, tests).
+   */
+  readonly record?: { readonly graph: AssetGraph; readonly key: AssetKey };
 }
 
 export interface StreamSession {
@@ -43,6 +51,8 @@ export interface StreamSession {
   readonly client: KinesisClient;
   readonly streamName: string;
   readonly poller?: DeliveryPoller;
+  /** The run log record of the deliveries, when `record` was asked for. */
+  readonly ledger?: DeliveryLedger;
   close(): Promise<void>;
 }
 
@@ -53,9 +63,15 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
   const client = localKinesisClient(kin.endpoint);
   let poller: DeliveryPoller | undefined;
   let pool: TransformPool | undefined;
+  let runLog: LocalRunLog | undefined;
+  let ledger: DeliveryLedger | undefined;
   try {
     await ensureStream(client, USER_EVENTS_STREAM, o.shards ?? 2);
     if (o.poll !== false) {
+      if (o.record) {
+        runLog = new LocalRunLog(localPaths.runLog());
+        ledger = await DeliveryLedger.open({ runLog, graph: o.record.graph, key: o.record.key });
+      }
       const workers = o.transformWorkers ?? (o.deps ? 0 : os.availableParallelism());
       pool = workers > 0 ? new TransformPool(workers) : undefined;
       const transform = pool?.transform ?? createTransformHandler(createRecommenderService(o.deps ?? depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
@@ -69,7 +85,10 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
         transformConcurrency: Math.max(1, 2 * workers),
         bufferIntervalMs: o.bufferIntervalMs,
         ...(o.bufferBytes ? { bufferBytes: o.bufferBytes } : {}),
-        ...(o.onFlush ? { onFlush: o.onFlush } : {}),
+        onFlush: (b) => {
+          ledger?.record(b);
+          o.onFlush?.(b);
+        },
       });
       fs.mkdirSync(path.dirname(paths.checkpoint), { recursive: true });
       await poller.start();
@@ -77,6 +96,8 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
   } catch (e) {
     client.destroy();
     await pool?.close();
+    await ledger?.close(e as Error).catch(() => undefined);
+    await runLog?.close();
     await kin.close();
     throw e;
   }
@@ -85,13 +106,23 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
     client,
     streamName: USER_EVENTS_STREAM,
     ...(poller ? { poller } : {}),
+    ...(ledger ? { ledger } : {}),
     async close() {
+      let failure: Error | undefined;
       try {
-        await poller?.stop();
+        await poller?.stop().catch((e: Error) => {
+          failure = e;
+          throw e;
+        });
       } finally {
         client.destroy();
         await pool?.close();
-        await kin.close();
+        try {
+          await ledger?.close(failure);
+        } finally {
+          await runLog?.close();
+          await kin.close();
+        }
       }
     },
   };

@@ -26,10 +26,11 @@ export function register(program: Command): void {
       let force = opts.force;
       let parallel = maxParallel(opts.maxParallel);
       let engine = engineOption(opts.engine);
+      let resumeOf: string | undefined;
       if (opts.resume) {
         if (opts.from || opts.to || selection) throw new UserError('backfill --resume continues the run as it was asked: drop the selection and --from/--to');
-        const resumed = await resumedRequest(g.env, g.graph, opts.resume);
-        ({ selection, request } = resumed);
+        const resumed = await resumedRequest(g.env, g.graph, opts.resume, (line) => process.stderr.write(`${line}\n`));
+        ({ selection, request, resumeOf } = resumed);
         // The original run's options hold unless given again: an interrupted --force stays forced.
         force = opts.force ?? resumed.options?.force;
         if (opts.maxParallel === undefined && resumed.options) parallel = resumed.options.maxParallel;
@@ -49,7 +50,7 @@ export function register(program: Command): void {
         command: 'backfill',
         force,
         maxParallel: parallel,
-        resumeOf: opts.resume,
+        resumeOf,
         engine,
       });
       printRunSummary(result);

@@ -56,6 +56,7 @@ export function register(program: Command): void {
       const graph = loadGraph(globals.graph);
       let diffs: ContractDiff[];
       let ignored: readonly string[] = [];
+      let unread: readonly string[] = [];
       if (flags.against && /\.json$/i.test(flags.against)) {
         const p = loadProposal(flags.against, () => ({ tables: {} }));
         diffs = checkAllContracts(graph, p.schema, p.against);
@@ -65,7 +66,7 @@ export function register(program: Command): void {
         diffs = await withSource(async (db) => {
           const live = await readLiveSchema(db.pg);
           const p = loadProposal(flags.against!, () => live, { allowUnknown: flags.allowUnknown });
-          ignored = p.ignored;
+          ({ ignored, unread } = p);
           return checkAllContracts(graph, p.schema, p.against);
         });
       } else {
@@ -78,10 +79,11 @@ export function register(program: Command): void {
       }
       const breaking = diffs.filter((d) => d.breaking);
       if (flags.json) {
-        printJson({ breaking: breaking.length > 0, ignored, diffs });
+        printJson({ breaking: breaking.length > 0, ignored, unread, diffs });
       } else {
         for (const d of diffs) console.log(colorize(formatContractDiff(d)));
         if (ignored.length) console.log(color.dim(`\nnot applied (cannot change a contract's columns): ${ignored.length} statement(s)\n${ignored.map((s) => `  ${s}`).join('\n')}`));
+        if (unread.length) console.log(color.yellow(`\nnot read (--allow-unknown): ${unread.length} statement(s) the gate did not recognise; this result does not cover them\n${unread.map((s) => `  ${s}`).join('\n')}`));
         console.log('');
         console.log(
           breaking.length

@@ -13,7 +13,7 @@ import {
 import { loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color, printJson, table } from '../output';
-import { partitionRequest, type PartitionFlags } from '../partition-flags';
+import { partitionRequest, refuseIgnoredPartitionFlags, type PartitionFlags } from '../partition-flags';
 import { selectOrExplain } from '../selection';
 
 /** Runs listed in full before the listing is cut (a backfill can have millions). */
@@ -74,6 +74,7 @@ export function register(program: Command): void {
       let p: Plan;
       try {
         p = plan(graph, keys, request, Date.now());
+        refuseIgnoredPartitionFlags(graph, p, request, 'plan');
       } catch (e) {
         if (e instanceof PlanError) throw new UserError(e.message);
         throw e;

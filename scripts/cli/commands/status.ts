@@ -27,8 +27,9 @@ const ago = (iso: string, nowMs: number) => {
 function stateText(s: AssetStatus): string {
   if (s.state === 'fresh') return color.green('fresh');
   if (s.state === 'stale') return color.yellow(`stale${s.partitions ? ` (${s.stalePartitions})` : ''}`);
-  if (s.state === 'missing') return color.red(s.damaged.length ? `missing (${s.damaged.length})` : 'missing');
-  if (s.state === 'modified') return color.red(`modified (${s.damaged.length})`);
+  // The count is of damaged partitions: an unpartitioned asset has none to count.
+  if (s.state === 'missing') return color.red(s.damaged.length && s.partitions ? `missing (${s.damaged.length})` : 'missing');
+  if (s.state === 'modified') return color.red(s.partitions ? `modified (${s.damaged.length})` : 'modified');
   if (s.state === 'late') return color.red('late');
   return color.dim(s.state);
 }
@@ -63,8 +64,9 @@ export function register(program: Command): void {
       console.log(table(['ASSET', 'STATE', 'LAST MATERIALIZED', 'PARTITIONS', 'FRESHNESS', 'CHECKS'], rows));
       const why = statuses.filter((s) => s.state === 'stale' || (s.state === 'observed' && s.causes.length));
       for (const s of why.filter((x) => x.state === 'stale')) console.log(`${color.yellow(s.key)}: ${s.causes.join('; ')}`);
+      for (const s of statuses.filter((x) => x.category === 'source' && x.state === 'missing')) console.log(color.red(`${s.key}: ${s.causes.join('; ')}; restore it, or agree a new contract with its consumers`));
       for (const s of statuses.filter((x) => x.damaged.length)) {
-        console.log(color.red(`${s.key}: ${s.damaged.length} partition(s) ${s.state}: ${s.causes.join('; ')}; rebuild with \`assets verify ${s.key} --repair\``));
+        console.log(color.red(`${s.key}: ${s.partitions ? `${s.damaged.length} partition(s) ${s.state}` : s.state}: ${s.causes.join('; ')}; rebuild with \`assets verify ${s.key} --repair\``));
       }
       for (const s of statuses.filter((x) => x.freshness?.violated)) {
         console.log(color.red(`${s.key}: freshness violated: ${s.freshness!.lagMinutes === null ? 'never materialized' : `data is ${s.freshness!.lagMinutes} minutes old`}, the policy allows ${s.freshness!.maxLagMinutes}`));

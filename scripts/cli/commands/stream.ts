@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { computeSettings } from '../../../assets/core';
+import { computeSettings, type AssetGraph } from '../../../assets/core';
 import type { KinesisStreamSettings, StreamDeliverySettings } from '../../../assets/kinds';
 import { localPaths } from '../../../jobs/embedded/paths';
 import { ensureStream, localKinesisClient, runningEndpoint, startKinesalite, streamPaths, USER_EVENTS_STREAM } from '../../../jobs/embedded/stream/kinesalite';
@@ -25,14 +25,17 @@ function localOnly(cmd: Command): GlobalOptions {
   return g;
 }
 
-/** Shards and buffer interval from the graph. */
-function settings(g: GlobalOptions): { shards: number; bufferSeconds: number } {
+/** The stream-delivery asset the poller writes: its deliveries are recorded as its materializations. */
+const DELIVERY_ASSET = 'serving/recommendations';
+
+/** Shards and buffer interval from the graph (and the graph, whose stream asset the deliveries materialize). */
+function settings(g: GlobalOptions): { shards: number; bufferSeconds: number; graph: AssetGraph } {
   const graph = loadGraph(g.graph);
   requireAsset(graph, 'stream/user_events');
-  requireAsset(graph, 'serving/recommendations');
+  requireAsset(graph, DELIVERY_ASSET);
   const stream = computeSettings<KinesisStreamSettings>(graph.get('stream/user_events'));
-  const delivery = computeSettings<StreamDeliverySettings>(graph.get('serving/recommendations'));
-  return { shards: stream.shards ?? 2, bufferSeconds: delivery.bufferIntervalSeconds ?? 60 };
+  const delivery = computeSettings<StreamDeliverySettings>(graph.get(DELIVERY_ASSET));
+  return { shards: stream.shards ?? 2, bufferSeconds: delivery.bufferIntervalSeconds ?? 60, graph };
 }
 
 /** The largest record Kinesis accepts (data plus partition key): 1 MiB. */
@@ -61,8 +64,15 @@ export function register(program: Command): void {
       const bufferSeconds = opts.bufferSeconds !== undefined ? Number(opts.bufferSeconds) : s.bufferSeconds;
       if (!Number.isFinite(bufferSeconds) || bufferSeconds < 0 || bufferSeconds > 900) throw new UserError(`--buffer-seconds must be between 0 and 900, got '${opts.bufferSeconds}'`);
       if (await runningEndpoint(streamPaths(localPaths.stream()).endpoint)) throw new UserError('the embedded stream is already running (another `assets stream start`); stop it first');
-      const session = await startStreamSession({ shards: s.shards, bufferIntervalMs: bufferSeconds * 1000, port: Number(opts.port), onFlush: (b) => process.stdout.write(`delivered ${b.ok} ok, ${b.failed} failed -> ${b.files.join(', ')}\n`) });
+      const session = await startStreamSession({
+        shards: s.shards,
+        bufferIntervalMs: bufferSeconds * 1000,
+        port: Number(opts.port),
+        record: { graph: s.graph, key: DELIVERY_ASSET },
+        onFlush: (b) => process.stdout.write(`delivered ${b.ok} ok, ${b.failed} failed -> ${b.files.join(', ')}\n`),
+      });
       process.stdout.write(`${color.green('stream')} ${USER_EVENTS_STREAM} on ${session.endpoint} (${s.shards} shards), poller buffer ${bufferSeconds}s -> ${path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX)}\n`);
+      process.stdout.write(color.dim(`  deliveries are recorded as materializations of ${DELIVERY_ASSET} in run ${session.ledger?.runId}\n`));
       process.stdout.write(color.dim('  put events with: npm run -s assets -- stream put --generate 100\n  Ctrl-C to stop\n'));
       await untilStopped();
       await session.close();
@@ -95,7 +105,7 @@ export function register(program: Command): void {
             else events.push(line);
           });
         if (oversize.length) {
-          process.stderr.write(color.yellow(`${opts.file}: line${oversize.length > 1 ? 's' : ''} ${oversize.slice(0, 10).join(', ')}${oversize.length > 10 ? ', ...' : ''} exceed the 1 MiB Kinesis record limit and were not sent\n`));
+          process.stderr.write(color.yellow(`${opts.file}: line${oversize.length > 1 ? 's' : ''} ${oversize.slice(0, 10).join(', ')}${oversize.length > 10 ? ', ...' : ''} ${oversize.length > 1 ? 'exceed' : 'exceeds'} the 1 MiB Kinesis record limit and were not sent\n`));
         }
       }
       const n = opts.generate !== undefined ? Number(opts.generate) : 0;

@@ -103,6 +103,9 @@ export function register(program: Command): void {
               report.damaged.flatMap((d) => d.problems.map((p) => [d.key, d.partition ?? '-', p.path, `${p.problem}: ${p.detail}`])),
             ),
           );
+        } else if (report.files === 0) {
+          // Nothing recorded is nothing verified: say so rather than "all intact".
+          console.log(color.yellow(`nothing to verify: no materialization${selection ? ` of '${selection}'` : ''} has recorded files yet (materialize first)`));
         } else console.log(color.green(`verified ${scope}: all intact${opts.repair && found.length ? ` (repaired ${found.length})` : ''}`));
       }
       if (report.damaged.length) {

@@ -9,6 +9,7 @@ import {
   codeVersionOf,
   describeCause,
   freshnessOf,
+  NO_DATA,
   partitionCount,
   stalenessOf,
   type AssetGraph,
@@ -63,21 +64,31 @@ export function assetStatuses(
     const checks = snap.latestChecks(key).map((c) => ({ check: c.check, passed: c.passed, blocking: c.blocking, partition: c.partition, message: c.message, at: c.at }));
     if (category === 'source') {
       const obs = snap.latestObservation(key);
+      // Observed and not found (a dropped table): say so, with what the observation saw.
+      const gone = obs?.dataVersion === NO_DATA;
+      const seen = gone && typeof obs.metadata.contractDiff === 'string' ? obs.metadata.contractDiff.split('\n')[0] : '';
       return {
         key,
         category,
         lastMaterialization: null,
         partitions: null,
-        state: 'observed' as const,
+        state: gone ? ('missing' as const) : ('observed' as const),
         damaged: [],
         stalePartitions: 0,
-        causes: obs ? [`observed ${obs.at} (data version ${obs.dataVersion})`] : ['never observed (a run reading it observes it)'],
+        causes: !obs
+          ? ['never observed (a run reading it observes it)']
+          : gone
+            ? [`not found in the source when observed ${obs.at}${seen ? `: ${seen}` : ''}`]
+            : [`observed ${obs.at} (data version ${obs.dataVersion})`],
         freshness: null,
         checks,
       };
     }
-    if (category !== 'batch') {
-      return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, damaged: [], stalePartitions: 0, causes: [`${category}: deployed, not materialized`], freshness: null, checks };
+    // A stream asset is materialized by its deliveries (recorded by the poller), a service never.
+    const delivered = category === 'stream' && snap.materializedPartitions(key).size > 0;
+    if (category !== 'batch' && !delivered) {
+      const why = category === 'stream' ? 'stream: no delivery recorded yet (deliveries are its materializations)' : `${category}: deployed, not materialized`;
+      return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, damaged: [], stalePartitions: 0, causes: [why], freshness: null, checks };
     }
     const code = codeVersionOf(asset, readCode);
     // Counted from the run log's per-asset summary: the work does not grow with the history.

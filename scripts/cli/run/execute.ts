@@ -6,6 +6,7 @@ import { PlanError, plan, type AssetGraph, type PartitionRequest } from '../../.
 import { EngineInputError, materialize, type EngineReporter, type MaterializeResult } from '../../../jobs/engine';
 import type { EngineName } from '../../../jobs/embedded/engine-names';
 import { EXIT, UserError } from '../errors';
+import { refuseIgnoredPartitionFlags } from '../partition-flags';
 import { openEnvironment } from './environment';
 import { reporterForTerminal } from './progress';
 
@@ -33,10 +34,7 @@ export async function executeRun(o: ExecuteOptions): Promise<MaterializeResult> 
       const why = p.excluded.length ? ` (${p.excluded.map((x) => x.key).join(', ')}: not materialized by runs)` : '';
       throw new UserError(`nothing to ${o.command}: the selection '${o.selection}' holds no batch asset${why}`);
     }
-    // A partition flag that applies to no step would be silently ignored: say so instead.
-    if (o.request.type === 'range' && p.steps.every((s) => !o.graph.get(s.key).partitions)) {
-      throw new UserError(`--partition/--from/--to: ${p.steps.map((s) => s.key).join(', ')} ${p.steps.length === 1 ? 'is' : 'are'} not partitioned; drop the partition flags to materialize ${p.steps.length === 1 ? 'its' : 'their'} one snapshot`);
-    }
+    refuseIgnoredPartitionFlags(o.graph, p, o.request, 'materialize');
   } catch (e) {
     if (e instanceof PlanError) throw new UserError(e.message);
     throw e;
