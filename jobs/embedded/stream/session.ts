@@ -3,6 +3,7 @@
  * the stream-transform handler, all in this process (the transform on worker threads). Used by `assets stream start`, the demo and
  * the stream benchmark; `close()` stops everything it started.
  */
+import { registerExclusion, type DeliveredField } from '../../erasure/delivery-filter';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,8 @@ export interface StreamSessionOptions {
    * `deps` is given (injected dependencies live on this thread).
    */
   readonly transformWorkers?: number;
+  /** Subject fields of the delivered records: records of subjects in the deletion register are not delivered. @default none */
+  readonly subjectFields?: readonly DeliveredField[];
 }
 
 export interface StreamSession {
@@ -70,6 +73,7 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
         bufferIntervalMs: o.bufferIntervalMs,
         ...(o.bufferBytes ? { bufferBytes: o.bufferBytes } : {}),
         ...(o.onFlush ? { onFlush: o.onFlush } : {}),
+        exclude: registerExclusion(localPaths.erasure(), o.subjectFields ?? []),
       });
       fs.mkdirSync(path.dirname(paths.checkpoint), { recursive: true });
       await poller.start();

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { computeSettings } from '../../../assets/core';
+import { computeSettings, deliveredSubjectFields } from '../../../assets/core';
 import type { KinesisStreamSettings, StreamDeliverySettings } from '../../../assets/kinds';
 import { localPaths } from '../../../jobs/embedded/paths';
 import { ensureStream, localKinesisClient, runningEndpoint, startKinesalite, streamPaths, USER_EVENTS_STREAM } from '../../../jobs/embedded/stream/kinesalite';
@@ -61,7 +61,7 @@ export function register(program: Command): void {
       const bufferSeconds = opts.bufferSeconds !== undefined ? Number(opts.bufferSeconds) : s.bufferSeconds;
       if (!Number.isFinite(bufferSeconds) || bufferSeconds < 0 || bufferSeconds > 900) throw new UserError(`--buffer-seconds must be between 0 and 900, got '${opts.bufferSeconds}'`);
       if (await runningEndpoint(streamPaths(localPaths.stream()).endpoint)) throw new UserError('the embedded stream is already running (another `assets stream start`); stop it first');
-      const session = await startStreamSession({ shards: s.shards, bufferIntervalMs: bufferSeconds * 1000, port: Number(opts.port), onFlush: (b) => process.stdout.write(`delivered ${b.ok} ok, ${b.failed} failed -> ${b.files.join(', ')}\n`) });
+      const session = await startStreamSession({ subjectFields: deliveredSubjectFields(loadGraph(g.graph)), shards: s.shards, bufferIntervalMs: bufferSeconds * 1000, port: Number(opts.port), onFlush: (b) => process.stdout.write(`delivered ${b.ok} ok, ${b.failed} failed -> ${b.files.join(', ')}\n`) });
       process.stdout.write(`${color.green('stream')} ${USER_EVENTS_STREAM} on ${session.endpoint} (${s.shards} shards), poller buffer ${bufferSeconds}s -> ${path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX)}\n`);
       process.stdout.write(color.dim('  put events with: npm run -s assets -- stream put --generate 100\n  Ctrl-C to stop\n'));
       await untilStopped();
