@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { subjectsOf, type AssetGraph } from '../../../assets/core';
 import { EmbeddedEnvironment } from '../../../jobs/embedded/environment';
 import type { ErasureReport, ErasureScan } from '../../../jobs/erasure/erasure';
-import { eraseLocal, recordSourceCheck, scanLocal } from '../../../jobs/erasure/local';
+import { eraseLocal, recordSourceCheck, refreshPending, scanLocal } from '../../../jobs/erasure/local';
 import { parseSubjectRequest, type SubjectRequest } from '../../../jobs/erasure/requests';
 import { confirm } from '../confirm';
 import { loadGraph, type GlobalOptions } from '../context';
 import { EXIT, UserError } from '../errors';
 import { color, printJson, table } from '../output';
+import { describePending } from '../run/erasure-status';
 
 interface EraseOptions {
   subject: string[];
@@ -16,6 +17,7 @@ interface EraseOptions {
   verify?: boolean;
   yes?: boolean;
   json?: boolean;
+  pending?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -72,6 +74,17 @@ async function verify(graph: AssetGraph, request: SubjectRequest, env: EmbeddedE
   if (held.length) process.exitCode = EXIT.runFailed;
 }
 
+async function pending(graph: AssetGraph, json: boolean): Promise<void> {
+  const env = new EmbeddedEnvironment();
+  try {
+    const p = await refreshPending(graph, env);
+    if (json) return printJson(p ?? { registered: 0, pending: 0, pendingBySource: {} });
+    console.log(p ? describePending(p) : 'erasure: the deletion register is empty');
+  } finally {
+    await env.close();
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('erase')
@@ -80,6 +93,7 @@ export function register(program: Command): void {
     .option('--from-file <file>', "ids from a CSV file: a header naming the subject ('customer') then one id a line, or 'subject,id' rows")
     .option('--dry-run', 'list every asset, partition, file and index document holding them, with counts; change nothing')
     .option('--verify', 'scan every asset; exit 1 naming what still holds them, 0 when nothing does')
+    .option('--pending', 'check every subject in the deletion register against the sources again (by salted hash) and list those still held upstream')
     .option('--yes', 'do not ask for confirmation')
     .option('--json', 'print JSON')
     .action(async (opts: EraseOptions, cmd: Command) => {
@@ -89,6 +103,7 @@ export function register(program: Command): void {
       }
       if (opts.dryRun && opts.verify) throw new UserError('--dry-run and --verify are two ways of looking; pass one');
       const graph = loadGraph(g.graph);
+      if (opts.pending) return await pending(graph, Boolean(opts.json));
       const request = parseSubjectRequest(opts.subject, opts.fromFile, subjectsOf(graph));
       const env = new EmbeddedEnvironment();
       try {
