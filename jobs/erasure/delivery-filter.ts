@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { subjectValues } from './records';
 import { DeletionRegister } from './register';
 
 /** What the filter checks: each subject field of the delivered records. */
@@ -14,8 +15,8 @@ export interface DeliveredField {
   readonly field: string;
 }
 
-/** A record filter for the poller's `exclude`, or undefined when no field names a subject. */
-export function registerExclusion(registerDir: string, fields: readonly DeliveredField[]): ((record: Record<string, unknown>) => boolean) | undefined {
+/** A record filter for the poller's `exclude` (the record's text), or undefined when no field names a subject. */
+export function registerExclusion(registerDir: string, fields: readonly DeliveredField[]): ((text: string) => boolean) | undefined {
   if (!fields.length) return undefined;
   const file = path.join(registerDir, 'register.json');
   let checkedAt = 0;
@@ -32,13 +33,12 @@ export function registerExclusion(registerDir: string, fields: readonly Delivere
     register = DeletionRegister.peek(registerDir);
     hashes = new Map(fields.map((f) => [f.subject, new Set(register?.hashes(f.subject) ?? [])]));
   };
-  return (record) => {
+  return (text) => {
     refresh();
     if (!register) return false;
     for (const f of fields) {
-      const v = record[f.field];
       const known = hashes.get(f.subject);
-      if (v !== undefined && v !== null && known?.size && known.has(register.hash(f.subject, String(v)))) return true;
+      if (known?.size && subjectValues(text, f.field).some((v) => known.has(register!.hash(f.subject, v)))) return true;
     }
     return false;
   };

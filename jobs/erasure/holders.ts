@@ -30,6 +30,7 @@ import { committedPartitions, DATA_FILE, dataDir, tableDir } from '../embedded/l
 import { assertParquetReadable } from '../embedded/lake/parquet';
 import { pgIdent, type SourceAccess } from '../embedded/source/db';
 import type { ErasableVectorStore } from '../vector-store/port';
+import { subjectValues } from './records';
 
 /** One place holding some of the subjects being erased. */
 export interface Finding {
@@ -150,36 +151,13 @@ const lakeTable: HolderFace = {
 /** The folder a swap may have parked beside `dir` (see emr-spark.ts `swapFolder`). */
 const previousOf = (dir: string) => path.join(path.dirname(dir), `.${path.basename(dir)}.previous`);
 
-/** Records of a JSON-lines file holding a subject: the record itself or, for a delivery error, its `rawData`. */
+/** The subject id a JSON line holds (see records.ts), if it is one of `ids`. */
 function recordHolds(line: string, fields: readonly SubjectField[], ids: ReadonlySet<string>): string | undefined {
-  let rec: Record<string, unknown>;
-  try {
-    rec = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return undefined;
+  for (const f of fields) {
+    const hit = subjectValues(line, f.field).find((v) => ids.has(v));
+    if (hit !== undefined) return hit;
   }
-  const idOf = (r: Record<string, unknown>) => {
-    for (const f of fields) {
-      const v = r[f.field];
-      if (v !== undefined && v !== null && ids.has(String(v))) return String(v);
-    }
-    return undefined;
-  };
-  const direct = idOf(rec);
-  if (direct !== undefined || typeof rec.rawData !== 'string') return direct;
-  // A record the transform rejected is kept with its original data, base64: look inside it too.
-  const raw = Buffer.from(rec.rawData, 'base64').toString('utf8');
-  try {
-    const inner = JSON.parse(raw) as unknown;
-    return inner && typeof inner === 'object' ? idOf(inner as Record<string, unknown>) : undefined;
-  } catch {
-    // Not JSON (that may be why it failed): match the field as text.
-    for (const f of fields) {
-      const m = new RegExp(`"${f.field.replace(/[^\w]/g, '')}"\\s*:\\s*"?([^",}\\s]+)`).exec(raw);
-      if (m && ids.has(m[1])) return m[1];
-    }
-    return undefined;
-  }
+  return undefined;
 }
 
 function scanRecordsFile(file: string, fields: readonly SubjectField[], ids: ReadonlySet<string>): { rows: number; byId: Record<string, number>; keep: string[] } {

@@ -61,10 +61,10 @@ export interface PollerOptions {
   /** Called after each delivered batch (files renamed, checkpoint written). */
   readonly onFlush?: (batch: FlushReport) => void;
   /**
-   * Records never to deliver (ok or failed; a failed one is judged by its original data when that
-   * is JSON): the deletion register's erased subjects. Counted in `stats.excluded`. @default none
+   * Records never to deliver, given the record's text (an Ok record's output, a failed record's
+   * original data): the deletion register's erased subjects. Counted in `stats.excluded`. @default none
    */
-  readonly exclude?: (record: Record<string, unknown>) => boolean;
+  readonly exclude?: (text: string) => boolean;
   /** Test hook: runs after the files are written and before the checkpoint moves. */
   readonly beforeCheckpoint?: (batch: FlushReport) => void | Promise<void>;
 }
@@ -428,17 +428,6 @@ export class DeliveryPoller {
     return event.records.map((r) => ({ recordId: r.recordId, result: 'ProcessingFailed' as const, data: r.data, reason }));
   }
 
-  /** Whether `exclude` rejects a record (its JSON; data that is not a JSON object is kept). */
-  private excluded(data: Buffer): boolean {
-    let rec: unknown;
-    try {
-      rec = JSON.parse(data.toString('utf8'));
-    } catch {
-      return false;
-    }
-    return rec !== null && typeof rec === 'object' && this.o.exclude!(rec as Record<string, unknown>);
-  }
-
   private async deliver(batch: Ready[]): Promise<void> {
     const okByHour = new Map<string, string[]>();
     const errByHour = new Map<string, string[]>();
@@ -449,7 +438,7 @@ export class DeliveryPoller {
       const arrival = src.record.ApproximateArrivalTimestamp ?? new Date();
       const hour = hourPartition(arrival);
       upTo[src.shardId] = seqMax(upTo[src.shardId], src.record.SequenceNumber!);
-      if (this.o.exclude && this.excluded(r.result === 'Ok' ? Buffer.from(r.data ?? '', 'base64') : Buffer.from(src.record.Data ?? new Uint8Array()))) {
+      if (this.o.exclude?.((r.result === 'Ok' ? Buffer.from(r.data ?? '', 'base64') : Buffer.from(src.record.Data ?? new Uint8Array())).toString('utf8'))) {
         excludedHere++;
         continue;
       }
