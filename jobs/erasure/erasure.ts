@@ -26,6 +26,7 @@ import {
   type SubjectHolder,
   type SubjectMap,
 } from '../../assets/core';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Lock } from '../engine/environment';
 import { withDuckDb } from '../embedded/lake/duckdb';
 import { faceOf, type Erased, type Finding, type HolderContext } from './holders';
@@ -92,6 +93,21 @@ async function scanWith(ctx: HolderContext, graph: AssetGraph, maps: readonly Su
   return findings;
 }
 
+/** Partitions rewritten at once (each with its own DuckDB connection). */
+const REWRITERS = 4;
+
+/** Runs `fn` with `n` connections to one in-memory DuckDB, closed afterwards. */
+async function withDuckDbPool<T>(n: number, fn: (cons: DuckDBConnection[]) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const cons = await Promise.all(Array.from({ length: n }, () => instance.connect()));
+  try {
+    return await fn(cons);
+  } finally {
+    for (const c of cons) c.closeSync();
+    instance.closeSync();
+  }
+}
+
 const newErasureId = () => `erase-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
 
 /** Takes the lock of every partition the erasure rewrites, in a fixed order; all or none. */
@@ -125,8 +141,8 @@ function registerEntries(options: ErasureOptions, erasureId: string, findings: E
 export async function eraseSubjects(options: ErasureOptions): Promise<ErasureReport> {
   const { graph, env, register } = options;
   const maps = mapSubjects(graph, options.request);
-  return withDuckDb(async (con) => {
-    const ctx: HolderContext = { ...options.context, con };
+  return withDuckDbPool(REWRITERS, async (cons) => {
+    const ctx: HolderContext = { ...options.context, con: cons[0] };
     const findings = await scanWith(ctx, graph, maps, options.request);
     const derived = findings.filter((f) => f.role === 'derived');
     const erasureId = newErasureId();
@@ -150,7 +166,7 @@ export async function eraseSubjects(options: ErasureOptions): Promise<ErasureRep
         stepsPlanned: keys.length,
       });
       try {
-        for (const key of keys) erased.push(...(await eraseAsset(options, ctx, maps, key, derived.filter((f) => f.key === key), erasureId)));
+        for (const key of keys) erased.push(...(await eraseAsset(options, ctx, cons, maps, key, derived.filter((f) => f.key === key), erasureId)));
         await env.runLog.updateRun(erasureId, { status: 'succeeded', endedAt: new Date().toISOString() });
       } catch (e) {
         await env.runLog.updateRun(erasureId, { status: 'failed', endedAt: new Date().toISOString(), error: (e as Error).message });
@@ -176,6 +192,7 @@ export async function eraseSubjects(options: ErasureOptions): Promise<ErasureRep
 async function eraseAsset(
   options: ErasureOptions,
   ctx: HolderContext,
+  cons: readonly DuckDBConnection[],
   maps: readonly SubjectMap[],
   key: AssetKey,
   findings: readonly (Finding & { subject: string })[],
@@ -186,33 +203,39 @@ async function eraseAsset(
   const started = Date.now();
   await env.runLog.append({ type: 'step_started', runId: erasureId, key, partitions: partitionsOf(findings), at: new Date().toISOString() });
   const out: (Erased & { subject: string })[] = [];
-  for (const f of findings) {
-    const holder = maps.find((m) => m.subject === f.subject)!.holders.find((h) => h.key === key) as SubjectHolder;
-    const ids = options.request.get(f.subject)!;
-    const e = await faceOf(asset, holder).erase(ctx, asset, holder.fields, ids, f);
-    out.push({ ...e, subject: f.subject });
-    await options.afterEach?.(e);
-  }
+  // Partitions are independent (each its own commit): rewrite up to one per connection at once so
+  // fsyncs and DuckDB overlap; the places of one partition (or of an unpartitioned asset, an index)
+  // go one after the other.
+  const byPartition = new Map<string | null, (Finding & { subject: string })[]>();
+  for (const f of findings) byPartition.set(f.partition, [...(byPartition.get(f.partition) ?? []), f]);
+  const queue = [...byPartition.values()];
+  const worker = async (con: DuckDBConnection) => {
+    for (let group = queue.shift(); group; group = queue.shift()) {
+      for (const f of group) {
+        const holder = maps.find((m) => m.subject === f.subject)!.holders.find((h) => h.key === key) as SubjectHolder;
+        const e = await faceOf(asset, holder).erase({ ...ctx, con }, asset, holder.fields, options.request.get(f.subject)!, f);
+        out.push({ ...e, subject: f.subject });
+        await options.afterEach?.(e);
+      }
+    }
+  };
+  await Promise.all(cons.map(worker));
   const snapshot = await env.runLog.snapshot();
   const at = new Date().toISOString();
   // The rewritten partitions' files replace those their materialization recorded, so status and
   // verify see an erased partition as intact. The data version stays: the erasure is applied to
   // every asset downstream in the same run, so nothing downstream is stale because of it.
+  // Appended together: the local run log group-commits them in one transaction.
+  const recorded: Promise<void>[] = [];
   for (const partition of new Set(findings.filter((f) => f.what !== 'previous-version').map((f) => f.partition))) {
     const latest = snapshot.latestMaterialization(key, partition);
     if (!latest) continue;
     const after = out.filter((e) => e.finding.partition === partition).reduce((n, e) => n + (e.rowsBefore ?? 0) - (e.rowsAfter ?? 0), 0);
     const metadata: Record<string, MetadataValue> = { ...latest.metadata, erasedBy: erasureId };
     if (typeof latest.metadata.rows === 'number') metadata.rows = latest.metadata.rows - after;
-    await env.runLog.append({
-      ...latest,
-      type: 'materialization',
-      runId: erasureId,
-      at,
-      metadata,
-      files: env.committedFiles(asset, partition),
-    });
+    recorded.push(env.runLog.append({ ...latest, type: 'materialization', runId: erasureId, at, metadata, files: env.committedFiles(asset, partition) }));
   }
+  await Promise.all(recorded);
   const hashes = [...new Set(findings.flatMap((f) => options.request.get(f.subject)!.filter((id) => f.byId[id] || !Object.keys(f.byId).length).map((id) => `${f.subject}:${register.hash(f.subject, id)}`)))];
   const rowsBefore = out.reduce((n, e) => n + (e.rowsBefore ?? 0), 0);
   const rowsAfter = out.reduce((n, e) => n + (e.rowsAfter ?? 0), 0);

@@ -87,16 +87,19 @@ async function scanParquet(con: DuckDBConnection, files: readonly string[], fiel
   if (!files.length) return out;
   await assertParquetReadable(con, files, key);
   const src = readParquet(files, 'filename = true, union_by_name = true');
-  for (const r of await queryRows<{ f: string; n: string }>(con, `SELECT filename AS f, count(*) AS n FROM ${src} WHERE ${matchSql(fields, ids)} GROUP BY filename`)) {
-    out.set(r.f, { rows: Number(r.n), byId: {} });
-  }
   for (const field of fields) {
     const col = `CAST(${duckIdent(field.field)} AS VARCHAR)`;
     const rows = await queryRows<{ f: string; id: string; n: string }>(con, `SELECT filename AS f, ${col} AS id, count(*) AS n FROM ${src} WHERE ${col} IN ${idList(ids)} GROUP BY ALL`);
     for (const r of rows) {
-      const hit = out.get(r.f);
-      if (hit) hit.byId[r.id] = (hit.byId[r.id] ?? 0) + Number(r.n);
+      const hit = out.get(r.f) ?? { rows: 0, byId: {} };
+      hit.byId[r.id] = (hit.byId[r.id] ?? 0) + Number(r.n);
+      hit.rows += Number(r.n);
+      out.set(r.f, hit);
     }
+  }
+  // With several subject fields a row may match twice: count rows once (one field, the sums are exact).
+  if (fields.length > 1) {
+    for (const r of await queryRows<{ f: string; n: string }>(con, `SELECT filename AS f, count(*) AS n FROM ${src} WHERE ${matchSql(fields, ids)} GROUP BY filename`)) out.get(r.f)!.rows = Number(r.n);
   }
   return out;
 }
@@ -112,9 +115,9 @@ function copyFolder(from: string, to: string, skip: string): void {
 /** Rewrites Parquet `file` into `target` without the subjects' rows; returns rows before and after. */
 async function rewriteParquet(con: DuckDBConnection, file: string, target: string, fields: readonly SubjectField[], ids: readonly string[]) {
   const [{ n }] = await queryRows<{ n: string }>(con, `SELECT count(*) AS n FROM ${readParquet(file)}`);
-  await con.run(`COPY (SELECT * FROM ${readParquet(file)} WHERE NOT ${matchSql(fields, ids)}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`);
-  const [{ m }] = await queryRows<{ m: string }>(con, `SELECT count(*) AS m FROM ${readParquet(target)}`);
-  return { rowsBefore: Number(n), rowsAfter: Number(m) };
+  // COPY answers the rows it wrote: no second read of the new file.
+  const [{ Count }] = await queryRows<{ Count: string }>(con, `COPY (SELECT * FROM ${readParquet(file)} WHERE NOT ${matchSql(fields, ids)}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`);
+  return { rowsBefore: Number(n), rowsAfter: Number(Count) };
 }
 
 /** Partition folders of a lake asset (the table folder when unpartitioned), crashed commits repaired. */

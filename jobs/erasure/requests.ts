@@ -26,10 +26,11 @@ export function parseSubjectRequest(args: readonly string[], file: string | unde
     problems.push(`${where}: unknown subject '${subject}'; the graph's contracts name ${known.length ? known.map((k) => `'${k}'`).join(', ') : 'no subject (mark a column with subject: ...)'}`);
     return false;
   };
+  const example = `${known[0] ?? 'person'}=103`;
   for (const a of args) {
     const m = /^([^=]+)=(.+)$/.exec(a);
     if (!m || !SUBJECT.test(m[1].trim()) || !m[2].trim()) {
-      problems.push(`--subject ${a}: expected <subject>=<id>, e.g. --subject customer=103`);
+      problems.push(`--subject ${a}: expected <subject>=<id>, e.g. --subject ${example}`);
       continue;
     }
     if (check(m[1].trim(), `--subject ${a}`)) add(out, m[1].trim(), m[2].trim());
@@ -52,7 +53,7 @@ function readFile(file: string, out: Map<string, string[]>, problems: string[], 
   const header = cells(lines[0] ?? '');
   const pairs = header.length === 2 && header[0] === 'subject' && header[1] === 'id';
   if (!pairs && (header.length !== 1 || !SUBJECT.test(header[0]))) {
-    throw new UserError(`${file}:1: expected a header naming the subject (e.g. 'customer', one id a line) or 'subject,id'; found '${lines[0] ?? ''}'`);
+    throw new UserError(`${file}:1: expected a header naming the subject (one id a line below it) or 'subject,id'; found '${lines[0] ?? ''}'`);
   }
   if (!pairs && !check(header[0], `${file}:1`)) return;
   for (let i = 1; i < lines.length; i++) {

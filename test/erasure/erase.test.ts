@@ -220,6 +220,13 @@ describe('assets erase: every place the reference graph keeps a customer, embedd
         }
       }
     }
+    // The killed erasures read as interrupted; their record holds no id, so the same command completes them.
+    const runs = JSON.parse((await cli('runs', '--json')).out) as { runs?: { runId: string; command: string; status: string }[] } | { runId: string; command: string; status: string }[];
+    const killed = (Array.isArray(runs) ? runs : runs.runs ?? []).filter((r) => r.command === 'erase');
+    expect(killed.map((r) => r.status)).to.include('interrupted');
+    const resume = await cli('backfill', '--resume', killed[0].runId);
+    expect(resume.code).to.equal(2);
+    expect(resume.err).to.match(/is an erasure; run the same `assets erase --subject \.\.\.` command again/);
     const rerun = await cli('erase', '--subject', `customer=${c}`, '--yes');
     expect(rerun.code, rerun.err).to.equal(0);
     expect(await independentScan(home, [c])).to.deep.equal([]);
