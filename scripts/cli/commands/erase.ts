@@ -115,7 +115,7 @@ export function register(program: Command): void {
         }
         const derived = scan.findings.filter((f) => f.role === 'derived');
         if (!opts.json) printScan(scan, `erase ${describeRequest(request)}:`);
-        const question = `Erase ${plural(new Set(derived.map((f) => f.key)).size, 'asset')}' data (${plural(derived.length, 'place')}) and register the subjects?`;
+        const question = `Erase these subjects from ${plural(derived.length, 'place')} in ${plural(new Set(derived.map((f) => f.key)).size, 'asset')} and add them to the deletion register?`;
         if (!opts.yes && !(await confirm(question, 'erase'))) {
           console.log('nothing erased');
           return;
