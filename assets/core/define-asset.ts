@@ -40,5 +40,6 @@ export function defineAsset(spec: AssetSpec): AssetDefinition {
     code: spec.code ?? [],
     codeVersion: spec.codeVersion,
     dashboard: spec.dashboard,
+    ...(spec.subjects ? { subjects: spec.subjects } : {}),
   });
 }

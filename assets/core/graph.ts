@@ -2,6 +2,7 @@
  * `defineGraph`: the asset DAG, validated as a whole. Every problem is collected before throwing
  * so that a fork with five mistakes sees five messages in one run, not five runs.
  */
+import { subjectDeclarationProblems } from './subjects';
 import { DirectedGraph } from 'graphology';
 import { conditionProblems } from './automation/conditions';
 import { parseColumnType } from './column-types';
@@ -203,6 +204,7 @@ export function defineGraph(assets: readonly AssetDefinition[], options: GraphOp
       for (const message of contractProblems(asset.key, asset.contract)) problems.push({ code: 'invalid_contract', key: asset.key, message });
     }
     for (const message of checkProblems(asset)) problems.push({ code: 'invalid_check', key: asset.key, message });
+    for (const message of subjectDeclarationProblems(asset)) problems.push({ code: 'invalid_contract', key: asset.key, message });
     if (asset.automation) {
       const subject = { deps: asset.deps.map((d) => d.key), hasFreshness: Boolean(asset.freshness), source: asset.source };
       for (const message of conditionProblems(asset.automation, subject)) problems.push({ code: 'invalid_automation', key: asset.key, message });

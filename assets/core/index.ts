@@ -16,6 +16,7 @@ export * from './versions';
 export * from './staleness';
 export * from './planner';
 export * from './contracts';
+export * from './subjects';
 export * from './automation/cron';
 export * from './automation/conditions';
 export * from './automation/state';

@@ -18,7 +18,7 @@ export type Metadata = Readonly<Record<string, MetadataValue>>;
 /** A run: one invocation of materialize or backfill, or a stream poller session (its deliveries). */
 export interface RunRecord {
   readonly runId: string;
-  readonly command: 'materialize' | 'backfill' | 'stream';
+  readonly command: 'materialize' | 'backfill' | 'stream' | 'erase';
   readonly selection: string;
   /** Human form of the partitions asked for, e.g. `2026-01-01..2026-01-31`, or `latest`. */
   readonly partitions: string;

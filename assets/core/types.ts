@@ -46,8 +46,33 @@ export interface ColumnContract {
   readonly nullable: boolean;
   /** Personal data: drives masking, GDPR erasure and access reviews. */
   readonly pii?: boolean;
+  /**
+   * The column holds the id of a data subject (a person), e.g. `'customer'`: `assets erase
+   * --subject customer=103` deletes the rows whose value is 103. @default none
+   */
+  readonly subject?: string;
   readonly description?: string;
 }
+
+/**
+ * How an asset whose contract cannot say it (a model folder, an index, a file of records) keys
+ * its records by a data subject: the field holding the subject's id.
+ */
+export interface SubjectKey {
+  /** The kind of person, as contracts name it: `customer`. */
+  readonly subject: string;
+  /** The field holding the id: a column of `file`, or the documents' id field of an index. */
+  readonly field: string;
+  /** The file of the asset's folder holding those records (a model's embeddings). @default every data file */
+  readonly file?: string;
+}
+
+/**
+ * Where erasure finds a subject in an asset beyond its contract's subject columns: its keyed
+ * records, or `'none'` for an asset derived from personal data that holds no record of any one
+ * person (an aggregate over many).
+ */
+export type SubjectsSpec = readonly SubjectKey[] | 'none';
 
 /** A data contract: the schema an asset promises its consumers (or a source promises us). */
 export interface Contract {
@@ -115,6 +140,8 @@ export interface AssetSpec {
   readonly codeVersion?: string;
   /** Plot this asset as a dashboard in `assets ui`. @default none */
   readonly dashboard?: DashboardSpec;
+  /** How its records are keyed by data subjects where the contract has no subject column (see `SubjectsSpec`). @default from the contract */
+  readonly subjects?: SubjectsSpec;
 }
 
 /** A resolved dependency: always a key, with its mapping (undefined = default). */
@@ -145,4 +172,5 @@ export interface AssetDefinition {
   readonly code: readonly string[];
   readonly codeVersion?: string;
   readonly dashboard?: DashboardSpec;
+  readonly subjects?: SubjectsSpec;
 }

@@ -99,6 +99,8 @@ export const recommender = defineAsset({
   }),
   storage: lake('model'),
   code: ['jobs/spark/train_recommender.py'],
+  // Factors are per feature (city, country, credit limit), not per person; the user embeddings are keyed by customer.
+  subjects: [{ subject: 'customer', field: 'customer_number', file: 'user_embeddings.parquet' }],
   checks: [
     {
       type: 'metric_compare',
@@ -124,6 +126,7 @@ export const itemEmbeddings = defineAsset({
   storage: { kind: 'vector-store' },
   checks: [{ type: 'row_count', min: 1 }],
   automation: eager(),
+  subjects: 'none', // product embeddings only
   owners: ML,
   group: 'serving',
   description: 'k-NN index of product embeddings: "because you viewed this item".',
@@ -136,6 +139,7 @@ export const userEmbeddings = defineAsset({
   storage: { kind: 'vector-store' },
   checks: [{ type: 'row_count', min: 1 }],
   automation: eager(),
+  subjects: [{ subject: 'customer', field: 'customer_number' }], // one document per customer, id in idField
   owners: ML,
   group: 'serving',
   tags: { pii: 'true' },
@@ -153,6 +157,7 @@ export const popularProducts = defineAsset({
   freshness: { maxLagMinutes: 120 },
   checks: [{ type: 'row_count', min: 1 }, { type: 'unique', columns: ['productCode'] }],
   automation: HOURLY_ANALYTICS(['raw/products', 'raw/ratings']),
+  subjects: 'none', // counts and averages over every customer
   owners: PLATFORM,
   group: 'analytics',
   tags: { consumer: 'recommender-fallback' },
@@ -170,6 +175,7 @@ export const salesHourly = defineAsset({
   freshness: { maxLagMinutes: 60 },
   checks: [{ type: 'accepted_range', column: 'revenue', min: 0 }],
   automation: HOURLY_ANALYTICS(['raw/products', 'raw/customers']),
+  subjects: 'none', // sums per hour, product line and country
   owners: PLATFORM,
   group: 'analytics',
   tags: { consumer: 'marketing-dashboard', sla: '60m' },

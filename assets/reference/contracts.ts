@@ -8,7 +8,7 @@ import type { Contract } from '../core';
 export const customersContract: Contract = {
   primaryKey: ['customerNumber'],
   columns: [
-    { name: 'customerNumber', type: 'int', nullable: false },
+    { name: 'customerNumber', type: 'int', nullable: false, subject: 'customer' },
     { name: 'customerName', type: 'string', nullable: false, pii: true },
     { name: 'city', type: 'string', nullable: false },
     { name: 'state', type: 'string', nullable: true },
@@ -36,7 +36,7 @@ export const productsContract: Contract = {
 export const ratingsContract: Contract = {
   primaryKey: ['customerNumber', 'productCode'],
   columns: [
-    { name: 'customerNumber', type: 'int', nullable: false },
+    { name: 'customerNumber', type: 'int', nullable: false, subject: 'customer' },
     { name: 'productCode', type: 'string', nullable: false },
     { name: 'productRating', type: 'int', nullable: false, description: '1 to 5 stars' },
     { name: 'ratedAt', type: 'timestamp', nullable: false },
@@ -49,7 +49,7 @@ export const ordersContract: Contract = {
     { name: 'orderNumber', type: 'int', nullable: false },
     { name: 'orderDate', type: 'timestamp', nullable: false },
     { name: 'status', type: 'string', nullable: false },
-    { name: 'customerNumber', type: 'int', nullable: false },
+    { name: 'customerNumber', type: 'int', nullable: false, subject: 'customer' },
   ],
 };
 
@@ -67,7 +67,7 @@ export const orderLinesContract: Contract = {
 /** Browsing events the application puts on the stream (JSON, snake_case as in the seed lab). */
 export const userEventsContract: Contract = {
   columns: [
-    { name: 'customer_number', type: 'int', nullable: false },
+    { name: 'customer_number', type: 'int', nullable: false, subject: 'customer' },
     { name: 'city', type: 'string', nullable: true },
     { name: 'country', type: 'string', nullable: true },
     { name: 'credit_limit', type: 'double', nullable: true },
@@ -79,7 +79,7 @@ export const userEventsContract: Contract = {
 /** The seed lab's training columns, typed for ML: prices as doubles, ratings as ints. */
 export const trainingContract: Contract = {
   columns: [
-    { name: 'customerNumber', type: 'int', nullable: false },
+    { name: 'customerNumber', type: 'int', nullable: false, subject: 'customer' },
     { name: 'city', type: 'string', nullable: false },
     { name: 'state', type: 'string', nullable: true },
     { name: 'postalCode', type: 'string', nullable: true, pii: true },

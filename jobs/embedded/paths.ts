@@ -17,4 +17,5 @@ export const localPaths = {
   indexes: () => path.join(localRoot(), 'indexes'),
   stream: () => path.join(localRoot(), 'stream'),
   locks: () => path.join(localRoot(), 'locks'),
+  erasure: () => path.join(localRoot(), 'erasure'),
 };

@@ -24,7 +24,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { UserError } from '../../assets/core';
-import type { LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VectorStore } from './port';
+import type { ErasableVectorStore, EraseResult, LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VersionHolding } from './port';
 
 /** HNSW build parameters; the defaults give recall@10 >= 0.95 at ef 100 on 100k x 33 embeddings. */
 export interface EmbeddedIndexOptions {
@@ -195,7 +195,7 @@ class FollowingReader implements VectorIndexReader {
 }
 
 /** The embedded adapter of the vector-store port (see the file comment for the on-disk layout). */
-export class EmbeddedVectorStore implements VectorStore {
+export class EmbeddedVectorStore implements ErasableVectorStore {
   private readonly options: Required<EmbeddedIndexOptions>;
 
   constructor(
@@ -272,6 +272,66 @@ export class EmbeddedVectorStore implements VectorStore {
   /** Opens one version directory (internal to readers). */
   openVersion(alias: string, pointer: AliasPointer): IndexVersion {
     return IndexVersion.open(path.join(this.rootDir, alias, 'versions', pointer.version), pointer.version, pointer.dimension);
+  }
+
+  /**
+   * The versions (and loads a killed process left `.building`) holding any of `ids`. Only
+   * `ids.json` is read: the ids are what identify a person; vectors are found by their row.
+   */
+  async holding(alias: string, ids: readonly string[]): Promise<VersionHolding[]> {
+    const dir = path.join(this.rootDir, alias, 'versions');
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).sort();
+    } catch {
+      return [];
+    }
+    const wanted = new Set(ids);
+    const current = this.readAlias(alias)?.version;
+    const out: VersionHolding[] = [];
+    for (const version of names) {
+      let stored: string[];
+      try {
+        stored = JSON.parse(fs.readFileSync(path.join(dir, version, 'ids.json'), 'utf8')) as string[];
+      } catch {
+        // A load killed before writing its ids: it can hold vectors of anyone, so it counts as holding.
+        if (version.endsWith('.building')) out.push({ version, current: false, count: 1 });
+        continue;
+      }
+      const count = stored.reduce((n, id) => n + (wanted.has(id) ? 1 : 0), 0);
+      if (count > 0) out.push({ version, current: version === current, count });
+    }
+    return out;
+  }
+
+  /**
+   * Loads a new version without the documents of `ids` (the alias swaps to it: readers never see
+   * a half-erased index), then deletes every other version still holding one of them. Killed
+   * half-way, a rerun finds what is left: the swap is atomic and the drops are idempotent.
+   */
+  async erase(alias: string, ids: readonly string[]): Promise<EraseResult> {
+    const wanted = new Set(ids);
+    let pointer = this.readAlias(alias);
+    let removed = 0;
+    if (pointer) {
+      const current = this.openVersion(alias, pointer).allVectors();
+      removed = current.ids.reduce((n, id) => n + (wanted.has(id) ? 1 : 0), 0);
+      if (removed > 0) {
+        const keep: VectorDocument[] = [];
+        current.ids.forEach((id, i) => {
+          if (!wanted.has(id)) keep.push({ id, vector: current.vectors.slice(i * pointer!.dimension, (i + 1) * pointer!.dimension) });
+        });
+        await this.load(alias, keep, { dimension: pointer.dimension });
+        pointer = this.readAlias(alias);
+      }
+    }
+    const droppedVersions: string[] = [];
+    for (const h of await this.holding(alias, ids)) {
+      if (h.current) continue;
+      fs.rmSync(path.join(this.rootDir, alias, 'versions', h.version), { recursive: true, force: true });
+      droppedVersions.push(h.version);
+    }
+    return { removed, version: pointer?.version ?? '', droppedVersions };
   }
 
   /** Removes versions beyond `keepVersions`, never the current one. */

@@ -11,7 +11,7 @@
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import type { LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VectorStore } from './port';
+import type { ErasableVectorStore, EraseResult, LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VersionHolding } from './port';
 
 export interface OpenSearchStoreOptions {
   /** Serverless (`aoss`): no custom `_id`, no `_refresh`. Default true. */
@@ -46,7 +46,7 @@ export function createSigV4Client(o: { node: string; region: string; service: 'e
 }
 
 /** The OpenSearch adapter (see the file comment). */
-export class OpenSearchVectorStore implements VectorStore {
+export class OpenSearchVectorStore implements ErasableVectorStore {
   private readonly o: Required<Omit<OpenSearchStoreOptions, 'idFields'>> & { idFields: Readonly<Record<string, string>> };
 
   constructor(
@@ -174,5 +174,54 @@ export class OpenSearchVectorStore implements VectorStore {
         return Array.isArray(v) ? Float32Array.from(v as number[]) : undefined;
       },
     };
+  }
+
+  /** Every version index of `alias` (`<alias>_v*`), sorted. */
+  private async versionIndexes(alias: string): Promise<string[]> {
+    try {
+      return Object.keys((await this.client.indices.get({ index: `${alias}_v*` })).body ?? {}).sort();
+    } catch (e) {
+      if ((e as { meta?: { statusCode?: number } }).meta?.statusCode === 404) return [];
+      throw e;
+    }
+  }
+
+  /** Counts of `ids` per version index (a `terms` query on the id field). */
+  async holding(alias: string, ids: readonly string[]): Promise<VersionHolding[]> {
+    const current = new Set(await this.aliasIndexes(alias));
+    const out: VersionHolding[] = [];
+    for (const index of await this.versionIndexes(alias)) {
+      const res = await this.client.count({ index, body: { query: { terms: { [this.idField(alias)]: [...ids] } } } as never });
+      const count = Number(res.body?.count ?? 0);
+      if (count > 0) out.push({ version: index, current: current.has(index), count });
+    }
+    return out;
+  }
+
+  /**
+   * Deletes the documents of `ids` through the alias (found by id field, deleted by `_id`: Serverless
+   * has no delete-by-query), expunges them from the segments on a domain (`_forcemerge` with
+   * `only_expunge_deletes`; Serverless merges on its own), and deletes older versions holding any.
+   */
+  async erase(alias: string, ids: readonly string[]): Promise<EraseResult> {
+    const idField = this.idField(alias);
+    const current = (await this.aliasIndexes(alias)).sort().at(-1) ?? '';
+    let removed = 0;
+    if (current) {
+      const res = await this.client.search({ index: alias, body: { size: 10_000, _source: false, query: { terms: { [idField]: [...ids] } } } as never });
+      const hits = (res.body as { hits?: { hits?: { _index: string; _id: string }[] } }).hits?.hits ?? [];
+      if (hits.length > 0) {
+        const bulk = await this.client.bulk({ body: hits.map((h) => ({ delete: { _index: h._index, _id: h._id } })) as never });
+        if ((bulk.body as { errors?: boolean }).errors) throw new Error(`deleting ${hits.length} document(s) from ${alias} failed; rerun the erasure`);
+        removed = hits.length;
+        if (!this.o.serverless) {
+          await this.client.indices.refresh({ index: current });
+          await this.client.indices.forcemerge({ index: current, only_expunge_deletes: true });
+        }
+      }
+    }
+    const dropped = (await this.holding(alias, ids)).filter((h) => !h.current).map((h) => h.version);
+    if (dropped.length > 0) await this.client.indices.delete({ index: dropped.join(',') });
+    return { removed, version: current, droppedVersions: dropped };
   }
 }

@@ -40,9 +40,34 @@ export interface LoadResult {
   readonly previousVersion?: string;
 }
 
+/** How many of some ids one version of an alias holds. */
+export interface VersionHolding {
+  readonly version: string;
+  /** The version the alias points to; the others are kept for safety or were left by a killed load. */
+  readonly current: boolean;
+  readonly count: number;
+}
+
+export interface EraseResult {
+  /** Documents deleted from the current version. */
+  readonly removed: number;
+  /** The version the alias points to afterwards. */
+  readonly version: string;
+  /** Other versions deleted because they still held some of the ids. */
+  readonly droppedVersions: readonly string[];
+}
+
 export interface VectorStore {
   /** Writes `documents` into a new version of `alias`, then points the alias at it. */
   load(alias: string, documents: AsyncIterable<VectorDocument> | Iterable<VectorDocument>, options: { dimension: number }): Promise<LoadResult>;
   /** Opens the version the alias points to now. */
   open(alias: string): Promise<VectorIndexReader>;
+}
+
+/** A store that can forget documents (right to erasure): both adapters implement it. */
+export interface ErasableVectorStore extends VectorStore {
+  /** Right to erasure: the versions of `alias` holding any of `ids` (documents by id field), with counts. */
+  holding(alias: string, ids: readonly string[]): Promise<VersionHolding[]>;
+  /** Deletes the documents of `ids` from the current version and drops every other version still holding one. */
+  erase(alias: string, ids: readonly string[]): Promise<EraseResult>;
 }

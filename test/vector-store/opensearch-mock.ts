@@ -6,6 +6,8 @@ export interface SeenRequest {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /** The query string, serialized (`only_expunge_deletes=true`). */
+  readonly query?: string;
 }
 
 /** A client whose requests are recorded in `seen` and answered from `routes`. */
@@ -18,7 +20,7 @@ export function mockSearchClient(routes: (req: SeenRequest) => { status?: number
       let body: unknown = raw;
       // Bulk bodies are NDJSON: one parsed object per line.
       if (raw !== undefined) body = params.path === '/_bulk' ? raw.trim().split('\n').map((l) => JSON.parse(l) as unknown) : JSON.parse(raw);
-      const req = { method: String(params.method), path: decodeURIComponent(String(params.path)), body };
+      const req = { method: String(params.method), path: decodeURIComponent(String(params.path)), body, query: String(params.querystring ?? '') };
       seen.push(req);
       const answer = routes(req);
       const payload = JSON.stringify(answer.body);

@@ -10,7 +10,10 @@ import path from 'node:path';
 import { computeSettings, type AssetDefinition } from '../../../assets/core';
 import type { GlueExtractSettings } from '../../../assets/kinds';
 import type { Executor, StepContext, StepOutput } from '../../engine/environment';
+import { DeletionRegister } from '../../erasure/register';
+import { excludeRegistered } from '../../erasure/register-sql';
 import { commitDirectory } from '../lake/commit';
+import { localPaths } from '../paths';
 import { duckIdent, queryRows, timestampLiteral, withDuckDb } from '../lake/duckdb';
 import { DATA_FILE, dataDir, partitionWindow } from '../lake/layout';
 import { pgIdent, type SourceAccess } from '../source/db';
@@ -65,6 +68,9 @@ export function createGlueExtractExecutor(options: GlueExtractExecutorOptions): 
         aborted(ctx);
         return await withDuckDb(async (con) => {
           await loadCsvTable(con, 'extract', exp.file, source.contract!);
+          // The deletion register: subjects erased here stay out even while the source still holds them.
+          const erased = await excludeRegistered(con, 'extract', source.contract!, DeletionRegister.peek(localPaths.erasure()));
+          if (erased) ctx.log(`left out ${erased} row(s) of erased subjects (deletion register)`);
           const partitionMetadata: Record<string, { rows: number; bytes: number }> = {};
           let rows = 0;
           let bytes = 0;
@@ -94,7 +100,7 @@ export function createGlueExtractExecutor(options: GlueExtractExecutorOptions): 
           }
           ctx.log(`wrote ${rows.toLocaleString('en-US')} rows${windows ? ` in ${windows.length} partition(s)` : ''}`);
           return {
-            metadata: { rows, bytes, source: settings.from, contract: exp.diff.changes.length ? 'compatible' : 'matches' },
+            metadata: { rows, bytes, source: settings.from, contract: exp.diff.changes.length ? 'compatible' : 'matches', ...(erased ? { erasedRowsExcluded: erased } : {}) },
             ...(windows ? { partitionMetadata } : {}),
           };
         });

@@ -17,6 +17,8 @@ import os from 'node:os';
 import { depsFromEnvironment } from '../../serving/environment';
 import { createRecommenderService } from '../../serving/recommender';
 import { createTransformHandler } from '../../serving/stream-transform/transform';
+import { registerExclusion } from '../../erasure/delivery-filter';
+import { localPaths } from '../paths';
 import { localKinesisClient } from './kinesalite';
 import { DeliveryPoller } from './poller';
 import { TransformPool } from './transform-pool';
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     ...(o.bufferBytes ? { bufferBytes: o.bufferBytes } : {}),
     // Two invocations per worker: one running, one waiting, so no worker idles between batches.
     transformConcurrency: Math.max(1, 2 * workers),
+    exclude: registerExclusion(localPaths.erasure(), o.subjectFields ?? []),
     onFlush: (b) => void tell({ type: 'flush', ok: b.ok, failed: b.failed, files: b.files, deliveredAt: b.deliveredAt }),
   });
   await poller.start();

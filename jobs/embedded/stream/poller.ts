@@ -60,6 +60,11 @@ export interface PollerOptions {
   readonly fsync?: boolean;
   /** Called after each delivered batch (files renamed, checkpoint written). */
   readonly onFlush?: (batch: FlushReport) => void;
+  /**
+   * Records never to deliver, given the record's text (an Ok record's output, a failed record's
+   * original data): the deletion register's erased subjects. Counted in `stats.excluded`. @default none
+   */
+  readonly exclude?: (text: string) => boolean;
   /** Test hook: runs after the files are written and before the checkpoint moves. */
   readonly beforeCheckpoint?: (batch: FlushReport) => void | Promise<void>;
 }
@@ -81,6 +86,8 @@ export interface PollerStats {
   duplicates: number;
   flushes: number;
   transformRetries: number;
+  /** Records left out because `exclude` said so (erased subjects). */
+  excluded: number;
 }
 
 interface Checkpoint {
@@ -169,7 +176,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The embedded Firehose: see the file comment. */
 export class DeliveryPoller {
-  readonly stats: PollerStats = { read: 0, delivered: 0, failed: 0, duplicates: 0, flushes: 0, transformRetries: 0 };
+  readonly stats: PollerStats = { read: 0, delivered: 0, failed: 0, duplicates: 0, flushes: 0, transformRetries: 0, excluded: 0 };
   private readonly bufferIntervalMs: number;
   private readonly bufferBytes: number;
   private readonly transformBatchRecords: number;
@@ -426,10 +433,15 @@ export class DeliveryPoller {
     const errByHour = new Map<string, string[]>();
     const okLines: string[] = [];
     const upTo: Record<string, string> = {};
+    let excludedHere = 0;
     for (const { src, result: r } of batch) {
       const arrival = src.record.ApproximateArrivalTimestamp ?? new Date();
       const hour = hourPartition(arrival);
       upTo[src.shardId] = seqMax(upTo[src.shardId], src.record.SequenceNumber!);
+      if (this.o.exclude?.((r.result === 'Ok' ? Buffer.from(r.data ?? '', 'base64') : Buffer.from(src.record.Data ?? new Uint8Array())).toString('utf8'))) {
+        excludedHere++;
+        continue;
+      }
       if (r.result === 'Ok') {
         const line = Buffer.from(r.data ?? '', 'base64').toString('utf8').replace(/\n$/, '');
         okLines.push(line);
@@ -458,12 +470,13 @@ export class DeliveryPoller {
     await writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), false, this.knownDirs);
     // Written in parallel (their fsyncs overlap) while the event loop keeps reading and transforming.
     await Promise.all(files.map(([file, lines]) => writeAtomic(path.join(this.o.lakeDir, file), lines.join('\n') + '\n', this.fsync, this.knownDirs)));
-    const report: FlushReport = { ok: okLines.length, failed: batch.length - okLines.length, okLines, files: files.map(([f]) => f), deliveredAt: Date.now() };
+    const report: FlushReport = { ok: okLines.length, failed: batch.length - okLines.length - excludedHere, okLines, files: files.map(([f]) => f), deliveredAt: Date.now() };
     await this.o.beforeCheckpoint?.(report);
     this.checkpoint = { committed: { ...this.checkpoint.committed, ...upTo } };
     await writeAtomic(this.o.checkpointFile, JSON.stringify(this.checkpoint), this.fsync, this.knownDirs);
     this.stats.delivered += report.ok;
     this.stats.failed += report.failed;
+    this.stats.excluded += excludedHere;
     this.stats.flushes++;
     this.o.onFlush?.(report);
   }

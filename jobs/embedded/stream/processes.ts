@@ -6,6 +6,7 @@
  * transform. Children run TypeScript through tsx, as the CLI does, and talk over IPC (see
  * ./kinesalite-main.ts and ./poller-main.ts for the messages).
  */
+import type { DeliveredField } from '../../erasure/delivery-filter';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { PollerStats } from './poller';
@@ -20,6 +21,8 @@ export interface PollerProcessOptions {
   readonly bufferBytes?: number;
   /** Worker threads running the transform (0 = the poller's own thread). Default: the machine's cores. */
   readonly transformWorkers?: number;
+  /** Subject fields of the delivered records, checked against the deletion register. @default none */
+  readonly subjectFields?: readonly DeliveredField[];
 }
 
 /** A flush as the poller child reports it. */

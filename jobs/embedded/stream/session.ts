@@ -3,6 +3,7 @@
  * the stream-transform handler, all in this process (the transform on worker threads). Used by `assets stream start`, the demo and
  * the stream benchmark; `close()` stops everything it started.
  */
+import { registerExclusion, type DeliveredField } from '../../erasure/delivery-filter';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +45,8 @@ export interface StreamSessionOptions {
    * (./deliveries.ts), so status and staleness see it. Off when absent (benchmarks, tests).
    */
   readonly record?: { readonly graph: AssetGraph; readonly key: AssetKey };
+  /** Subject fields of the delivered records: records of subjects in the deletion register are not delivered. @default none */
+  readonly subjectFields?: readonly DeliveredField[];
 }
 
 export interface StreamSession {
@@ -89,6 +92,7 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
           ledger?.record(b);
           o.onFlush?.(b);
         },
+        exclude: registerExclusion(localPaths.erasure(), o.subjectFields ?? []),
       });
       fs.mkdirSync(path.dirname(paths.checkpoint), { recursive: true });
       await poller.start();

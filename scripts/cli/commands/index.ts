@@ -32,6 +32,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'verify', summary: 'committed files against what their materializations recorded; --repair rebuilds', load: () => require('./verify') },
   { name: 'runs', summary: 'recent runs, newest first; `runs prune` deletes old ones', load: () => require('./runs') },
   { name: 'run', summary: 'one run: its steps, what each did, check results', load: () => require('./run') },
+  { name: 'erase', summary: "right to erasure: delete people's data everywhere the graph put it, or --verify it is gone", load: () => require('./erase') },
   { name: 'wipe', summary: 'local only: delete the data and records of the selected assets', load: () => require('./wipe') },
   // Data contracts and the local source
   { name: 'contracts', summary: 'data contracts of the source tables: the CI gate for schema changes', load: () => require('./contracts') },

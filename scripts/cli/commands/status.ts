@@ -5,6 +5,8 @@ import { assetStatuses, type AssetStatus } from '../run/asset-status';
 import { automationStatus, describeAutomationStatus } from '../run/automation-status';
 import { withRunLog } from '../run/environment';
 import { selectOrExplain } from '../selection';
+import { pendingErasures } from '../../../jobs/erasure/pending';
+import { describePending } from '../run/erasure-status';
 
 /** What a deployed stack's environment adds to `status`: its alarms (jobs/aws/alarm-status.ts). */
 interface AlarmReport {
@@ -52,7 +54,9 @@ export function register(program: Command): void {
         // The size report: how much history there is, so retention (`assets runs prune`) is a decision, not a surprise.
         runLog: opts.json ? await env.runLog.stats() : undefined,
       }));
-      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation, runLog, ...(alarms ? { alarms } : {}) });
+      // Erasures whose subjects a source still holds (local: the deletion register's last check).
+      const erasure = g.env === 'local' ? pendingErasures(graph, nowMs) : undefined;
+      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation, runLog, ...(alarms ? { alarms } : {}), ...(erasure ? { erasure } : {}) });
       const rows = statuses.map((s) => [
         s.key,
         stateText(s),
@@ -73,6 +77,7 @@ export function register(program: Command): void {
       }
       for (const s of statuses) for (const c of s.checks.filter((x) => !x.passed)) console.log(`${(c.blocking ? color.red : color.yellow)(`${s.key} ${c.check}`)}${c.partition ? ` [${c.partition}]` : ''}: ${c.message}`);
       for (const line of describeAutomationStatus(automation, nowMs)) console.log(line);
+      if (erasure) console.log(describePending(erasure));
       if (alarms?.error) console.log(color.yellow(`warning: ${alarms.error}`));
       else if (alarms) {
         if (alarms.firing.length) {

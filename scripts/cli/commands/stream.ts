@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { computeSettings, type AssetGraph } from '../../../assets/core';
+import { computeSettings, deliveredSubjectFields, type AssetGraph } from '../../../assets/core';
 import type { KinesisStreamSettings, StreamDeliverySettings } from '../../../assets/kinds';
 import { localPaths } from '../../../jobs/embedded/paths';
 import { ensureStream, localKinesisClient, runningEndpoint, startKinesalite, streamPaths, USER_EVENTS_STREAM } from '../../../jobs/embedded/stream/kinesalite';
@@ -69,6 +69,7 @@ export function register(program: Command): void {
         bufferIntervalMs: bufferSeconds * 1000,
         port: Number(opts.port),
         record: { graph: s.graph, key: DELIVERY_ASSET },
+        subjectFields: deliveredSubjectFields(s.graph),
         onFlush: (b) => process.stdout.write(`delivered ${b.ok} ok, ${b.failed} failed -> ${b.files.join(', ')}\n`),
       });
       process.stdout.write(`${color.green('stream')} ${USER_EVENTS_STREAM} on ${session.endpoint} (${s.shards} shards), poller buffer ${bufferSeconds}s -> ${path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX)}\n`);

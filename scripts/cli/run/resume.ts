@@ -36,6 +36,8 @@ export async function resumedRequest(envName: string, graphModule: string | unde
     return { prior: run, newest: run && (await newestResume(env.runLog, run)) };
   });
   if (!prior || !newest) throw new UserError(`no run '${runId}' in the ${envName} run log; list runs with \`assets runs\``);
+  // An erasure keeps no ids in clear, so it cannot be resumed from its record: the same command completes it.
+  if (prior.command === 'erase') throw new UserError(`run '${runId}' is an erasure; run the same \`assets erase --subject ...\` command again to complete it`);
   if (prior.command === 'stream') {
     throw new UserError(`run ${runId} is a stream delivery session, not a backfill; start the stream again with \`assets stream start\` (it continues from its checkpoint)`);
   }
