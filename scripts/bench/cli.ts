@@ -90,11 +90,14 @@ async function writeRun(log: LocalRunLog, index: RunLogIndex, runId: string, key
   const stamp = () => new Date((at += 7)).toISOString();
   for (const r of runs) events.push({ type: 'step_planned', runId, key: r.step.key, partitions: runPartitionKeys(graph, r), at: stamp() });
   let mats = 0;
+  // The engine observes each source once per run, however many steps read it.
+  const observed = new Set<AssetKey>();
   for (const r of runs) {
     const key = r.step.key;
     const asset = graph.get(key);
     const parts = runPartitionKeys(graph, r);
-    for (const d of asset.deps.filter((x) => graph.get(x.key).source)) {
+    for (const d of asset.deps.filter((x) => graph.get(x.key).source && !observed.has(x.key))) {
+      observed.add(d.key);
       const obs: RunEvent = { type: 'observation', runId, key: d.key, dataVersion: `obs-${d.key}`, metadata: { rows: 1000 }, at: stamp() };
       events.push(obs);
       index.add(obs);

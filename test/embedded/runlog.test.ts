@@ -179,6 +179,19 @@ describe('local run log', () => {
     await b.close();
   });
 
+  it('reads checks back exactly, blocking or not (only the non-default is stored)', async () => {
+    const a = new LocalRunLog(dir);
+    await a.createRun(record('r1', '2026-01-01T00:00:00.000Z'));
+    const blocking = check('r1', 'p', false, '2026-01-01T00:00:01.000Z');
+    const warning = { ...check('r1', 'p', true, '2026-01-01T00:00:02.000Z'), check: 'unique:id', blocking: false } as RunEvent;
+    await a.append(blocking);
+    await a.append(warning);
+    await a.close();
+    const b = new LocalRunLog(dir);
+    expect(await b.events('r1')).to.deep.equal([blocking, warning]);
+    await b.close();
+  });
+
   it('keeps the latest materialization by time, whatever order writers commit in', async () => {
     const a = new LocalRunLog(dir);
     await a.createRun(record('r1'));

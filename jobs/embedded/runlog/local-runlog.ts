@@ -179,7 +179,19 @@ interface Pending {
 
 /** An `ev` row with its interned texts resolved. */
 type EvRow = { seq: number; type: number; key: string; part: string | null; at: number; code: string | null; data: string | null; inputs: string | null; doc: string | null; run: string | null };
-type RunRow = { run_id: string; doc: string; host: string | null; pid: number | null; proc_start: string | null };
+type RunRow = { run_id: string; started_at: string; status: string; resume_of: string | null; doc: string; host: string | null; pid: number | null; proc_start: string | null };
+const RUN_COLUMNS = 'run_id, started_at, status, resume_of, doc, host, pid, proc_start';
+
+/** A run's stored document: what its columns do not hold (records of earlier versions hold everything). */
+function runDoc({ runId: _id, startedAt: _at, status: _status, resumeOf: _of, ...rest }: RunRecord): string {
+  return JSON.stringify(rest);
+}
+
+/** A run record from its row: the columns, then the rest of its document. */
+function runOf(row: RunRow): RunRecord {
+  const doc = JSON.parse(row.doc) as Partial<RunRecord>;
+  return { ...doc, runId: row.run_id, startedAt: row.started_at, status: row.status, ...(row.resume_of === null ? {} : { resumeOf: row.resume_of }) } as RunRecord;
+}
 
 const EV_COLUMNS = `e.seq, e.type, k.text AS key, p.text AS part, e.at, c.text AS code, e.data, i.text AS inputs, e.doc, r.text AS run`;
 const EV_JOINS = `JOIN dict k ON k.id = e.key LEFT JOIN dict p ON p.id = e.part LEFT JOIN dict c ON c.id = e.code LEFT JOIN dict i ON i.id = e.inputs LEFT JOIN dict r ON r.id = e.run`;
@@ -206,7 +218,11 @@ function eventDoc(event: RunEvent, inputKeys: readonly string[], exactTime: bool
     return JSON.stringify(doc);
   }
   const { type: _t, key: _k, runId: _r, at: _a, ...rest } = event as RunEvent & { partition?: string | null; partitions?: readonly string[] | null };
-  if (event.type === 'check_evaluated') delete rest.partition;
+  if (event.type === 'check_evaluated') {
+    delete rest.partition;
+    // Most checks block: only the exceptions are stored (eventOf restores the default).
+    if ((rest as { blocking?: boolean }).blocking === true) delete (rest as { blocking?: boolean }).blocking;
+  }
   // A step's partitions: none (null) and one (the `part` column) are left out of the document.
   if ('partitions' in rest && (rest.partitions === null || rest.partitions?.length === 1)) delete rest.partitions;
   return JSON.stringify({ ...doc, ...rest });
@@ -240,7 +256,7 @@ function eventOf(row: EvRow): RunEvent {
   }
   const { a: _a, ...rest } = doc;
   const step = type.startsWith('step_') && !('partitions' in rest) ? { partitions: row.part === null ? null : [row.part] } : {};
-  return { ...base, ...(type === 'check_evaluated' ? { partition: row.part } : {}), ...step, ...rest, at } as unknown as RunEvent;
+  return { ...base, ...(type === 'check_evaluated' ? { partition: row.part, blocking: true } : {}), ...step, ...rest, at } as unknown as RunEvent;
 }
 
 /**
@@ -340,8 +356,7 @@ export class LocalRunLog implements RunLog {
     return {
       insertRun: db.prepare('INSERT INTO runs (run_id, started_at, status, resume_of, host, pid, proc_start, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       updateRun: db.prepare('UPDATE runs SET started_at = ?, status = ?, resume_of = ?, doc = ? WHERE run_id = ?'),
-      runDoc: db.prepare<[string], { doc: string }>('SELECT doc FROM runs WHERE run_id = ?'),
-      run: db.prepare<[string], RunRow>('SELECT run_id, doc, host, pid, proc_start FROM runs WHERE run_id = ?'),
+      run: db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`),
       runExists: db.prepare<[string], { id: number }>('SELECT id FROM runs WHERE run_id = ?'),
       dictId: db.prepare<[string], { id: number }>('SELECT id FROM dict WHERE text = ?'),
       dictInsert: db.prepare('INSERT INTO dict (text) VALUES (?)'),
@@ -464,7 +479,7 @@ export class LocalRunLog implements RunLog {
 
   private insertRun(run: RunRecord, proc?: ProcessIdentity): void {
     if (!RUN_ID.test(run.runId)) throw new Error(`run id '${run.runId}' may only use letters, digits, '_', '.' and '-'`);
-    this.stmt.insertRun.run(run.runId, run.startedAt, run.status, run.resumeOf ?? null, proc?.host ?? null, proc?.pid ?? null, proc?.start ?? null, JSON.stringify(run));
+    this.stmt.insertRun.run(run.runId, run.startedAt, run.status, run.resumeOf ?? null, proc?.host ?? null, proc?.pid ?? null, proc?.start ?? null, runDoc(run));
   }
 
   /** Writes one event and folds it into the latest tables and summaries (inside the caller's transaction). */
@@ -582,7 +597,7 @@ export class LocalRunLog implements RunLog {
 
   /** The record as readers should see it: a `running` run whose process is gone is `interrupted`. */
   private effective(row: RunRow): RunRecord {
-    const r = JSON.parse(row.doc) as RunRecord;
+    const r = runOf(row);
     if (r.status !== 'running' || this.own.has(r.runId) || row.host === null || row.pid === null) return r;
     const proc: ProcessIdentity = { host: row.host, pid: row.pid, ...(row.proc_start === null ? {} : { start: row.proc_start }) };
     if (isAlive(proc)) return r;
@@ -601,10 +616,10 @@ export class LocalRunLog implements RunLog {
   }
 
   async updateRun(runId: string, patch: Partial<Omit<RunRecord, 'runId'>>): Promise<void> {
-    if (!this.stmt.runDoc.get(runId)) throw new Error(`unknown run ${runId}`);
+    if (!this.stmt.run.get(runId)) throw new Error(`unknown run ${runId}`);
     await this.write(() => {
-      const r = { ...(JSON.parse(this.stmt.runDoc.get(runId)!.doc) as RunRecord), ...patch };
-      this.stmt.updateRun.run(r.startedAt, r.status, r.resumeOf ?? null, JSON.stringify(r), runId);
+      const r = { ...runOf(this.stmt.run.get(runId)!), ...patch };
+      this.stmt.updateRun.run(r.startedAt, r.status, r.resumeOf ?? null, runDoc(r), runId);
     });
   }
 
@@ -632,7 +647,7 @@ export class LocalRunLog implements RunLog {
     if (query.startedBefore !== undefined) filter('started_at < ?', query.startedBefore);
     if (query.startedSince !== undefined) filter('started_at >= ?', query.startedSince);
     // 'interrupted' is derived on read (a dead process's 'running'), so status filters after it.
-    const sql = `SELECT run_id, doc, host, pid, proc_start FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, run_id DESC`;
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, run_id DESC`;
     const limit = query.limit ?? 50;
     const out: RunRecord[] = [];
     for (const row of this.db.prepare<unknown[], RunRow>(sql).iterate(...args)) {
@@ -731,7 +746,7 @@ export class LocalRunLog implements RunLog {
     await this.settle();
     const bytesBefore = this.bytes();
     const result = this.inWrite(() => {
-      const runs = this.db.prepare<[], RunRow>('SELECT run_id, doc, host, pid, proc_start FROM runs').all().map((row) => this.effective(row));
+      const runs = this.db.prepare<[], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs`).all().map((row) => this.effective(row));
       const writers = new Set(this.db.prepare<[], { run: string }>('SELECT DISTINCT r.text AS run FROM latest l JOIN ev e ON e.seq = l.seq JOIN dict r ON r.id = e.run').all().map((r) => r.run));
       const decision = runsToPrune(runs, writers, options);
       let events = 0;
