@@ -43,6 +43,3 @@ export const REFERENCE_KINDS = kindCatalog(KINDS);
 
 /** The kinds of the list that the batch planner materializes. */
 export const BATCH_KINDS: readonly BatchKindName[] = KINDS.flatMap((k) => (k.category === 'batch' ? [k.name] : []));
-
-/** True when `kind` is a kind of the list (narrowing a declaration's `compute.kind` string). */
-export const isKindName = (kind: string): kind is KindName => KINDS.some((k) => k.name === kind);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import ts from 'typescript';
-import { BATCH_KINDS, KINDS, isKindName } from '../../assets/kinds';
+import { BATCH_KINDS, KINDS } from '../../assets/kinds';
 import { faceOf, settingFiles, kindCatalog, defineAsset } from '../../assets/core';
 import { KIND_ALARMS } from '../../infra/components/kind-alarms';
 import { KIND_COMPONENTS } from '../../infra/platform';
@@ -150,6 +150,19 @@ describe('adding a kind (README "Add a kind")', function () {
       expect(format(compile(edited(), files))).to.deep.equal([]);
     });
 
+    it('compiles a service kind (no executors) through the first six files alone, and refuses it an executor', () => {
+      const executorFiles = files.filter((f) => f.includes('/executors') || f === `jobs/aws/${TOY}.ts`);
+      const serviceFiles = files.filter((f) => !executorFiles.includes(f));
+      expect(serviceFiles, 'the README says: the first six').to.deep.equal(files.slice(0, 6));
+      const asService = (f: string) => {
+        const text = TOY_EDITS[f](read(f));
+        return f === `assets/kinds/${TOY}.ts` ? text.replace(/'batch'/g, "'service'") : text;
+      };
+      expect(format(compile(new Map(serviceFiles.map((f) => [f, asService(f)])), files))).to.deep.equal([]);
+      const withExecutors = format(compile(new Map(files.map((f) => [f, asService(f)])), files));
+      expect(withExecutors.join('\n')).to.match(/'toy-batch'' does not exist in type/);
+    });
+
     for (const skipped of files) {
       it(`does not compile without ${skipped}`, () => {
         const errors = format(compile(edited(skipped), files));
@@ -185,8 +198,6 @@ describe('the face registries', () => {
     expect(faceOf(KIND_COMPONENTS, 'glue-sql')).to.equal(KIND_COMPONENTS['glue-sql']);
     expect(faceOf(KIND_COMPONENTS, 'toString')).to.equal(undefined);
     expect(faceOf(KIND_COMPONENTS, 'custom-kind')).to.equal(undefined);
-    expect(isKindName('glue-sql')).to.equal(true);
-    expect(isKindName('toString')).to.equal(false);
   });
 
   it("name the repo files a kind's settings hold (`files`), for validate", () => {
