@@ -10,7 +10,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import ts from 'typescript';
 import { BATCH_KINDS, KINDS } from '../../assets/kinds';
-import { faceOf, settingFiles, kindCatalog, defineAsset } from '../../assets/core';
+import { faceOf, settingFiles, kindCatalog, defineAsset, type KindDescriptorOf } from '../../assets/core';
 import { KIND_ALARMS } from '../../infra/components/kind-alarms';
 import { KIND_COMPONENTS } from '../../infra/platform';
 import { AWS_EXECUTORS } from '../../jobs/aws/executors';
@@ -205,5 +205,15 @@ describe('the face registries', () => {
     const asset = defineAsset({ key: 'x/toy', compute: { kind: 'toy', script: 'jobs/toy.py', rows: 3 } as never });
     expect(settingFiles(asset, catalog)).to.deep.equal(['jobs/toy.py']);
     expect(settingFiles(asset, kindCatalog([]))).to.deep.equal([]);
+  });
+
+  it('let a kind of the list name only its string settings as files (checked by tsc)', () => {
+    type Toy = { readonly kind: 'toy'; readonly script: string; readonly rows: number };
+    const ok: KindDescriptorOf<Toy, 'batch'> = { name: 'toy', description: '', category: 'batch', backfill: { type: 'per_partition' }, files: ['script'] };
+    // @ts-expect-error: `rows` is a number, not a file
+    const rows: KindDescriptorOf<Toy, 'batch'> = { ...ok, files: ['rows'] };
+    // @ts-expect-error: the name is the settings' `kind`
+    const name: KindDescriptorOf<Toy, 'batch'> = { ...ok, name: 'other' };
+    expect([ok, rows, name].map((k) => k.files)).to.have.length(3);
   });
 });
