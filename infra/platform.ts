@@ -6,7 +6,8 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { codeVersionOf, type AssetDefinition, type AssetGraph, type AssetKey } from '../assets/core';
+import { codeVersionOf, faceOf, type AssetDefinition, type AssetGraph, type AssetKey } from '../assets/core';
+import type { KindName } from '../assets/kinds';
 import { readRepoFile } from '../jobs/engine/repo-files';
 import { MANIFEST_VERSION, METRICS_NAMESPACE, type StackManifest } from '../jobs/aws/manifest';
 import type { PlatformConfig } from './config';
@@ -34,8 +35,8 @@ import { SHARED_ASSET, TAG_ASSET, TAG_ENV, TAG_OWNER, tagTransformation } from '
 type AssetComponent = pulumi.ComponentResource & { readonly outputs: AssetOutputs };
 type ComponentClass = new (name: string, args: AssetComponentArgs, opts?: pulumi.ComponentResourceOptions) => AssetComponent;
 
-/** The Pulumi component of each compute kind. Adding a kind: its settings in assets/kinds/, its component here. */
-export const KIND_COMPONENTS: Readonly<Record<string, ComponentClass>> = {
+/** The Pulumi component of each kind of the list (assets/kinds/index.ts); a kind without one does not compile. */
+export const KIND_COMPONENTS: { readonly [K in KindName]: ComponentClass } = {
   'rds-table': RdsTable,
   'kinesis-stream': KinesisStream,
   'glue-extract': GlueExtractJob,
@@ -71,11 +72,11 @@ class PlatformRoot extends pulumi.ComponentResource {
 
 /** Builds every resource of the stack for `graph` under `cfg`. */
 export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: { observe?: pulumi.ResourceTransformation } = {}): Platform {
-  const unknown = graph.keys.map((k) => graph.get(k)).filter((a) => !KIND_COMPONENTS[a.compute.kind]);
+  const unknown = graph.keys.map((k) => graph.get(k)).filter((a) => !faceOf(KIND_COMPONENTS, a.compute.kind));
   if (unknown.length) {
     throw new Error(
       `no Pulumi component for compute kind(s) ${[...new Set(unknown.map((a) => `'${a.compute.kind}'`))].join(', ')} (used by ${unknown.map((a) => a.key).join(', ')}); ` +
-        `add one to KIND_COMPONENTS in infra/platform.ts (known: ${Object.keys(KIND_COMPONENTS).join(', ')})`,
+        `add the kind to assets/kinds/index.ts and its component to KIND_COMPONENTS in infra/platform.ts (known: ${Object.keys(KIND_COMPONENTS).join(', ')})`,
     );
   }
   const root = new PlatformRoot(`headwater-${cfg.stack}`, {
@@ -135,7 +136,7 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
 
   const components = new Map<AssetKey, AssetComponent>();
   for (const asset of assets) {
-    const Component = KIND_COMPONENTS[asset.compute.kind];
+    const Component = faceOf(KIND_COMPONENTS, asset.compute.kind)!;
     const component = new Component(slug(asset.key), { asset, ctx }, { parent: root, transformations: [tagTransformation(assetTags(asset, cfg))] });
     alarms.forKind(component, asset, component.outputs.alarmDimensions ?? {});
     if (asset.freshness) alarms.freshness(component, asset, asset.freshness.maxLagMinutes);

@@ -1,4 +1,4 @@
-import type { KindDescriptor } from '../core/kinds';
+import type { KindDescriptorOf } from '../core/kinds';
 
 /** A Spark job on EMR Serverless (embedded: the TypeScript trainer). */
 export interface EmrSparkSettings {
@@ -29,9 +29,10 @@ export const emrSpark = (
   ...s,
 });
 
-export const emrSparkKind: KindDescriptor = {
+export const emrSparkKind: KindDescriptorOf<EmrSparkSettings, 'batch'> = {
   name: 'emr-spark',
   description: 'Spark on EMR Serverless (embedded: the TypeScript trainer)',
   category: 'batch',
+  files: ['script'],
   backfill: { type: 'single_run' },
 };

@@ -1,4 +1,4 @@
-import type { KindDescriptor } from '../core/kinds';
+import type { KindDescriptorOf } from '../core/kinds';
 import { GLUE_JOB_DEFAULTS, type GlueJobSettings } from './glue-job';
 
 /** Glue job that snapshots a source table over JDBC into the lake (embedded: PGlite -> Parquet). */
@@ -16,7 +16,7 @@ export const glueExtract = (s: Pick<GlueExtractSettings, 'from'> & Partial<Omit<
   ...s,
 });
 
-export const glueExtractKind: KindDescriptor = {
+export const glueExtractKind: KindDescriptorOf<GlueExtractSettings, 'batch'> = {
   name: 'glue-extract',
   description: 'AWS Glue JDBC extract into the lake (embedded: PGlite to Parquet)',
   category: 'batch',

@@ -1,4 +1,4 @@
-import type { KindDescriptor } from '../core/kinds';
+import type { KindDescriptorOf } from '../core/kinds';
 import { GLUE_JOB_DEFAULTS, type GlueJobSettings } from './glue-job';
 
 /**
@@ -18,10 +18,11 @@ export const glueSql = (s: Pick<GlueSqlSettings, 'sql'> & Partial<Omit<GlueSqlSe
   ...s,
 });
 
-export const glueSqlKind: KindDescriptor = {
+export const glueSqlKind: KindDescriptorOf<GlueSqlSettings, 'batch'> = {
   name: 'glue-sql',
   description: 'AWS Glue Spark SQL job (embedded: DuckDB) running one SQL file shared by both engines',
   category: 'batch',
+  files: ['sql'],
   // Spark handles a week of hourly partitions in one run cheaper than 168 cold starts.
   backfill: { type: 'single_run', maxPartitionsPerRun: 168 },
 };

@@ -1,4 +1,4 @@
-import type { KindDescriptor } from '../core/kinds';
+import type { KindDescriptorOf } from '../core/kinds';
 
 /** An HTTP API on Lambda behind a Function URL (embedded: a local HTTP server, same handler). */
 export interface LambdaApiSettings {
@@ -30,9 +30,10 @@ export const lambdaApi = (s: Pick<LambdaApiSettings, 'handler'> & Partial<Omit<L
   ...s,
 });
 
-export const lambdaApiKind: KindDescriptor = {
+export const lambdaApiKind: KindDescriptorOf<LambdaApiSettings, 'service'> = {
   name: 'lambda-api',
   description: 'Lambda behind a Function URL (embedded: a local HTTP server calling the same handler)',
   category: 'service',
+  files: ['handler'],
   backfill: { type: 'per_partition' },
 };

@@ -1,4 +1,4 @@
-import type { KindDescriptor } from '../core/kinds';
+import type { KindDescriptorOf } from '../core/kinds';
 
 /** A table in the upstream RDS database (PGlite embedded). Owned by the source team. */
 export interface RdsTableSettings {
@@ -10,7 +10,7 @@ export interface RdsTableSettings {
 
 export const rdsTable = (s: { table: string; schema?: string }): RdsTableSettings => ({ kind: 'rds-table', schema: 'public', ...s });
 
-export const rdsTableKind: KindDescriptor = {
+export const rdsTableKind: KindDescriptorOf<RdsTableSettings, 'source'> = {
   name: 'rds-table',
   description: 'a table of the upstream RDS database (PGlite embedded), contract-checked before every extract',
   category: 'source',
@@ -36,7 +36,7 @@ export const kinesisStream = (s: Partial<Omit<KinesisStreamSettings, 'kind'>> = 
   ...s,
 });
 
-export const kinesisStreamKind: KindDescriptor = {
+export const kinesisStreamKind: KindDescriptorOf<KinesisStreamSettings, 'source'> = {
   name: 'kinesis-stream',
   description: 'a Kinesis Data Stream (kinesalite embedded) written by the application',
   category: 'source',

@@ -1,4 +1,4 @@
-import type { KindDescriptor } from '../core/kinds';
+import type { KindDescriptorOf } from '../core/kinds';
 
 /** Kinesis -> Firehose (with a transform Lambda) -> S3 (embedded: a poller calling the same handler). */
 export interface StreamDeliverySettings {
@@ -26,9 +26,10 @@ export const streamDelivery = (
   ...s,
 });
 
-export const streamDeliveryKind: KindDescriptor = {
+export const streamDeliveryKind: KindDescriptorOf<StreamDeliverySettings, 'stream'> = {
   name: 'stream-delivery',
   description: 'Kinesis to Firehose (transform Lambda) to the lake (embedded: a poller, same handler)',
   category: 'stream',
+  files: ['transform'],
   backfill: { type: 'per_partition' },
 };

@@ -1,4 +1,4 @@
-import type { KindDescriptor } from '../core/kinds';
+import type { KindDescriptorOf } from '../core/kinds';
 
 /** A k-NN vector index loaded from an embeddings table (AWS: OpenSearch; embedded: HNSW). */
 export interface VectorIndexSettings {
@@ -25,7 +25,7 @@ export const vectorIndex = (
   s: Pick<VectorIndexSettings, 'entity' | 'dimension' | 'idField' | 'alias'> & Partial<Omit<VectorIndexSettings, 'kind'>>,
 ): VectorIndexSettings => ({ kind: 'vector-index', space: 'innerproduct', m: 16, efConstruction: 128, efSearch: 100, ...s });
 
-export const vectorIndexKind: KindDescriptor = {
+export const vectorIndexKind: KindDescriptorOf<VectorIndexSettings, 'batch'> = {
   name: 'vector-index',
   description: 'k-NN index (OpenSearch on AWS, HNSW embedded), versioned behind an alias',
   category: 'batch',

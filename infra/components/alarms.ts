@@ -6,7 +6,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import type { AssetDefinition } from '../../assets/core';
+import { faceOf, type AssetDefinition } from '../../assets/core';
 import { FRESHNESS_METRIC, METRICS_NAMESPACE, alarmNamePrefix, type AlarmManifest } from '../../jobs/aws/manifest';
 import type { PlatformConfig } from '../config';
 import { slug } from '../lake-layout';
@@ -116,7 +116,7 @@ export class Alarms extends pulumi.ComponentResource {
 
   /** Every alarm the asset's kind declares, on the dimension values its component gave. */
   forKind(parent: pulumi.Resource, asset: AssetDefinition, dimensions: Readonly<Record<string, pulumi.Input<string>>>): void {
-    for (const spec of KIND_ALARMS[asset.compute.kind] ?? []) this.declared(parent, asset, slug(asset.key), spec, dimensions);
+    for (const spec of faceOf(KIND_ALARMS, asset.compute.kind) ?? []) this.declared(parent, asset, slug(asset.key), spec, dimensions);
   }
 
   /** The alarms every Lambda gets, named after the function's resource name (`<asset slug>[-role]`). */

@@ -5,6 +5,7 @@
  * (`Alarms.forKind`) and lists them in the manifest, and the policy pack refuses a stack whose
  * streams, delivery streams, functions, jobs or state machines lack theirs.
  */
+import type { KindName } from '../../assets/kinds';
 import { FALLBACK_METRIC, METRICS_NAMESPACE } from '../../jobs/aws/manifest';
 
 /** One alarm of a kind. Dimension values come from the component by name. */
@@ -73,8 +74,10 @@ const GLUE_ALARMS: readonly AlarmSpec[] = [
   },
 ];
 
-/** Declared alarms per compute kind; a kind with none needs no entry. */
-export const KIND_ALARMS: Readonly<Record<string, readonly AlarmSpec[]>> = {
+/** Declared alarms of each kind of the list (assets/kinds/index.ts); a kind without an entry does not compile. */
+export const KIND_ALARMS: { readonly [K in KindName]: readonly AlarmSpec[] } = {
+  // Owned upstream: the source team's database alarms are theirs.
+  'rds-table': [],
   'kinesis-stream': [
     {
       id: 'iterator-age',
@@ -93,6 +96,8 @@ export const KIND_ALARMS: Readonly<Record<string, readonly AlarmSpec[]>> = {
   ],
   'glue-extract': GLUE_ALARMS,
   'glue-sql': GLUE_ALARMS,
+  // An index has no resource of its own: the search backend's alarms (Alarms.searchDomain) watch the domain.
+  'vector-index': [],
   'emr-spark': [{ id: 'failed-jobs', means: 'EMR Serverless job runs failed', namespace: 'AWS/EMRServerless', metricName: 'FailedJobs', dimensions: ['ApplicationId'], ...ANY_IN_FIVE_MINUTES }],
   'lambda-api': [
     {

@@ -11,6 +11,7 @@
  * connected requests in one run.
  */
 import { primitives, type AssetDefinition, type AssetGraph, type AssetKey, type PartitionsDefinition } from '../../assets/core';
+import type { BatchKindName } from '../../assets/kinds';
 import { slug } from '../lake-layout';
 
 /** Kinds a state machine can run, and how (the `.sync` service integration of each). */
@@ -18,7 +19,7 @@ export const SYNC_RESOURCES = {
   'glue-extract': 'arn:aws:states:::glue:startJobRun.sync',
   'glue-sql': 'arn:aws:states:::glue:startJobRun.sync',
   'emr-spark': 'arn:aws:states:::emr-serverless:startJobRun.sync',
-} as const;
+} as const satisfies Partial<Record<BatchKindName, string>>;
 export type OrchestratedKind = keyof typeof SYNC_RESOURCES;
 const isOrchestrated = (kind: string): kind is OrchestratedKind => kind in SYNC_RESOURCES;
 

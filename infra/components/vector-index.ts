@@ -64,7 +64,7 @@ export class VectorIndex extends pulumi.ComponentResource {
         efConstruction: settings.efConstruction,
         efSearch: settings.efSearch,
         loaderRoleArn,
-        embeddings: { bucket, key: embeddingsKey, idColumn: embeddings.idColumn },
+        embeddings: { bucket, key: embeddingsKey, idColumn: settings.idField },
       }),
     );
     const operate: Statement[] = [{ Sid: 'AssumeLoader', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [this.loaderRole.arn] }];

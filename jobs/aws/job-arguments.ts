@@ -33,7 +33,7 @@ export type GlueInput =
       readonly options: Readonly<Record<string, string>>;
     };
 
-/** The temp-view name a dep is read as in SQL: `raw/ratings` -> `raw__ratings`. */
+/** The temp-view name a dep is read as in SQL: `zone/name` -> `zone__name`. */
 export const viewName = (key: string): string => key.replace(/\//g, '__');
 
 /** The scripts' `--partition_cadence`: the time cadence, `static` or `none`. */

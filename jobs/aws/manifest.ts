@@ -4,6 +4,7 @@
  * the launchers in jobs/aws/ read it. This file is the contract between the two.
  */
 import type { AssetKey } from '../../assets/core';
+import type { KindName } from '../../assets/kinds';
 
 export const MANIFEST_VERSION = 1;
 
@@ -38,7 +39,7 @@ export interface EmrSparkManifest extends AssetBase {
   readonly kind: 'emr-spark';
   readonly applicationId: string;
   readonly executionRoleArn: string;
-  /** `s3://.../train_recommender.py` */
+  /** `s3://` URI of the asset's PySpark script. */
   readonly entryPoint: string;
   /** Arguments passed after the entry point, as `--name value` pairs. */
   readonly entryPointArguments: readonly string[];
@@ -71,8 +72,9 @@ export interface VectorIndexManifest extends AssetBase {
 /** An embeddings file in the lake: `s3://<bucket>/<key>`, ids in `idColumn`, vectors in `embedding`. */
 export interface EmbeddingsObject {
   readonly bucket: string;
-  /** e.g. `recommender/item_embeddings.parquet`. */
+  /** `<model prefix><entity>_embeddings.parquet`. */
   readonly key: string;
+  /** The id column: the index's declared `idField`. */
   readonly idColumn: string;
 }
 
@@ -81,8 +83,8 @@ export interface EmbeddingsObject {
  * embedded trainer writes (jobs/embedded/executors/emr-spark.ts) and the Spark trainer uploads.
  */
 export const EMBEDDINGS_FILES = {
-  item: { file: 'item_embeddings.parquet', idColumn: 'product_code' },
-  user: { file: 'user_embeddings.parquet', idColumn: 'customer_number' },
+  item: { file: 'item_embeddings.parquet' },
+  user: { file: 'user_embeddings.parquet' },
 } as const;
 
 export interface LambdaApiManifest extends AssetBase {
@@ -111,14 +113,26 @@ export interface RdsTableManifest extends AssetBase {
   readonly table: string;
 }
 
-export type AssetManifest =
-  | GlueJobManifest
-  | EmrSparkManifest
-  | VectorIndexManifest
-  | LambdaApiManifest
-  | StreamDeliveryManifest
-  | KinesisStreamManifest
-  | RdsTableManifest;
+/**
+ * The manifest entry of each kind of the list (assets/kinds/index.ts), written by its Pulumi
+ * component and read by its AWS executor. `AssetManifest` indexes it by every `KindName`, so a
+ * kind without an entry here does not compile.
+ */
+export interface KindManifests {
+  'rds-table': RdsTableManifest;
+  'kinesis-stream': KinesisStreamManifest;
+  'glue-extract': GlueJobManifest;
+  'glue-sql': GlueJobManifest;
+  'emr-spark': EmrSparkManifest;
+  'vector-index': VectorIndexManifest;
+  'lambda-api': LambdaApiManifest;
+  'stream-delivery': StreamDeliveryManifest;
+}
+
+/** The manifest entry of kind `K`. */
+export type ManifestOf<K extends KindName> = KindManifests[K];
+
+export type AssetManifest = KindManifests[KindName];
 
 export interface StackManifest {
   readonly version: typeof MANIFEST_VERSION;

@@ -91,9 +91,6 @@ const PENDING: readonly string[] = [
   'scripts/cli/commands/plan.ts',
   'scripts/cli/commands/show.ts',
   'scripts/cli/commands/stream.ts',
-  // kinds: AWS faces as executors
-  'jobs/aws/job-arguments.ts',
-  'jobs/aws/manifest.ts',
 ];
 
 /** Where the reference's own code lives (its SQL files and the demo data it generates are its own). */

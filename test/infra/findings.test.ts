@@ -7,6 +7,7 @@
 import { serverlessConfig, stackConfig, synth } from './mock-runtime';
 import { expect } from 'chai';
 import graph from '../../assets';
+import { faceOf } from '../../assets/core';
 import type { RecordedResource } from '../../infra/synth/mocks';
 import { MOCK_ACCOUNT } from '../../infra/synth/mocks';
 import type { Synthesis } from '../../infra/synth/synthesize';
@@ -108,7 +109,7 @@ for (const stack of ['dev', 'prod'] as const) {
       const alarms = byType(s, 'aws:cloudwatch/metricAlarm:MetricAlarm');
       const names = alarms.map((a) => String(a.inputs.name));
       for (const key of graph.keys) {
-        for (const spec of KIND_ALARMS[graph.get(key).compute.kind] ?? []) expect(names, `${key} ${spec.id}`).to.include(`headwater-${stack}-${slug(key)}-${spec.id}`);
+        for (const spec of faceOf(KIND_ALARMS, graph.get(key).compute.kind) ?? []) expect(names, `${key} ${spec.id}`).to.include(`headwater-${stack}-${slug(key)}-${spec.id}`);
       }
       for (const n of names) expect(n).to.match(new RegExp(`^headwater-${stack}-`));
       expect(s.manifest.alarms!.map((a) => a.name).sort()).to.deep.equal([...names].sort());

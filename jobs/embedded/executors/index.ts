@@ -1,8 +1,10 @@
 /**
  * The embedded executors, one module per compute kind (each written by the engineer who owns
  * that kind), wired into the local environment with what they share in one process.
- * Adding a kind: write `<kind>.ts` exporting `create<Kind>Executor(deps)` and add it below.
+ * Adding a batch kind: write `<kind>.ts` exporting `create<Kind>Executor(deps)` and add it below
+ * (a batch kind of assets/kinds/index.ts without an entry does not compile).
  */
+import type { BatchKindName } from '../../../assets/kinds';
 import type { Executor } from '../../engine/environment';
 import type { SourceAccess } from '../source';
 import { createEmrSparkExecutor } from './emr-spark';
@@ -16,8 +18,8 @@ export interface ExecutorDeps {
   readonly lakeRoot: string;
 }
 
-/** Factories of the kinds the embedded environment runs, by kind. */
-export const EMBEDDED_EXECUTORS: Readonly<Record<string, (deps: ExecutorDeps) => Executor>> = {
+/** The factory of each batch kind's embedded executor. Sources, services and streams are not materialized. */
+export const EMBEDDED_EXECUTORS: { readonly [K in BatchKindName]: (deps: ExecutorDeps) => Executor } = {
   'glue-extract': (d) => createGlueExtractExecutor({ lakeRoot: d.lakeRoot, source: d.source }),
   'glue-sql': (d) => createGlueSqlExecutor({ lakeRoot: d.lakeRoot, source: d.source }),
   'emr-spark': (d) => createEmrSparkExecutor({ lakeRoot: d.lakeRoot }),
