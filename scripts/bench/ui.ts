@@ -11,7 +11,9 @@
  *   firstRenderMs   Chromium: navigation start to the graph drawn (2,000 nodes, every edge)
  *   selectMs        typing a selection and pressing Enter to the highlighted result
  *
- * Usage: npm run -s bench:ui -- [--json] [--assets 2000] [--materializations 1000000] [--no-browser]
+ * Usage: npm run -s bench:ui -- [--json] [--assets 2000] [--materializations 1000000] [--no-browser] [--keep DIR]
+ * (--keep generates the history into DIR once and reuses it while its size matches: the history
+ * then ends when it was written, so its partitions read as late rather than fresh.)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     assets: { type: 'string', default: '2000' },
     materializations: { type: 'string', default: '1000000' },
     'no-browser': { type: 'boolean', default: false },
+    keep: { type: 'string' },
   },
 });
 const nAssets = Number(values.assets);
@@ -48,16 +51,20 @@ const log = (m: string) => {
 };
 
 async function main() {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-bench-ui-'));
+  const home = values.keep ? path.resolve(values.keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'hw-bench-ui-'));
   process.env.HEADWATER_HOME = home;
+  const kept = path.join(home, 'bench-ui.json');
+  const reuse = values.keep && fs.existsSync(kept) ? (JSON.parse(fs.readFileSync(kept, 'utf8')) as { assets: number; hours: number; start: string }) : undefined;
+  const reused = reuse?.assets === nAssets && reuse.hours === hours;
   // The history ends with the last complete hour, so the UI (which uses the clock) reads it as fresh.
   const hourMs = 3_600_000;
-  const partitions = hourlyPartitions({ start: new Date(Math.floor(Date.now() / hourMs) * hourMs - hours * hourMs).toISOString().slice(0, 16) });
+  const start = reused ? reuse.start : new Date(Math.floor(Date.now() / hourMs) * hourMs - hours * hourMs).toISOString().slice(0, 16);
+  const partitions = hourlyPartitions({ start });
   const nowMs = Date.now();
   // Freshness on every asset, so status computes it at scale too.
   const graph = defineGraph(generateLayeredAssets({ assets: nAssets, partitions, kinds: ['glue-sql'] }).map((a) => ({ ...a, freshness: { maxLagMinutes: 120 } })), { kinds: REFERENCE_KINDS });
-  try {
-    const t0 = performance.now();
+  /** Writes the history through the local run log's own API. */
+  async function generate() {
     const env = await openEnvironment('local');
     const code = new Map(graph.keys.map((k) => [k, codeVersionOf(graph.get(k), () => undefined)]));
     // Versions as the engine records them, so the generated history reads as fresh, not as noise.
@@ -79,8 +86,14 @@ async function main() {
       if (h % 50 === 0) log(`history: ${h}/${hours} runs`);
     }
     await env.close();
+  }
+
+  try {
+    const t0 = performance.now();
+    if (!reused) await generate();
     const generateMs = performance.now() - t0;
-    log(`history written in ${(generateMs / 1000).toFixed(1)} s`);
+    log(reused ? `history reused from ${home}` : `history written in ${(generateMs / 1000).toFixed(1)} s`);
+    if (values.keep && !reused) fs.writeFileSync(kept, JSON.stringify({ assets: nAssets, hours, start }));
 
     const server = await startUiServer({ graph, envName: 'local', pollMs: 60_000 });
     try {
@@ -102,7 +115,7 @@ async function main() {
         assets: nAssets,
         materializations: hours * nAssets,
         runs: hours,
-        generateMs: Math.round(generateMs),
+        generateMs: reused ? null : Math.round(generateMs),
         statusQueryMs: Math.round(cold.ms),
         statusQueryCpuMs: Math.round(cold.cpuMs),
         statusWarmMs: Math.round(warm.ms),
@@ -117,7 +130,7 @@ async function main() {
       await server.close();
     }
   } finally {
-    fs.rmSync(home, { recursive: true, force: true });
+    if (!values.keep) fs.rmSync(home, { recursive: true, force: true });
   }
 }
 
