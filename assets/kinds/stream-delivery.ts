@@ -13,6 +13,21 @@ export interface StreamDeliverySettings {
   readonly transformMemoryMb: number;
   /** Where records that failed the transform go, with the reason. Default `errors/`. */
   readonly errorPrefix: string;
+  /**
+   * Which columns of the stream's contract the transform reads. `history`: the array of structs
+   * listing what the user interacted with (each struct holds the model's item id field);
+   * `time`: the event's timestamp (absent or null in an event: the record's arrival time is used).
+   * @default both found in the contract: its one array-of-struct column holding the item field,
+   * its one timestamp column (none: every event takes its arrival time)
+   */
+  readonly event?: { readonly history?: string; readonly time?: string };
+  /**
+   * Shape of what the transform adds to each event. `headwater`: `recommended_items` and
+   * `similar_items` as lists of ids, and `fallback`; `lab`: the seed lab's shapes,
+   * `recommended_items: [{id, score}]` and `similar_items: {<item field>: a browsed item,
+   * similar_items: [{id, distance}]}` (declare the asset's contract accordingly). @default 'headwater'
+   */
+  readonly output: 'headwater' | 'lab';
 }
 
 export const streamDelivery = (
@@ -23,6 +38,7 @@ export const streamDelivery = (
   bufferSizeMb: 5,
   transformMemoryMb: 512,
   errorPrefix: 'errors/',
+  output: 'headwater',
   ...s,
 });
 

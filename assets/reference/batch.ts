@@ -93,10 +93,27 @@ export const trainingSet = defineAsset({
 export const recommender = defineAsset({
   key: 'model/recommender',
   deps: [trainingSet, rawCustomers, rawProducts],
-  compute: emrSpark({
-    script: 'jobs/spark/train_recommender.py',
-    params: { factors: 32, epochs: 30, learningRate: 0.01, regularization: 0.01, holdoutDays: 7, seed: 42 },
-  }),
+  compute: {
+    ...emrSpark({
+      script: 'jobs/spark/train_recommender.py',
+      params: { factors: 32, epochs: 30, learningRate: 0.01, regularization: 0.01, holdoutDays: 7, seed: 42 },
+    }),
+    // Serving's part of the model declaration (the model issue declares the whole of it).
+    model: {
+      users: {
+        asset: 'raw/customers',
+        id: 'customerNumber',
+        field: 'customer_number',
+        idType: 'integer',
+        features: [
+          { column: 'city', type: 'categorical' },
+          { column: 'country', type: 'categorical' },
+          { column: 'creditLimit', type: 'numeric', field: 'credit_limit' },
+        ],
+      },
+      items: { asset: 'raw/products', id: 'productCode', field: 'product_code', idType: 'string', features: [] },
+    },
+  } as ReturnType<typeof emrSpark>,
   storage: lake('model'),
   code: ['jobs/spark/train_recommender.py'],
   // Factors are per feature (city, country, credit limit), not per person; the user embeddings are keyed by customer.
@@ -150,7 +167,11 @@ export const popularProducts = defineAsset({
   key: 'analytics/popular_products',
   deps: [src.orders, src.orderLines, rawProducts, rawRatings],
   partitions: HOURLY,
-  compute: glueSql({ sql: 'jobs/transforms/sql/popular_products.sql' }),
+  compute: glueSql({
+    sql: 'jobs/transforms/sql/popular_products.sql',
+    // Serving's fallback: the newest hour's top 100 by score (ties by product code, as `rank` does).
+    fallback: { id: 'productCode', orderBy: 'score', top: 100, columns: ['productName', 'productLine'] },
+  }),
   storage: lake('analytics'),
   contract: popularProductsContract,
   code: ['jobs/transforms/sql/popular_products.sql'],
