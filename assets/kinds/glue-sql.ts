@@ -46,13 +46,13 @@ export const glueSql = (
   return { kind: 'glue-sql', ...GLUE_JOB_DEFAULTS, ...rest, ...(fallback ? { fallback: { ascending: false, top: 100, columns: [], ...fallback } } : {}) };
 };
 
-/** What is wrong with a declared fallback, given the asset's output columns (undefined when it has no contract). */
+/** What is wrong with a declared fallback, given the asset's columns (its contract's or its SQL's; undefined: unknown). */
 export function fallbackProblems(f: FallbackSettings, columns: readonly string[] | undefined): string[] {
   const problems: string[] = [];
   if (!Number.isInteger(f.top) || f.top < 1 || f.top > 10_000) problems.push(`fallback.top must be a whole number from 1 to 10,000, got ${f.top}`);
   if (columns) {
     for (const [what, name] of [['id', f.id], ['orderBy', f.orderBy], ...f.columns.map((c) => ['columns', c] as const)] as const) {
-      if (!columns.includes(name)) problems.push(`fallback.${what} names '${name}', which is not a column of its contract (${columns.join(', ')})`);
+      if (!columns.includes(name)) problems.push(`fallback.${what} names '${name}', which is not one of its columns (${columns.join(', ')})`);
     }
   }
   return problems;
