@@ -234,3 +234,17 @@ function labProblems(lab: LabSurface, fields: readonly string[]): string[] {
   }
   return problems;
 }
+
+/**
+ * The environment variables of the serving function of `key`: the config, and the folders of
+ * the model and the fallback asset as `folder` locates them (`s3://` folders in the stack, local
+ * folders embedded). Generic over the location type so the Pulumi program can pass its outputs.
+ */
+export function servingEnvironment<T>(graph: DeclarationLookup, key: AssetKey, folder: (assetKey: AssetKey) => T): Record<string, string | T> {
+  const config = servingConfig(graph, key);
+  return {
+    [servingVariable('config')]: JSON.stringify(config),
+    [servingVariable('model')]: folder(config.model),
+    ...(config.fallback ? { [servingVariable('fallback')]: folder(config.fallback.asset) } : {}),
+  };
+}

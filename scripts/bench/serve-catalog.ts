@@ -7,13 +7,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { embedItem, embedUser, MODEL_FORMAT, type ModelArtifact } from '../../jobs/model/artifact';
-import { MODEL_KEY } from '../../jobs/serving/environment';
-import { POPULAR_KEY, type PopularProducts } from '../../jobs/serving/popular';
+import type { FallbackList } from '../../jobs/serving/fallback-list';
 import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
 import type { VectorDocument } from '../../jobs/vector-store/port';
 import { mulberry32 } from '../../jobs/seeded-random';
 
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r());
+
+/** Where the reference graph's model and fallback list live in the lake (its keys, plus the files serving reads). */
+export const MODEL_KEY = 'model/recommender/model.json';
+export const POPULAR_KEY = 'analytics/popular_products/latest.json';
 
 export const PRODUCT_LINES = ['Classic Cars', 'Motorcycles', 'Planes', 'Ships', 'Trains', 'Trucks and Buses', 'Vintage Cars'];
 export const SCALES = ['1:10', '1:12', '1:18', '1:24', '1:32', '1:50', '1:700', '1:72'];
@@ -116,10 +119,11 @@ export async function installSyntheticCatalog(
   };
   write(MODEL_KEY, model);
   if (sizes.popular !== false) {
-    const popular: PopularProducts = {
+    const popular: FallbackList = {
+      asset: 'analytics/popular_products',
       asOf: new Date().toISOString(),
       partition: new Date().toISOString().slice(0, 13) + ':00',
-      products: products.slice(0, 20).map((p, i) => ({ rank: i + 1, productCode: p.productCode, productName: p.productName, productLine: p.productLine, score: 20 - i })),
+      items: products.slice(0, 20).map((p, i) => ({ id: p.productCode, score: 20 - i, productName: p.productName, productLine: p.productLine })),
     };
     write(POPULAR_KEY, popular);
   }

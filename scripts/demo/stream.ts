@@ -15,7 +15,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import referenceGraph from '../../assets';
 import type { AssetGraph, AssetKey } from '../../assets/core';
+import { embeddedServingEnvironment } from '../../jobs/serving/environment';
 import { localPaths } from '../../jobs/embedded/paths';
 import { LocalRunLog } from '../../jobs/embedded/runlog';
 import { DeliveryLedger, type DeliveredBatch } from '../../jobs/embedded/stream/deliveries';
@@ -157,6 +159,9 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
   const badShare = options.malformedShare ?? 0.01;
   const bufferIntervalMs = options.bufferIntervalMs ?? 1000;
   const print = options.print ?? ((l: string) => process.stdout.write(l + '\n'));
+  // The transform's serving config (fields, model, indexes), inherited by its workers and the poller process.
+  const serving = options.record ?? { graph: referenceGraph, key: 'serving/recommendations' };
+  Object.assign(process.env, embeddedServingEnvironment(serving.graph, serving.key));
   const next = await generatorFromIndexes(7);
   const batches: Delivered[] = [];
   let delivered = 0;

@@ -10,7 +10,8 @@ import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AssetGraph, AssetKey } from '../../../assets/core';
 import { localPaths } from '../paths';
-import { depsFromEnvironment } from '../../serving/environment';
+import { embeddedServingEnvironment, servingConfigFrom } from '../../serving/environment';
+import { transformFromEnvironment } from '../../serving/stream-transform/handler';
 import { createRecommenderService, type RecommenderDeps } from '../../serving/recommender';
 import { createTransformHandler } from '../../serving/stream-transform/transform';
 import { ensureStream, localKinesisClient, startKinesalite, streamPaths, USER_EVENTS_STREAM, type RunningKinesalite } from './kinesalite';
@@ -45,6 +46,12 @@ export interface StreamSessionOptions {
    * (./deliveries.ts), so status and staleness see it. Off when absent (benchmarks, tests).
    */
   readonly record?: { readonly graph: AssetGraph; readonly key: AssetKey };
+  /**
+   * The stream-delivery asset whose transform runs (its serving config, from its declaration and
+   * deps, goes into this process's environment, which the transform workers and the poller
+   * inherit). Default: `record`'s; neither: the environment must already hold it.
+   */
+  readonly serving?: { readonly graph: AssetGraph; readonly key: AssetKey };
   /** Subject fields of the delivered records: records of subjects in the deletion register are not delivered. @default none */
   readonly subjectFields?: readonly DeliveredField[];
 }
@@ -61,6 +68,8 @@ export interface StreamSession {
 
 /** Starts kinesalite under `<local>/stream/`, ensures the stream, starts the poller. */
 export async function startStreamSession(o: StreamSessionOptions): Promise<StreamSession> {
+  const serving = o.serving ?? o.record;
+  if (serving) Object.assign(process.env, embeddedServingEnvironment(serving.graph, serving.key));
   const paths = streamPaths(localPaths.stream());
   const kin: RunningKinesalite = await startKinesalite({ dir: paths.kinesalite, port: o.port ?? 0, publishEndpoint: paths.endpoint });
   const client = localKinesisClient(kin.endpoint);
@@ -77,7 +86,11 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
       }
       const workers = o.transformWorkers ?? (o.deps ? 0 : os.availableParallelism());
       pool = workers > 0 ? new TransformPool(workers) : undefined;
-      const transform = pool?.transform ?? createTransformHandler(createRecommenderService(o.deps ?? depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
+      const transform =
+        pool?.transform ??
+        (o.deps
+          ? createTransformHandler(createRecommenderService(o.deps), servingConfigFrom(process.env), { logFailures: false })
+          : transformFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' }, { logFailures: false }));
       poller = new DeliveryPoller({
         client,
         streamName: USER_EVENTS_STREAM,
