@@ -187,7 +187,9 @@ for (const stack of ['dev', 'prod'] as const) {
       const fn = named(s, 'aws:lambda/function:Function', 'serving-recommender-api-fn').inputs as Record<string, unknown> & { environment: { variables: Record<string, string> } };
       expect(fn).to.include({ runtime: 'nodejs22.x', handler: 'index.handler', publish: true, reservedConcurrentExecutions: stack === 'dev' ? 20 : 200 });
       expect(fn.architectures).to.deep.equal(['arm64']);
-      expect(fn.environment.variables).to.include({ HEADWATER_MODE: 'aws', ITEM_INDEX_ALIAS: 'item_embeddings', USER_INDEX_ALIAS: 'user_embeddings', OPENSEARCH_SERVICE: 'es', RECOMMENDER_BUDGET_MS: '200' });
+      expect(fn.environment.variables).to.include({ HEADWATER_MODE: 'aws', OPENSEARCH_SERVICE: 'es', RECOMMENDER_BUDGET_MS: '200', HEADWATER_SERVING_MODEL: 's3://lake-model/recommender/' });
+      // Index aliases travel in the serving config (HEADWATER_SERVING), from the index declarations.
+      expect(JSON.parse(fn.environment.variables.HEADWATER_SERVING).indexes).to.deep.equal({ user: 'user_embeddings', item: 'item_embeddings' });
       expect(fn.environment.variables).to.include({ HEADWATER_INDEX_ITEM: 'item_embeddings', HEADWATER_INDEX_USER: 'user_embeddings', HEADWATER_LAKE_MODEL__RECOMMENDER: 's3://lake-model/recommender/' });
       expect(named(s, 'aws:lambda/functionUrl:FunctionUrl', 'serving-recommender-api-url').inputs).to.include({ authorizationType: 'AWS_IAM', qualifier: 'live' });
       // Dev keeps no warm instances (an idle cost); prod keeps ten.

@@ -16,7 +16,7 @@ import { expect } from 'chai';
 import type { RunEvent, RunRecord } from '../../assets/core';
 import referenceGraph from '../../assets';
 import { seedSource } from '../../jobs/embedded/source';
-import { depsFromEnvironment } from '../../jobs/serving/environment';
+import { depsFromEnvironment, embeddedServingEnvironment } from '../../jobs/serving/environment';
 import { createRecommenderService } from '../../jobs/serving/recommender';
 import { tableDir } from '../../jobs/embedded/lake/layout';
 import { runCli } from '../cli/run-cli';
@@ -135,15 +135,15 @@ describe('--engine spark: the Glue scripts on local Spark, through the engine', 
     expect(check).to.include({ passed: true, blocking: true });
     // Serving, as `assets serve` builds it: the lake's model.json and the indexes loaded from the embeddings.
     process.env.HEADWATER_HOME = sparkHome;
-    const deps = depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded', RECOMMENDER_BUDGET_MS: '120000' });
+    const deps = depsFromEnvironment({ ...process.env, ...embeddedServingEnvironment(referenceGraph, 'serving/recommender_api', path.join(sparkHome, 'lake')), HEADWATER_MODE: 'embedded', RECOMMENDER_BUDGET_MS: '120000' });
     const artifact = await deps.model();
     expect(artifact?.format).to.equal('headwater-recommender/v1');
     const service = createRecommenderService(deps);
-    const known = await service.forCustomer(103, {}, 5);
+    const known = await service.forUser('103', {}, 5);
     expect(known.fallback, known.reason).to.equal(false);
     expect(known.items).to.have.length(5);
     // A customer the index does not know is embedded from features with the model's own factors.
-    const cold = await service.forCustomer(undefined, { city: 'Nantes', country: 'France', credit_limit: 21000 }, 5);
+    const cold = await service.forUser(undefined, { city: 'Nantes', country: 'France', creditLimit: 21000 }, 5);
     expect(cold, cold.reason).to.include({ fallback: false, coldStart: true });
     expect(cold.items).to.have.length(5);
     expect(await service.dimension()).to.equal(artifact!.dimension);

@@ -7,7 +7,7 @@ import { ensureStream, localKinesisClient, startKinesalite, type RunningKinesali
 import { DeliveryPoller, RECOMMENDATIONS_PREFIX } from '../../jobs/embedded/stream/poller';
 import { putEvents } from '../../jobs/embedded/stream/producer';
 import { eventGenerator } from '../../jobs/embedded/stream/generator';
-import { catalogFixture, type Fixture } from '../serving/helpers';
+import { catalogFixture, STREAM_CONFIG, type Fixture } from '../serving/helpers';
 import { linesUnder } from './helpers';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
@@ -46,7 +46,7 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
     checkpointFile = path.join(fx.root, `checkpoint-${stream}.json`);
   });
 
-  const transform = () => createTransformHandler(createRecommenderService(fx.deps()), { logFailures: false });
+  const transform = () => createTransformHandler(createRecommenderService(fx.deps()), STREAM_CONFIG, { logFailures: false });
   const events = (n: number) => {
     const gen = eventGenerator({ products: fx.products.map((p) => p.productCode), customers: fx.customers.map((c) => ({ customerNumber: c.customerNumber })) });
     return Array.from({ length: n }, (_, i) => ({ ...gen(), event_id: i }));
