@@ -10,7 +10,7 @@ import { UserError } from '../core/errors';
 import type { AssetDefinition, AssetKey } from '../core/types';
 import { fallbackProblems, type FallbackSettings } from './glue-sql';
 import type { LabSurface, LambdaApiSettings } from './lambda-api';
-import type { StreamDeliverySettings } from './stream-delivery';
+import type { StreamDeliverySettings, StreamOutputFields } from './stream-delivery';
 
 /** The part of a graph serving needs: each dep's declaration. */
 export interface DeclarationLookup {
@@ -106,6 +106,8 @@ export interface ServingConfig {
   /** stream-delivery: the event's shape and the output's. */
   readonly event?: ServedEvent;
   readonly output?: 'headwater' | 'lab';
+  /** stream-delivery: the names of the fields the transform adds. */
+  readonly outputFields?: StreamOutputFields;
 }
 
 const modelOf = (a: AssetDefinition): DeclaredModel | undefined =>
@@ -220,7 +222,10 @@ export function servingConfig(graph: DeclarationLookup, key: AssetKey): ServingC
   }
   if (asset.compute.kind === 'stream-delivery') {
     const s = asset.compute as unknown as StreamDeliverySettings;
-    return { ...config, event: servedEvent(asset, graph.get(b.stream!), m.items.field), output: s.output ?? 'headwater' };
+    const outputFields = s.outputFields ?? { recommended: 'recommended_items', similar: 'similar_items', fallback: 'fallback' };
+    const clash = Object.values(outputFields).find((f) => graph.get(b.stream!).contract?.columns.some((c) => c.name === f));
+    if (clash) throw new UserError(`${key} cannot serve: the transform would overwrite the event's own field '${clash}'; rename it with streamDelivery({ outputFields: {...} })`);
+    return { ...config, event: servedEvent(asset, graph.get(b.stream!), m.items.field), output: s.output ?? 'headwater', outputFields };
   }
   return config;
 }

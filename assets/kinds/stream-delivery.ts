@@ -28,6 +28,21 @@ export interface StreamDeliverySettings {
    * similar_items: [{id, distance}]}` (declare the asset's contract accordingly). @default 'headwater'
    */
   readonly output: 'headwater' | 'lab';
+  /**
+   * Names of the fields the transform adds to each event (declare them in the asset's contract).
+   * @default { recommended: 'recommended_items', similar: 'similar_items', fallback: 'fallback' }
+   */
+  readonly outputFields: StreamOutputFields;
+}
+
+/** The fields a stream transform adds to each event. */
+export interface StreamOutputFields {
+  /** Items for the user. */
+  readonly recommended: string;
+  /** Items like one the user interacted with (the lab output nests a list of the same name in it). */
+  readonly similar: string;
+  /** Whether either list came from the fallback (the `headwater` output only). */
+  readonly fallback: string;
 }
 
 export const streamDelivery = (
@@ -39,6 +54,7 @@ export const streamDelivery = (
   transformMemoryMb: 512,
   errorPrefix: 'errors/',
   output: 'headwater',
+  outputFields: { recommended: 'recommended_items', similar: 'similar_items', fallback: 'fallback' },
   ...s,
 });
 

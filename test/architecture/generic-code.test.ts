@@ -62,18 +62,7 @@ const PENDING: readonly string[] = [
   'jobs/model/trainer.ts',
   'jobs/spark/train_recommender.py',
   'jobs/vector-store/opensearch.ts',
-  // serving: fallback, API, stream transform
-  'jobs/embedded/executors/glue-sql.ts',
-  'jobs/glue/sql_runner.py',
-  'jobs/serving/environment.ts',
-  'jobs/serving/popular.ts',
-  'jobs/serving/recommender-api/handler.ts',
-  'jobs/serving/recommender-api/routes.ts',
-  'jobs/serving/recommender.ts',
-  'jobs/serving/stream-transform/handler.ts',
-  'jobs/serving/stream-transform/transform.ts',
-  'jobs/serving/validation.ts',
-  'scripts/cli/commands/serve.ts',
+  // serving: (none left)
   // CLI: graph entry point, stream, source
   'jobs/contracts/proposed.ts',
   'jobs/embedded/source/db.ts',

@@ -302,7 +302,8 @@ for (const stack of ['dev', 'prod'] as const) {
 
 describe('infra program: what it refuses', () => {
   it('names the asset and the path when a Lambda handler is missing', async () => {
-    const g = defineGraph([defineAsset({ key: 'serving/ghost', compute: lambdaApi({ handler: 'jobs/serving/ghost/handler.ts' }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
+    const deps = graph.get('serving/recommender_api').deps.map((d) => d.key);
+    const g = defineGraph([...graph.keys.map((k) => graph.get(k)), defineAsset({ key: 'serving/ghost', deps, compute: lambdaApi({ handler: 'jobs/serving/ghost/handler.ts' }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
     let error: unknown;
     try {
       await synth('dev', g, stackConfig('dev'));
@@ -311,5 +312,11 @@ describe('infra program: what it refuses', () => {
     }
     expect(String(error)).to.match(/serving\/ghost: Lambda handler 'jobs\/serving\/ghost\/handler.ts' does not exist/);
     expect(mocks.resources.some((r) => r.type === 'aws:lambda/function:Function')).to.equal(false);
+  });
+
+  it('names what a serving asset lacks among its deps (the model it serves)', async () => {
+    const g = defineGraph([defineAsset({ key: 'serving/alone', compute: lambdaApi({ handler: 'jobs/serving/recommender-api/handler.ts' }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
+    const error = await synth('dev', g, stackConfig('dev')).then(() => undefined, (e: unknown) => e);
+    expect(String(error)).to.match(/serving\/alone cannot serve: it needs a dep on the emr-spark asset whose 'model' it serves/);
   });
 });

@@ -1,10 +1,10 @@
 /**
- * The Firehose data transformation: each base64 event comes back with `recommended_items` and
- * `similar_items` (result `Ok`), or `ProcessingFailed` with the reason. A bad record never fails
+ * The Firehose data transformation: each base64 event comes back with the declared output fields
+ * (recommended items, similar items, fallback; result `Ok`), or `ProcessingFailed` with the reason. A bad record never fails
  * the batch and is never dropped: every record id comes back once. The event's fields (the user
  * id, features, the history of items and the event time) are those the serving config declares
  * (the stream's contract, the model); an event without its time takes the record's arrival time.
- * The `lab` output gives the seed lab's shapes (`[{id, score}]`, nested `similar_items`).
+ * The `lab` output gives the seed lab's shapes (`[{id, score}]`, a nested list of `[{id, distance}]`).
  *
  * Firehose itself ignores the extra `reason` field and delivers failed records' original data
  * to the error prefix; the reason also goes to the function log (one JSON line per failure).
@@ -42,6 +42,8 @@ export function createTransformHandler(service: RecommenderService, config: Serv
   const shape = event;
   const fields = { user: config.user, item: config.item, event: shape };
   const lab = config.output === 'lab';
+  if (!config.outputFields) throw new Error(`${config.asset}: the serving config names no output fields; it was built by another version of Headwater`);
+  const named = config.outputFields;
   const k = options.k ?? (lab ? 5 : 10);
   const ids = (items: readonly RecommendedItem[]) => items.map((i) => typedId(i.id, config.item));
   const concurrency = options.concurrency ?? 32;
@@ -82,16 +84,16 @@ export function createTransformHandler(service: RecommenderService, config: Serv
     // Added to the parsed event in place (same keys, same order as a spread): building a spread
     // copy and serializing it took ~6 us per record, this ~2 us.
     if (lab) {
-      Object.assign(out, {
-        recommended_items: profile.items.map((i) => ({ id: typedId(i.id, config.item), score: i.score })),
-        // Distance as pgvector's `<#>` gives it for inner-product search: the negated score.
-        similar_items: {
-          [config.item.field]: viewed !== undefined ? typedId(viewed, config.item) : null,
-          similar_items: (similar?.items ?? []).map((i) => ({ id: typedId(i.id, config.item), distance: -i.score })),
-        },
-      });
+      out[named.recommended] = profile.items.map((i) => ({ id: typedId(i.id, config.item), score: i.score }));
+      // Distance as pgvector's `<#>` gives it for inner-product search: the negated score.
+      out[named.similar] = {
+        [config.item.field]: viewed !== undefined ? typedId(viewed, config.item) : null,
+        [named.similar]: (similar?.items ?? []).map((i) => ({ id: typedId(i.id, config.item), distance: -i.score })),
+      };
     } else {
-      Object.assign(out, { recommended_items: ids(profile.items), similar_items: ids(similar?.items ?? []), fallback: profile.fallback || (similar?.fallback ?? false) });
+      out[named.recommended] = ids(profile.items);
+      out[named.similar] = ids(similar?.items ?? []);
+      out[named.fallback] = profile.fallback || (similar?.fallback ?? false);
     }
     return { recordId, result: 'Ok', data: Buffer.from(JSON.stringify(out) + '\n').toString('base64') };
   }
