@@ -145,7 +145,7 @@ export function createGlueSqlExecutor(options: GlueSqlExecutorOptions): Executor
           await namingCorruptFile(con, files, undefined, () => con.run(`CREATE TABLE __result AS ${body}`));
           const columns = await checkOutput(con, ctx.asset, timePartitioned, sqlPath);
           // A fallback naming a column the SQL does not produce fails before anything is written.
-          const fallbackIssues = settings.fallback ? fallbackProblems(settings.fallback, (await describeColumns(con, '__result')).map((c) => c.name)) : [];
+          const fallbackIssues = settings.fallback ? fallbackProblems(settings.fallback, (await describeColumns(con, '__result')).map((c) => c.name).filter((n) => n !== PARTITION_COLUMN)) : [];
           if (fallbackIssues.length) throw new Error(`${ctx.asset.key}: ${fallbackIssues.join('; ')}; nothing was written: fix the asset's fallback setting`);
           const t2 = Date.now();
           ctx.log(`inputs ready in ${t1 - t0} ms, ${sqlPath} ran in ${t2 - t1} ms`);
