@@ -12,7 +12,7 @@ import readline from 'node:readline';
 import { expect } from 'chai';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { defineAsset, defineGraph, type AssetDefinition } from '../../assets/core';
-import { emrSpark, glueSql, lambdaApi, REFERENCE_KINDS, servingBindings, servingConfig, streamDelivery } from '../../assets/kinds';
+import { glueSql, lambdaApi, REFERENCE_KINDS, servingBindings, servingConfig, streamDelivery } from '../../assets/kinds';
 import { embedItem, embedUser, MODEL_FORMAT, type ModelArtifact } from '../../jobs/model/artifact';
 import { embeddedServingEnvironment, servingFromEnvironment } from '../../jobs/serving/environment';
 import { createRecommenderService } from '../../jobs/serving/recommender';
@@ -20,7 +20,7 @@ import { createApiHandler, type ApiHandler } from '../../jobs/serving/recommende
 import { transformFromEnvironment } from '../../jobs/serving/stream-transform/handler';
 import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
 import { runCli } from '../cli/run-cli';
-import fork, { forkAssets, musicApi, taste, topTracks } from './fixtures/fork-graph';
+import fork, { forkAssets, taste, topTracks } from './fixtures/fork-graph';
 import { urlEvent } from './helpers';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'fork-graph.ts');
