@@ -72,7 +72,7 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
     expect(files.filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
     const errs = errOut();
     expect(errs).to.have.length(3);
-    expect(errs.map((e) => e.reason).join('\n')).to.match(/not valid JSON/).and.match(/customer_number must be a number/).and.match(/unknown product_code 'S00_0000'/);
+    expect(errs.map((e) => e.reason).join('\n')).to.match(/not valid JSON/).and.match(/customer_number must be a non-negative integer, got "x"/).and.match(/unknown product_code 'S00_0000' in browse_history/);
     expect(Buffer.from(String(errs.find((e) => /JSON/.test(String(e.reason)))!.rawData), 'base64').toString()).to.equal('not json');
   });
 
