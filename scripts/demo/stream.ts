@@ -88,12 +88,16 @@ interface Running {
   close(): Promise<void>;
 }
 
+/** The stream-delivery asset whose transform runs. */
+type Serving = { readonly graph: AssetGraph; readonly key: AssetKey };
+
 /** Sees every delivered batch (the run-log record of the deliveries). */
 type OnBatch = (b: DeliveredBatch) => void;
 
 /** kinesalite and the poller in this process (`assets stream start` runs this way). */
-async function inProcess(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void, onBatch: OnBatch): Promise<Running> {
+async function inProcess(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void, onBatch: OnBatch, serving: Serving): Promise<Running> {
   const session = await startStreamSession({
+    serving,
     shards,
     bufferIntervalMs,
     onFlush: (b) => {
@@ -105,7 +109,7 @@ async function inProcess(shards: number, bufferIntervalMs: number, onDelivered: 
 }
 
 /** kinesalite and the poller in one child process each; the producer is this process. */
-async function separateProcesses(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void, onBatch: OnBatch): Promise<Running> {
+async function separateProcesses(shards: number, bufferIntervalMs: number, onDelivered: (ok: number, failed: number, d: Delivered) => void, onBatch: OnBatch, serving: Serving): Promise<Running> {
   const paths = streamPaths(localPaths.stream());
   const kin = await spawnKinesalite(paths.kinesalite, { publishEndpoint: paths.endpoint });
   const client = localKinesisClient(kin.endpoint);
@@ -116,6 +120,7 @@ async function separateProcesses(shards: number, bufferIntervalMs: number, onDel
     const poller = await spawnPoller(
       { endpoint: kin.endpoint, streamName: USER_EVENTS_STREAM, lakeDir, checkpointFile: paths.checkpoint, bufferIntervalMs },
       {
+        env: { ...process.env, ...embeddedServingEnvironment(serving.graph, serving.key) },
         onFlush: (f) => {
           onBatch(f);
           onDelivered(f.ok, f.failed, { deliveredAt: f.deliveredAt, files: f.files.filter((x) => !x.includes(`${path.sep}errors${path.sep}`)).map((x) => path.join(lakeDir, x)) });
@@ -159,9 +164,8 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
   const badShare = options.malformedShare ?? 0.01;
   const bufferIntervalMs = options.bufferIntervalMs ?? 1000;
   const print = options.print ?? ((l: string) => process.stdout.write(l + '\n'));
-  // The transform's serving config (fields, model, indexes), inherited by its workers and the poller process.
-  const serving = options.record ?? { graph: referenceGraph, key: 'serving/recommendations' };
-  Object.assign(process.env, embeddedServingEnvironment(serving.graph, serving.key));
+  // Whose transform runs: its serving config (fields, model, indexes) goes to the poller and its workers.
+  const serving: Serving = options.record ?? { graph: referenceGraph, key: 'serving/recommendations' };
   const next = await generatorFromIndexes(7);
   const batches: Delivered[] = [];
   let delivered = 0;
@@ -180,7 +184,7 @@ export async function runStreamDemo(options: StreamDemoOptions = {}): Promise<St
   const ledger = runLog && options.record ? await DeliveryLedger.open({ runLog, ...options.record }) : undefined;
   let stream: Running;
   try {
-    stream = await start(options.shards ?? 2, bufferIntervalMs, onDelivered, (b) => ledger?.record(b));
+    stream = await start(options.shards ?? 2, bufferIntervalMs, onDelivered, (b) => ledger?.record(b), serving);
   } catch (e) {
     await ledger?.close(e as Error);
     await runLog?.close();

@@ -7,6 +7,8 @@ import { RECOMMENDATIONS_PREFIX } from '../../jobs/embedded/stream/poller';
 import { spawnPoller, type PollerProcess } from '../../jobs/embedded/stream/processes';
 import { putEvents } from '../../jobs/embedded/stream/producer';
 import { eventGenerator } from '../../jobs/embedded/stream/generator';
+import referenceGraph from '../../assets';
+import { embeddedServingEnvironment } from '../../jobs/serving/environment';
 import { catalogFixture, type Fixture } from '../serving/helpers';
 import { linesUnder } from './helpers';
 
@@ -48,7 +50,8 @@ describe('delivery poller as a separate process, killed with SIGKILL mid-stream'
       i % 100 === 99 ? (i % 200 === 199 ? `{"event_id": ${i}, "customer_number": 103,` : { ...gen(), event_id: i, browse_history: [{ product_code: 'S00_0000' }] }) : { ...gen(), event_id: i },
     );
     const options = { endpoint: kin.endpoint, streamName, lakeDir, checkpointFile, bufferIntervalMs: 200, bufferBytes: 30_000, transformWorkers: 1 };
-    const env = { ...process.env, HEADWATER_HOME: fx.root };
+    // The serving variables the stack sets on the transform (here: of the fixture's lake).
+    const env = { ...process.env, HEADWATER_HOME: fx.root, ...embeddedServingEnvironment(referenceGraph, 'serving/recommendations', fx.lake) };
 
     await putEvents(client, streamName, events.slice(0, 1000));
     const first = await spawnPoller(options, { env });

@@ -47,9 +47,9 @@ export interface StreamSessionOptions {
    */
   readonly record?: { readonly graph: AssetGraph; readonly key: AssetKey };
   /**
-   * The stream-delivery asset whose transform runs (its serving config, from its declaration and
-   * deps, goes into this process's environment, which the transform workers and the poller
-   * inherit). Default: `record`'s; neither: the environment must already hold it.
+   * The stream-delivery asset whose transform runs: its serving config (from its declaration and
+   * deps) is given to the transform and its workers. Default: `record`'s; neither: this process's
+   * environment must already hold it (servingVariable).
    */
   readonly serving?: { readonly graph: AssetGraph; readonly key: AssetKey };
   /** Subject fields of the delivered records: records of subjects in the deletion register are not delivered. @default none */
@@ -69,7 +69,7 @@ export interface StreamSession {
 /** Starts kinesalite under `<local>/stream/`, ensures the stream, starts the poller. */
 export async function startStreamSession(o: StreamSessionOptions): Promise<StreamSession> {
   const serving = o.serving ?? o.record;
-  if (serving) Object.assign(process.env, embeddedServingEnvironment(serving.graph, serving.key));
+  const env = { ...process.env, ...(serving ? embeddedServingEnvironment(serving.graph, serving.key) : {}), HEADWATER_MODE: 'embedded' };
   const paths = streamPaths(localPaths.stream());
   const kin: RunningKinesalite = await startKinesalite({ dir: paths.kinesalite, port: o.port ?? 0, publishEndpoint: paths.endpoint });
   const client = localKinesisClient(kin.endpoint);
@@ -85,12 +85,12 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
         ledger = await DeliveryLedger.open({ runLog, graph: o.record.graph, key: o.record.key });
       }
       const workers = o.transformWorkers ?? (o.deps ? 0 : os.availableParallelism());
-      pool = workers > 0 ? new TransformPool(workers) : undefined;
+      pool = workers > 0 ? new TransformPool(workers, undefined, env) : undefined;
       const transform =
         pool?.transform ??
         (o.deps
-          ? createTransformHandler(createRecommenderService(o.deps), servingConfigFrom(process.env), { logFailures: false })
-          : transformFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' }, { logFailures: false }));
+          ? createTransformHandler(createRecommenderService(o.deps), servingConfigFrom(env), { logFailures: false })
+          : transformFromEnvironment(env, { logFailures: false }));
       poller = new DeliveryPoller({
         client,
         streamName: USER_EVENTS_STREAM,
