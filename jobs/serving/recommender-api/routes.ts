@@ -149,7 +149,8 @@ export function createApiHandler(service: RecommenderService, config: ServingCon
     return json(200, listBody(r), r.fallback);
   }
 
-  async function itemsFromItem(q: Query): Promise<APIGatewayProxyStructuredResultV2> {
+  /** Items similar to `item_id` (both surfaces' items_from_item), answered in `shape`. */
+  async function similarItems(q: Query, shape: (id: string, r: RecommendationResult) => unknown): Promise<APIGatewayProxyStructuredResultV2> {
     const refused = refuseUnknown(q, ['item_id', 'limit']);
     if (refused) return refused;
     const limit = parseLimit(q.limit, 'limit');
@@ -157,7 +158,7 @@ export function createApiHandler(service: RecommenderService, config: ServingCon
     const id = parseId(q.item_id, item, 'item_id');
     if (!id.ok) return badRequest(id.error);
     const r = await service.similarTo(id.value, limit.value);
-    return json(200, { item_id: typedId(id.value, item), ...listBody(r) }, r.fallback);
+    return json(200, shape(id.value, r), r.fallback);
   }
 
   // The lab surface: bodies and answers are bare lists, as the seed lab's clients send and read them.
@@ -197,17 +198,6 @@ export function createApiHandler(service: RecommenderService, config: ServingCon
     return json(200, r.items.map(labItem), r.fallback);
   }
 
-  async function labItemsFromItem(q: Query): Promise<APIGatewayProxyStructuredResultV2> {
-    const refused = refuseUnknown(q, ['item_id', 'limit']);
-    if (refused) return refused;
-    const limit = parseLimit(q.limit, 'limit');
-    if (!limit.ok) return badRequest(limit.error);
-    const id = parseId(q.item_id, item, 'item_id');
-    if (!id.ok) return badRequest(id.error);
-    const r = await service.similarTo(id.value, limit.value);
-    return json(200, r.items.map(labNeighbour), r.fallback);
-  }
-
   const ROUTES = ['GET /recommendations', 'POST /user_embeddings', 'POST /items_from_user', 'GET /items_from_item'];
   const LAB_ROUTES = ['POST /user_embeddings', 'POST /items_from_user', 'GET /items_from_item'];
 
@@ -224,7 +214,7 @@ export function createApiHandler(service: RecommenderService, config: ServingCon
           case 'POST /items_from_user':
             return await labItemsFromUser(event, q);
           case 'GET /items_from_item':
-            return await labItemsFromItem(q);
+            return await similarItems(q, (_id, r) => r.items.map(labNeighbour));
           default:
             return noRoute(method, path, sub, LAB_ROUTES, lab.basePath);
         }
@@ -237,7 +227,7 @@ export function createApiHandler(service: RecommenderService, config: ServingCon
         case 'POST /items_from_user':
           return await itemsFromUser(event, q);
         case 'GET /items_from_item':
-          return await itemsFromItem(q);
+          return await similarItems(q, (id, r) => ({ item_id: typedId(id, item), ...listBody(r) }));
         case 'GET /health':
           return json(200, { ok: true });
         default:
