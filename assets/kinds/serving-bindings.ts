@@ -110,6 +110,17 @@ export interface ServingConfig {
   readonly outputFields?: StreamOutputFields;
 }
 
+/** What is wrong with a serving asset's declaration or deps: every problem found, each saying how to fix it. */
+export class ServingDeclarationError extends UserError {
+  override name = 'ServingDeclarationError';
+  constructor(
+    readonly key: AssetKey,
+    readonly problems: readonly string[],
+  ) {
+    super(`${key} cannot serve: ${problems.join('; ')}`);
+  }
+}
+
 const modelOf = (a: AssetDefinition): DeclaredModel | undefined =>
   a.compute.kind === 'emr-spark' ? (a.compute as unknown as { model?: DeclaredModel }).model : undefined;
 
@@ -138,7 +149,7 @@ export function servingBindings(graph: DeclarationLookup, key: AssetKey): Servin
     const f = (fallback.compute as unknown as { fallback: FallbackSettings }).fallback;
     for (const p of fallbackProblems(f, fallback.contract?.columns.map((c) => c.name))) problems.push(`its fallback ${fallback.key}: ${p}`);
   }
-  if (problems.length) throw new UserError(`${key} cannot serve: ${problems.join('; ')}`);
+  if (problems.length) throw new ServingDeclarationError(key, problems);
   return {
     model: model!.key,
     ...(fallback ? { fallback: fallback.key } : {}),
@@ -164,24 +175,24 @@ function historyFieldType(t: ColumnType): HistoryField['type'] {
 function servedEvent(asset: AssetDefinition, stream: AssetDefinition, itemField: string): ServedEvent {
   const settings = asset.compute as unknown as StreamDeliverySettings;
   const columns = stream.contract?.columns ?? [];
-  if (!columns.length) throw new UserError(`${asset.key} cannot serve: its stream ${stream.key} has no contract, so the events' fields are unknown; declare one`);
+  if (!columns.length) throw new ServingDeclarationError(asset.key, [`its stream ${stream.key} has no contract, so the events' fields are unknown; declare one`]);
   const typed = columns.map((c) => ({ name: c.name, type: parseColumnType(c.type) })).filter((c): c is { name: string; type: ColumnType } => typeof c.type !== 'string');
   const holdsItem = (t: ColumnType) => isStructArray(t) && t.element.fields.some((f) => f.name === itemField);
   const history = settings.event?.history ?? (typed.filter((c) => holdsItem(c.type)).length === 1 ? typed.find((c) => holdsItem(c.type))!.name : undefined);
   const historyColumn = typed.find((c) => c.name === history);
   if (!historyColumn || !holdsItem(historyColumn.type)) {
-    throw new UserError(
-      `${asset.key} cannot serve: ${history ? `event.history names '${history}', which is not` : 'its stream\'s contract needs exactly one column that is'} an array of structs holding the item field '${itemField}' in ${stream.key}'s contract; ` +
+    throw new ServingDeclarationError(asset.key, [
+      `${history ? `event.history names '${history}', which is not` : "its stream's contract needs exactly one column that is"} an array of structs holding the item field '${itemField}' in ${stream.key}'s contract; ` +
         `declare it with streamDelivery({ event: { history: '<column>' } })`,
-    );
+    ]);
   }
   const timestamps = typed.filter((c) => c.type.kind === 'primitive' && c.type.name === 'timestamp').map((c) => c.name);
   const time = settings.event?.time ?? (timestamps.length === 1 ? timestamps[0] : undefined);
   if (time !== undefined && !timestamps.includes(time)) {
-    throw new UserError(`${asset.key} cannot serve: event.time names '${time}', which is not a timestamp column of ${stream.key}'s contract (${timestamps.join(', ') || 'it has none'})`);
+    throw new ServingDeclarationError(asset.key, [`event.time names '${time}', which is not a timestamp column of ${stream.key}'s contract (${timestamps.join(', ') || 'it has none'})`]);
   }
   if (settings.event?.time === undefined && timestamps.length > 1) {
-    throw new UserError(`${asset.key} cannot serve: ${stream.key}'s contract has several timestamp columns (${timestamps.join(', ')}); say which is the event time with streamDelivery({ event: { time: '<column>' } })`);
+    throw new ServingDeclarationError(asset.key, [`${stream.key}'s contract has several timestamp columns (${timestamps.join(', ')}); say which is the event time with streamDelivery({ event: { time: '<column>' } })`]);
   }
   const struct = (historyColumn.type as { element: Extract<ColumnType, { kind: 'struct' }> }).element;
   return {
@@ -203,7 +214,7 @@ export function servingConfig(graph: DeclarationLookup, key: AssetKey): ServingC
   const features = (m.users.features ?? []).map((f) => ({ field: f.field ?? f.column, column: f.column, type: f.type, ...(f.separator !== undefined ? { separator: f.separator } : {}) }));
   const fields = [m.users.field, ...features.map((f) => f.field)];
   const twice = fields.filter((f, i) => fields.indexOf(f) !== i);
-  if (twice.length) throw new UserError(`${key} cannot serve: the model ${b.model} names request field '${twice[0]}' twice (the user id field and the features' fields must differ); set a feature's field`);
+  if (twice.length) throw new ServingDeclarationError(key, [`the model ${b.model} names request field '${twice[0]}' twice (the user id field and the features' fields must differ); set a feature's field`]);
   const config: ServingConfig = {
     asset: key,
     model: b.model,
@@ -216,7 +227,7 @@ export function servingConfig(graph: DeclarationLookup, key: AssetKey): ServingC
     const s = asset.compute as unknown as LambdaApiSettings;
     if (s.lab) {
       const problems = labProblems(s.lab, fields);
-      if (problems.length) throw new UserError(`${key} cannot serve: ${problems.join('; ')}`);
+      if (problems.length) throw new ServingDeclarationError(key, problems);
     }
     return { ...config, budgetMs: s.budgetMs, ...(s.lab ? { lab: s.lab } : {}) };
   }
@@ -224,7 +235,7 @@ export function servingConfig(graph: DeclarationLookup, key: AssetKey): ServingC
     const s = asset.compute as unknown as StreamDeliverySettings;
     const outputFields = s.outputFields ?? { recommended: 'recommended_items', similar: 'similar_items', fallback: 'fallback' };
     const clash = Object.values(outputFields).find((f) => graph.get(b.stream!).contract?.columns.some((c) => c.name === f));
-    if (clash) throw new UserError(`${key} cannot serve: the transform would overwrite the event's own field '${clash}'; rename it with streamDelivery({ outputFields: {...} })`);
+    if (clash) throw new ServingDeclarationError(key, [`the transform would overwrite the event's own field '${clash}'; rename it with streamDelivery({ outputFields: {...} })`]);
     return { ...config, event: servedEvent(asset, graph.get(b.stream!), m.items.field), output: s.output ?? 'headwater', outputFields };
   }
   return config;
@@ -252,4 +263,15 @@ export function servingEnvironment<T>(graph: DeclarationLookup, key: AssetKey, f
     [servingVariable('model')]: folder(config.model),
     ...(config.fallback ? { [servingVariable('fallback')]: folder(config.fallback.asset) } : {}),
   };
+}
+
+/** What is wrong with the serving asset `key` (none: it can serve), for a kind's validation. */
+export function servingProblems(graph: DeclarationLookup, key: AssetKey): readonly string[] {
+  try {
+    servingConfig(graph, key);
+    return [];
+  } catch (e) {
+    if (e instanceof ServingDeclarationError) return e.problems;
+    throw e;
+  }
 }
