@@ -4,11 +4,9 @@
  * code. The bindings come from the API asset's deps, request and response fields from the model's
  * declaration, and `assets serve` runs the declared handler of the graph's lambda-api asset.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { expect } from 'chai';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { defineAsset, defineGraph, type AssetDefinition } from '../../assets/core';
@@ -20,6 +18,7 @@ import { createApiHandler, type ApiHandler } from '../../jobs/serving/recommende
 import { transformFromEnvironment } from '../../jobs/serving/stream-transform/handler';
 import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
 import { runCli } from '../cli/run-cli';
+import { startServe } from '../cli/serve-process';
 import fork, { forkAssets, taste, topTracks } from './fixtures/fork-graph';
 import { urlEvent } from './helpers';
 
@@ -188,32 +187,17 @@ describe('serving a fork (another domain, declarations only)', function () {
 
   describe('assets serve on the fork', () => {
     it('runs the declared handler of the graph\'s lambda-api asset, with its fields', async () => {
-      const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(repo, 'scripts/cli/main.ts'), '--graph', FIXTURE, 'serve', '--port', '0', '--workers', '1'], {
-        cwd: repo,
-        env: { ...process.env, HEADWATER_HOME: root, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const serve = await startServe('sources', ['--graph', FIXTURE, 'serve', '--port', '0', '--workers', '1'], { HEADWATER_HOME: root });
       try {
-        const lines: string[] = [];
-        const url = await new Promise<string>((resolve, reject) => {
-          readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-            lines.push(line);
-            const m = /^serving apps\/music_api on (http:\/\/\S+)$/.exec(line);
-            if (m) resolve(m[1]);
-          });
-          child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-        });
-        const r = await fetch(`${url}/recommendations?listener=ann&k=2`);
+        expect(serve.lines[serve.lines.length - 1]).to.equal(`serving apps/music_api on ${serve.url}`);
+        const r = await fetch(`${serve.url}/recommendations?listener=ann&k=2`);
         expect(r.status).to.equal(200);
         expect(await r.json()).to.deep.include({ listener: 'ann', fallback: false });
-        while (!lines.some((l) => /lab-compatible surface/.test(l))) await new Promise<void>((resolve) => setTimeout(resolve, 20));
-        expect(lines).to.satisfy((ls: string[]) => ls.some((l) => /^ {2}curl 'http:\/\/127\.0\.0\.1:\d+\/recommendations\?listener=\w+&track=t\d+&k=5'$/.test(l)));
-        expect(lines.find((l) => /lab-compatible/.test(l))).to.match(/^ {2}lab-compatible surface: http:\/\/127\.0\.0\.1:\d+\/v0\/compat\/user_embeddings, /);
+        while (!serve.lines.some((l) => /lab-compatible surface/.test(l))) await new Promise<void>((resolve) => setTimeout(resolve, 20));
+        expect(serve.lines).to.satisfy((ls: string[]) => ls.some((l) => /^ {2}curl 'http:\/\/127\.0\.0\.1:\d+\/recommendations\?listener=\w+&track=t\d+&k=5'$/.test(l)));
+        expect(serve.lines.find((l) => /lab-compatible/.test(l))).to.match(/^ {2}lab-compatible surface: http:\/\/127\.0\.0\.1:\d+\/v0\/compat\/user_embeddings, /);
       } finally {
-        child.kill('SIGTERM');
-        await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+        await serve.stop();
       }
     });
 
