@@ -84,8 +84,8 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
     const model = JSON.parse(fs.readFileSync(path.join(modelDir(), MODEL_FILES.model), 'utf8')) as ModelArtifact;
     expect(modelProblem(model)).to.equal(undefined);
     expect(model.metrics.recallAt10).to.equal(md.recallAt10);
-    const items = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.items), 'product_code');
-    const users = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.users), 'customer_number');
+    const items = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.items), 'product_code', 'model/recommender');
+    const users = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.users), 'customer_number', 'model/recommender');
     // Every customer and product of the raw snapshots, rated or not.
     expect(items.ids).to.have.length(120);
     expect(users.ids).to.have.length(500);
@@ -139,7 +139,7 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
     const out = await createVectorIndexExecutor({ lakeRoot: lake }).execute(context(itemEmbeddings));
     expect(out.metadata.rows).to.equal(120);
     const reader = await new EmbeddedVectorStore(path.join(home, 'indexes')).open('item_embeddings');
-    const users = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.users), 'customer_number');
+    const users = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.users), 'customer_number', 'model/recommender');
     const hits = await reader.search(users.vectors[0], 10);
     expect(hits).to.have.length(10);
     expect(hits[0].score).to.be.at.least(hits[9].score);

@@ -53,8 +53,8 @@ describe('metric definitions shared by the TypeScript and PySpark trainers', () 
     expect(m.ndcgAt10).to.be.closeTo(EXPECTED_NDCG, 1e-12);
     const codes = ['A', 'B', 'C', 'D'];
     const item = Int32Array.from(TRAIN, ([p]) => codes.indexOf(p));
-    const ratings = { length: TRAIN.length, user: new Int32Array(TRAIN.length), item, rating: Uint8Array.from(TRAIN, ([, s]) => s), day: new Int32Array(TRAIN.length) };
-    const scores = popularityScores(ratings, Int32Array.from(TRAIN.keys()), codes.length);
+    const ratings = { length: TRAIN.length, user: new Int32Array(TRAIN.length), item, rating: Float32Array.from(TRAIN, ([, s]) => s), day: new Int32Array(TRAIN.length) };
+    const scores = popularityScores(ratings, Int32Array.from(TRAIN.keys()), codes.length, 4);
     expect(Array.from(topK(scores, 4, new Uint8Array(4)), (i) => codes[i])).to.deep.equal(EXPECTED_POPULARITY);
   });
 
