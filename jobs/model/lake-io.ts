@@ -11,11 +11,6 @@ import type { ModelEntity, RecommenderModel } from '../../assets/kinds';
 import type { FeatureValues } from './artifact';
 import { TrainingDataBuilder, type TrainingData } from './dataset';
 
-/** The files of a committed model folder (both trainers write these names). */
-export const MODEL_FILES = { model: 'model.json', items: 'item_embeddings.parquet', users: 'user_embeddings.parquet' } as const;
-
-/** The embeddings file of a side in the model folder. */
-export const embeddingsFileName = (entity: 'user' | 'item'): string => (entity === 'user' ? MODEL_FILES.users : MODEL_FILES.items);
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 

@@ -40,7 +40,7 @@ recall, ndcg = t.ranking_metrics(lambda u: [i for i in items if i not in seen[u]
 counts = {}
 for product, stars in job["train"]:
     liked, rated = counts.get(product, (0, 0))
-    counts[product] = (liked + (1 if stars >= t.RELEVANT_STARS else 0), rated + 1)
+    counts[product] = (liked + (1 if stars >= 4 else 0), rated + 1)
 print(json.dumps({"recall": recall, "ndcg": ndcg, "popularity": t.popularity_order((p, l, a) for p, (l, a) in counts.items())}))
 `;
 

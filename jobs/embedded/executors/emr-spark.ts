@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { computeSettings } from '../../../assets/core';
 import type { EmrSparkSettings } from '../../../assets/kinds';
 import type { Executor, StepContext, StepOutput } from '../../engine/environment';
-import { MODEL_FILES, readTrainingData, writeEmbeddingsParquet } from '../../model/lake-io';
+import { MODEL_FILES } from '../../model/files';
+import { readTrainingData, writeEmbeddingsParquet } from '../../model/lake-io';
 import { recommenderParams, trainRecommender } from '../../model/trainer';
 import { tableDir } from '../lake/layout';
 
