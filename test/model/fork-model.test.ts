@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { AssetGraph } from '../../assets/core';
-import type { RecommenderModel } from '../../assets/kinds';
 import { createEmrSparkExecutor } from '../../jobs/embedded/executors/emr-spark';
 import { createVectorIndexExecutor } from '../../jobs/embedded/executors/vector-index';
 import type { StepContext, StepOutput } from '../../jobs/engine/environment';
@@ -67,14 +66,13 @@ describe('a fork\'s model: the trainer and index loads read only the declaration
     describe(name, () => {
       let lake: string;
       let graph: AssetGraph;
-      let declared: RecommenderModel;
       let trained: StepOutput;
       let model: ModelArtifact;
       const modelDir = () => path.join(lake, 'ml', 'taste');
 
       before(async () => {
         lake = fs.mkdtempSync(path.join(home, 'lake-'));
-        ({ graph, model: declared } = forkGraph(o));
+        ({ graph } = forkGraph(o));
         await writeForkLake(lake, synthetic, o);
         trained = await createEmrSparkExecutor({ lakeRoot: lake }).execute(context(graph, 'ml/taste'));
         model = JSON.parse(fs.readFileSync(path.join(modelDir(), MODEL_FILES.model), 'utf8')) as ModelArtifact;

@@ -4,7 +4,9 @@
  * pricier products) and Zipf popularity, the same nature as the source-DB generator, so a
  * content-based model can learn and popularity is a real baseline.
  */
-import { recommenderModel, type RecommenderModel } from '../../assets/kinds';
+import { computeSettings } from '../../assets/core';
+import type { EmrSparkSettings, RecommenderModel } from '../../assets/kinds';
+import { recommender } from '../../assets/reference/batch';
 import type { FeatureValues } from '../../jobs/model/artifact';
 import { TrainingDataBuilder, type TrainingData } from '../../jobs/model/dataset';
 import { seededRandom } from '../../jobs/seeded-random';
@@ -14,34 +16,8 @@ export const COUNTRIES = ['USA', 'France', 'Germany', 'Spain', 'Australia', 'Jap
 const SCALES = ['1:10', '1:12', '1:18', '1:24', '1:32', '1:50', '1:72', '1:700'];
 const VENDORS = ['Autoart Studio Design', 'Carousel DieCast Legends', 'Classic Metal Creations', 'Exoto Designs', 'Gearbox Collectibles', 'Highway 66 Mini Classics', 'Min Lin Diecast', 'Motor City Art Classics'];
 
-/** The declaration of a model over this data, laid out as the reference lake (lake-fixture.ts). */
-export const SYNTHETIC_MODEL: RecommenderModel = recommenderModel({
-  interactions: { asset: 'training/ratings_ml_training', user: 'customerNumber', item: 'productCode', rating: 'productRating', time: 'dt' },
-  users: {
-    asset: 'raw/customers',
-    id: 'customerNumber',
-    field: 'customer_number',
-    idType: 'integer',
-    features: [
-      { column: 'city', type: 'categorical' },
-      { column: 'country', type: 'categorical' },
-      { column: 'creditLimit', type: 'numeric', field: 'credit_limit' },
-    ],
-  },
-  items: {
-    asset: 'raw/products',
-    id: 'productCode',
-    field: 'product_code',
-    features: [
-      { column: 'productLine', type: 'categorical' },
-      { column: 'productScale', type: 'categorical' },
-      { column: 'productVendor', type: 'categorical' },
-      { column: 'buyPrice', type: 'numeric' },
-      { column: 'MSRP', type: 'numeric' },
-      { column: 'quantityInStock', type: 'numeric' },
-    ],
-  },
-});
+/** The declaration of a model over this data: the reference graph's, whose lake layout lake-fixture.ts writes. */
+export const SYNTHETIC_MODEL: RecommenderModel = computeSettings<EmrSparkSettings>(recommender).model!;
 
 /** The same model with id rows off or on for both sides. */
 export const withIdEmbeddings = (m: RecommenderModel, on: boolean): RecommenderModel => ({ ...m, users: { ...m.users, idEmbedding: on }, items: { ...m.items, idEmbedding: on } });
