@@ -101,8 +101,10 @@ describe('the model declaration', () => {
     ]);
   });
 
-  it('builds the checks against popularity from the declared metric: it blocks, the rest is reported', () => {
-    const checks = beatsPopularity(recommenderModel({ ...GOOD, metric: 'ndcgAt10' }));
+  it('builds the checks against popularity from the declared metric: it blocks, the rest (and, asked, known and new users) is reported', () => {
+    const model = recommenderModel({ ...GOOD, metric: 'ndcgAt10' });
+    expect(beatsPopularity(model).map((c) => c.name)).to.deep.equal(['beats_popularity_ndcg', 'beats_popularity_recall']);
+    const checks = beatsPopularity(model, { byUserGroup: true });
     expect(checks.map((c) => c.type === 'metric_compare' && [c.name, c.metric, c.than, c.blocking])).to.deep.equal([
       ['beats_popularity_ndcg', 'ndcgAt10', 'baselineNdcgAt10', true],
       ['beats_popularity_recall', 'recallAt10', 'baselineRecallAt10', false],

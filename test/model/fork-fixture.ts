@@ -74,7 +74,7 @@ export function forkGraph(o: ForkOptions): { graph: AssetGraph; model: Recommend
     deps: [plays, tracks, ...(o.listenerAsset ? [listeners] : [])],
     compute: emrSpark({ script: 'jobs/spark/train_recommender.py', model, params: { factors: 16, epochs: 20, seed: 3 } }),
     storage: { kind: 'lake', zone: 'ml', format: 'parquet' },
-    checks: beatsPopularity(model),
+    checks: beatsPopularity(model, { byUserGroup: true }),
   });
   const trackIndex = defineAsset({ key: 'search/tracks', deps: [taste], compute: vectorIndex({ entity: 'item', dimension: 17, idField: 'track_ref', alias: 'tracks' }) });
   const listenerIndex = defineAsset({ key: 'search/listeners', deps: [taste], compute: vectorIndex({ entity: 'user', dimension: 17, idField: 'listener', alias: 'listeners' }) });
