@@ -90,6 +90,10 @@ class AdamBlock {
     const c2 = 1 / (1 - b2 ** t);
     const { value, m, v, grad, uses, width } = this;
     for (let row = 0; row < uses.length; row++) {
+      // Id rows not in this batch are left as they are (lazy Adam, as for sparse embeddings): a
+      // batch touches a few of thousands of ids, and moving all of them on stale momentum costs
+      // time and drifts rows their history does not support.
+      if (row >= this.idFrom && uses[row] === 0) continue;
       // A feature row is pulled per use (shared rows regularized alike, rare or frequent); an id
       // row once per step it takes part in, so an id with little history stays near zero (its
       // entity is then served by its features) and one with much history earns its own row.
