@@ -63,6 +63,11 @@ export const glueSqlKind: KindDescriptorOf<GlueSqlSettings, 'batch'> = {
   description: 'AWS Glue Spark SQL job (embedded: DuckDB) running one SQL file shared by both engines',
   category: 'batch',
   files: ['sql'],
+  // The fallback's columns against the asset's contract (the SQL's output is checked when it runs).
+  validate: (asset) => {
+    const { fallback } = asset.compute as unknown as GlueSqlSettings;
+    return fallback ? fallbackProblems(fallback, asset.contract?.columns.map((c) => c.name)) : [];
+  },
   // Spark handles a week of hourly partitions in one run cheaper than 168 cold starts.
   backfill: { type: 'single_run', maxPartitionsPerRun: 168 },
 };

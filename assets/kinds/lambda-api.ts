@@ -1,4 +1,5 @@
 import type { KindDescriptorOf } from '../core/kinds';
+import { servingDeclarationProblems } from './serving-bindings';
 
 /** An HTTP API on Lambda behind a Function URL (embedded: a local HTTP server, same handler). */
 export interface LambdaApiSettings {
@@ -57,4 +58,5 @@ export const lambdaApiKind: KindDescriptorOf<LambdaApiSettings, 'service'> = {
   category: 'service',
   files: ['handler'],
   backfill: { type: 'per_partition' },
+  validate: servingDeclarationProblems,
 };

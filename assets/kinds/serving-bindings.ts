@@ -275,3 +275,13 @@ export function servingProblems(graph: DeclarationLookup, key: AssetKey): readon
     throw e;
   }
 }
+
+/**
+ * A serving kind's validation in `defineGraph` (`validate` of lambda-api and stream-delivery):
+ * what the asset cannot serve with its deps. Unknown deps are reported by the graph already.
+ */
+export function servingDeclarationProblems(asset: AssetDefinition, depOf: (key: AssetKey) => AssetDefinition | undefined): readonly string[] {
+  if (asset.deps.some((d) => !depOf(d.key))) return [];
+  const lookup: DeclarationLookup = { get: (key) => (key === asset.key ? asset : depOf(key)!) };
+  return servingProblems(lookup, asset.key).map((p) => `cannot serve: ${p}`);
+}

@@ -1,4 +1,5 @@
 import type { KindDescriptorOf } from '../core/kinds';
+import { servingDeclarationProblems } from './serving-bindings';
 
 /** Kinesis -> Firehose (with a transform Lambda) -> S3 (embedded: a poller calling the same handler). */
 export interface StreamDeliverySettings {
@@ -64,4 +65,5 @@ export const streamDeliveryKind: KindDescriptorOf<StreamDeliverySettings, 'strea
   category: 'stream',
   files: ['transform'],
   backfill: { type: 'per_partition' },
+  validate: servingDeclarationProblems,
 };

@@ -43,7 +43,7 @@ export interface AssetOutputs {
 
 export interface PlatformContext {
   readonly cfg: PlatformConfig;
-  /** The graph being built: components read their deps' declarations from it (serving bindings). */
+  /** The graph being deployed: what a component reads of its deps' declarations (an index's model, a serving asset's bindings). */
   readonly graph: AssetGraph;
   readonly accountId: pulumi.Output<string>;
   readonly lake: Lake;

@@ -16,6 +16,7 @@ import { servingConfig, servingVariable } from '../../assets/kinds';
 import type { Synthesis } from '../../infra/synth/synthesize';
 import { depsFromEnvironment, searchEndpoint, servingConfigFrom, servingLocations, type Env } from '../../jobs/serving/environment';
 import { installSyntheticCatalog } from '../../scripts/bench/serve-catalog';
+import { MODEL_FORMAT } from '../../jobs/model/artifact';
 
 /** The environment variables the stack sets on a function, plus what the Lambda runtime adds. */
 function lambdaEnv(s: Synthesis, fnName: string): Env {
@@ -80,7 +81,7 @@ describe('serving on AWS fetches the model and the fallback list from the per-zo
     s3.on(GetObjectCommand, { Bucket: 'lake-analytics', Key: 'popular_products/latest.json' }).resolves(object('analytics/popular_products/latest.json'));
     const deps = depsFromEnvironment(env);
     const model = await deps.model();
-    expect(model?.format).to.equal('headwater-recommender/v1');
+    expect(model?.format).to.equal(MODEL_FORMAT);
     expect((await deps.fallback())?.items.length).to.be.greaterThan(0);
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).to.have.deep.members([
       { Bucket: 'lake-model', Key: 'recommender/model.json' },

@@ -22,9 +22,17 @@ FROM partitions p
 CROSS JOIN (VALUES ('t1', 'One', 5), ('t2', 'Two', 9), ('t3', 'Three', 9), ('t4', 'Four', NULL)) AS t(track_id, title, listens)
 `;
 
+const CONTRACT = {
+  columns: [
+    { name: 'track_id', type: 'string', nullable: false },
+    { name: 'title', type: 'string', nullable: false },
+    { name: 'listens', type: 'bigint', nullable: true },
+  ],
+};
+
 describe('glue-sql fallback (embedded, DuckDB)', () => {
   let dir: string;
-  const graphWith = (fallback?: FallbackInput): AssetGraph =>
+  const graphWith = (fallback?: FallbackInput, options: { contract?: boolean } = {}): AssetGraph =>
     defineGraph(
       [
         defineAsset({
@@ -32,13 +40,7 @@ describe('glue-sql fallback (embedded, DuckDB)', () => {
           partitions: hourlyPartitions({ start: '2026-01-01T00:00' }),
           compute: glueSql({ sql: 'charts.sql', ...(fallback ? { fallback } : {}) }),
           storage: { kind: 'lake', zone: 'stats', format: 'parquet' },
-          contract: {
-            columns: [
-              { name: 'track_id', type: 'string', nullable: false },
-              { name: 'title', type: 'string', nullable: false },
-              { name: 'listens', type: 'bigint', nullable: true },
-            ],
-          },
+          ...(options.contract === false ? {} : { contract: CONTRACT }),
         }),
       ],
       { kinds: REFERENCE_KINDS },
@@ -89,8 +91,14 @@ describe('glue-sql fallback (embedded, DuckDB)', () => {
     expect(latest().partition).to.equal('2026-11-30T11:00');
   });
 
-  it('a fallback naming a column the SQL does not produce fails before anything is written', async () => {
-    const error = await run(graphWith({ id: 'track', orderBy: 'listens' }), ['2026-11-30T10:00']).then(() => undefined, (e: Error) => e.message);
+  it('a fallback naming a column its contract lacks is refused by the graph', () => {
+    expect(() => graphWith({ id: 'track_id', orderBy: 'plays', columns: ['titel'] })).to.throw(
+      "stats/charts: fallback.orderBy names 'plays', which is not one of its columns (track_id, title, listens)\n  - stats/charts: fallback.columns names 'titel'",
+    );
+  });
+
+  it('without a contract, a fallback naming a column the SQL does not produce fails before anything is written', async () => {
+    const error = await run(graphWith({ id: 'track', orderBy: 'listens' }, { contract: false }), ['2026-11-30T10:00']).then(() => undefined, (e: Error) => e.message);
     expect(error).to.equal("stats/charts: fallback.id names 'track', which is not one of its columns (track_id, title, listens); nothing was written: fix the asset's fallback setting");
     expect(fs.existsSync(path.join(dir, 'lake', 'stats', 'charts'))).to.equal(false);
   });

@@ -35,8 +35,26 @@ async function installForkLake(root: string): Promise<void> {
     factors: 8,
     dimension: 9,
     globalBias: 0.1,
-    user: { categorical: { region: ['EU', 'US'] }, numeric: [{ name: 'age', mean: 30, std: 10 }], factors: rows(4, 1) },
-    item: { categorical: { genre: ['rock', 'jazz', 'folk'] }, numeric: [], factors: rows(4, 2), bias: [0.1, 0.2, 0.3, 0] },
+    schema: {
+      user: {
+        field: 'listener',
+        idType: 'string',
+        idEmbedding: false,
+        features: [
+          { column: 'age', field: 'age', type: 'numeric' },
+          { column: 'region', field: 'home_region', type: 'categorical' },
+        ],
+      },
+      item: { field: 'track', idType: 'string', idEmbedding: false, features: [{ column: 'genre', field: 'genre', type: 'categorical' }] },
+    },
+    user: {
+      features: [
+        { column: 'age', type: 'numeric', mean: 30, std: 10 },
+        { column: 'region', type: 'categorical', vocabulary: ['EU', 'US'] },
+      ],
+      factors: rows(4, 1),
+    },
+    item: { features: [{ column: 'genre', type: 'categorical', vocabulary: ['rock', 'jazz', 'folk'] }], factors: rows(4, 2), bias: [0.1, 0.2, 0.3, 0] },
     trainedAt: '2026-11-30T00:00:00.000Z',
     metrics: {},
   };
@@ -140,11 +158,11 @@ describe('serving a fork (another domain, declarations only)', function () {
     expect(out.more_like_this).to.not.include('t1');
   });
 
-  describe('what a serving asset lacks or declares wrongly, said before anything runs', () => {
+  describe('what a serving asset lacks or declares wrongly, said by defineGraph before anything runs', () => {
     const withApi = (deps: readonly (AssetDefinition | string)[], extra: AssetDefinition[] = [], lab?: { basePath: string; aliases?: Record<string, string> }) =>
       defineGraph([...forkAssets, ...extra, defineAsset({ key: 'apps/other', deps, compute: lambdaApi({ handler: 'h.ts', ...(lab ? { lab } : {}) }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
     const cases: [string, () => unknown, RegExp][] = [
-      ['no model', () => servingConfig(withApi(['knn/tracks']), 'apps/other'), /^apps\/other cannot serve: it needs a dep on the emr-spark asset whose 'model' it serves/],
+      ['no model', () => servingConfig(withApi(['knn/tracks']), 'apps/other'), /apps\/other: cannot serve: it needs a dep on the emr-spark asset whose 'model' it serves/],
       [
         'two models',
         () => {
