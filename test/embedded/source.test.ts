@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkSourceLive } from '../../jobs/contracts';
 import { openSourceDb, seedSource, SeedOptionsError, SourceBusyError, SourceMissingError } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { referenceGraph, SMALL_SEED, testHome, type TestHome } from '../contracts/fixture';
 
 const SOURCES = ['source/customers', 'source/products', 'source/ratings', 'source/orders', 'source/order_lines'];
@@ -72,7 +73,7 @@ describe('local source database (PGlite)', function () {
     expect(error).to.be.instanceOf(SourceMissingError);
     expect(error!.message).to.contain('assets -- source seed');
     let seedError: Error | undefined;
-    await seedSource({ customers: 10, products: 10, ratings: 60, dir: path.join(home.root, 'x') }).catch((e: Error) => (seedError = e));
+    await seedSource({ dataset: classicmodels, sizes: { customers: 10, products: 10, ratings: 60 }, dir: path.join(home.root, 'x') }).catch((e: Error) => (seedError = e));
     expect(seedError).to.be.instanceOf(SeedOptionsError);
     expect(seedError!.message).to.match(/raise --customers to at least 12/);
   });

@@ -3,12 +3,15 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ensureStream, localKinesisClient, startKinesalite, type RunningKinesalite } from '../../jobs/embedded/stream/kinesalite';
-import { RECOMMENDATIONS_PREFIX } from '../../jobs/embedded/stream/poller';
+import referenceGraph from '../../assets';
+import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
 import { spawnPoller, type PollerProcess } from '../../jobs/embedded/stream/processes';
 import { putEvents } from '../../jobs/embedded/stream/producer';
-import { eventGenerator } from '../../jobs/embedded/stream/generator';
+import { browsingEventGenerator } from '../../assets/reference/source-data/events';
 import { catalogFixture, type Fixture } from '../serving/helpers';
 import { linesUnder } from './helpers';
+
+const RECOMMENDATIONS_PREFIX = embeddedStreamOf(referenceGraph).prefix;
 
 const until = async (cond: () => boolean, what: string, ms = 60_000) => {
   const end = Date.now() + ms;
@@ -42,12 +45,12 @@ describe('delivery poller as a separate process, killed with SIGKILL mid-stream'
     await ensureStream(client, streamName, 2);
     const lakeDir = path.join(fx.root, 'lake-sigkill');
     const checkpointFile = path.join(fx.root, 'checkpoints', `${streamName}.json`);
-    const gen = eventGenerator({ products: fx.products.map((p) => p.productCode), customers: fx.customers.map((c) => ({ customerNumber: c.customerNumber })) });
+    const gen = browsingEventGenerator({ items: fx.products.map((p) => p.productCode), users: fx.customers.map((c) => String(c.customerNumber)) });
     // 3,000 events, every 100th malformed (bad JSON or an unknown product code).
     const events: (object | string)[] = Array.from({ length: 3000 }, (_, i) =>
       i % 100 === 99 ? (i % 200 === 199 ? `{"event_id": ${i}, "customer_number": 103,` : { ...gen(), event_id: i, browse_history: [{ product_code: 'S00_0000' }] }) : { ...gen(), event_id: i },
     );
-    const options = { endpoint: kin.endpoint, streamName, lakeDir, checkpointFile, bufferIntervalMs: 200, bufferBytes: 30_000, transformWorkers: 1 };
+    const options = { endpoint: kin.endpoint, streamName, lakeDir, prefix: RECOMMENDATIONS_PREFIX, checkpointFile, bufferIntervalMs: 200, bufferBytes: 30_000, transformWorkers: 1 };
     const env = { ...process.env, HEADWATER_HOME: fx.root };
 
     await putEvents(client, streamName, events.slice(0, 1000));

@@ -4,12 +4,17 @@ import { expect } from 'chai';
 import { createRecommenderService } from '../../jobs/serving/recommender';
 import { createTransformHandler } from '../../jobs/serving/stream-transform/transform';
 import { ensureStream, localKinesisClient, startKinesalite, type RunningKinesalite } from '../../jobs/embedded/stream/kinesalite';
-import { DeliveryPoller, RECOMMENDATIONS_PREFIX } from '../../jobs/embedded/stream/poller';
+import referenceGraph from '../../assets';
+import { DeliveryPoller } from '../../jobs/embedded/stream/poller';
+import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
 import { putEvents } from '../../jobs/embedded/stream/producer';
-import { eventGenerator } from '../../jobs/embedded/stream/generator';
+import { browsingEventGenerator } from '../../assets/reference/source-data/events';
 import { catalogFixture, type Fixture } from '../serving/helpers';
 import { linesUnder } from './helpers';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+
+/** Where the reference's stream-delivery asset lands in the lake, as the embedded stream reads it from the graph. */
+const RECOMMENDATIONS_PREFIX = embeddedStreamOf(referenceGraph).prefix;
 
 const until = async (cond: () => boolean, what: string, ms = 15_000) => {
   const end = Date.now() + ms;
@@ -48,11 +53,11 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
 
   const transform = () => createTransformHandler(createRecommenderService(fx.deps()), { logFailures: false });
   const events = (n: number) => {
-    const gen = eventGenerator({ products: fx.products.map((p) => p.productCode), customers: fx.customers.map((c) => ({ customerNumber: c.customerNumber })) });
+    const gen = browsingEventGenerator({ items: fx.products.map((p) => p.productCode), users: fx.customers.map((c) => String(c.customerNumber)) });
     return Array.from({ length: n }, (_, i) => ({ ...gen(), event_id: i }));
   };
   const poller = (extra: Partial<ConstructorParameters<typeof DeliveryPoller>[0]> = {}) =>
-    new DeliveryPoller({ client, streamName, lakeDir: lake, checkpointFile, transform: transform(), bufferIntervalMs: 200, ...extra });
+    new DeliveryPoller({ client, streamName, lakeDir: lake, prefix: RECOMMENDATIONS_PREFIX, checkpointFile, transform: transform(), bufferIntervalMs: 200, ...extra });
   const okOut = () => linesUnder(path.join(lake, RECOMMENDATIONS_PREFIX)).filter((x) => 'recommended_items' in x);
   const errOut = () => linesUnder(path.join(lake, RECOMMENDATIONS_PREFIX, 'errors'));
 
