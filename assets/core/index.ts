@@ -23,3 +23,4 @@ export * from './automation/state';
 export * from './automation/evaluate';
 export * from './dashboards';
 export * from './demo-data';
+export * from './graph-module';

@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { demoDataOf, GraphError, isAssetGraph, suggestKey, type AssetGraph, type DemoData } from '../../assets/core';
+import { demoDataOf, GraphError, graphOfModule, suggestKey, type AssetGraph, type DemoData } from '../../assets/core';
 import { UserError } from './errors';
 import { graphOrigin } from './graph-variable';
 import { enableTypeScriptModules } from './typescript-modules';
@@ -50,12 +50,10 @@ function loadGraphModule(modulePath?: string): GraphModule {
     }
     throw new UserError(`${modulePath ? graphOrigin(modulePath) : target}: the module failed to load: ${loadFailure(e)}`);
   }
-  const graph = (mod as { default?: unknown }).default ?? mod;
-  if (!isAssetGraph(graph)) {
-    throw new UserError(`${modulePath ? graphOrigin(modulePath) : target}: the default export is not an asset graph; end the module with \`export default defineGraph([...])\``);
-  }
+  let graph: AssetGraph;
   let demoData: DemoData | undefined;
   try {
+    graph = graphOfModule(mod, modulePath ? graphOrigin(modulePath) : target);
     demoData = demoDataOf(mod, modulePath ?? target);
   } catch (e) {
     throw new UserError((e as Error).message);

@@ -74,23 +74,6 @@ const PENDING: readonly string[] = [
   'jobs/serving/stream-transform/transform.ts',
   'jobs/serving/validation.ts',
   'scripts/cli/commands/serve.ts',
-  // CLI: graph entry point, stream, source
-  'jobs/contracts/proposed.ts',
-  'jobs/embedded/source/db.ts',
-  'jobs/embedded/source/generate.ts',
-  'jobs/embedded/source/schema.ts',
-  'jobs/embedded/stream/generator.ts',
-  'jobs/embedded/stream/kinesalite.ts',
-  'jobs/embedded/stream/poller.ts',
-  'jobs/embedded/stream/producer.ts',
-  'jobs/embedded/stream/session.ts',
-  'infra/lake-layout.ts',
-  'scripts/cli/commands/backfill.ts',
-  'scripts/cli/commands/list.ts',
-  'scripts/cli/commands/materialize.ts',
-  'scripts/cli/commands/plan.ts',
-  'scripts/cli/commands/show.ts',
-  'scripts/cli/commands/stream.ts',
 ];
 
 /** Where the reference's own code lives (its SQL files and the demo data it generates are its own). */

@@ -7,9 +7,12 @@ import referenceGraph from '../../assets';
 import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
 import { spawnPoller, type PollerProcess } from '../../jobs/embedded/stream/processes';
 import { putEvents } from '../../jobs/embedded/stream/producer';
-import { browsingEventGenerator } from '../../assets/reference/source-data/events';
+import { browsingEventGenerator, browsingEvents } from '../../assets/reference/source-data/events';
 import { catalogFixture, type Fixture } from '../serving/helpers';
 import { linesUnder } from './helpers';
+
+/** Records partitioned by customer, as the storefront (and the reference's generator) put them: one customer's events stay in one shard, in order. */
+const BY_CUSTOMER = { partitionKey: browsingEvents.partitionKey };
 
 const RECOMMENDATIONS_PREFIX = embeddedStreamOf(referenceGraph).prefix;
 
@@ -53,13 +56,13 @@ describe('delivery poller as a separate process, killed with SIGKILL mid-stream'
     const options = { endpoint: kin.endpoint, streamName, lakeDir, prefix: RECOMMENDATIONS_PREFIX, checkpointFile, bufferIntervalMs: 200, bufferBytes: 30_000, transformWorkers: 1 };
     const env = { ...process.env, HEADWATER_HOME: fx.root };
 
-    await putEvents(client, streamName, events.slice(0, 1000));
+    await putEvents(client, streamName, events.slice(0, 1000), BY_CUSTOMER);
     const first = await spawnPoller(options, { env });
     children.push(first);
     // The rest arrives while the first poller runs, 100 events every 50 ms.
     const putting = (async () => {
       for (let i = 1000; i < events.length; i += 100) {
-        await putEvents(client, streamName, events.slice(i, i + 100));
+        await putEvents(client, streamName, events.slice(i, i + 100), BY_CUSTOMER);
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
