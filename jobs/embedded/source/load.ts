@@ -155,7 +155,8 @@ export async function loadSourceFile(o: LoadOptions): Promise<LoadResult> {
   const [schema, table] = o.table.includes('.') ? (o.table.split('.', 2) as [string, string]) : ['public', o.table];
   const qualified = schema === 'public' ? pgIdent(table) : `${pgIdent(schema)}.${pgIdent(table)}`;
   const chunkRows = o.chunkRows ?? 200_000;
-  const db = await openSourceDb({ ...(o.dir ? { dir: o.dir } : {}) });
+  // A fork's first table may be its database's first: --create creates a missing database too.
+  const db = await openSourceDb({ ...(o.dir ? { dir: o.dir } : {}), create: Boolean(o.create) });
   try {
     const existing = await tableColumns(db, schema, table);
     if (o.create && existing) throw new SourceLoadError(`table '${o.table}' already exists; drop --create to append to it, or add --replace to replace its rows`);
