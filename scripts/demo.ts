@@ -13,7 +13,7 @@ import { plainReporter, ttyReporter } from './cli/run/progress';
 import { color, table } from './cli/output';
 import { runBatchDemo } from './demo/batch';
 import { loadDemoData, loadGraph } from './cli/context';
-import { GRAPH_VARIABLE } from './cli/graph-variable';
+import { GRAPH_VARIABLE, setGraphOrigin } from './cli/graph-variable';
 import { streamDeliveryKeys } from '../jobs/embedded/stream/target';
 import { UserError, type AssetGraph, type StreamEvents } from '../assets/core';
 
@@ -31,6 +31,7 @@ function demoGraphModule(argv: readonly string[], env: NodeJS.ProcessEnv = proce
     } else if (argv[i].startsWith('--graph=')) module = argv[i].slice(8);
     else throw new UserError(`unknown argument '${argv[i]}'; usage: npm run -s demo [-- --graph MODULE]`);
   }
+  setGraphOrigin(module === undefined && env[GRAPH_VARIABLE] ? 'variable' : 'flag');
   return module ?? (env[GRAPH_VARIABLE] || undefined);
 }
 
