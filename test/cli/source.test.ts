@@ -181,6 +181,12 @@ describe('assets source load / seed: a fork\'s own data', function () {
     expect(seeded.replaced).to.deep.equal(['customers', 'products', 'ratings', 'orders', 'orderdetails']);
     expect(seeded.created).to.deep.equal([]);
     expect(seeded.kept).to.deep.equal(['items', 'plays', 'users', 'users_loose']);
+    // A fork's view on a data-set table is never dropped behind its back: the seed stops, naming it.
+    expect((await runCli(['source', 'query', '--yes', 'CREATE VIEW user_customers AS SELECT * FROM customers'])).code).to.equal(0);
+    const blocked = await runCli(['source', 'seed', '--customers', '40', '--products', '12', '--ratings', '200', '--orders', '50', '--days', '2']);
+    expect(blocked.code).to.equal(2);
+    expect(blocked.err).to.match(/cannot replace table 'customers': .*view user_customers depends on table customers.*drop or change those first/);
+    expect((await query<{ n: number }>('SELECT count(*)::int AS n FROM user_customers'))[0].n).to.equal(40);
   });
 
   it('source seed of a graph without a data set says how to load its data; a misspelt size is named', async () => {

@@ -67,6 +67,23 @@ describe('local source database (PGlite)', function () {
     }
   });
 
+  it('a seed that fails half-way leaves the previous tables as they were (one transaction)', async () => {
+    const before = await fingerprint(home.sourceDir);
+    let loaded = 0;
+    const failing = {
+      ...classicmodels,
+      generate: (o: Parameters<typeof classicmodels.generate>[0], sink: Parameters<typeof classicmodels.generate>[1]) =>
+        classicmodels.generate(o, async (table, csv, n) => {
+          if (++loaded === 3) throw new Error('disk full (simulated)');
+          await sink(table, csv, n);
+        }),
+    };
+    let error: Error | undefined;
+    await seedSource({ ...SMALL_SEED, dataset: failing, seed: 99, dir: home.sourceDir }).catch((e: Error) => (error = e));
+    expect(error?.message).to.equal('disk full (simulated)');
+    expect(await fingerprint(home.sourceDir)).to.deep.equal(before);
+  });
+
   it('says how to create a missing database, and refuses impossible seeds', async () => {
     let error: Error | undefined;
     await openSourceDb({ dir: path.join(home.root, 'nope') }).catch((e: Error) => (error = e));

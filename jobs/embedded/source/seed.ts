@@ -93,7 +93,12 @@ export async function seedSource(options: SeedOptions): Promise<SeedResult> {
     await db.pg.exec('BEGIN');
     try {
       for (const t of dataset.tables) {
-        await db.pg.exec(`DROP TABLE IF EXISTS ${pgIdent(t.name)} CASCADE`);
+        // No CASCADE: a view or foreign key of a fork's own on a data-set table is the fork's, never dropped silently.
+        try {
+          await db.pg.exec(`DROP TABLE IF EXISTS ${pgIdent(t.name)}`);
+        } catch (e) {
+          throw new SeedOptionsError(`cannot replace table '${t.name}': ${(e as Error).message} (${(e as { detail?: string }).detail ?? 'other objects depend on it'}); drop or change those first, then seed again`);
+        }
         await db.pg.exec(t.ddl);
       }
       const columns = new Map(dataset.tables.map((t) => [t.name, t.columns.map(pgIdent).join(', ')]));
