@@ -3,7 +3,8 @@
  * or the graph module named by `--graph` or `HEADWATER_GRAPH` (as for the `assets` CLI). Seeds the
  * local source from the module's example data if needed, runs every batch asset on the embedded
  * engines, prints a summary (rows, time per step, model quality against its baseline), then runs
- * the streaming half when the graph has a stream-delivery asset and the module an event generator.
+ * the streaming half for each stream-delivery asset, with the module's event generator or events
+ * shaped by its stream's contract.
  * It never ends with a stack trace: every failure is said in one line, with what to do.
  */
 import './aws-sdk-node-warning';
@@ -14,7 +15,8 @@ import { color, table } from './cli/output';
 import { runBatchDemo } from './demo/batch';
 import { loadDemoData, loadGraph } from './cli/context';
 import { GRAPH_VARIABLE, setGraphOrigin } from './cli/graph-variable';
-import { streamDeliveryKeys } from '../jobs/embedded/stream/target';
+import { embeddedStreamOf, streamDeliveryKeys } from '../jobs/embedded/stream/target';
+import { streamEventsFor } from '../jobs/embedded/stream/contract-events';
 import { UserError, type AssetGraph, type StreamEvents } from '../assets/core';
 
 const print = (line: string) => process.stdout.write(line + '\n');
@@ -83,8 +85,6 @@ async function main(): Promise<number> {
     print(color.yellow('streaming half: scripts/demo/stream.ts is not in this tree yet; skipped'));
   } else if (!deliveries.length) {
     print(color.dim('streaming half: the graph has no stream-delivery asset; skipped'));
-  } else if (!demoData?.stream) {
-    print(color.yellow('streaming half skipped: the graph module exports no event generator (`demoData.stream`); put your own events with `assets stream put --file`'));
   } else if (batch.failed) {
     print(color.yellow('streaming half skipped: it serves the model and indexes, and the batch half did not complete'));
   } else {
@@ -96,7 +96,10 @@ async function main(): Promise<number> {
       for (const asset of deliveries) {
         print('');
         print(color.bold(`streaming half: ${asset}`));
-        await runStreamDemo({ graph, stream: demoData.stream, asset, print, record: true });
+        // The module's own events, else events shaped by the stream's contract.
+        const stream = streamEventsFor(graph, embeddedStreamOf(graph, asset), demoData?.stream);
+        if (stream) await runStreamDemo({ graph, stream, asset, print, record: true });
+        else print(color.yellow('skipped: its stream has no contract and the graph module no event generator (`demoData.stream`); put your own events with `assets stream put --file`'));
       }
     }
   }

@@ -7,7 +7,7 @@
  * lake) and example deliveries, with a `curl` line for `assets serve`. Everything it starts is
  * stopped before it returns. Also the engine of `bench:stream`.
  *
- * Run alone: `tsx scripts/demo/stream.ts [--graph MODULE] [--events N] [--buffer-ms MS]
+ * Run alone: `tsx scripts/demo/stream.ts [--graph MODULE] [--asset KEY] [--events N] [--buffer-ms MS]
  * [--in-process] [--synthetic]` (needs the indexes the delivery reads, i.e. the batch assets
  * materialized, or `--synthetic` to run the reference graph in a temporary local root with a small
  * synthetic catalog).
@@ -25,6 +25,7 @@ import { generatorFromIndexes, startStreamSession } from '../../jobs/embedded/st
 import { ensureStream, localKinesisClient, streamPaths } from '../../jobs/embedded/stream/kinesalite';
 import { spawnKinesalite, spawnPoller } from '../../jobs/embedded/stream/processes';
 import { embeddedStreamOf, type EmbeddedStreamTarget } from '../../jobs/embedded/stream/target';
+import { streamEventsFor } from '../../jobs/embedded/stream/contract-events';
 import { installSyntheticCatalog } from '../bench/serve-catalog';
 import { loadDemoData, loadGraph } from '../cli/context';
 
@@ -280,9 +281,11 @@ if (require.main === module) {
   const num = (name: string) => (value(name) === undefined ? undefined : Number(value(name)));
   const run = () => {
     const module = value('graph') ?? process.env.HEADWATER_GRAPH;
-    const events = loadDemoData(module)?.stream;
-    if (!events) throw new Error(`${module ?? 'the reference graph'} exports no demoData.stream event generator`);
-    return runStreamDemo({ graph: loadGraph(module), stream: events, events: num('events'), bufferIntervalMs: num('buffer-ms'), inProcess: argv.includes('--in-process') });
+    const graph = loadGraph(module);
+    const asset = value('asset');
+    const events = streamEventsFor(graph, embeddedStreamOf(graph, asset), loadDemoData(module)?.stream);
+    if (!events) throw new Error(`${module ?? 'the reference graph'} exports no demoData.stream event generator and its stream has no contract to derive events from`);
+    return runStreamDemo({ graph, stream: events, ...(asset ? { asset } : {}), events: num('events'), bufferIntervalMs: num('buffer-ms'), inProcess: argv.includes('--in-process') });
   };
   (argv.includes('--synthetic') ? withSyntheticCatalog(run) : run()).catch((e: Error) => {
     process.stderr.write(`stream demo failed: ${e.message}\n`);

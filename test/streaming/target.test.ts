@@ -31,6 +31,7 @@ describe('the embedded stream, from the graph', function () {
       prefix: path.join('serving', 'recommendations'),
       errorPrefix: 'errors',
       indexAliases: { item: 'item_embeddings', user: 'user_embeddings' },
+      indexIdFields: { item: 'product_code', user: 'customer_number' },
     });
   });
 
@@ -41,6 +42,7 @@ describe('the embedded stream, from the graph', function () {
     expect(audit).to.include({ deliveryKey: 'serving/play_audit', streamKey: 'stream/plays', streamName: 'plays', shards: 3, bufferIntervalSeconds: 5, errorPrefix: 'rejected' });
     expect(audit.prefix).to.equal(path.join('serving', 'play_audit'));
     expect(audit.indexAliases).to.deep.equal({});
+    expect(audit.indexIdFields).to.deep.equal({});
     expect(() => embeddedStreamOf(fork, 'serving/play_scors')).to.throw(/--asset serving\/play_scors: no such asset; did you mean 'serving\/play_scores'\?/);
     expect(() => embeddedStreamOf(fork, 'raw/users')).to.throw(/--asset raw\/users is a glue-extract asset, not a stream-delivery one; pick one of: serving\/play_audit, serving\/play_scores/);
   });
@@ -84,13 +86,13 @@ describe('the embedded stream, from the graph', function () {
       }
     });
 
-    it('asks for --asset when the graph has several, and names the generator a graph module must export', async () => {
+    it('asks for --asset when the graph has several, and names the generator a stream without a contract needs', async () => {
       const several = await runCli(['--graph', FORK, 'stream', 'status']);
       expect(several.code).to.equal(2);
       expect(several.err).to.match(/the graph has 2 stream-delivery assets .*pick one with --asset KEY/);
       const generate = await runCli(['--graph', FORK, 'stream', 'put', '--asset', 'serving/play_scores', '--generate', '5']);
       expect(generate.code).to.equal(2);
-      expect(generate.err).to.match(/--generate needs an event generator for stream\/plays: export `demoData = \{ stream: \{ generator \} \}` from the graph module/);
+      expect(generate.err).to.match(/--generate needs an event generator for stream\/plays, which has no contract to derive events from: export `demoData = \{ stream: \{ generator \} \}` from the graph module/);
       const remote = await runCli(['--graph', FORK, '--env', 'dev', 'stream', 'status', '--asset', 'serving/play_scores']);
       expect(remote.err).to.match(/on 'dev' events go to the Kinesis stream of stream\/plays/);
     });

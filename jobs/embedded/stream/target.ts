@@ -23,6 +23,8 @@ export interface EmbeddedStreamTarget {
   readonly errorPrefix: string;
   /** Aliases of the indexes it reads, by entity: the demo's event generator draws known ids from them. */
   readonly indexAliases: { readonly user?: string; readonly item?: string };
+  /** Those indexes' id fields (`idField`): the event fields holding a user id and an item id. */
+  readonly indexIdFields: { readonly user?: string; readonly item?: string };
 }
 
 const kindOf = (a: AssetDefinition) => (a.compute as { kind?: string }).kind;
@@ -59,10 +61,12 @@ export function embeddedStreamOf(graph: AssetGraph, key?: string): EmbeddedStrea
   const stream = streams[0];
   const settings = computeSettings<StreamDeliverySettings>(delivery);
   const indexAliases: { user?: string; item?: string } = {};
+  const indexIdFields: { user?: string; item?: string } = {};
   for (const d of deps) {
     if (kindOf(d) !== 'vector-index') continue;
     const s = computeSettings<VectorIndexSettings>(d);
     indexAliases[s.entity] ??= s.alias;
+    indexIdFields[s.entity] ??= s.idField;
   }
   return {
     deliveryKey: key,
@@ -73,5 +77,6 @@ export function embeddedStreamOf(graph: AssetGraph, key?: string): EmbeddedStrea
     prefix: path.join(...key.split('/')),
     errorPrefix: (settings.errorPrefix ?? 'errors/').replace(/\/+$/, '') || 'errors',
     indexAliases,
+    indexIdFields,
   };
 }

@@ -15,6 +15,7 @@ import { ensureStream, localKinesisClient, runningEndpoint, startKinesalite, str
 import { putEvents } from '../../../jobs/embedded/stream/producer';
 import { generatorFromIndexes, startStreamSession } from '../../../jobs/embedded/stream/session';
 import { embeddedStreamOf, type EmbeddedStreamTarget } from '../../../jobs/embedded/stream/target';
+import { streamEventsFor } from '../../../jobs/embedded/stream/contract-events';
 import { loadDemoData, loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color, printJson } from '../output';
@@ -33,11 +34,13 @@ function streamOf(cmd: Command): { g: StreamOptions; graph: AssetGraph; target: 
   return { g, graph, target };
 }
 
-/** The graph module's stream events (`demoData.stream`), for `put --generate`. */
-function streamEventsOf(g: GlobalOptions, target: EmbeddedStreamTarget): StreamEvents {
-  const events = loadDemoData(g.graph)?.stream;
+/** The events `put --generate` makes: the graph module's (`demoData.stream`), else derived from the stream's contract. */
+function streamEventsOf(g: GlobalOptions, graph: AssetGraph, target: EmbeddedStreamTarget): StreamEvents {
+  const events = streamEventsFor(graph, target, loadDemoData(g.graph)?.stream);
   if (!events) {
-    throw new UserError(`--generate needs an event generator for ${target.streamKey}: export \`demoData = { stream: { generator } }\` from the graph module (see StreamEvents in assets/core/demo-data.ts), or put your own events with --file events.jsonl`);
+    throw new UserError(
+      `--generate needs an event generator for ${target.streamKey}, which has no contract to derive events from: export \`demoData = { stream: { generator } }\` from the graph module (see StreamEvents in assets/core/demo-data.ts), declare its contract, or put your own events with --file events.jsonl`,
+    );
   }
   return events;
 }
@@ -94,7 +97,7 @@ export function register(program: Command): void {
     .option('--rate <r>', 'events per second when generating (default: as fast as possible)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { file?: string; generate?: string; rate?: string; json?: boolean }, cmd: Command) => {
-      const { g, target } = streamOf(cmd);
+      const { g, graph, target } = streamOf(cmd);
       if (!opts.file === !opts.generate) throw new UserError('give exactly one of --file events.jsonl or --generate N');
       const events: (object | string)[] = [];
       const oversize: number[] = [];
@@ -119,7 +122,7 @@ export function register(program: Command): void {
       const rate = opts.rate !== undefined ? Number(opts.rate) : Infinity;
       if (!(rate > 0)) throw new UserError(`--rate must be a positive number of events per second, got '${opts.rate}'`);
       let next: (() => object) | undefined;
-      const generated = n > 0 ? streamEventsOf(g, target) : undefined;
+      const generated = n > 0 ? streamEventsOf(g, graph, target) : undefined;
       if (generated) {
         try {
           next = await generatorFromIndexes(target, generated);
@@ -152,7 +155,7 @@ export function register(program: Command): void {
             }
           }
         } else {
-          const r = await putEvents(client, target.streamName, events, { partitionKey: loadDemoData(g.graph)?.stream?.partitionKey });
+          const r = await putEvents(client, target.streamName, events, { partitionKey: streamEventsFor(graph, target, loadDemoData(g.graph)?.stream)?.partitionKey });
           sent = r.sent;
           rejected += r.rejected;
         }
