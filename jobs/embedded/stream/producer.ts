@@ -19,6 +19,17 @@ export interface PutOptions {
   readonly partitionKey?: (event: object) => string | undefined;
 }
 
+/** The partition key of an event, or of a JSON line holding one (a line that is not JSON has none). */
+function keyOf(e: object | string, partitionKey: (event: object) => string | undefined): string | undefined {
+  if (typeof e !== 'string') return partitionKey(e);
+  try {
+    const parsed: unknown = JSON.parse(e);
+    return typeof parsed === 'object' && parsed !== null ? partitionKey(parsed) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Puts `events` (objects or raw JSON lines) on `streamName`. */
 export async function putEvents(client: KinesisClient, streamName: string, events: readonly (object | string)[], options: PutOptions = {}): Promise<PutReport> {
   const batchSize = Math.min(options.batchSize ?? 500, 500);
@@ -26,7 +37,7 @@ export async function putEvents(client: KinesisClient, streamName: string, event
   for (let start = 0; start < events.length; start += batchSize) {
     let entries = events.slice(start, start + batchSize).map((e, i) => {
       const text = typeof e === 'string' ? e : JSON.stringify(e);
-      const key = (typeof e === 'object' && e !== null ? options.partitionKey?.(e) : undefined) ?? String(start + i);
+      const key = (options.partitionKey ? keyOf(e, options.partitionKey) : undefined) ?? String(start + i);
       return { Data: Buffer.from(text), PartitionKey: key };
     });
     for (let attempt = 0; entries.length > 0; attempt++) {
