@@ -186,7 +186,13 @@ export async function loadSourceFile(o: LoadOptions): Promise<LoadResult> {
 
       await db.pg.exec('BEGIN');
       try {
-        if (created) await db.pg.exec(`CREATE TABLE ${qualified} (${created.map((c) => `${pgIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(', ')})`);
+        if (created) {
+          try {
+            await db.pg.exec(`CREATE TABLE ${qualified} (${created.map((c) => `${pgIdent(c.name)} ${c.type}${c.nullable ? '' : ' NOT NULL'}`).join(', ')})`);
+          } catch (e) {
+            throw new SourceLoadError(`cannot create table '${o.table}': ${(e as Error).message}${schema !== 'public' ? ` (create the schema first: assets source query --yes 'CREATE SCHEMA ${schema}')` : ''}`);
+          }
+        }
         let replacedRows: number | undefined;
         if (o.replace && existing) {
           replacedRows = Number((await db.pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${qualified}`)).rows[0].n);

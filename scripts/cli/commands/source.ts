@@ -140,9 +140,11 @@ export function register(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       if (g.env !== 'local') throw new UserError(`source load fills the local source database; '${g.env}' reads its own RDS database, which its owners load`);
       // The contract of the source asset reading this table: --create follows it, and the load is checked against it.
-      const reader = contractedSourceTables(loadGraph(g.graph)).find((t) => t.table === tableName || t.table === `public.${tableName}`);
+      // Tables of the public schema are named without it, as the graph's rds-table settings name them.
+      const named = tableName.startsWith('public.') ? tableName.slice('public.'.length) : tableName;
+      const reader = contractedSourceTables(loadGraph(g.graph)).find((t) => t.table === named);
       const r = await loadSourceFile({
-        table: tableName,
+        table: named,
         file,
         create: flags.create,
         replace: flags.replace,
