@@ -14,12 +14,14 @@
  * A SIGKILL loses only the buffer, which the next poller re-reads from the checkpoint.
  */
 import os from 'node:os';
+import { depsFromEnvironment } from '../../serving/environment';
+import { createRecommenderService } from '../../serving/recommender';
+import { createTransformHandler } from '../../serving/stream-transform/transform';
 import { registerExclusion } from '../../erasure/delivery-filter';
 import { localPaths } from '../paths';
 import { localKinesisClient } from './kinesalite';
 import { DeliveryPoller } from './poller';
 import { TransformPool } from './transform-pool';
-import { embeddedTransform } from './embedded-transform';
 import type { PollerProcessOptions } from './processes';
 
 type Message = { type: string } & Record<string, unknown>;
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const client = localKinesisClient(o.endpoint);
   const workers = o.transformWorkers ?? os.availableParallelism();
   const pool = workers > 0 ? new TransformPool(workers) : undefined;
-  const transform = pool?.transform ?? embeddedTransform();
+  const transform = pool?.transform ?? createTransformHandler(createRecommenderService(depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
   const poller = new DeliveryPoller({
     client,
     streamName: o.streamName,

@@ -11,8 +11,9 @@ import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AssetGraph, StreamEvents } from '../../../assets/core';
 import { localPaths } from '../paths';
-import type { RecommenderDeps } from '../../serving/recommender';
-import { embeddedTransform } from './embedded-transform';
+import { depsFromEnvironment } from '../../serving/environment';
+import { createRecommenderService, type RecommenderDeps } from '../../serving/recommender';
+import { createTransformHandler } from '../../serving/stream-transform/transform';
 import { ensureStream, localKinesisClient, startKinesalite, streamPaths, type RunningKinesalite } from './kinesalite';
 import { DeliveryPoller, type FlushReport } from './poller';
 import { DeliveryLedger } from './deliveries';
@@ -79,7 +80,7 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
       }
       const workers = o.transformWorkers ?? (o.deps ? 0 : os.availableParallelism());
       pool = workers > 0 ? new TransformPool(workers) : undefined;
-      const transform = pool?.transform ?? embeddedTransform(o.deps);
+      const transform = pool?.transform ?? createTransformHandler(createRecommenderService(o.deps ?? depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
       poller = new DeliveryPoller({
         client,
         streamName: target.streamName,
