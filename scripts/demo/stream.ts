@@ -2,7 +2,8 @@
  * The streaming part of `npm run demo`, for the graph's stream-delivery asset: starts kinesalite
  * and the delivery poller (one child process each, as Kinesis and Firehose are separate services;
  * `--in-process` runs both in this process, as `assets stream start` does), puts a burst of events
- * from the graph module's generator (`demoData.stream`), waits until they come out in the lake,
+ * (the graph module's `demoData.stream`, or shaped by the stream's contract), waits until they
+ * come out in the lake,
  * and reports sent / delivered / failed, end-to-end latency percentiles (put -> visible in the
  * lake) and example deliveries, with a `curl` line for `assets serve`. Everything it starts is
  * stopped before it returns. Also the engine of `bench:stream`.
@@ -32,7 +33,7 @@ import { loadDemoData, loadGraph } from '../cli/context';
 export interface StreamDemoOptions {
   /** The graph whose stream-delivery asset runs. */
   readonly graph: AssetGraph;
-  /** Its module's event generator (`demoData.stream`). */
+  /** The events to put: its module's generator (`demoData.stream`) or events shaped by the stream's contract (`streamEventsFor`). */
   readonly stream: StreamEvents;
   /** The stream-delivery asset, when the graph has several. */
   readonly asset?: string;
@@ -55,7 +56,7 @@ export interface StreamDemoOptions {
    * and Firehose are separate services). Default false.
    */
   readonly inProcess?: boolean;
-  /** Record the deliveries as materializations of the stream-delivery asset in the local run log (the demo does; benchmarks do not). */
+  /** Record the deliveries as materializations of the stream-delivery asset in the local run log (the demo does; benchmarks do not). @default false */
   readonly record?: boolean;
 }
 
