@@ -3,10 +3,9 @@
  * and the delivery poller (one child process each, as Kinesis and Firehose are separate services;
  * `--in-process` runs both in this process, as `assets stream start` does), puts a burst of events
  * (the graph module's `demoData.stream`, or shaped by the stream's contract), waits until they
- * come out in the lake,
- * and reports sent / delivered / failed, end-to-end latency percentiles (put -> visible in the
- * lake) and example deliveries, with a `curl` line for `assets serve`. Everything it starts is
- * stopped before it returns. Also the engine of `bench:stream`.
+ * come out in the lake, and reports sent / delivered / failed, end-to-end latency percentiles
+ * (put -> visible in the lake) and example deliveries, with a `curl` line for `assets serve`.
+ * Everything it starts is stopped before it returns. Also the engine of `bench:stream`.
  *
  * Run alone: `tsx scripts/demo/stream.ts [--graph MODULE] [--asset KEY] [--events N] [--buffer-ms MS]
  * [--in-process] [--synthetic]` (needs the indexes the delivery reads, i.e. the batch assets
