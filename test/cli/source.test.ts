@@ -15,6 +15,7 @@ import { runCli } from './run-cli';
 import { withEnv } from '../setup/environment';
 
 const FORK = path.join(__dirname, '..', 'fixtures', 'graphs', 'fork-source.ts');
+const FORK_WITH_DATA = path.join(__dirname, '..', 'fixtures', 'graphs', 'fork-with-data.ts');
 
 describe('assets source load / seed: a fork\'s own data', function () {
   this.timeout(120_000);
@@ -195,5 +196,18 @@ describe('assets source load / seed: a fork\'s own data', function () {
     expect(r.err).to.match(/has no example data set to seed \(no `demoData.source` export\); load your tables with `assets source load TABLE FILE --create`/);
     const typo = await runCli(['source', 'seed', '--ratngs', '10']);
     expect(typo.err).to.match(/unknown option '--ratngs' for source seed; .*did you mean --ratings\?/);
+  });
+
+  it("source seed fills a fork's own data set, with its own sizes", async () => {
+    const help = await runCli(['--graph', FORK_WITH_DATA, 'source', 'seed', '--help']);
+    expect(help.out).to.match(/The graph's data set: tracks and their listens; it replaces the tables tracks, listens\.\nIts sizes:\n {2}--listens <n> +listens \(default 2,000\)/);
+    const r = await runCli(['--graph', FORK_WITH_DATA, 'source', 'seed', '--listens', '300', '--days', '3', '--json']);
+    expect(r.code, r.err).to.equal(0);
+    const seeded = JSON.parse(r.out) as { rows: Record<string, number>; created: string[]; kept: string[] };
+    expect(seeded.rows).to.deep.equal({ tracks: 30, listens: 300 });
+    expect(seeded.created).to.deep.equal(['tracks', 'listens']);
+    expect(seeded.kept).to.include.members(['customers', 'users', 'plays']);
+    const wrong = await runCli(['--graph', FORK_WITH_DATA, 'source', 'seed', '--customers', '3']);
+    expect(wrong.err).to.match(/unknown option '--customers' for source seed; the data set \(tracks and their listens\) takes --listens, --days, --seed, --until/);
   });
 });
