@@ -10,6 +10,7 @@ import path from 'node:path';
 import graph from '../../assets/index';
 import { EmbeddedEnvironment } from '../../jobs/embedded/environment';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { lastDays, positiveIntArg } from './options';
 import { materialize, silentReporter, type MaterializeResult } from '../../jobs/engine';
 
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   log(`bench:batch: ${ratings.toLocaleString('en-US')} ratings over ${days} days in ${home} (${os.cpus().length} cores; the machine may be shared, figures are noisy)`);
   try {
     let t = Date.now();
-    const seeded = await seedSource({ ratings, days });
+    const seeded = await seedSource({ dataset: classicmodels, sizes: { ratings }, days });
     const seedMs = Date.now() - t;
     log(`seed       ${seedMs} ms (${Object.entries(seeded.rows).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 

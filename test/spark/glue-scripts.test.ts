@@ -19,6 +19,7 @@ import type { GlueExtractSettings, GlueSqlSettings, RdsTableSettings } from '../
 import referenceGraph from '../../assets';
 import { argumentList, glueExtractArguments, glueRunArguments, glueSqlArguments, viewName, type GlueInput, type LakeTarget } from '../../jobs/aws/job-arguments';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { partitionColumns, tableDir } from '../../jobs/embedded/lake/layout';
 import { LocalSpark } from '../../jobs/spark-local/local-spark';
 import { repoRoot } from '../../jobs/engine/repo-files';
@@ -59,7 +60,7 @@ describe('Glue scripts on local Spark = the embedded engines', function () {
     out = path.join(home, 'spark-out');
     process.env.HEADWATER_HOME = home;
     process.env.NO_COLOR = '1';
-    await seedSource({ customers: 300, products: 60, ratings: 6000, days: 4, seed: 7, until: UNTIL });
+    await seedSource({ dataset: classicmodels, sizes: { customers: 300, products: 60, ratings: 6000 }, days: 4, seed: 7, until: UNTIL });
     pg = await startPostgres();
     await copyFromSource(path.join(home, 'source-db'), pg);
     // Daily assets over the 19th and 20th, hourly ones over 22:00-02:00.

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createRecommenderService } from '../../jobs/serving/recommender';
 import { createTransformHandler } from '../../jobs/serving/stream-transform/transform';
 import { TransformPool } from '../../jobs/embedded/stream/transform-pool';
-import { eventGenerator } from '../../jobs/embedded/stream/generator';
+import { browsingEventGenerator } from '../../assets/reference/source-data/events';
 import { catalogFixture, setServingEnvironment, STREAM_CONFIG, type Fixture } from '../serving/helpers';
 
 describe('transform pool (the stream transform on worker threads)', function () {
@@ -35,7 +35,7 @@ describe('transform pool (the stream transform on worker threads)', function () 
   });
 
   it('answers concurrent invocations exactly as the handler does on this thread', async () => {
-    const gen = eventGenerator({ products: fx.products.map((p) => p.productCode), customers: fx.customers.map((c) => ({ customerNumber: c.customerNumber })), now: () => new Date('2026-11-22T05:00:00Z') });
+    const gen = browsingEventGenerator({ items: fx.products.map((p) => p.productCode), users: fx.customers.map((c) => String(c.customerNumber)) }, { now: () => new Date('2026-11-22T05:00:00Z') });
     const b64 = (x: string) => Buffer.from(x).toString('base64');
     const batches = Array.from({ length: 6 }, (_, b) => ({
       records: Array.from({ length: 40 }, (_, i) => ({ recordId: `${b}-${i}`, data: i === 7 ? b64('{"broken": ') : b64(JSON.stringify(gen())) })),

@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     client,
     streamName: o.streamName,
     lakeDir: o.lakeDir,
+    prefix: o.prefix,
+    ...(o.errorPrefix ? { errorPrefix: o.errorPrefix } : {}),
     checkpointFile: o.checkpointFile,
     transform,
     bufferIntervalMs: o.bufferIntervalMs,
