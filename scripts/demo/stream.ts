@@ -128,7 +128,7 @@ async function separateProcesses(target: EmbeddedStreamTarget, shards: number, b
     const poller = await spawnPoller(
       { endpoint: kin.endpoint, streamName: target.streamName, lakeDir, prefix: target.prefix, errorPrefix: target.errorPrefix, checkpointFile: paths.checkpoint, bufferIntervalMs },
       {
-        env: { ...process.env, [servingVariable('config')]: JSON.stringify(target.serving) },
+        env: { ...process.env, ...(target.serving ? { [servingVariable('config')]: JSON.stringify(target.serving) } : {}) },
         onFlush: (f) => {
           onBatch(f);
           onDelivered(f.ok, f.failed, { deliveredAt: f.deliveredAt, files: f.files.filter((x) => !x.startsWith(path.join(target.prefix, target.errorPrefix) + path.sep)).map((x) => path.join(lakeDir, x)) });

@@ -314,8 +314,9 @@ describe('infra program: what it refuses', () => {
     expect(mocks.resources.some((r) => r.type === 'aws:lambda/function:Function')).to.equal(false);
   });
 
-  it('a serving asset lacking the model it serves is refused by the graph, before any resource', () => {
-    const alone = () => defineGraph([defineAsset({ key: 'serving/alone', compute: lambdaApi({ handler: 'jobs/serving/recommender-api/handler.ts' }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
+  it('a serving asset reading an index but not the model it serves is refused by the graph, before any resource', () => {
+    const alone = () =>
+      defineGraph(graph.keys.map((k) => graph.get(k)).concat(defineAsset({ key: 'serving/alone', deps: ['index/item_embeddings'], compute: lambdaApi({ handler: 'jobs/serving/recommender-api/handler.ts' }), storage: { kind: 'none' } })), { kinds: REFERENCE_KINDS });
     expect(alone).to.throw(/serving\/alone: cannot serve: it needs a dep on the emr-spark asset whose 'model' it serves/);
   });
 });

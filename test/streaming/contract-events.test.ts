@@ -58,7 +58,7 @@ describe('stream events derived from the stream contract', function () {
 
     it('the transform recommends for them (Ok), as for the demo generator\'s events', async () => {
       const next = contractEvents(contract, target.indexIdFields, target.streamKey).generator({ users: fx.customers.map((c) => String(c.customerNumber)), items: fx.products.map((p) => p.productCode) });
-      const transform = createTransformHandler(createRecommenderService(fx.deps()), target.serving, { logFailures: false });
+      const transform = createTransformHandler(createRecommenderService(fx.deps()), target.serving!, { logFailures: false });
       const records = Array.from({ length: 40 }, (_, i) => ({ recordId: String(i), approximateArrivalTimestamp: Date.now(), data: Buffer.from(JSON.stringify(next())).toString('base64') }));
       const out = await transform({ records });
       const failed = out.records.filter((r) => r.result !== 'Ok');

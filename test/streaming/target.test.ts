@@ -12,6 +12,7 @@ import referenceGraph from '../../assets';
 import fork from '../fixtures/graphs/fork-source';
 import { defineAsset, defineGraph, UserError } from '../../assets/core';
 import { kinesisStream, REFERENCE_KINDS, streamDelivery } from '../../assets/kinds';
+import { servingConfig } from '../../assets/kinds';
 import { embeddedStreamOf, streamDeliveryKeys } from '../../jobs/embedded/stream/target';
 import { runCli } from '../cli/run-cli';
 import { withEnv } from '../setup/environment';
@@ -22,7 +23,10 @@ describe('the embedded stream, from the graph', function () {
   this.timeout(60_000);
 
   it("finds the reference's delivery, its stream, folders and indexes without being told", () => {
-    expect(embeddedStreamOf(referenceGraph)).to.deep.equal({
+    const { serving, ...target } = embeddedStreamOf(referenceGraph);
+    // Its transform's serving config, from the delivery's declaration and deps.
+    expect(serving).to.deep.equal(servingConfig(referenceGraph, 'serving/recommendations'));
+    expect(target).to.deep.equal({
       deliveryKey: 'serving/recommendations',
       streamKey: 'stream/user_events',
       streamName: 'user_events',

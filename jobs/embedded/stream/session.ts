@@ -68,7 +68,7 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
   const { target } = o;
   const paths = streamPaths(localPaths.stream(), target.streamName);
   // The transform's serving config (its fields, model, indexes), for it and its worker threads.
-  const env = { ...process.env, [servingVariable('config')]: JSON.stringify(target.serving), HEADWATER_MODE: 'embedded' };
+  const env = { ...process.env, ...(target.serving ? { [servingVariable('config')]: JSON.stringify(target.serving) } : {}), HEADWATER_MODE: 'embedded' };
   const kin: RunningKinesalite = await startKinesalite({ dir: paths.kinesalite, port: o.port ?? 0, publishEndpoint: paths.endpoint });
   const client = localKinesisClient(kin.endpoint);
   let poller: DeliveryPoller | undefined;

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { computeSettings, suggestKey, UserError, type AssetDefinition, type AssetGraph, type AssetKey } from '../../../assets/core';
 import type { KinesisStreamSettings, ServingConfig, StreamDeliverySettings, VectorIndexSettings } from '../../../assets/kinds';
-import { servingConfig } from '../../../assets/kinds/serving-bindings';
+import { servesModel, servingConfig } from '../../../assets/kinds/serving-bindings';
 
 export interface EmbeddedStreamTarget {
   /** The stream-delivery asset: its deliveries are recorded as its materializations. */
@@ -26,8 +26,8 @@ export interface EmbeddedStreamTarget {
   readonly indexAliases: { readonly user?: string; readonly item?: string };
   /** Those indexes' id fields (`idField`): the event fields holding a user id and an item id. */
   readonly indexIdFields: { readonly user?: string; readonly item?: string };
-  /** What its transform reads (fields, model, fallback, indexes, event shape), from its declaration and deps. */
-  readonly serving: ServingConfig;
+  /** What its transform reads (fields, model, fallback, indexes, event shape), from its declaration and deps; none when it serves no model. */
+  readonly serving?: ServingConfig;
 }
 
 const kindOf = (a: AssetDefinition) => (a.compute as { kind?: string }).kind;
@@ -81,6 +81,6 @@ export function embeddedStreamOf(graph: AssetGraph, key?: string): EmbeddedStrea
     errorPrefix: (settings.errorPrefix ?? 'errors/').replace(/\/+$/, '') || 'errors',
     indexAliases,
     indexIdFields,
-    serving: servingConfig(graph, key),
+    ...(servesModel(graph, key) ? { serving: servingConfig(graph, key) } : {}),
   };
 }
