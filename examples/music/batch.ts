@@ -154,7 +154,7 @@ export const recommender = defineAsset({
   deps: [interactions, rawListeners, rawTracks],
   compute: emrSpark({
     script: 'jobs/spark/train_recommender.py',
-    params: { factors: FACTORS, epochs: 30, learningRate: 0.01, regularization: 0.01, holdoutDays: listeningModel.holdoutDays, seed: 42 },
+    params: { factors: FACTORS, epochs: 30, learningRate: 0.01, regularization: 0.01, seed: 42 },
     // TODO(issue 9, model): `model: recommenderModel(listeningModel)` once EmrSparkSettings has `model`;
     // until then the declaration rides along untyped so the trainer can already read it.
     ...({ model: listeningModel } as object),
