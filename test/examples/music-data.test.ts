@@ -11,7 +11,8 @@ import { expect } from 'chai';
 import { csvField, writeMusicCsv } from '../../examples/music/data/csv-files';
 import { generateMusicData, MUSIC_TABLES, MusicDataOptionsError, resolveMusicOptions, timestampText, type MusicDataOptions, type MusicTable, type MusicValue } from '../../examples/music/data/generate';
 import { parseDataArgs } from '../../examples/music/data/main';
-import { listenersContract, likesContract, playsContract, tracksContract } from '../../examples/music/contracts';
+import { listenersContract, likesContract, listeningEventsContract, playsContract, tracksContract } from '../../examples/music/contracts';
+import { listeningEventGenerator } from '../../examples/music/data/events';
 import { AGE_BANDS, GENRE_SEPARATOR, GENRES, SKIP_MS, SUBSCRIPTIONS } from '../../examples/music/vocabulary';
 
 const UNTIL = Date.UTC(2026, 10, 30, 12);
@@ -169,5 +170,22 @@ describe('music example: data generator', function () {
 
   it('writes timestamps as the source database stores them', () => {
     expect(timestampText(Date.UTC(2026, 0, 2, 3, 4, 5))).to.equal('2026-01-02 03:04:05');
+  });
+
+  it('makes listening events shaped as the stream\'s contract, from known tracks, mostly known listeners', () => {
+    const ids = { users: data.listeners.map((l) => String(l[0])), items: data.tracks.map((t) => String(t[0])) };
+    const now = () => new Date(UNTIL);
+    const events = (seed: number) => Array.from({ length: 2000 }, listeningEventGenerator(ids, { seed, now }));
+    const a = events(3);
+    expect(JSON.stringify(events(3))).to.equal(JSON.stringify(a));
+    for (const e of a) {
+      expect(Object.keys(e)).to.deep.equal(listeningEventsContract.columns.map((c) => c.name));
+      expect(e.recent_tracks.length).to.be.within(1, 4);
+      for (const t of e.recent_tracks) expect(ids.items).to.include(t.track_id);
+      expect(e.event_time).to.equal(new Date(UNTIL).toISOString());
+    }
+    const newcomers = a.filter((e) => !ids.users.includes(e.listener_id)).length / a.length;
+    expect(newcomers).to.be.within(0.02, 0.09);
+    expect(() => listeningEventGenerator({ users: ids.users, items: [] })).to.throw('materialize the track index first');
   });
 });

@@ -16,6 +16,7 @@
  * day is then one row per pair. Some listeners sign up during the window and have no history
  * before it: the new users a model must embed from features alone.
  */
+import { UserError } from '../../../assets/core';
 import { mulberry32 } from '../../../jobs/seeded-random';
 import { AGE_BANDS, GENRE_SEPARATOR, GENRES, SKIP_MS, SUBSCRIPTIONS } from '../vocabulary';
 import { cumulative, drawIndex, normal, oneOf, sigmoid } from './sampling';
@@ -36,7 +37,7 @@ export interface MusicDataOptions {
 export const MUSIC_DEFAULTS = { listeners: 3000, tracks: 1200, interactions: 60_000, days: 30, seed: 42 } as const;
 
 /** Options that cannot produce a data set, with the option to change. */
-export class MusicDataOptionsError extends Error {
+export class MusicDataOptionsError extends UserError {
   override name = 'MusicDataOptionsError';
 }
 
