@@ -2,6 +2,8 @@
  * The music example's declarations: the CLI validates and plans it through `--graph`, and what its
  * model, fallback and indexes name exists where they say (columns in contracts, assets in deps).
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { subjectMap, type AssetDefinition } from '../../assets/core';
@@ -9,6 +11,7 @@ import { listeningModel } from '../../examples/music/batch';
 import { LISTENER } from '../../examples/music/contracts';
 import music from '../../examples/music/graph';
 import { runCli } from '../cli/run-cli';
+import { withEnv } from '../setup/environment';
 
 const GRAPH = path.join(__dirname, '..', '..', 'examples', 'music', 'graph.ts');
 const cli = (...args: string[]) => runCli(['--graph', GRAPH, ...args]);
@@ -17,6 +20,17 @@ const depsOf = (a: AssetDefinition) => a.deps.map((d) => d.key);
 
 describe('music example: the graph', function () {
   this.timeout(60_000);
+  let home: string;
+  let restore: () => void = () => {};
+  // Plans read the run log: an empty home of its own, not the project's.
+  before(() => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-music-graph-'));
+    restore = withEnv({ HEADWATER_HOME: home, NO_COLOR: '1' });
+  });
+  after(() => {
+    restore();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
 
   it('validates through the CLI, every SQL file and script it names included', async () => {
     const r = await cli('validate');
