@@ -131,6 +131,18 @@ function oneDep(asset: AssetDefinition, deps: readonly AssetDefinition[], what: 
   return found[0];
 }
 
+/**
+ * Whether `key` serves a model: a dep is an emr-spark asset declaring `model`, or a vector index.
+ * A lambda-api or stream-delivery with neither runs a handler of its own, which reads no serving
+ * config (none is built or set for it).
+ */
+export function servesModel(graph: DeclarationLookup, key: AssetKey): boolean {
+  return graph.get(key).deps.some((d) => {
+    const dep = graph.get(d.key);
+    return modelOf(dep) !== undefined || dep.compute.kind === 'vector-index';
+  });
+}
+
 /** The deps playing each part for `key`; throws a UserError listing every problem. */
 export function servingBindings(graph: DeclarationLookup, key: AssetKey): ServingBindings {
   const asset = graph.get(key);
@@ -257,6 +269,7 @@ function labProblems(lab: LabSurface, fields: readonly string[]): string[] {
  * folders embedded). Generic over the location type so the Pulumi program can pass its outputs.
  */
 export function servingEnvironment<T>(graph: DeclarationLookup, key: AssetKey, folder: (assetKey: AssetKey) => T): Record<string, string | T> {
+  if (!servesModel(graph, key)) return {};
   const config = servingConfig(graph, key);
   return {
     [servingVariable('config')]: JSON.stringify(config),

@@ -96,8 +96,8 @@ export function servingConfigFrom(env: Env): ServingConfig {
   const text = env[name];
   if (!text) {
     throw new Error(
-      `${name} is not set: the stack sets it on every serving function from the asset's declaration and deps; ` +
-        'embedded, `assets serve` and `assets stream start` set it (run the handler through them)',
+      `${name} is not set: the stack sets it on the functions of serving assets that depend on a model (an emr-spark asset declaring 'model', or its vector indexes), ` +
+        'from their declaration and deps; embedded, `assets serve` and `assets stream start` set it (run the handler through them)',
     );
   }
   let config: Partial<ServingConfig>;

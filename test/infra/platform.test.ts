@@ -314,8 +314,8 @@ describe('infra program: what it refuses', () => {
     expect(mocks.resources.some((r) => r.type === 'aws:lambda/function:Function')).to.equal(false);
   });
 
-  it('names what a serving asset lacks among its deps (the model it serves)', async () => {
-    const g = defineGraph([defineAsset({ key: 'serving/alone', compute: lambdaApi({ handler: 'jobs/serving/recommender-api/handler.ts' }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
+  it('names what a serving asset lacks among its deps (the model of the index it reads)', async () => {
+    const g = defineGraph(graph.keys.map((k) => graph.get(k)).concat(defineAsset({ key: 'serving/alone', deps: ['index/item_embeddings'], compute: lambdaApi({ handler: 'jobs/serving/recommender-api/handler.ts' }), storage: { kind: 'none' } })), { kinds: REFERENCE_KINDS });
     const error = await synth('dev', g, stackConfig('dev')).then(() => undefined, (e: unknown) => e);
     expect(String(error)).to.match(/serving\/alone cannot serve: it needs a dep on the emr-spark asset whose 'model' it serves/);
   });

@@ -97,7 +97,7 @@ describe('serving on AWS fetches the model and the fallback list from the per-zo
   });
 
   it('a function without its serving variables says which is missing and how to fix it', () => {
-    expect(() => depsFromEnvironment({ ...env, [servingVariable('config')]: undefined })).to.throw(/^HEADWATER_SERVING is not set: the stack sets it on every serving function/);
+    expect(() => depsFromEnvironment({ ...env, [servingVariable('config')]: undefined })).to.throw(/^HEADWATER_SERVING is not set: the stack sets it on the functions of serving assets that depend on a model/);
     expect(() => depsFromEnvironment({ ...env, [servingVariable('model')]: undefined })).to.throw(/^HEADWATER_SERVING_MODEL is not set: the stack sets it to the s3:\/\/ folder of model\/recommender/);
     expect(() => depsFromEnvironment({ ...env, [servingVariable('config')]: '{"model": 1}' })).to.throw(/^HEADWATER_SERVING lacks the model, user or item fields/);
     expect(() => depsFromEnvironment({ ...env, OPENSEARCH_ENDPOINT: undefined })).to.throw(/^OPENSEARCH_ENDPOINT is not set/);
