@@ -10,7 +10,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { defineAsset, defineGraph, type AssetDefinition } from '../../assets/core';
-import { glueSql, lambdaApi, REFERENCE_KINDS, servingBindings, servingConfig, streamDelivery } from '../../assets/kinds';
+import { glueSql, lambdaApi, REFERENCE_KINDS, servesModel, servingBindings, servingConfig, servingEnvironment, streamDelivery } from '../../assets/kinds';
 import { embedItem, embedUser, MODEL_FORMAT, type ModelArtifact } from '../../jobs/model/artifact';
 import { embeddedServingEnvironment, servingFromEnvironment } from '../../jobs/serving/environment';
 import { createRecommenderService } from '../../jobs/serving/recommender';
@@ -201,6 +201,13 @@ describe('serving a fork (another domain, declarations only)', function () {
     for (const [name, run, re] of cases) {
       it(name, () => expect(run).to.throw(re));
     }
+
+    it('an API that serves no model (no model or index among its deps) runs its own handler with no serving variables', () => {
+      const g = withApi(['stats/top_tracks']);
+      expect(servesModel(g, 'apps/other')).to.equal(false);
+      expect(servingEnvironment(g, 'apps/other', (k) => k)).to.deep.equal({});
+      expect(servesModel(fork, 'apps/music_api')).to.equal(true);
+    });
   });
 
   describe('assets serve on the fork', () => {
