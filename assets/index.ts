@@ -7,6 +7,7 @@ import { REFERENCE_KINDS } from './kinds';
 import * as batch from './reference/batch';
 import * as serving from './reference/serving';
 import * as sources from './reference/sources';
+import { referenceDemoData } from './reference/source-data';
 
 export const referenceAssets = [
   sources.customers,
@@ -29,3 +30,6 @@ export const referenceAssets = [
 ];
 
 export default defineGraph(referenceAssets, { kinds: REFERENCE_KINDS });
+
+/** Its example data: the source tables `assets source seed` and the demo fill, the stream events the demo puts. */
+export const demoData = referenceDemoData;

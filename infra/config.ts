@@ -33,6 +33,8 @@ export type VpcConfig =
 export interface PlatformConfig {
   /** Stack name (`dev`, `prod`): part of every resource name and of the manifest's SSM path. */
   readonly stack: string;
+  /** The graph module the stack provisions, relative to the project root (a fork's own graph). @default 'assets/index.ts' (the reference graph) */
+  readonly graph: string;
   readonly region: string;
   /** Owner tag for shared resources (assets use their own `owners`). */
   readonly owner: string;
@@ -92,6 +94,7 @@ export interface PlatformConfig {
 
 /** Every key this loader reads, with what it does (infra/README.md's table repeats these words). */
 export const CONFIG_KEYS: Readonly<Record<string, string>> = {
+  graph: 'the graph module the stack provisions, relative to the project root, e.g. examples/music/graph.ts (default assets/index.ts, the reference graph)',
   owner: 'owner tag of shared resources (default team:data-platform)',
   lakeGlacierZones: 'JSON list of lake zones moved to Glacier (default ["raw"])',
   lakeGlacierAfterDays: 'days before objects of those zones move to Glacier (default 90)',
@@ -134,6 +137,9 @@ export class ConfigError extends Error {
     super(`stack '${stackName}' configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
+
+/** The reference graph's module: what a stack provisions when `headwater:graph` is unset. */
+export const DEFAULT_GRAPH_MODULE = 'assets/index.ts';
 
 const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/;
 
@@ -211,8 +217,12 @@ export function loadConfig(stack: string, region: string | undefined, source: Co
   if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) problems.push(`headwater:alarmEmail '${alarmEmail}' is not an e-mail address`);
   const operatorRoleArns = json<string[]>('operatorRoleArns', [], (x) => stringList(x) ?? ((x as string[]).find((a) => !ARN.test(a)) ? 'every entry must be an IAM role ARN' : undefined));
 
+  const graph = str('graph', DEFAULT_GRAPH_MODULE)!;
+  if (!/\.(ts|js|cjs|mjs)$/.test(graph)) problems.push(`headwater:graph is '${graph}', expected a .ts or .js module path; ${fix('graph', 'examples/music/graph.ts')}`);
+
   const cfg: PlatformConfig = {
     stack,
+    graph,
     region: region ?? 'unset',
     owner: str('owner', 'team:data-platform')!,
     lake: {

@@ -57,5 +57,5 @@ export function lakeLayoutOf(asset: AssetDefinition): LakeLayout | undefined {
   };
 }
 
-/** A name safe in Pulumi logical names and AWS resource names: `raw/ratings` -> `raw-ratings`. */
+/** A name safe in Pulumi logical names and AWS resource names: `zone/some_name` -> `zone-some-name`. */
 export const slug = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');

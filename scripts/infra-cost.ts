@@ -1,5 +1,5 @@
 /**
- * `npm run -s infra:cost -- --stack dev [--json]`: what the stack costs a month while idle and
+ * `npm run -s infra:cost -- --stack dev [--graph MODULE] [--json]`: what the stack costs a month while idle and
  * what each unit of work costs, per resource and per asset, from the price table in
  * infra/cost/price-table.ts (dated, per region, sources named). Synthesizes the stack under mocks
  * as `infra:plan` does: no AWS account or Pulumi CLI needed. Exit 1 when a resource is unpriced.
@@ -7,13 +7,13 @@
  * Loads infra/ (and so Pulumi) on purpose, like infra:plan; the `assets` CLI never does.
  */
 import { mocks } from '../infra/synth/install-mocks';
-import graph from '../assets';
 import { ConfigError, loadConfig } from '../infra/config';
+import { GraphModuleError, loadGraphModule } from '../infra/graph-module';
 import { assetsByResource, estimateCost, UnknownRegionError, type CostReport } from '../infra/cost/estimate';
 import { slug } from '../infra/lake-layout';
 import { readStackFile } from '../infra/stack-files';
 import { synthesize } from '../infra/synth/synthesize';
-import { InfraUsageError, parseStackArgs } from './infra-args';
+import { InfraUsageError, parseStackArgs, withGraphOverride } from './infra-args';
 
 const usd = (x: number) => `$${x.toFixed(2)}`;
 
@@ -30,9 +30,11 @@ function print(r: CostReport): void {
 }
 
 async function main(): Promise<number> {
-  const { stack, json } = parseStackArgs('infra:cost', process.argv.slice(2));
+  const args = parseStackArgs('infra:cost', process.argv.slice(2));
+  const { stack, json } = args;
   const file = readStackFile(stack);
-  const cfg = loadConfig(stack, file.region, file.source);
+  const cfg = loadConfig(stack, file.region, withGraphOverride(file.source, args.graph));
+  const graph = loadGraphModule(cfg.graph);
   const s = await synthesize(mocks, graph, cfg);
   const bySlug = new Map(graph.keys.map((k) => [slug(k), k]));
   const report = estimateCost(stack, cfg.region, s.resources, assetsByResource(s.root, (name) => bySlug.get(name)));
@@ -44,7 +46,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const known = e instanceof ConfigError || e instanceof InfraUsageError || e instanceof UnknownRegionError;
+    const known = e instanceof ConfigError || e instanceof InfraUsageError || e instanceof UnknownRegionError || e instanceof GraphModuleError;
     console.error(`infra:cost: ${known || e instanceof Error ? (e as Error).message : String(e)}`);
     process.exit(2);
   },

@@ -1,31 +1,33 @@
 /**
- * `npm run -s infra:plan -- --stack dev [--json]`: the stack as `pulumi preview --policy-pack`
- * would show it, without an AWS account or the Pulumi CLI. Runs the Pulumi program under mocks
- * with Pulumi.<stack>.yaml, prints the resource tree and the policy results. Exit 1 on violations.
+ * `npm run -s infra:plan -- --stack dev [--graph MODULE] [--json]`: the stack as `pulumi preview
+ * --policy-pack` would show it, without an AWS account or the Pulumi CLI. Runs the Pulumi program
+ * under mocks with Pulumi.<stack>.yaml and the graph its `headwater:graph` names (or `--graph`),
+ * prints the resource tree and the policy results. Exit 1 on violations.
  *
  * This script loads infra/ (and so Pulumi) on purpose: it is the infra preview, not the
  * `assets` CLI, which must never load Pulumi.
  */
 import { mocks } from '../infra/synth/install-mocks';
-import graph from '../assets';
 import { ConfigError, loadConfig } from '../infra/config';
+import { loadGraphModule } from '../infra/graph-module';
 import { readStackFile } from '../infra/stack-files';
 import { plan, renderTree } from '../infra/synth/plan';
-import { parseStackArgs } from './infra-args';
+import { parseStackArgs, withGraphOverride } from './infra-args';
 
 async function main(): Promise<number> {
   const t0 = performance.now();
-  const { stack, json } = parseStackArgs('infra:plan', process.argv.slice(2));
+  const args = parseStackArgs('infra:plan', process.argv.slice(2));
+  const { stack, json } = args;
   const file = readStackFile(stack);
-  const cfg = loadConfig(stack, file.region, file.source);
-  const report = await plan(mocks, graph, cfg);
+  const cfg = loadConfig(stack, file.region, withGraphOverride(file.source, args.graph));
+  const report = await plan(mocks, loadGraphModule(cfg.graph), cfg);
   const totalMs = Math.round(performance.now() - t0);
   if (json) {
     console.log(JSON.stringify({ ...report, totalMs }));
   } else {
     for (const line of renderTree(report.tree)) console.log(line);
     console.log('');
-    console.log(`resources by type (${report.resources} resources, ${report.components} components, ${report.assets} assets):`);
+    console.log(`resources by type (${report.resources} resources, ${report.components} components, ${report.assets} assets of ${cfg.graph}):`);
     for (const [type, n] of Object.entries(report.byType)) console.log(`  ${String(n).padStart(4)}  ${type}`);
     console.log('');
     console.log('policies:');

@@ -22,3 +22,5 @@ export * from './automation/conditions';
 export * from './automation/state';
 export * from './automation/evaluate';
 export * from './dashboards';
+export * from './demo-data';
+export * from './graph-module';

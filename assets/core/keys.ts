@@ -44,3 +44,23 @@ export function suggestKey(key: string, known: Iterable<string>): string | undef
   }
   return best;
 }
+
+/**
+ * The closest of `known` to `name` (a column, a table, an option), for "did you mean" hints: the
+ * same name in another case first, else the nearest by edit distance; undefined when nothing is close.
+ */
+export function suggestName(name: string, known: Iterable<string>): string | undefined {
+  const all = [...known];
+  const folded = all.find((k) => k.toLowerCase() === name.toLowerCase());
+  if (folded) return folded;
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3));
+  for (const k of all) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase(), bestDistance);
+    if (d <= bestDistance && (d < bestDistance || best === undefined)) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}

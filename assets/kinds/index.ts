@@ -19,6 +19,7 @@ export * from './glue-extract';
 export * from './glue-job';
 export * from './glue-sql';
 export * from './lambda-api';
+export * from './serving-bindings';
 export * from './sources';
 export * from './stream-delivery';
 export * from './vector-index';

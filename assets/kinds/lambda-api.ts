@@ -1,4 +1,5 @@
 import type { KindDescriptorOf } from '../core/kinds';
+import { servingDeclarationProblems } from './serving-bindings';
 
 /** An HTTP API on Lambda behind a Function URL (embedded: a local HTTP server, same handler). */
 export interface LambdaApiSettings {
@@ -17,18 +18,39 @@ export interface LambdaApiSettings {
   readonly budgetMs: number;
   /** Default `arm64` (Graviton: cheaper per ms). */
   readonly architecture: 'arm64' | 'x86_64';
+  /**
+   * A second, lab-compatible surface under `basePath` for clients written against another API's
+   * shapes (list bodies, `[{id, score}]`, `[{id, distance}]`; see jobs/serving/README.md), with
+   * request-field `aliases` (the client's name -> the declared field, e.g. `creditlimit` ->
+   * `credit_limit`). @default none
+   */
+  readonly lab?: LabSurface;
 }
 
-export const lambdaApi = (s: Pick<LambdaApiSettings, 'handler'> & Partial<Omit<LambdaApiSettings, 'kind' | 'handler'>>): LambdaApiSettings => ({
-  kind: 'lambda-api',
-  memoryMb: 1024,
-  timeoutSeconds: 10,
-  reservedConcurrency: 200,
-  provisionedConcurrency: 10,
-  budgetMs: 200,
-  architecture: 'arm64',
-  ...s,
-});
+/** A lab-compatible base path and the request-field names its clients use. */
+export interface LabSurface {
+  /** Path prefix such as `/lab` (a slash then letters, digits, `-`, `_`). */
+  readonly basePath: string;
+  /** Client field name -> declared field name. @default {} */
+  readonly aliases: Readonly<Record<string, string>>;
+}
+
+export const lambdaApi = (
+  s: Pick<LambdaApiSettings, 'handler'> & Partial<Omit<LambdaApiSettings, 'kind' | 'handler' | 'lab'>> & { readonly lab?: Pick<LabSurface, 'basePath'> & Partial<LabSurface> },
+): LambdaApiSettings => {
+  const { lab, ...rest } = s;
+  return {
+    kind: 'lambda-api',
+    memoryMb: 1024,
+    timeoutSeconds: 10,
+    reservedConcurrency: 200,
+    provisionedConcurrency: 10,
+    budgetMs: 200,
+    architecture: 'arm64',
+    ...rest,
+    ...(lab ? { lab: { aliases: {}, ...lab } } : {}),
+  };
+};
 
 export const lambdaApiKind: KindDescriptorOf<LambdaApiSettings, 'service'> = {
   name: 'lambda-api',
@@ -36,4 +58,5 @@ export const lambdaApiKind: KindDescriptorOf<LambdaApiSettings, 'service'> = {
   category: 'service',
   files: ['handler'],
   backfill: { type: 'per_partition' },
+  validate: servingDeclarationProblems,
 };

@@ -1,4 +1,5 @@
 import type { KindDescriptorOf } from '../core/kinds';
+import { servingDeclarationProblems } from './serving-bindings';
 
 /** Kinesis -> Firehose (with a transform Lambda) -> S3 (embedded: a poller calling the same handler). */
 export interface StreamDeliverySettings {
@@ -13,6 +14,36 @@ export interface StreamDeliverySettings {
   readonly transformMemoryMb: number;
   /** Where records that failed the transform go, with the reason. Default `errors/`. */
   readonly errorPrefix: string;
+  /**
+   * Which columns of the stream's contract the transform reads. `history`: the array of structs
+   * listing what the user interacted with (each struct holds the model's item id field);
+   * `time`: the event's timestamp (absent or null in an event: the record's arrival time is used).
+   * @default both found in the contract: its one array-of-struct column holding the item field,
+   * its one timestamp column (none: every event takes its arrival time)
+   */
+  readonly event?: { readonly history?: string; readonly time?: string };
+  /**
+   * Shape of what the transform adds to each event. `headwater`: `recommended_items` and
+   * `similar_items` as lists of ids, and `fallback`; `lab`: the seed lab's shapes,
+   * `recommended_items: [{id, score}]` and `similar_items: {<item field>: a browsed item,
+   * similar_items: [{id, distance}]}` (declare the asset's contract accordingly). @default 'headwater'
+   */
+  readonly output: 'headwater' | 'lab';
+  /**
+   * Names of the fields the transform adds to each event (declare them in the asset's contract).
+   * @default { recommended: 'recommended_items', similar: 'similar_items', fallback: 'fallback' }
+   */
+  readonly outputFields: StreamOutputFields;
+}
+
+/** The fields a stream transform adds to each event. */
+export interface StreamOutputFields {
+  /** Items for the user. */
+  readonly recommended: string;
+  /** Items like one the user interacted with (the lab output nests a list of the same name in it). */
+  readonly similar: string;
+  /** Whether either list came from the fallback (the `headwater` output only). */
+  readonly fallback: string;
 }
 
 export const streamDelivery = (
@@ -23,6 +54,8 @@ export const streamDelivery = (
   bufferSizeMb: 5,
   transformMemoryMb: 512,
   errorPrefix: 'errors/',
+  output: 'headwater',
+  outputFields: { recommended: 'recommended_items', similar: 'similar_items', fallback: 'fallback' },
   ...s,
 });
 
@@ -32,4 +65,5 @@ export const streamDeliveryKind: KindDescriptorOf<StreamDeliverySettings, 'strea
   category: 'stream',
   files: ['transform'],
   backfill: { type: 'per_partition' },
+  validate: servingDeclarationProblems,
 };

@@ -10,7 +10,8 @@ const ML = ['team:ml'];
 export const recommenderApi = defineAsset({
   key: 'serving/recommender_api',
   deps: [itemEmbeddings, userEmbeddings, recommender, latestPopular],
-  compute: lambdaApi({ handler: 'jobs/serving/recommender-api/handler.ts', budgetMs: 200 }),
+  // `/lab`: the seed lab's clients run unchanged against `<api>/lab` (jobs/serving/README.md).
+  compute: lambdaApi({ handler: 'jobs/serving/recommender-api/handler.ts', budgetMs: 200, lab: { basePath: '/lab', aliases: { creditlimit: 'credit_limit' } } }),
   storage: { kind: 'none' },
   code: ['jobs/serving/recommender-api/handler.ts'],
   owners: ML,

@@ -7,6 +7,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { AssetDefinition } from '../../assets/core';
+import { servingEnvironment } from '../../assets/kinds';
 import { bundleHandler } from '../code';
 import { LAMBDA_VPC_ACTIONS, inlinePolicy, kmsUse, s3ReadPrefix, serviceRole, viaServices, type Statement } from '../iam';
 import { viewName } from './glue-job';
@@ -32,13 +33,21 @@ export interface NodeFunctionArgs {
 }
 
 /**
- * Environment of a serving Lambda, from the asset's deps: `HEADWATER_LAKE_<VIEW>` = `s3://` folder
- * for each lake dep, `HEADWATER_INDEX_<ENTITY>` = alias for each index, and the search endpoint.
+ * Environment of a serving Lambda, from the asset's deps: the serving variables
+ * (`servingEnvironment`: the config from the declarations, the model's and fallback's `s3://`
+ * folders, under the names the handlers read), `HEADWATER_LAKE_<VIEW>` = `s3://` folder for each
+ * lake dep, `HEADWATER_INDEX_<ENTITY>` = alias for each index, and the search endpoint.
  */
 export function depsEnvironment(ctx: PlatformContext, asset: AssetDefinition): { env: Record<string, pulumi.Input<string>>; statements: Statement[]; searchClient: boolean } {
   const env: Record<string, pulumi.Input<string>> = { HEADWATER_ENV: ctx.cfg.stack, HEADWATER_ASSET: asset.key, HEADWATER_MODE: 'aws' };
   const statements: Statement[] = [];
   let indexes = false;
+  const folder = (key: string) => {
+    const at = ctx.outputsOf(key).location;
+    if (!at) throw new Error(`${asset.key}: its dep ${key} has no lake folder to serve from`);
+    return pulumi.interpolate`s3://${at.bucket}/${at.prefix}`;
+  };
+  Object.assign(env, servingEnvironment(ctx.graph, asset.key, folder));
   asset.deps.forEach((dep, i) => {
     const up = ctx.outputsOf(dep.key);
     if (up.location) {
@@ -48,8 +57,6 @@ export function depsEnvironment(ctx: PlatformContext, asset: AssetDefinition): {
     if (up.index) {
       indexes = true;
       env[`HEADWATER_INDEX_${up.index.entity.toUpperCase()}`] = up.index.alias;
-      // The names jobs/serving/environment.ts reads.
-      env[`${up.index.entity.toUpperCase()}_INDEX_ALIAS`] = up.index.alias;
     }
   });
   if (indexes) {

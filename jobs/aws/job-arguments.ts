@@ -4,7 +4,8 @@
  * `s3://` locations, and local Spark (`--engine spark`, the equivalence tests) passes the same
  * ones with lake folders. Pure: locations are given, nothing is looked up.
  */
-import type { AssetDefinition } from '../../assets/core';
+import { computeSettings, type AssetDefinition } from '../../assets/core';
+import type { GlueSqlSettings, RecommenderModel } from '../../assets/kinds';
 
 /** The module every Glue and EMR script imports (jobs/glue/lake_storage.py), shipped beside them. */
 export const SCRIPT_STORAGE_HELPER = 'jobs/glue/lake_storage.py';
@@ -52,9 +53,10 @@ export function glueOutputArguments(asset: AssetDefinition, target: LakeTarget):
   };
 }
 
-/** jobs/glue/sql_runner.py's arguments for a `glue-sql` asset. */
+/** jobs/glue/sql_runner.py's arguments for a `glue-sql` asset (`--fallback`: its declared fallback list, as JSON). */
 export function glueSqlArguments(asset: AssetDefinition, target: LakeTarget, sqlUri: string, inputs: readonly GlueInput[]): Record<string, string> {
-  return { ...glueOutputArguments(asset, target), '--sql_uri': sqlUri, '--inputs': JSON.stringify(inputs) };
+  const { fallback } = computeSettings<GlueSqlSettings>(asset);
+  return { ...glueOutputArguments(asset, target), '--sql_uri': sqlUri, '--inputs': JSON.stringify(inputs), ...(fallback ? { '--fallback': JSON.stringify(fallback) } : {}) };
 }
 
 /** jobs/glue/jdbc_extract.py's arguments for a `glue-extract` asset. */
@@ -80,13 +82,22 @@ export function glueExtractArguments(
   };
 }
 
-/** An `emr-spark` script's entry-point arguments: each dep's folder, the output, the asset's params. */
-export function emrEntryPointArguments(inputs: readonly { readonly key: string; readonly uri: string }[], outputUri: string, params: Readonly<Record<string, unknown>>): string[] {
+/**
+ * An `emr-spark` script's entry-point arguments: each dep's folder, the output, the asset's
+ * params and, for a model, its declaration as JSON (`--model`), the one the embedded trainer reads.
+ */
+export function emrEntryPointArguments(
+  inputs: readonly { readonly key: string; readonly uri: string }[],
+  outputUri: string,
+  params: Readonly<Record<string, unknown>>,
+  model?: RecommenderModel,
+): string[] {
   return [
     ...inputs.flatMap((i) => ['--input', `${viewName(i.key)}=${i.uri}`]),
     '--output',
     outputUri,
     ...Object.entries(params).flatMap(([k, v]) => [`--${k}`, String(v)]),
+    ...(model ? ['--model', JSON.stringify(model)] : []),
   ];
 }
 

@@ -78,3 +78,33 @@ export function contractTypeOfColumn(row: InformationSchemaColumn): string {
   }
   return contractTypeOfPg(row.data_type);
 }
+
+/**
+ * The Postgres type declaring a column of a contract type (`decimal(10,2)` -> `numeric(10,2)`),
+ * the inverse of `contractTypeOfPg` for the types a source table holds; nested types (arrays,
+ * structs, maps) are stored as `jsonb`.
+ */
+export function pgTypeOfContract(contractType: string): string {
+  const t = contractType.trim().toLowerCase();
+  const dec = /^decimal\((\d+),\s*(\d+)\)$/.exec(t);
+  if (dec) return `numeric(${dec[1]},${dec[2]})`;
+  if (/^(array|struct|map)</.test(t)) return 'jsonb';
+  const map: Record<string, string> = {
+    tinyint: 'smallint',
+    smallint: 'smallint',
+    int: 'integer',
+    bigint: 'bigint',
+    string: 'text',
+    numeric: 'numeric',
+    float: 'real',
+    double: 'double precision',
+    boolean: 'boolean',
+    date: 'date',
+    timestamp: 'timestamp',
+    'timestamp with time zone': 'timestamptz',
+    binary: 'bytea',
+  };
+  const pg = map[t];
+  if (!pg) throw new Error(`no Postgres type for the contract type '${contractType}'`);
+  return pg;
+}

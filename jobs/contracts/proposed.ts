@@ -27,7 +27,7 @@ export function parseSchemaDump(text: string, where: string): SchemaSnapshot {
   }
   const tables = (x as { tables?: unknown })?.tables;
   if (!tables || typeof tables !== 'object' || Array.isArray(tables)) {
-    throw new ProposalError(`${where} has no "tables" object; expected { "tables": { "customers": [{ "name": "customerNumber", "type": "int", "nullable": false }] } }`);
+    throw new ProposalError(`${where} has no "tables" object; expected { "tables": { "<table>": [{ "name": "<column>", "type": "int", "nullable": false }] } } (what \`assets contracts dump\` prints)`);
   }
   const out: Record<string, FoundColumn[]> = {};
   for (const [table, cols] of Object.entries(tables as Record<string, unknown>)) {

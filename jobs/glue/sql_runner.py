@@ -19,13 +19,14 @@ Job arguments (set by Pulumi as default arguments, the window by the launcher pe
   --partition_keys dt[,hour] --partition_cadence hourly|daily|weekly|monthly|static|none
   --catalog_table db.table (may be empty)
   --partition_start ISO           --partition_end ISO (exclusive; both absent when unpartitioned)
-  --asset_key analytics/popular_products (set by Pulumi on every job)
+  --asset_key zone/name (set by Pulumi on every job)
+  --fallback JSON {id, orderBy, ascending, top, columns} (only for an asset declaring `fallback`)
 
-analytics/popular_products also writes `latest.json` next to its partitions (<output_uri>latest.json):
-the newest partition's top 100 as {asOf, partition, products: [{rank, productCode, productName,
-productLine, score}]}, exactly what the embedded executor writes (jobs/embedded/executors/glue-sql.ts)
-and the serving fallback reads (jobs/serving/popular.ts). A backfill of older partitions leaves a
-newer latest.json in place.
+With --fallback, the run also writes `latest.json` next to its partitions (<output_uri>latest.json):
+the newest partition's top rows by `orderBy` (ties by `id`) as {asset, asOf, partition, id, orderBy,
+items: [{id, score, <columns>...}]}, exactly what the embedded executor writes
+(jobs/embedded/executors/glue-sql.ts) and serving's fallback reads (jobs/serving/fallback-list.ts).
+A backfill of older partitions leaves a newer latest.json in place.
 """
 import json
 import re
@@ -41,10 +42,7 @@ from pyspark.sql import functions as F
 from lake_storage import as_uri, join, read_text, use_lake_conventions, write_text
 
 REQUIRED = ["JOB_NAME", "sql_uri", "inputs", "output_uri", "output_format", "partition_keys", "partition_cadence", "catalog_table"]
-OPTIONAL = ["partition_start", "partition_end", "asset_key"]
-# The asset whose newest partition also goes to latest.json, and how many products it keeps there.
-POPULAR_PRODUCTS = "analytics/popular_products"
-POPULAR_TOP_N = 100
+OPTIONAL = ["partition_start", "partition_end", "asset_key", "fallback"]
 
 
 def resolve_args(argv):
@@ -188,29 +186,55 @@ def iso_millis(value):
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def latest_popular_document(rows, start, end, cadence):
-    """The latest.json document of one partition's ranked rows (dicts with rank, productCode, ...)."""
-    ranked = sorted(rows, key=lambda r: r["rank"])[:POPULAR_TOP_N]
+def fallback_document(rows, fallback, asset, start, end, cadence):
+    """The latest.json document of one partition's rows (dicts holding the fallback's columns)."""
+    key, order_by = fallback["id"], fallback["orderBy"]
+    usable = [r for r in rows if r[key] is not None and r[order_by] is not None]
+    # Highest first (or lowest with `ascending`), ties by id: ORDER BY orderBy DESC, id in both engines.
+    usable.sort(key=lambda r: str(r[key]))
+    usable.sort(key=lambda r: float(r[order_by]), reverse=not fallback.get("ascending", False))
     return {
+        "asset": asset,
         "asOf": iso_millis(end) if end is not None else iso_millis(datetime.now(timezone.utc)),
         "partition": partition_key(start, cadence),
-        "products": [
-            {"rank": int(r["rank"]), "productCode": r["productCode"], "productName": r["productName"], "productLine": r["productLine"], "score": float(r["score"])}
-            for r in ranked
+        "id": key,
+        "orderBy": order_by,
+        "items": [
+            {"id": str(r[key]), "score": float(r[order_by]), **{c: json_value(r[c]) for c in fallback.get("columns", [])}}
+            for r in usable[: int(fallback.get("top", 100))]
         ],
     }
 
 
-def write_latest_popular(spark, frame, args, start, end):
+def json_value(value):
+    """A column value as JSON holds it (decimals and timestamps are not JSON types)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def fallback_problems(fallback, columns):
+    """The fallback's columns the result does not have (assets/kinds/glue-sql.ts checks the same)."""
+    named = [("id", fallback["id"]), ("orderBy", fallback["orderBy"])] + [("columns", c) for c in fallback.get("columns", [])]
+    return [f"fallback.{what} names '{name}', which is not one of its columns ({', '.join(columns)})" for what, name in named if name not in columns]
+
+
+def write_fallback(spark, frame, args, fallback, start, end):
     """Writes <output_uri>latest.json from the newest partition of the run, unless a newer one is there."""
     uri = join(args["output_uri"], "latest.json")
-    document = latest_popular_document(
-        [r.asDict() for r in frame.select("rank", "productCode", "productName", "productLine", "score").orderBy("rank").limit(POPULAR_TOP_N).collect()],
-        start, end, args["partition_cadence"],
-    )
+    key, order_by = fallback["id"], fallback["orderBy"]
+    wanted = list(dict.fromkeys([key, order_by, *fallback.get("columns", [])]))
+    direction = F.col(order_by).asc() if fallback.get("ascending", False) else F.col(order_by).desc()
+    top = frame.where(F.col(key).isNotNull() & F.col(order_by).isNotNull()).select(*wanted).orderBy(direction, F.col(key).cast("string")).limit(int(fallback.get("top", 100)))
+    document = fallback_document([r.asDict() for r in top.collect()], fallback, args.get("asset_key", ""), start, end, args["partition_cadence"])
     try:
         current = json.loads(read_text(spark, uri))
-        # Keys of one cadence sort by time: a backfill of older hours must not replace a newer ranking.
+        # Keys of one cadence sort by time: a backfill of older partitions must not replace a newer list.
         if document["partition"] and isinstance(current.get("partition"), str) and current["partition"] > document["partition"]:
             print(json.dumps({"headwater": "latest.json kept", "current": current["partition"], "run": document["partition"]}))
             return
@@ -241,6 +265,11 @@ def main(argv):
         spark.sql(f"SELECT * FROM VALUES {rows} AS t(partition_start, partition_end)").createOrReplaceTempView("partitions")
     register_inputs(spark, glue_context, json.loads(args["inputs"]), filters, values)
     result = spark.sql(render(sql, values, args["sql_uri"]) if values else sql)
+    fallback = json.loads(args["fallback"]) if args.get("fallback") else None
+    if fallback:
+        problems = fallback_problems(fallback, [c for c in result.columns if c != "partition_start"])
+        if problems:
+            raise ValueError(f"{args.get('asset_key', args['JOB_NAME'])}: {'; '.join(problems)}; nothing was written: fix the asset's fallback setting")
     rows = 0
     newest = result
     if values:
@@ -251,8 +280,8 @@ def main(argv):
             newest = window
     else:
         rows = write_partition(spark, result, args, None)
-    if args.get("asset_key") == POPULAR_PRODUCTS:
-        write_latest_popular(spark, newest, args, parts[-1][0], parts[-1][1])
+    if fallback:
+        write_fallback(spark, newest, args, fallback, parts[-1][0], parts[-1][1])
     print(json.dumps({"headwater": "result", "rows": rows}))
     job.commit()
 

@@ -1,24 +1,26 @@
 /**
- * Builds the recommender's dependencies from environment variables, for the exported handlers.
+ * Builds a serving handler's dependencies from environment variables, for the exported handlers.
+ * The variables are named by `servingVariable` (assets/kinds/serving-bindings.ts), the one
+ * function the stack (infra/components/lambda-function.ts), `assets serve` and the embedded stream
+ * also use, so what the stack sets is what the handler reads whatever the fork's keys:
  *
+ *   HEADWATER_SERVING         the serving config (JSON of `servingConfig`): the model's and the
+ *                             fallback's keys, id fields and types, user features, index aliases,
+ *                             budget, lab surface, event shape.
+ *   HEADWATER_SERVING_MODEL   folder of the model's asset (model.json is read there): `s3://` on
+ *                             AWS, a local folder embedded (default: its folder in the local lake).
+ *   HEADWATER_SERVING_FALLBACK
+ *                             folder of the fallback's asset (latest.json), likewise.
  *   HEADWATER_MODE            `embedded` or `aws`. Default `aws` on Lambda (AWS_LAMBDA_FUNCTION_NAME
  *                             is set), `embedded` elsewhere.
  *   HEADWATER_HOME            embedded: root of the local state (default .headwater/local).
- *   HEADWATER_LAKE_MODEL__RECOMMENDER
- *                             aws: `s3://` folder of model/recommender (model.json is read there).
- *   HEADWATER_LAKE_ANALYTICS__POPULAR_PRODUCTS
- *                             aws: `s3://` folder of analytics/popular_products (latest.json).
- *                             The stack sets one `HEADWATER_LAKE_<KEY>` per lake dep of the
- *                             function (infra/components/lambda-function.ts): a bucket per zone.
- *   HEADWATER_LAKE_BUCKET     aws, only when the two above are unset: one bucket holding the
- *   HEADWATER_LAKE_PREFIX     embedded lake's layout (model/recommender/model.json, ...) under
- *                             an optional key prefix, for a lake copied into a single bucket.
+ *   HEADWATER_LAKE_BUCKET     aws, only when a folder above is unset: one bucket holding the
+ *   HEADWATER_LAKE_PREFIX     embedded lake's layout (<zone>/<name>/model.json, ...) under an
+ *                             optional key prefix, for a lake copied into a single bucket.
  *   OPENSEARCH_ENDPOINT       aws: endpoint of the collection or domain (https:// is added if absent).
  *   OPENSEARCH_SERVICE        aws: `aoss` (Serverless, default) or `es` (managed domain).
  *   AWS_REGION                aws: region for SigV4 (Lambda sets it).
- *   ITEM_INDEX_ALIAS          default `item_embeddings`.
- *   USER_INDEX_ALIAS          default `user_embeddings`.
- *   RECOMMENDER_BUDGET_MS     index time budget before the popular-products fallback (default 200).
+ *   RECOMMENDER_BUDGET_MS     index time budget before the fallback (default: the config's, else 200).
  *   RECOMMENDER_EF_SEARCH     HNSW query beam (default 100).
  *
  * The embedded adapter loads a native module (hnswlib-node), so it is required through a computed
@@ -26,40 +28,32 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { FALLBACK_FILE } from '../../assets/kinds/glue-sql';
+import { servingEnvironment, servingVariable, type DeclarationLookup, type ServingConfig } from '../../assets/kinds/serving-bindings';
 import { modelProblem, type ModelArtifact } from '../model/artifact';
 import { localPaths } from '../embedded/paths';
 import type { VectorIndexReader, VectorStore } from '../vector-store/port';
 import type * as EmbeddedModule from '../vector-store/embedded';
-import { parsePopular, POPULAR_KEY, type PopularProducts } from './popular';
+import { parseFallbackList, type FallbackList } from './fallback-list';
 import type { RecommenderDeps } from './recommender';
 
-/** The assets serving reads from the lake, and the file it reads in each one's folder. */
-export const MODEL_ASSET = 'model/recommender';
-export const POPULAR_ASSET = 'analytics/popular_products';
+/** The file the model's folder holds. */
 export const MODEL_FILE = 'model.json';
-export const POPULAR_FILE = 'latest.json';
-/** Lake-relative keys (the embedded layout). */
-export const MODEL_KEY = `${MODEL_ASSET}/${MODEL_FILE}`;
-
-/** The Lambda variable the stack sets to a lake dep's `s3://` folder: `HEADWATER_LAKE_MODEL__RECOMMENDER`. */
-export const lakeVariable = (assetKey: string): string => `HEADWATER_LAKE_${assetKey.replace(/\//g, '__').toUpperCase()}`;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads one lake object as text, or undefined when it does not exist. */
-export type LakeReader = (key: string) => Promise<string | undefined>;
+/** Reads one file as text, or undefined when it does not exist. */
+export type TextReader = (location: string) => Promise<string | undefined>;
 
-/** A lake reader over a local directory. */
-export function localLakeReader(lakeDir: string): LakeReader {
-  return async (key) => {
-    try {
-      return await fs.promises.readFile(path.join(lakeDir, key), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-  };
-}
+/** Reads local files as text, undefined when missing. */
+export const localTextReader: TextReader = async (file) => {
+  try {
+    return await fs.promises.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+};
 
 /** Splits `s3://bucket/key` into its parts, or undefined when `uri` is not one. */
 export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
@@ -68,7 +62,7 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } | undef
 }
 
 /** Reads `s3://` objects as text, undefined when missing; one S3 client, loaded on first use. */
-export function s3TextReader(): (uri: string) => Promise<string | undefined> {
+export function s3TextReader(): TextReader {
   let client: Promise<(bucket: string, key: string) => Promise<string | undefined>> | undefined;
   const connect = async () => {
     const { S3Client, GetObjectCommand, NoSuchKey } = await import('@aws-sdk/client-s3');
@@ -90,89 +84,77 @@ export function s3TextReader(): (uri: string) => Promise<string | undefined> {
   };
 }
 
-/** A lake reader over one S3 bucket holding the embedded layout under `prefix`. */
-export function s3LakeReader(bucket: string, prefix = ''): LakeReader {
-  const read = s3TextReader();
-  return (key) => read(`s3://${bucket}/${prefix ? `${prefix.replace(/\/$/, '')}/` : ''}${key}`);
+/** `s3://` locations through S3, anything else as a local path. */
+function textReader(): TextReader {
+  let s3: TextReader | undefined;
+  return (location) => (location.startsWith('s3://') ? (s3 ??= s3TextReader())(location) : localTextReader(location));
 }
 
-/** Reads one file: its text (undefined when missing) and where it is, for messages. */
-interface ArtifactSource {
-  readonly read: () => Promise<string | undefined>;
-  readonly where: string;
-}
-
-/** Model and popular-products loaders over one source each. */
-function artifacts(model: ArtifactSource, popular: ArtifactSource): Pick<RecommenderDeps, 'model' | 'popular'> {
-  return {
-    async model(): Promise<ModelArtifact | undefined> {
-      const text = await model.read();
-      if (text === undefined) return undefined;
-      const m: unknown = JSON.parse(text);
-      const problem = modelProblem(m);
-      if (problem) throw new Error(`${model.where}: ${problem}; retrain with assets materialize ${MODEL_ASSET}`);
-      return m as ModelArtifact;
-    },
-    async popular(): Promise<PopularProducts | undefined> {
-      const text = await popular.read();
-      if (text === undefined) return undefined;
-      const p = parsePopular(text, popular.where);
-      if ('problem' in p) throw new Error(p.problem);
-      return p;
-    },
-  };
-}
-
-/** Model and popular-products loaders over a lake reader (the embedded layout under one root). */
-export function lakeArtifacts(read: LakeReader, where: string): Pick<RecommenderDeps, 'model' | 'popular'> {
-  return artifacts({ read: () => read(MODEL_KEY), where: `${where}/${MODEL_KEY}` }, { read: () => read(POPULAR_KEY), where: `${where}/${POPULAR_KEY}` });
-}
-
-/** What the AWS mode reads, resolved from the function's environment. */
-export interface AwsServingLocations {
-  /** `s3://.../model.json` */
-  readonly model: string;
-  /** `s3://.../latest.json` */
-  readonly popular: string;
-  /** `https://` endpoint of the collection or domain. */
-  readonly endpoint: string;
-  readonly service: 'aoss' | 'es';
-  readonly region: string;
-  readonly itemAlias: string;
-  readonly userAlias: string;
-}
-
-/** The `s3://` URI of `file` in the folder of the lake dep `assetKey`, from the stack's variables (or the single-bucket fallback). */
-function lakeFileUri(env: Env, assetKey: string, file: string): string {
-  const name = lakeVariable(assetKey);
-  const folder = env[name];
-  if (folder) {
-    if (!parseS3Uri(folder)) throw new Error(`${name} must be an s3:// folder, got '${folder}'; the stack sets it from the function's deps`);
-    return `${folder.replace(/\/?$/, '/')}${file}`;
+/** The serving config the stack (or `assets serve`, or the embedded stream) put in the environment. */
+export function servingConfigFrom(env: Env): ServingConfig {
+  const name = servingVariable('config');
+  const text = env[name];
+  if (!text) {
+    throw new Error(
+      `${name} is not set: the stack sets it on the functions of serving assets that depend on a model (an emr-spark asset declaring 'model', or its vector indexes), ` +
+        'from their declaration and deps; embedded, `assets serve` and `assets stream start` set it (run the handler through them)',
+    );
   }
+  let config: Partial<ServingConfig>;
+  try {
+    config = JSON.parse(text) as Partial<ServingConfig>;
+  } catch (e) {
+    throw new Error(`${name} is not valid JSON (${(e as Error).message}); redeploy the stack`);
+  }
+  if (!config || typeof config.model !== 'string' || !config.user?.field || !config.item?.field || !Array.isArray(config.user.features)) {
+    throw new Error(`${name} lacks the model, user or item fields; it was set by another version of Headwater: redeploy the stack`);
+  }
+  return config as ServingConfig;
+}
+
+/** Where one role's folder is: its variable, else a single-bucket lake, else (embedded) the local lake. */
+function folderOf(env: Env, role: 'model' | 'fallback', key: string, mode: 'embedded' | 'aws'): string {
+  const name = servingVariable(role);
+  const folder = env[name];
+  if (folder) return folder.replace(/\/?$/, '/');
   const bucket = env.HEADWATER_LAKE_BUCKET;
   if (bucket) {
     const prefix = env.HEADWATER_LAKE_PREFIX ? `${env.HEADWATER_LAKE_PREFIX.replace(/\/$/, '')}/` : '';
-    return `s3://${bucket}/${prefix}${assetKey}/${file}`;
+    return `s3://${bucket}/${prefix}${key}/`;
   }
-  throw new Error(
-    `${name} is not set: the stack sets it to the s3:// folder of ${assetKey} on functions that depend on it; ` +
-      `add ${assetKey} to the asset's deps and redeploy (or set HEADWATER_LAKE_BUCKET for a single-bucket lake)`,
-  );
+  if (mode === 'embedded') return `${path.join(localPaths.lake(), ...key.split('/'))}/`;
+  throw new Error(`${name} is not set: the stack sets it to the s3:// folder of ${key} on functions that depend on it; redeploy the stack (or set HEADWATER_LAKE_BUCKET for a single-bucket lake)`);
 }
 
-/** Resolves every location the AWS mode reads; throws naming the variable when one is missing. */
-export function awsServingLocations(env: Env = process.env): AwsServingLocations {
-  const endpoint = env.OPENSEARCH_ENDPOINT;
-  if (!endpoint) throw new Error('OPENSEARCH_ENDPOINT is not set: the stack sets it to the collection endpoint on the function');
+/** What the AWS mode reads, resolved from the function's environment. */
+export interface ServingLocations {
+  /** `s3://.../model.json` (or a local path embedded). */
+  readonly model: string;
+  /** `.../latest.json`, when a fallback is declared. */
+  readonly fallback?: string;
+  readonly userAlias?: string;
+  readonly itemAlias?: string;
+}
+
+/** The files and indexes a serving function reads, from its environment. */
+export function servingLocations(env: Env = process.env, mode = servingMode(env)): ServingLocations {
+  const config = servingConfigFrom(env);
   return {
-    model: lakeFileUri(env, MODEL_ASSET, MODEL_FILE),
-    popular: lakeFileUri(env, POPULAR_ASSET, POPULAR_FILE),
+    model: `${folderOf(env, 'model', config.model, mode)}${MODEL_FILE}`,
+    ...(config.fallback ? { fallback: `${folderOf(env, 'fallback', config.fallback.asset, mode)}${FALLBACK_FILE}` } : {}),
+    ...(config.indexes.user ? { userAlias: config.indexes.user } : {}),
+    ...(config.indexes.item ? { itemAlias: config.indexes.item } : {}),
+  };
+}
+
+/** The OpenSearch endpoint, signing service and region of the AWS mode. */
+export function searchEndpoint(env: Env = process.env): { endpoint: string; service: 'aoss' | 'es'; region: string } {
+  const endpoint = env.OPENSEARCH_ENDPOINT;
+  if (!endpoint) throw new Error('OPENSEARCH_ENDPOINT is not set: the stack sets it to the collection endpoint on functions that read an index');
+  return {
     endpoint: /^https?:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`,
     service: env.OPENSEARCH_SERVICE === 'es' ? 'es' : 'aoss',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    itemAlias: env.ITEM_INDEX_ALIAS || 'item_embeddings',
-    userAlias: env.USER_INDEX_ALIAS || 'user_embeddings',
   };
 }
 
@@ -181,6 +163,33 @@ export function servingMode(env: Env = process.env): 'embedded' | 'aws' {
   const m = env.HEADWATER_MODE ?? (env.AWS_LAMBDA_FUNCTION_NAME ? 'aws' : 'embedded');
   if (m !== 'embedded' && m !== 'aws') throw new Error(`HEADWATER_MODE must be 'embedded' or 'aws', got '${m}'`);
   return m;
+}
+
+/** The embedded environment of serving asset `key`: its config and its deps' folders in the local lake. */
+export function embeddedServingEnvironment(graph: DeclarationLookup, key: string, lakeRoot = localPaths.lake()): Record<string, string> {
+  return servingEnvironment(graph, key, (dep) => `${path.join(lakeRoot, ...dep.split('/'))}/`);
+}
+
+/** Model and fallback loaders over files (local paths or `s3://` URIs). */
+export function artifactLoaders(model: string, fallback: string | undefined, read: TextReader = textReader()): Pick<RecommenderDeps, 'model' | 'fallback'> {
+  return {
+    async model(): Promise<ModelArtifact | undefined> {
+      const text = await read(model);
+      if (text === undefined) return undefined;
+      const m: unknown = JSON.parse(text);
+      const problem = modelProblem(m);
+      if (problem) throw new Error(`${model}: ${problem}; retrain the model (assets materialize its asset)`);
+      return m as ModelArtifact;
+    },
+    async fallback(): Promise<FallbackList | undefined> {
+      if (fallback === undefined) return undefined;
+      const text = await read(fallback);
+      if (text === undefined) return undefined;
+      const p = parseFallbackList(text, fallback);
+      if ('problem' in p) throw new Error(p.problem);
+      return p;
+    },
+  };
 }
 
 /** Opens the embedded store without letting bundlers see the native dependency. */
@@ -199,36 +208,43 @@ function positiveNumber(env: Env, name: string, fallback: number): number {
   return n;
 }
 
-/** The service's dependencies for the current environment. */
-export function depsFromEnvironment(env: Env = process.env): RecommenderDeps {
-  const itemAlias = env.ITEM_INDEX_ALIAS || 'item_embeddings';
-  const userAlias = env.USER_INDEX_ALIAS || 'user_embeddings';
-  const budgetMs = positiveNumber(env, 'RECOMMENDER_BUDGET_MS', 200);
+/** A serving handler's dependencies and its config, for the current environment. */
+export interface ServingSetup {
+  readonly config: ServingConfig;
+  readonly deps: RecommenderDeps;
+}
+
+/** The service's dependencies and the serving config for the current environment. */
+export function servingFromEnvironment(env: Env = process.env): ServingSetup {
+  const mode = servingMode(env);
+  const config = servingConfigFrom(env);
+  const at = servingLocations(env, mode);
+  const budgetMs = positiveNumber(env, 'RECOMMENDER_BUDGET_MS', config.budgetMs ?? 200);
   const efSearch = positiveNumber(env, 'RECOMMENDER_EF_SEARCH', 100);
-  if (servingMode(env) === 'embedded') {
-    const store = embeddedStore(localPaths.indexes());
-    const lake = localPaths.lake();
-    return {
-      ...lakeArtifacts(localLakeReader(lake), lake),
-      itemIndex: () => store.open(itemAlias),
-      userIndex: () => store.open(userAlias),
+  let store: Promise<VectorStore> | undefined;
+  const connect = async (): Promise<VectorStore> => {
+    if (mode === 'embedded') return embeddedStore(localPaths.indexes());
+    const search = searchEndpoint(env);
+    const { OpenSearchVectorStore, createSigV4Client } = await import('../vector-store/opensearch');
+    return new OpenSearchVectorStore(createSigV4Client({ node: search.endpoint, region: search.region, service: search.service }), { serverless: search.service === 'aoss' });
+  };
+  const open = async (alias: string | undefined, entity: 'user' | 'item'): Promise<VectorIndexReader> => {
+    if (!alias) throw new Error(`${config.asset} has no ${entity} index among its deps (a vector-index of entity '${entity}')`);
+    return (await (store ??= connect())).open(alias);
+  };
+  if (mode === 'aws' && (at.userAlias || at.itemAlias)) searchEndpoint(env); // fail at start, naming the variable, rather than on the first request
+  return {
+    config,
+    deps: {
+      ...artifactLoaders(at.model, at.fallback),
+      itemIndex: () => open(at.itemAlias, 'item'),
+      userIndex: () => open(at.userAlias, 'user'),
       budgetMs,
       efSearch,
-    };
-  }
-  const at = awsServingLocations(env);
-  let store: Promise<VectorStore> | undefined;
-  const openSearch = async () => {
-    const { OpenSearchVectorStore, createSigV4Client } = await import('../vector-store/opensearch');
-    return new OpenSearchVectorStore(createSigV4Client({ node: at.endpoint, region: at.region, service: at.service }), { serverless: at.service === 'aoss' });
-  };
-  const open = async (alias: string): Promise<VectorIndexReader> => (await (store ??= openSearch())).open(alias);
-  const read = s3TextReader();
-  return {
-    ...artifacts({ read: () => read(at.model), where: at.model }, { read: () => read(at.popular), where: at.popular }),
-    itemIndex: () => open(at.itemAlias),
-    userIndex: () => open(at.userAlias),
-    budgetMs,
-    efSearch,
+      labels: { model: config.model, ...(config.fallback ? { fallback: config.fallback.asset } : {}), user: config.user.field, features: config.user.features.map((f) => f.field) },
+    },
   };
 }
+
+/** The service's dependencies for the current environment (the config: `servingFromEnvironment`). */
+export const depsFromEnvironment = (env: Env = process.env): RecommenderDeps => servingFromEnvironment(env).deps;

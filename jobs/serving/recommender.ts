@@ -9,8 +9,8 @@
  */
 import { embedUser, type FeatureValues, type ModelArtifact } from '../model/artifact';
 import type { VectorHit, VectorIndexReader } from '../vector-store/port';
-import type { PopularProducts } from './popular';
-import { hasFeatures, type CustomerFeatures } from './validation';
+import type { FallbackList } from './fallback-list';
+import { hasFeatures } from './validation';
 
 /** Where the service gets what it needs; each may throw or reject (the service falls back). */
 export interface RecommenderDeps {
@@ -18,30 +18,40 @@ export interface RecommenderDeps {
   userIndex(): Promise<VectorIndexReader>;
   /** The trained model, or undefined when none has been trained yet. */
   model(): Promise<ModelArtifact | undefined>;
-  /** Popular products, or undefined when analytics/popular_products was never materialized. */
-  popular(): Promise<PopularProducts | undefined>;
+  /** The fallback list, or undefined when its asset was never materialized (or none is declared). */
+  fallback(): Promise<FallbackList | undefined>;
+  /** Names for messages: the model's and the fallback's asset keys, the user id field and the feature fields. */
+  readonly labels?: ServiceLabels;
   /** Time budget for index work per request before falling back, ms. Default 200. */
   readonly budgetMs?: number;
   /** HNSW query beam. Default: the store's. */
   readonly efSearch?: number;
-  /** How long the model and popular list are cached, ms. Default 60,000. */
+  /** How long the model and the fallback list are cached, ms. Default 60,000. */
   readonly cacheMs?: number;
   /** After a failed index open, wait this long before retrying, ms. Default 5,000. */
   readonly retryMs?: number;
 }
 
+/** Names the service's messages use (from the serving asset's declarations). */
+export interface ServiceLabels {
+  readonly model: string;
+  readonly fallback?: string;
+  readonly user: string;
+  readonly features: readonly string[];
+}
+
+/** One recommended item: its id's text, its score, and (fallback answers) the list's declared columns. */
 export interface RecommendedItem {
-  readonly product_code: string;
+  readonly id: string;
   readonly score: number;
-  readonly product_name?: string;
-  readonly product_line?: string;
+  readonly columns?: Readonly<Record<string, unknown>>;
 }
 
 export interface RecommendationResult {
   readonly items: RecommendedItem[];
   readonly fallback: boolean;
   readonly reason?: string;
-  /** True when the customer was embedded from features (not in the user index). */
+  /** True when the user was embedded from features (not in the user index). */
   readonly coldStart?: boolean;
 }
 
@@ -111,32 +121,21 @@ function memo<T>(load: () => Promise<T>, ttlMs: number, retryMs: number): Memo<T
 const reasonOf = (e: unknown): string =>
   e instanceof BudgetExceeded ? `index slower than budget: ${e.message}` : `index unavailable: ${(e as Error).message ?? String(e)}`;
 
-/** Model feature values from API/event features, under both spellings trainers use. */
-export function featureValues(f: CustomerFeatures): FeatureValues {
-  return {
-    city: f.city,
-    country: f.country,
-    state: f.state,
-    credit_limit: f.credit_limit,
-    creditLimit: f.credit_limit,
-  };
-}
-
 export interface RecommenderService {
-  /** "Based on your profile": the customer's vector from the index, else from features (cold start), else popular. */
-  forCustomer(customerNumber: number | undefined, features: CustomerFeatures, k: number, exclude?: ReadonlySet<string>): Promise<RecommendationResult>;
-  /** "Because you viewed": items near `productCode`; popular when the index cannot answer. */
-  similarTo(productCode: string, k: number, options?: { fallbackOnUnknown?: boolean; exclude?: ReadonlySet<string> }): Promise<RecommendationResult>;
+  /** "Based on your profile": the user's vector from the index, else from features (cold start, by model column), else the fallback. */
+  forUser(userId: string | undefined, features: FeatureValues, k: number, exclude?: ReadonlySet<string>): Promise<RecommendationResult>;
+  /** "Because you viewed": items near `itemId`; the fallback when the index cannot answer. */
+  similarTo(itemId: string, k: number, options?: { fallbackOnUnknown?: boolean; exclude?: ReadonlySet<string> }): Promise<RecommendationResult>;
   /** Items for an embedding (POST /items_from_user). */
   forEmbedding(vector: Float32Array, k: number): Promise<RecommendationResult>;
-  /** A customer's embedding from the index (known) or features (cold start). */
-  userEmbedding(customerNumber: number | undefined, features: CustomerFeatures): Promise<{ embedding: Float32Array; known: boolean }>;
+  /** A user's embedding from the index (known) or features (cold start). */
+  userEmbedding(userId: string | undefined, features: FeatureValues): Promise<{ embedding: Float32Array; known: boolean }>;
   /** The index dimension, from the model or the item index. */
   dimension(): Promise<number>;
-  /** Whether the item index knows a product; undefined when the index is unavailable. */
-  knowsProduct(productCode: string): Promise<boolean | undefined>;
-  /** Popular products (top k) as a fallback result. */
-  popular(k: number, reason: string, exclude?: ReadonlySet<string>): Promise<RecommendationResult>;
+  /** Whether the item index knows an item; undefined when the index is unavailable. */
+  knowsItem(itemId: string): Promise<boolean | undefined>;
+  /** The fallback list (top k) as a result. */
+  fallback(k: number, reason: string, exclude?: ReadonlySet<string>): Promise<RecommendationResult>;
 }
 
 /** Builds the service from its dependencies. */
@@ -148,73 +147,75 @@ export function createRecommenderService(deps: RecommenderDeps): RecommenderServ
   const itemIndex = memo(deps.itemIndex, Number.POSITIVE_INFINITY, retryMs);
   const userIndex = memo(deps.userIndex, Number.POSITIVE_INFINITY, retryMs);
   const model = memo(deps.model, cacheMs, retryMs);
-  const popularList = memo(deps.popular, cacheMs, retryMs);
+  const fallbackList = memo(deps.fallback, cacheMs, retryMs);
+  const labels: ServiceLabels = deps.labels ?? { model: 'the model', user: 'user id', features: [] };
   const search = (index: VectorIndexReader, v: Float32Array, k: number, exclude?: ReadonlySet<string>) =>
     index.search(v, k, { ...(deps.efSearch ? { efSearch: deps.efSearch } : {}), ...(exclude ? { exclude } : {}) });
-  const toItems = (hits: VectorHit[]): RecommendedItem[] => hits.map((h) => ({ product_code: h.id, score: Math.round(h.score * 1e4) / 1e4 }));
+  const toItems = (hits: VectorHit[]): RecommendedItem[] => hits.map((h) => ({ id: h.id, score: Math.round(h.score * 1e4) / 1e4 }));
 
-  async function popular(k: number, reason: string, exclude?: ReadonlySet<string>): Promise<RecommendationResult> {
-    let list: PopularProducts | undefined;
+  async function fallback(k: number, reason: string, exclude?: ReadonlySet<string>): Promise<RecommendationResult> {
+    let list: FallbackList | undefined;
     let why = reason;
     try {
-      list = await popularList();
+      list = await fallbackList();
     } catch (e) {
-      why += `; popular products unreadable: ${(e as Error).message}`;
+      why += `; the fallback list is unreadable: ${(e as Error).message}`;
     }
     if (!list) {
-      if (why === reason) why += '; popular products missing: materialize analytics/popular_products';
+      if (why === reason) why += labels.fallback ? `; the fallback list is missing: materialize ${labels.fallback}` : '; no fallback list is declared (a glue-sql dep with a fallback setting)';
       return { items: [], fallback: true, reason: why };
     }
-    const items = list.products
-      .filter((p) => !exclude?.has(p.productCode))
+    const items = list.items
+      .filter((p) => !exclude?.has(p.id))
       .slice(0, k)
-      .map((p) => ({ product_code: p.productCode, score: p.score, product_name: p.productName, product_line: p.productLine }));
+      .map(({ id, score, ...columns }) => ({ id, score, ...(Object.keys(columns).length ? { columns } : {}) }));
     return { items, fallback: true, reason: why };
   }
 
-  async function customerVector(customerNumber: number | undefined, features: CustomerFeatures): Promise<{ vector?: Float32Array; known: boolean; why?: string }> {
-    if (customerNumber !== undefined) {
-      const v = await (await userIndex()).get(String(customerNumber));
+  async function userVector(userId: string | undefined, features: FeatureValues): Promise<{ vector?: Float32Array; known: boolean; why?: string }> {
+    if (userId !== undefined) {
+      const v = await (await userIndex()).get(userId);
       if (v) return { vector: v, known: true };
     }
     if (!hasFeatures(features)) {
-      return { known: false, why: customerNumber === undefined ? 'no customer_number and no features given' : `customer ${customerNumber} is not in the user index and no features (city, country, credit_limit) were given` };
+      const given = labels.features.length ? ` (${labels.features.join(', ')})` : '';
+      return { known: false, why: userId === undefined ? `no ${labels.user} and no features given` : `${labels.user} ${userId} is not in the user index and no features${given} were given` };
     }
     const m = await model();
-    if (!m) return { known: false, why: 'no trained model to embed a new customer: materialize model/recommender' };
-    return { vector: embedUser(m, featureValues(features)), known: false };
+    if (!m) return { known: false, why: `no trained model to embed a new user: materialize ${labels.model}` };
+    return { vector: embedUser(m, features), known: false };
   }
 
   return {
-    popular,
+    fallback,
 
-    async forCustomer(customerNumber, features, k, exclude) {
+    async forUser(userId, features, k, exclude) {
       try {
         return await withinBudget(
           (async (): Promise<RecommendationResult> => {
-            const c = await customerVector(customerNumber, features);
-            if (!c.vector) return popular(k, c.why ?? 'unknown customer', exclude);
+            const c = await userVector(userId, features);
+            if (!c.vector) return fallback(k, c.why ?? 'unknown user', exclude);
             const hits = await search(await itemIndex(), c.vector, k, exclude);
             return { items: toItems(hits), fallback: false, ...(c.known ? {} : { coldStart: true }) };
           })(),
           budgetMs,
         );
       } catch (e) {
-        return popular(k, reasonOf(e), exclude);
+        return fallback(k, reasonOf(e), exclude);
       }
     },
 
-    async similarTo(productCode, k, options = {}) {
+    async similarTo(itemId, k, options = {}) {
       let unknown = false;
       try {
         const res = await withinBudget(
           (async (): Promise<RecommendationResult | undefined> => {
             const index = await itemIndex();
-            const v = await index.get(productCode);
+            const v = await index.get(itemId);
             if (!v) return undefined;
             const q = Float32Array.from(v);
             q[q.length - 1] = 1;
-            const exclude = new Set([productCode, ...(options.exclude ?? [])]);
+            const exclude = new Set([itemId, ...(options.exclude ?? [])]);
             return { items: toItems(await search(index, q, k, exclude)), fallback: false };
           })(),
           budgetMs,
@@ -222,10 +223,10 @@ export function createRecommenderService(deps: RecommenderDeps): RecommenderServ
         if (res) return res;
         unknown = true;
       } catch (e) {
-        return popular(k, reasonOf(e), new Set([productCode]));
+        return fallback(k, reasonOf(e), new Set([itemId]));
       }
-      if (unknown && !options.fallbackOnUnknown) throw new NotFoundError(`product '${productCode}' is not in the item index; check the code (e.g. S10_1678)`);
-      return popular(k, `product '${productCode}' is not in the item index`, new Set([productCode]));
+      if (unknown && !options.fallbackOnUnknown) throw new NotFoundError(`item '${itemId}' is not in the item index; check the id`);
+      return fallback(k, `item '${itemId}' is not in the item index`, new Set([itemId]));
     },
 
     async forEmbedding(vector, k) {
@@ -235,15 +236,15 @@ export function createRecommenderService(deps: RecommenderDeps): RecommenderServ
           budgetMs,
         );
       } catch (e) {
-        return popular(k, reasonOf(e));
+        return fallback(k, reasonOf(e));
       }
     },
 
-    async userEmbedding(customerNumber, features) {
+    async userEmbedding(userId, features) {
       let known: Float32Array | undefined;
-      if (customerNumber !== undefined) {
+      if (userId !== undefined) {
         try {
-          known = await withinBudget((async () => (await userIndex()).get(String(customerNumber)))(), budgetMs);
+          known = await withinBudget((async () => (await userIndex()).get(userId))(), budgetMs);
         } catch {
           // The index being down does not stop a features-based embedding below.
         }
@@ -255,8 +256,8 @@ export function createRecommenderService(deps: RecommenderDeps): RecommenderServ
       } catch (e) {
         throw new UnavailableError(`the model could not be read: ${(e as Error).message}`);
       }
-      if (!m) throw new UnavailableError('no trained model yet: materialize model/recommender first');
-      return { embedding: embedUser(m, featureValues(features)), known: false };
+      if (!m) throw new UnavailableError(`no trained model yet: materialize ${labels.model} first`);
+      return { embedding: embedUser(m, features), known: false };
     },
 
     async dimension() {
@@ -273,11 +274,11 @@ export function createRecommenderService(deps: RecommenderDeps): RecommenderServ
       }
     },
 
-    async knowsProduct(productCode) {
+    async knowsItem(itemId) {
       try {
         // An index already open needs no budget timer: only opening it can hang.
         const index = itemIndex.ready() ?? (await withinBudget(itemIndex(), budgetMs));
-        return (await index.get(productCode)) !== undefined;
+        return (await index.get(itemId)) !== undefined;
       } catch {
         return undefined;
       }

@@ -10,8 +10,14 @@ import path from 'node:path';
 import graph from '../../assets/index';
 import { EmbeddedEnvironment } from '../../jobs/embedded/environment';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { lastDays, positiveIntArg } from './options';
 import { materialize, silentReporter, type MaterializeResult } from '../../jobs/engine';
+
+/** The model's quality figures, overall and for users seen in training (Known) and new users (New), each against popularity on the same users. */
+const MODEL_FIGURES = ['', 'Known', 'New'].flatMap((group) =>
+  ['recallAt10', 'baselineRecallAt10', 'ndcgAt10', 'baselineNdcgAt10'].map((metric) => `${metric}${group}`),
+).concat(['evalUsers', 'evalUsersKnown', 'evalUsersNew']);
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -25,7 +31,7 @@ async function main(): Promise<void> {
   log(`bench:batch: ${ratings.toLocaleString('en-US')} ratings over ${days} days in ${home} (${os.cpus().length} cores; the machine may be shared, figures are noisy)`);
   try {
     let t = Date.now();
-    const seeded = await seedSource({ ratings, days });
+    const seeded = await seedSource({ dataset: classicmodels, sizes: { ratings }, days });
     const seedMs = Date.now() - t;
     log(`seed       ${seedMs} ms (${Object.entries(seeded.rows).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 
@@ -64,11 +70,17 @@ async function main(): Promise<void> {
       totalMs,
       rowsPerSec: Math.round(ratings / (totalMs / 1000)),
       peakRssMb: peakRssMb(),
-      recallAt10: model.recallAt10 ?? null,
-      baselineRecallAt10: model.baselineRecallAt10 ?? null,
+      ...Object.fromEntries(MODEL_FIGURES.map((k) => [k, model[k] ?? null])),
       allSucceeded: extract.ok && transform.ok && train.ok && index.ok,
     };
     log(`training rows ${trainingRows}, ${result.rowsPerSec} ratings/s end to end, peak RSS ${result.peakRssMb} MB`);
+    const figure = (k: string) => (typeof model[k] === 'number' ? (model[k] as number).toFixed(4) : '-');
+    for (const group of ['', 'Known', 'New']) {
+      log(
+        `model ${(group || 'all').toLowerCase().padEnd(5)} recall@10 ${figure(`recallAt10${group}`)} (popularity ${figure(`baselineRecallAt10${group}`)}), ` +
+          `NDCG@10 ${figure(`ndcgAt10${group}`)} (popularity ${figure(`baselineNdcgAt10${group}`)}) on ${model[`evalUsers${group}`] ?? 0} users`,
+      );
+    }
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
     fs.rmSync(home, { recursive: true, force: true });

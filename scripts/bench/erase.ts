@@ -13,6 +13,7 @@ import { EmbeddedEnvironment } from '../../jobs/embedded/environment';
 import { queryRows, readParquet, withDuckDb } from '../../jobs/embedded/lake/duckdb';
 import { localPaths } from '../../jobs/embedded/paths';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { materialize, silentReporter } from '../../jobs/engine';
 import { eraseLocal, scanLocal } from '../../jobs/erasure/local';
 import { lastDays, positiveIntArg } from './options';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   log(`bench:erase: ${subjects} customers erased from a lake of ${ratings.toLocaleString('en-US')} ratings over ${days} days in ${home} (the machine may be shared, figures are noisy)`);
   try {
     let t = Date.now();
-    await seedSource({ ratings, days });
+    await seedSource({ dataset: classicmodels, sizes: { ratings }, days });
     log(`seed       ${Date.now() - t} ms`);
     const env = new EmbeddedEnvironment();
     try {

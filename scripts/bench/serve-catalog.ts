@@ -7,13 +7,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { embedItem, embedUser, MODEL_FORMAT, type ModelArtifact } from '../../jobs/model/artifact';
-import { MODEL_KEY } from '../../jobs/serving/environment';
-import { POPULAR_KEY, type PopularProducts } from '../../jobs/serving/popular';
+import type { FallbackList } from '../../jobs/serving/fallback-list';
 import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
 import type { VectorDocument } from '../../jobs/vector-store/port';
 import { mulberry32 } from '../../jobs/seeded-random';
 
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r());
+
+/** Where the reference graph's model and fallback list live in the lake (its keys, plus the files serving reads). */
+export const MODEL_KEY = 'model/recommender/model.json';
+export const POPULAR_KEY = 'analytics/popular_products/latest.json';
 
 export const PRODUCT_LINES = ['Classic Cars', 'Motorcycles', 'Planes', 'Ships', 'Trains', 'Trucks and Buses', 'Vintage Cars'];
 export const SCALES = ['1:10', '1:12', '1:18', '1:24', '1:32', '1:50', '1:700', '1:72'];
@@ -32,13 +35,47 @@ export function syntheticModel(factors = 32, seed = 7): ModelArtifact {
     factors,
     dimension: factors + 1,
     globalBias: 3.5,
-    user: { categorical: { city: CITIES, country: COUNTRIES }, numeric: [{ name: 'creditLimit', mean: 70000, std: 40000 }], factors: rows(userSlots) },
+    schema: {
+      user: {
+        field: 'customer_number',
+        idType: 'integer',
+        idEmbedding: true,
+        features: [
+          { column: 'city', field: 'city', type: 'categorical' },
+          { column: 'country', field: 'country', type: 'categorical' },
+          { column: 'creditLimit', field: 'credit_limit', type: 'numeric' },
+        ],
+      },
+      item: {
+        field: 'product_code',
+        idType: 'string',
+        idEmbedding: true,
+        features: [
+          { column: 'productLine', field: 'productLine', type: 'categorical' },
+          { column: 'productScale', field: 'productScale', type: 'categorical' },
+          { column: 'productVendor', field: 'productVendor', type: 'categorical' },
+          { column: 'buyPrice', field: 'buyPrice', type: 'numeric' },
+          { column: 'MSRP', field: 'MSRP', type: 'numeric' },
+          { column: 'quantityInStock', field: 'quantityInStock', type: 'numeric' },
+        ],
+      },
+    },
+    user: {
+      features: [
+        { column: 'city', type: 'categorical', vocabulary: CITIES },
+        { column: 'country', type: 'categorical', vocabulary: COUNTRIES },
+        { column: 'creditLimit', type: 'numeric', mean: 70000, std: 40000 },
+      ],
+      factors: rows(userSlots),
+    },
     item: {
-      categorical: { productLine: PRODUCT_LINES, productScale: SCALES, productVendor: VENDORS },
-      numeric: [
-        { name: 'buyPrice', mean: 55, std: 22 },
-        { name: 'MSRP', mean: 100, std: 40 },
-        { name: 'quantityInStock', mean: 5000, std: 2900 },
+      features: [
+        { column: 'productLine', type: 'categorical', vocabulary: PRODUCT_LINES },
+        { column: 'productScale', type: 'categorical', vocabulary: SCALES },
+        { column: 'productVendor', type: 'categorical', vocabulary: VENDORS },
+        { column: 'buyPrice', type: 'numeric', mean: 55, std: 22 },
+        { column: 'MSRP', type: 'numeric', mean: 100, std: 40 },
+        { column: 'quantityInStock', type: 'numeric', mean: 5000, std: 2900 },
       ],
       factors: rows(itemSlots),
       bias: Array.from({ length: itemSlots }, () => gauss(r) * 0.2),
@@ -116,10 +153,11 @@ export async function installSyntheticCatalog(
   };
   write(MODEL_KEY, model);
   if (sizes.popular !== false) {
-    const popular: PopularProducts = {
+    const popular: FallbackList = {
+      asset: 'analytics/popular_products',
       asOf: new Date().toISOString(),
       partition: new Date().toISOString().slice(0, 13) + ':00',
-      products: products.slice(0, 20).map((p, i) => ({ rank: i + 1, productCode: p.productCode, productName: p.productName, productLine: p.productLine, score: 20 - i })),
+      items: products.slice(0, 20).map((p, i) => ({ id: p.productCode, score: 20 - i, productName: p.productName, productLine: p.productLine })),
     };
     write(POPULAR_KEY, popular);
   }

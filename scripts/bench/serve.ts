@@ -21,9 +21,11 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { createApiHandler } from '../../jobs/serving/recommender-api/routes';
 import { createRecommenderService } from '../../jobs/serving/recommender';
-import { lakeArtifacts, localLakeReader } from '../../jobs/serving/environment';
+import referenceGraph from '../../assets';
+import { servingConfig } from '../../assets/kinds';
+import { artifactLoaders } from '../../jobs/serving/environment';
 import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
-import { installSyntheticCatalog } from './serve-catalog';
+import { installSyntheticCatalog, MODEL_KEY, POPULAR_KEY } from './serve-catalog';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -215,10 +217,11 @@ async function main(): Promise<void> {
     // The handler in-process.
     const api = createApiHandler(
       createRecommenderService({
-        ...lakeArtifacts(localLakeReader(lake), lake),
+        ...artifactLoaders(path.join(lake, MODEL_KEY), path.join(lake, POPULAR_KEY)),
         itemIndex: () => store.open('item_embeddings'),
         userIndex: () => store.open('user_embeddings'),
       }),
+      servingConfig(referenceGraph, 'serving/recommender_api'),
     );
     const lat: number[] = [];
     let fallbacks = 0;

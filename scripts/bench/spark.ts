@@ -20,6 +20,7 @@ import type { EngineName } from '../../jobs/embedded/engine-names';
 import { EmbeddedEnvironment } from '../../jobs/embedded/environment';
 import { tableDir } from '../../jobs/embedded/lake/layout';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { materialize, silentReporter, type MaterializeResult } from '../../jobs/engine';
 import { compareLakeFolders } from './compare-lake';
 import { positiveIntArg } from './options';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     const untilMs = Math.floor(Date.now() / HOUR) * HOUR;
     process.env.HEADWATER_HOME = homes.default;
     const t = Date.now();
-    await seedSource({ ratings, days, until: new Date(untilMs) });
+    await seedSource({ dataset: classicmodels, sizes: { ratings }, days, until: new Date(untilMs) });
     log(`seed: ${Date.now() - t} ms`);
     fs.cpSync(path.join(homes.default, 'source-db'), path.join(homes.spark, 'source-db'), { recursive: true });
     const plan = { days, hours, train, untilMs };

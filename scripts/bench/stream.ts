@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import referenceGraph, { demoData } from '../../assets';
 import { runStreamDemo } from '../demo/stream';
 import { installSyntheticCatalog } from './serve-catalog';
 
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`bench:stream on ${os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (shared machine: figures are noisy)\n`);
     await installSyntheticCatalog({ lake: path.join(home, 'lake'), indexes: path.join(home, 'indexes') }, { products: 110, customers: 122 });
-    const r = await runStreamDemo({ events: EVENTS, bufferIntervalMs: 1000, timeoutMs: 120_000, malformedShare: 0.01, inProcess: IN_PROCESS });
+    const r = await runStreamDemo({ graph: referenceGraph, stream: demoData.stream!, events: EVENTS, bufferIntervalMs: 1000, timeoutMs: 120_000, malformedShare: 0.01, inProcess: IN_PROCESS });
     process.stdout.write(`put rate ${r.putPerSec} events/s; end-to-end ${r.eventsPerSec} events/s over ${r.seconds}s; e2e max ${r.e2eMaxMs} ms\n`);
     const result = { sent: r.sent, delivered: r.delivered, failed: r.failed, duplicates: r.duplicates, eventsPerSec: r.eventsPerSec, e2eP50Ms: r.e2eP50Ms, e2eP99Ms: r.e2eP99Ms, putPerSec: r.putPerSec, bufferMs: 1000, shards: 2, processes: IN_PROCESS ? 1 : 3 };
     if (JSON_OUT) process.stdout.write(JSON.stringify(result) + '\n');

@@ -8,7 +8,7 @@
  */
 import { mocks } from '../../infra/synth/install-mocks';
 import { defineAsset, defineGraph, dailyPartitions, hourlyPartitions, type AssetDefinition } from '../../assets/core';
-import { REFERENCE_KINDS, emrSpark, glueExtract, glueSql, kinesisStream, lambdaApi, rdsTable, streamDelivery, vectorIndex } from '../../assets/kinds';
+import { REFERENCE_KINDS, emrSpark, glueExtract, glueSql, kinesisStream, lambdaApi, rdsTable, recommenderModel, streamDelivery, vectorIndex } from '../../assets/kinds';
 import referenceGraph from '../../assets';
 import { loadConfig } from '../../infra/config';
 import { readStackFile } from '../../infra/stack-files';
@@ -43,17 +43,23 @@ export function generatedGraph(n: number) {
     push(defineAsset({ key: `training/${z}_set`, deps: [`raw/${z}_a`, `raw/${z}_b`], partitions: daily, compute: glueSql({ sql }), storage: lake('training'), contract, owners }));
     push(defineAsset({ key: `analytics/${z}_hourly`, deps: [`raw/${z}_a`, `source/${z}_b`], partitions: hourly, compute: glueSql({ sql }), storage: lake('analytics'), contract, owners, freshness: { maxLagMinutes: 60 } }));
     push(defineAsset({ key: `analytics/${z}_daily`, deps: [`training/${z}_set`], partitions: daily, compute: glueSql({ sql }), storage: lake('analytics'), contract, owners }));
-    push(defineAsset({ key: `model/${z}`, deps: [`training/${z}_set`, `raw/${z}_a`], compute: emrSpark({ script: ref('model/recommender').code[0] }), storage: lake('model'), owners }));
-    push(defineAsset({ key: `index/${z}_items`, deps: [`model/${z}`], compute: vectorIndex({ entity: 'item', dimension: 33, idField: 'id', alias: `${z}_items` }), storage: { kind: 'vector-store' }, owners }));
+    // A model serving can read: users by their id and features in the domain's snapshot, items by a column of the set.
+    const model = recommenderModel({
+      interactions: { asset: `training/${z}_set`, user: 'customerNumber', item: 'postalCode', rating: 'creditLimit', time: 'dt' },
+      users: { asset: `raw/${z}_a`, id: 'customerNumber', field: 'customer_number', idType: 'integer', features: [{ column: 'country', type: 'categorical' }] },
+      items: { id: 'postalCode', field: 'product_code' },
+    });
+    push(defineAsset({ key: `model/${z}`, deps: [`training/${z}_set`, `raw/${z}_a`], compute: emrSpark({ script: ref('model/recommender').code[0], model }), storage: lake('model'), owners }));
+    push(defineAsset({ key: `index/${z}_items`, deps: [`model/${z}`], compute: vectorIndex({ entity: 'item', dimension: 33, idField: 'product_code', alias: `${z}_items` }), storage: { kind: 'vector-store' }, owners }));
     const api = ref('serving/recommender_api').compute as unknown as { handler: string };
     push(defineAsset({ key: `serving/${z}_api`, deps: [`index/${z}_items`, `model/${z}`], compute: lambdaApi({ handler: api.handler }), storage: { kind: 'none' }, owners }));
     if (d % 5 === 0) {
       const transform = (ref('serving/recommendations').compute as unknown as { transform: string }).transform;
-      push(defineAsset({ key: `stream/${z}_events`, source: true, compute: kinesisStream(), storage: { kind: 'kinesis' }, owners }));
+      push(defineAsset({ key: `stream/${z}_events`, source: true, compute: kinesisStream(), storage: { kind: 'kinesis' }, contract: ref('stream/user_events').contract, owners }));
       push(
         defineAsset({
           key: `serving/${z}_stream`,
-          deps: [`stream/${z}_events`, `index/${z}_items`],
+          deps: [`stream/${z}_events`, `index/${z}_items`, `model/${z}`],
           compute: streamDelivery({ transform }),
           storage: { kind: 'lake', zone: 'serving', format: 'json', layout: 'year=/month=/day=/hour=' },
           owners,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import graph from '../../assets/index';
 import { EmbeddedEnvironment } from '../../jobs/embedded/environment';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { lastDays, positiveIntArg } from './options';
 import { materialize, silentReporter } from '../../jobs/engine';
 import { assetStatuses } from '../cli/run/asset-status';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   log(`bench:verify: ${ratings.toLocaleString('en-US')} ratings over ${days} days in ${home} (${os.cpus().length} cores; the machine may be shared, figures are noisy)`);
   const env = new EmbeddedEnvironment();
   try {
-    await seedSource({ ratings, days });
+    await seedSource({ dataset: classicmodels, sizes: { ratings }, days });
     const request = lastDays(days);
     const keys = ['raw/customers', 'raw/products', 'raw/ratings', 'training/ratings_ml_training'];
     const built = await materialize({ graph, keys, selection: keys.join(' or '), request, command: 'backfill', env, reporter: silentReporter, maxParallel: 2 });

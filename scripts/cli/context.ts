@@ -1,10 +1,11 @@
 /**
- * What every command needs: the graph (the reference one or `--graph MODULE`) and the environment.
+ * What every command needs: the graph (the reference one, `--graph MODULE` or `HEADWATER_GRAPH`) and the environment.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GraphError, isAssetGraph, suggestKey, type AssetGraph } from '../../assets/core';
+import { demoDataOf, GraphError, graphOfModule, suggestKey, type AssetGraph, type DemoData } from '../../assets/core';
 import { UserError } from './errors';
+import { graphOrigin } from './graph-variable';
 import { enableTypeScriptModules } from './typescript-modules';
 
 export interface GlobalOptions {
@@ -12,15 +13,30 @@ export interface GlobalOptions {
   readonly env: string;
 }
 
-const cache = new Map<string, AssetGraph>();
+/** A loaded graph module: its graph (the default export) and its example data (`demoData`), if any. */
+interface GraphModule {
+  readonly graph: AssetGraph;
+  readonly demoData?: DemoData;
+}
+
+const cache = new Map<string, GraphModule>();
 
 /** Loads the graph module's default export; every failure becomes a UserError naming the module. */
 export function loadGraph(modulePath?: string): AssetGraph {
+  return loadGraphModule(modulePath).graph;
+}
+
+/** The graph module's `demoData` export (its example source data and stream events), if it has one. */
+export function loadDemoData(modulePath?: string): DemoData | undefined {
+  return loadGraphModule(modulePath).demoData;
+}
+
+function loadGraphModule(modulePath?: string): GraphModule {
   const target = modulePath ? path.resolve(modulePath) : require.resolve('../../assets');
   const hit = cache.get(target);
   if (hit) return hit;
   if (modulePath && !fs.existsSync(target)) {
-    throw new UserError(`--graph ${modulePath}: no such file (resolved to ${target}); pass the path of a .ts or .js module whose default export is defineGraph(...)`);
+    throw new UserError(`${graphOrigin(modulePath)}: no such file (resolved to ${target}); pass the path of a .ts or .js module whose default export is defineGraph(...)`);
   }
   let mod: unknown;
   try {
@@ -32,14 +48,19 @@ export function loadGraph(modulePath?: string): AssetGraph {
     if (e instanceof GraphError) {
       throw new UserError(`${modulePath ?? 'the reference graph (assets/index.ts)'} does not validate: ${e.message}`);
     }
-    throw new UserError(`--graph ${modulePath ?? target}: the module failed to load: ${loadFailure(e)}`);
+    throw new UserError(`${modulePath ? graphOrigin(modulePath) : target}: the module failed to load: ${loadFailure(e)}`);
   }
-  const graph = (mod as { default?: unknown }).default ?? mod;
-  if (!isAssetGraph(graph)) {
-    throw new UserError(`${modulePath ?? target}: the default export is not an asset graph; end the module with \`export default defineGraph([...])\``);
+  let graph: AssetGraph;
+  let demoData: DemoData | undefined;
+  try {
+    graph = graphOfModule(mod, modulePath ? graphOrigin(modulePath) : target);
+    demoData = demoDataOf(mod, modulePath ?? target);
+  } catch (e) {
+    throw new UserError((e as Error).message);
   }
-  cache.set(target, graph);
-  return graph;
+  const loaded = { graph, ...(demoData ? { demoData } : {}) };
+  cache.set(target, loaded);
+  return loaded;
 }
 
 /**

@@ -5,8 +5,9 @@
  * Exit codes: 0 ok, 1 a run failed, 2 bad input. A user mistake prints one message, never a stack.
  */
 import '../aws-sdk-node-warning';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { registerCommands } from './commands';
+import { GRAPH_VARIABLE, setGraphOrigin } from './graph-variable';
 import { EXIT, UserError } from './errors';
 import type * as InternalError from './internal-error';
 import { color } from './output';
@@ -19,11 +20,13 @@ const internalError = (): typeof InternalError => require('./internal-error');
 export function buildProgram(argv: readonly string[] = []): Command {
   const program = new Command('assets')
     .description('Operate the Headwater asset graph: list, plan, materialize, backfill, status, contracts.')
-    .option('--graph <module>', 'load this graph module (.ts or .js, default export defineGraph(...)) instead of the reference graph')
+    .addOption(new Option('--graph <module>', 'load this graph module (.ts or .js, default export defineGraph(...)) instead of the reference graph').env(GRAPH_VARIABLE))
     .option('--env <env>', "'local' (embedded, no AWS) or a deployed stack name such as 'dev'", 'local')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(color.red(str)) });
+  // Errors about the graph module name where it came from: the flag, or the environment variable.
+  program.hook('preAction', () => setGraphOrigin(program.getOptionValueSource('graph') === 'env' ? 'variable' : 'flag'));
   registerCommands(program, argv);
   // Subcommands (and theirs) inherit the overrides so their parse errors also exit 2 instead of calling process.exit.
   const inherit = (cmd: Command): void => {

@@ -1,10 +1,11 @@
 /**
- * The batch half of `npm run demo`: seeds the local source when missing, materializes every
- * batch asset of the reference graph (raw + training for the seeded days, analytics for the last
- * 24 hours, the model and its indexes) and summarizes what happened.
+ * The batch half of `npm run demo`, for any graph: seeds the local source from the graph module's
+ * example data set when missing, materializes every batch asset (daily and coarser partitions and
+ * the snapshots they read over the seeded days, then the unpartitioned assets built from them, such
+ * as models and indexes, while hourly assets run over the last 24 hours) and summarizes what
+ * happened.
  */
-import { partitionKey, type AssetGraph, type PartitionRequest, type TimeWindowPartitions } from '../../assets/core';
-import referenceGraph from '../../assets/index';
+import { partitionKey, selectAssets, type AssetDefinition, type AssetGraph, type DemoData, type PartitionRequest, type TimeWindowPartitions } from '../../assets/core';
 import { EmbeddedEnvironment } from '../../jobs/embedded/environment';
 import { localRoot } from '../../jobs/embedded/paths';
 import { seedSource, sourceExists } from '../../jobs/embedded/source';
@@ -18,7 +19,9 @@ export interface BatchDemoOptions {
   readonly days?: number;
   readonly reporter: EngineReporter;
   readonly print: (line: string) => void;
-  readonly graph?: AssetGraph;
+  readonly graph: AssetGraph;
+  /** The graph module's example data (`demoData`): its data set seeds a missing source. */
+  readonly demoData?: DemoData;
 }
 
 export interface StepSummary {
@@ -30,10 +33,16 @@ export interface StepSummary {
   readonly detail: string;
 }
 
+/** A model's quality on its hold-out: an asset's numeric metadata that include a baseline to compare with. */
+export interface ModelSummary {
+  readonly key: string;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
 export interface BatchDemoResult {
   readonly seededMs: number | null;
   readonly steps: readonly StepSummary[];
-  readonly model: Readonly<Record<string, number>> | null;
+  readonly models: readonly ModelSummary[];
   readonly failed: boolean;
 }
 
@@ -41,44 +50,80 @@ export interface BatchDemoResult {
 function rangeOf(graph: AssetGraph, key: string, fromMs: number, toMs: number): PartitionRequest {
   const def = graph.get(key).partitions as TimeWindowPartitions;
   const step = def.cadence === 'hourly' ? HOUR : DAY;
-  const from = partitionKey(def, Math.floor((fromMs - def.startMs) / step));
+  const from = partitionKey(def, Math.max(0, Math.floor((fromMs - def.startMs) / step)));
   const to = partitionKey(def, Math.floor((toMs - def.startMs) / step) - 1);
   return { type: 'range', from, to };
 }
 
+const cadenceOf = (a: AssetDefinition) => (a.partitions?.type === 'time' ? (a.partitions as TimeWindowPartitions).cadence : undefined);
+
+/** Everything upstream of `keys` (not the keys themselves). */
+function upstreamOf(graph: AssetGraph, keys: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const stack = keys.flatMap((k) => graph.get(k).deps.map((d) => d.key));
+  while (stack.length) {
+    const k = stack.pop()!;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    stack.push(...graph.get(k).deps.map((d) => d.key));
+  }
+  return seen;
+}
+
+/** Metrics that look like a model's evaluation: it reports numbers and a baseline to beat. */
+function modelMetrics(metadata: Readonly<Record<string, unknown>> | undefined): Record<string, number> | null {
+  if (!metadata) return null;
+  const numbers = Object.fromEntries(Object.entries(metadata).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  return Object.keys(numbers).some((k) => /^baseline/i.test(k)) ? numbers : null;
+}
+
 /** Runs the batch demo; never throws for a step failure (the summary says what failed). */
 export async function runBatchDemo(o: BatchDemoOptions): Promise<BatchDemoResult> {
-  const graph = o.graph ?? referenceGraph;
+  const { graph } = o;
   const days = o.days ?? 30;
   let seededMs: number | null = null;
   if (!sourceExists()) {
-    o.print(`seeding the local source (${days} days of classicmodels-like data) in ${localRoot()} ...`);
+    const dataset = o.demoData?.source;
+    if (!dataset) throw new Error('the local source database is empty and the graph module has no example data set (`demoData.source`): load its tables first with `npm run -s assets -- source load TABLE FILE --create`');
+    o.print(`seeding the local source (${days} days of ${dataset.description}) in ${localRoot()} ...`);
     const t = Date.now();
-    await seedSource({ days, log: (m) => o.print(`  ${m}`) });
+    await seedSource({ dataset, days, log: (m) => o.print(`  ${m}`) });
     seededMs = Date.now() - t;
   }
+  const batch = selectAssets(graph, 'category:batch');
+  const hourly = batch.filter((k) => cadenceOf(graph.get(k)) === 'hourly');
+  const periodic = batch.filter((k) => cadenceOf(graph.get(k)) !== undefined && !hourly.includes(k));
+  // The snapshots the periodic assets read go with them; the other unpartitioned assets (models, indexes) follow.
+  const feeding = upstreamOf(graph, periodic);
+  const snapshots = batch.filter((k) => !cadenceOf(graph.get(k)) && feeding.has(k));
+  const latest = batch.filter((k) => !cadenceOf(graph.get(k)) && !feeding.has(k));
   const env = new EmbeddedEnvironment();
   const results: MaterializeResult[] = [];
   try {
     const now = Date.now();
     const today = Math.floor(now / DAY) * DAY;
     const thisHour = Math.floor(now / HOUR) * HOUR;
-    const run = (selection: string, keys: string[], request: PartitionRequest) =>
-      materialize({ graph, keys, selection, request, command: 'materialize', env, reporter: o.reporter, maxParallel: 2 });
-    // Raw snapshots and the training set for the seeded days, then the model and indexes while the
-    // analytics of the last 24 hours run alongside (the trainer is CPU-bound, DuckDB mostly I/O).
-    results.push(await run('raw/* or training/*', ['raw/customers', 'raw/products', 'raw/ratings', 'training/ratings_ml_training'], rangeOf(graph, 'raw/ratings', today - days * DAY, today)));
-    results.push(
-      ...(await Promise.all([
-        run('model/* or index/*', ['model/recommender', 'index/item_embeddings', 'index/user_embeddings'], { type: 'latest' }),
-        run('analytics/*', ['analytics/popular_products', 'analytics/sales_hourly'], rangeOf(graph, 'analytics/sales_hourly', thisHour - DAY, thisHour)),
-      ])),
-    );
+    const run = async (keys: string[], request: PartitionRequest): Promise<MaterializeResult[]> =>
+      keys.length ? [await materialize({ graph, keys, selection: keys.join(' or '), request, command: 'materialize', env, reporter: o.reporter, maxParallel: 2 })] : [];
+    // One run per cadence (a range names partitions of one cadence), the snapshots with the first.
+    const cadences = [...new Set(periodic.map((k) => cadenceOf(graph.get(k))!))];
+    for (const [i, cadence] of cadences.entries()) {
+      const group = periodic.filter((k) => cadenceOf(graph.get(k)) === cadence);
+      results.push(...(await run([...(i === 0 ? snapshots : []), ...group], rangeOf(graph, group[0], today - days * DAY, today))));
+    }
+    const models = () => run(latest, { type: 'latest' });
+    const hours = () => run(hourly, hourly.length ? rangeOf(graph, hourly[0], thisHour - DAY, thisHour) : { type: 'latest' });
+    const modelsReadHours = [...upstreamOf(graph, latest)].some((k) => hourly.includes(k));
+    const hoursReadModels = [...upstreamOf(graph, hourly)].some((k) => latest.includes(k));
+    if (modelsReadHours) results.push(...(await hours()), ...(await models()));
+    else if (hoursReadModels) results.push(...(await models()), ...(await hours()));
+    // The trainer is CPU-bound, DuckDB mostly I/O: both at once.
+    else for (const r of await Promise.all([models(), hours()])) results.push(...r);
   } finally {
     await env.close();
   }
   const steps = new Map<string, { outcome: string; runs: number; rows: number | null; ms: number; detail: string }>();
-  let model: Record<string, number> | null = null;
+  const models = new Map<string, Record<string, number>>();
   for (const r of results.flatMap((x) => x.results)) {
     const s = steps.get(r.key) ?? { outcome: 'succeeded', runs: 0, rows: null, ms: 0, detail: '' };
     s.runs++;
@@ -89,24 +134,25 @@ export async function runBatchDemo(o: BatchDemoOptions): Promise<BatchDemoResult
       s.detail = r.detail;
     } else if (r.outcome === 'up_to_date' && s.runs === 1) s.outcome = 'up to date';
     steps.set(r.key, s);
-    if (r.key === 'model/recommender' && r.metadata) {
-      model = Object.fromEntries(Object.entries(r.metadata).filter((e): e is [string, number] => typeof e[1] === 'number'));
-    }
+    const m = modelMetrics(r.metadata);
+    if (m) models.set(r.key, m);
   }
-  if (!model) {
-    // Up to date: the metrics are on the model's last materialization.
-    const env2 = new EmbeddedEnvironment();
-    try {
-      const m = (await env2.runLog.snapshot()).latestMaterialization('model/recommender', null);
-      if (m) model = Object.fromEntries(Object.entries(m.metadata).filter((e): e is [string, number] => typeof e[1] === 'number'));
-    } finally {
-      await env2.close();
+  // Up to date: a model's metrics are on its last materialization.
+  const env2 = new EmbeddedEnvironment();
+  try {
+    const snap = await env2.runLog.snapshot();
+    for (const key of latest) {
+      if (models.has(key)) continue;
+      const m = modelMetrics(snap.latestMaterialization(key, null)?.metadata);
+      if (m) models.set(key, m);
     }
+  } finally {
+    await env2.close();
   }
   return {
     seededMs,
     steps: [...steps].map(([key, s]) => ({ key, ...s })),
-    model,
+    models: [...models].map(([key, metrics]) => ({ key, metrics })),
     failed: results.some((r) => r.status !== 'succeeded'),
   };
 }

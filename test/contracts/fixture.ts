@@ -11,11 +11,12 @@ import graph from '../../assets/index';
 import type { StepContext } from '../../jobs/engine/environment';
 import { sharedSource, type SourceAccess } from '../../jobs/embedded/source/db';
 import { seedSource } from '../../jobs/embedded/source/seed';
+import { classicmodels } from '../../assets/reference/source-data';
 import { withEnv } from '../setup/environment';
 
 /** Data ends at this hour, so windows in tests are fixed. */
 export const UNTIL = new Date('2026-03-04T00:00:00Z');
-export const SMALL_SEED = { customers: 150, products: 40, ratings: 2500, orders: 400, days: 3, seed: 7, until: UNTIL } as const;
+export const SMALL_SEED = { dataset: classicmodels, sizes: { customers: 150, products: 40, ratings: 2500, orders: 400 }, days: 3, seed: 7, until: UNTIL } as const;
 
 let template: Promise<string> | undefined;
 

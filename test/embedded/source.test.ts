@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { checkSourceLive } from '../../jobs/contracts';
 import { openSourceDb, seedSource, SeedOptionsError, SourceBusyError, SourceMissingError } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { referenceGraph, SMALL_SEED, testHome, type TestHome } from '../contracts/fixture';
 
 const SOURCES = ['source/customers', 'source/products', 'source/ratings', 'source/orders', 'source/order_lines'];
@@ -66,13 +67,30 @@ describe('local source database (PGlite)', function () {
     }
   });
 
+  it('a seed that fails half-way leaves the previous tables as they were (one transaction)', async () => {
+    const before = await fingerprint(home.sourceDir);
+    let loaded = 0;
+    const failing = {
+      ...classicmodels,
+      generate: (o: Parameters<typeof classicmodels.generate>[0], sink: Parameters<typeof classicmodels.generate>[1]) =>
+        classicmodels.generate(o, async (table, csv, n) => {
+          if (++loaded === 3) throw new Error('disk full (simulated)');
+          await sink(table, csv, n);
+        }),
+    };
+    let error: Error | undefined;
+    await seedSource({ ...SMALL_SEED, dataset: failing, seed: 99, dir: home.sourceDir }).catch((e: Error) => (error = e));
+    expect(error?.message).to.equal('disk full (simulated)');
+    expect(await fingerprint(home.sourceDir)).to.deep.equal(before);
+  });
+
   it('says how to create a missing database, and refuses impossible seeds', async () => {
     let error: Error | undefined;
     await openSourceDb({ dir: path.join(home.root, 'nope') }).catch((e: Error) => (error = e));
     expect(error).to.be.instanceOf(SourceMissingError);
     expect(error!.message).to.contain('assets -- source seed');
     let seedError: Error | undefined;
-    await seedSource({ customers: 10, products: 10, ratings: 60, dir: path.join(home.root, 'x') }).catch((e: Error) => (seedError = e));
+    await seedSource({ dataset: classicmodels, sizes: { customers: 10, products: 10, ratings: 60 }, dir: path.join(home.root, 'x') }).catch((e: Error) => (seedError = e));
     expect(seedError).to.be.instanceOf(SeedOptionsError);
     expect(seedError!.message).to.match(/raise --customers to at least 12/);
   });

@@ -5,9 +5,9 @@ import { formatColumnType, parseColumnType } from '../../assets/core';
 import { trainingContract, popularProductsContract, salesHourlyContract } from '../../assets/reference/contracts';
 import { createGlueExtractExecutor } from '../../jobs/embedded/executors/glue-extract';
 import { createGlueSqlExecutor } from '../../jobs/embedded/executors/glue-sql';
-import { parquetFiles, parquetSummary, withDuckDb } from '../../jobs/embedded/lake';
+import { parquetFiles, parquetSummary, queryRows, withDuckDb } from '../../jobs/embedded/lake';
 import { evaluateDataChecks } from '../../jobs/embedded/checks';
-import { parsePopular } from '../../jobs/serving/popular';
+import { parseFallbackList, type FallbackList } from '../../jobs/serving/fallback-list';
 import { referenceGraph, SEEDED_DAYS, stepContext, testHome, treeDigest, type TestHome } from '../contracts/fixture';
 
 const canon = (t: string) => formatColumnType(parseColumnType(t) as Exclude<ReturnType<typeof parseColumnType>, string>);
@@ -65,11 +65,17 @@ describe('embedded transforms (PGlite -> Parquet -> DuckDB)', function () {
       expect(s.rows).to.be.greaterThan(0);
     }
     const latest = path.join(home.lake, 'analytics/popular_products/latest.json');
-    const parsed = parsePopular(fs.readFileSync(latest, 'utf8'), latest);
+    const parsed = parseFallbackList(fs.readFileSync(latest, 'utf8'), latest);
     expect(parsed).to.not.have.property('problem');
-    expect(parsed).to.include({ partition: '2026-03-03T23:00', asOf: '2026-03-04T00:00:00.000Z' });
-    const products = (parsed as { products: readonly { rank: number }[] }).products;
-    expect(products[0].rank).to.equal(1);
+    expect(parsed).to.include({ asset: 'analytics/popular_products', partition: '2026-03-03T23:00', asOf: '2026-03-04T00:00:00.000Z' });
+    // The declared fallback: the newest hour's rows by score (ties by id), with the declared columns, as `rank` orders them.
+    const { items } = parsed as FallbackList;
+    const ranked = await withDuckDb((con) =>
+      queryRows<{ productCode: string; score: number }>(con, `SELECT productCode, score FROM read_parquet('${parquetFiles(home.lake, referenceGraph.get('analytics/popular_products'))[1]}') ORDER BY rank LIMIT 100`),
+    );
+    expect(items.map((i) => i.id)).to.deep.equal(ranked.map((r) => r.productCode));
+    expect(items.map((i) => i.score)).to.deep.equal(ranked.map((r) => r.score));
+    expect(Object.keys(items[0])).to.deep.equal(['id', 'score', 'productName', 'productLine']);
     const asset = referenceGraph.get('analytics/popular_products');
     const checks = await evaluateDataChecks(home.lake, asset, HOURS, asset.checks);
     expect(checks.every((c) => c.passed), JSON.stringify(checks)).to.equal(true);

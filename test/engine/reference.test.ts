@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { runCli } from '../cli/run-cli';
 import { shiftClock, withEnv } from '../setup/environment';
 
@@ -25,7 +26,7 @@ describe('reference graph, embedded, end to end', function () {
   before(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-ref-'));
     restore = [withEnv({ HEADWATER_HOME: home, NO_COLOR: '1' }), shiftClock(today + DAY / 2)];
-    await seedSource({ customers: 300, products: 60, ratings: 8000, days: 10, seed: 7 });
+    await seedSource({ dataset: classicmodels, sizes: { customers: 300, products: 60, ratings: 8000 }, days: 10, seed: 7 });
   });
   after(() => {
     restore.forEach((undo) => undo());

@@ -19,6 +19,7 @@ import { queryRows, readParquet, withDuckDb } from '../../jobs/embedded/lake/duc
 import { parquetFiles } from '../../jobs/embedded/lake/layout';
 import { localPaths } from '../../jobs/embedded/paths';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { ensureStream, localKinesisClient, startKinesalite, type RunningKinesalite } from '../../jobs/embedded/stream/kinesalite';
 import { DeliveryPoller } from '../../jobs/embedded/stream/poller';
 import { putEvents } from '../../jobs/embedded/stream/producer';
@@ -26,6 +27,7 @@ import type { TransformHandler } from '../../jobs/serving/stream-transform/trans
 import { registerExclusion } from '../../jobs/erasure/delivery-filter';
 import { runCli } from '../cli/run-cli';
 import { shiftClock, withEnv } from '../setup/environment';
+import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
 
 const cli = (...args: string[]) => runCli(args);
 const DAY = 86_400_000;
@@ -116,6 +118,7 @@ describe('assets erase: every place the reference graph keeps a customer, embedd
       client,
       streamName,
       lakeDir: localPaths.lake(),
+      prefix: embeddedStreamOf(graph).prefix,
       checkpointFile: path.join(home, 'stream', `${streamName}.checkpoint.json`),
       transform,
       bufferIntervalMs: 50,
@@ -131,7 +134,7 @@ describe('assets erase: every place the reference graph keeps a customer, embedd
   before(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-erase-'));
     restore = [withEnv({ HEADWATER_HOME: home, NO_COLOR: '1' }), shiftClock(today + DAY / 2)];
-    await seedSource({ customers: 300, products: 60, ratings: 8000, days: 10, seed: 7 });
+    await seedSource({ dataset: classicmodels, sizes: { customers: 300, products: 60, ratings: 8000 }, days: 10, seed: 7 });
     const batch = await cli('backfill', 'raw/* or training/*', '--from', from, '--to', to, '--max-parallel', '2');
     expect(batch.code, batch.err).to.equal(0);
     // Twice: each index keeps its previous version, and a copy of the model stands for a swap

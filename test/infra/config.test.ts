@@ -89,5 +89,12 @@ describe('infra config', () => {
     expect(project.config['headwater:protectData'].default).to.equal(defaults.protectData);
     expect(project.config['headwater:searchFlavour'].default).to.equal(defaults.search.flavour);
     expect(project.config['headwater:domainInstanceCount'].default).to.equal(defaults.search.domainInstanceCount);
+    expect(project.config['headwater:graph'].default).to.equal(defaults.graph);
+  });
+
+  it('names the graph module to provision: the reference by default, a fork\'s own by headwater:graph', () => {
+    expect(load(REQUIRED).graph).to.equal('assets/index.ts');
+    expect(load({ ...REQUIRED, 'headwater:graph': 'examples/music/graph.ts' }).graph).to.equal('examples/music/graph.ts');
+    expect(problems(() => load({ ...REQUIRED, 'headwater:graph': 'examples/music' }))[0]).to.match(/headwater:graph is 'examples\/music', expected a \.ts or \.js module path; set it with `pulumi config set headwater:graph/);
   });
 });

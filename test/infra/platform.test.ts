@@ -187,7 +187,9 @@ for (const stack of ['dev', 'prod'] as const) {
       const fn = named(s, 'aws:lambda/function:Function', 'serving-recommender-api-fn').inputs as Record<string, unknown> & { environment: { variables: Record<string, string> } };
       expect(fn).to.include({ runtime: 'nodejs22.x', handler: 'index.handler', publish: true, reservedConcurrentExecutions: stack === 'dev' ? 20 : 200 });
       expect(fn.architectures).to.deep.equal(['arm64']);
-      expect(fn.environment.variables).to.include({ HEADWATER_MODE: 'aws', ITEM_INDEX_ALIAS: 'item_embeddings', USER_INDEX_ALIAS: 'user_embeddings', OPENSEARCH_SERVICE: 'es', RECOMMENDER_BUDGET_MS: '200' });
+      expect(fn.environment.variables).to.include({ HEADWATER_MODE: 'aws', OPENSEARCH_SERVICE: 'es', RECOMMENDER_BUDGET_MS: '200', HEADWATER_SERVING_MODEL: 's3://lake-model/recommender/' });
+      // Index aliases travel in the serving config (HEADWATER_SERVING), from the index declarations.
+      expect(JSON.parse(fn.environment.variables.HEADWATER_SERVING).indexes).to.deep.equal({ user: 'user_embeddings', item: 'item_embeddings' });
       expect(fn.environment.variables).to.include({ HEADWATER_INDEX_ITEM: 'item_embeddings', HEADWATER_INDEX_USER: 'user_embeddings', HEADWATER_LAKE_MODEL__RECOMMENDER: 's3://lake-model/recommender/' });
       expect(named(s, 'aws:lambda/functionUrl:FunctionUrl', 'serving-recommender-api-url').inputs).to.include({ authorizationType: 'AWS_IAM', qualifier: 'live' });
       // Dev keeps no warm instances (an idle cost); prod keeps ten.
@@ -300,7 +302,8 @@ for (const stack of ['dev', 'prod'] as const) {
 
 describe('infra program: what it refuses', () => {
   it('names the asset and the path when a Lambda handler is missing', async () => {
-    const g = defineGraph([defineAsset({ key: 'serving/ghost', compute: lambdaApi({ handler: 'jobs/serving/ghost/handler.ts' }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
+    const deps = graph.get('serving/recommender_api').deps.map((d) => d.key);
+    const g = defineGraph([...graph.keys.map((k) => graph.get(k)), defineAsset({ key: 'serving/ghost', deps, compute: lambdaApi({ handler: 'jobs/serving/ghost/handler.ts' }), storage: { kind: 'none' } })], { kinds: REFERENCE_KINDS });
     let error: unknown;
     try {
       await synth('dev', g, stackConfig('dev'));
@@ -309,5 +312,11 @@ describe('infra program: what it refuses', () => {
     }
     expect(String(error)).to.match(/serving\/ghost: Lambda handler 'jobs\/serving\/ghost\/handler.ts' does not exist/);
     expect(mocks.resources.some((r) => r.type === 'aws:lambda/function:Function')).to.equal(false);
+  });
+
+  it('a serving asset reading an index but not the model it serves is refused by the graph, before any resource', () => {
+    const alone = () =>
+      defineGraph(graph.keys.map((k) => graph.get(k)).concat(defineAsset({ key: 'serving/alone', deps: ['index/item_embeddings'], compute: lambdaApi({ handler: 'jobs/serving/recommender-api/handler.ts' }), storage: { kind: 'none' } })), { kinds: REFERENCE_KINDS });
+    expect(alone).to.throw(/serving\/alone: cannot serve: it needs a dep on the emr-spark asset whose 'model' it serves/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The serving Lambdas on AWS read what the stack gives them: the environment of the synthesized
- * functions (Pulumi mocks) resolves every location jobs/serving/environment.ts needs, and the
- * model and popular products are fetched from the per-zone buckets (S3 via aws-sdk-client-mock).
+ * functions (Pulumi mocks) holds the serving config of each asset (from its declaration and deps,
+ * `servingEnvironment`) under the variables the handlers read (`servingVariable`), and the model
+ * and the fallback list are fetched from the per-zone buckets (S3 via aws-sdk-client-mock).
  */
 import { synth } from './mock-runtime';
 import fs from 'node:fs';
@@ -10,10 +11,12 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { GetObjectCommand, NoSuchKey, S3Client, type ServiceInputTypes, type ServiceOutputTypes, type S3ClientResolvedConfig } from '@aws-sdk/client-s3';
+import referenceGraph from '../../assets';
+import { servingConfig, servingVariable } from '../../assets/kinds';
 import type { Synthesis } from '../../infra/synth/synthesize';
-import { awsServingLocations, depsFromEnvironment, lakeVariable, type Env } from '../../jobs/serving/environment';
+import { depsFromEnvironment, searchEndpoint, servingConfigFrom, servingLocations, type Env } from '../../jobs/serving/environment';
 import { installSyntheticCatalog } from '../../scripts/bench/serve-catalog';
-
+import { MODEL_FORMAT } from '../../jobs/model/artifact';
 
 /** The environment variables the stack sets on a function, plus what the Lambda runtime adds. */
 function lambdaEnv(s: Synthesis, fnName: string): Env {
@@ -30,27 +33,31 @@ for (const stack of ['dev', 'prod'] as const) {
       s = await synth(stack);
     });
 
-    for (const fnName of ['serving-recommender-api-fn', 'serving-recommendations-transform-fn']) {
-      it(`${fnName}: every location resolves from the function's environment`, () => {
+    for (const [fnName, key] of [
+      ['serving-recommender-api-fn', 'serving/recommender_api'],
+      ['serving-recommendations-transform-fn', 'serving/recommendations'],
+    ] as const) {
+      it(`${fnName}: the serving config of ${key} and every location resolve from the function's environment`, () => {
         const env = lambdaEnv(s, fnName);
         expect(env.HEADWATER_LAKE_BUCKET, 'no single-bucket variable: the lake has a bucket per zone').to.equal(undefined);
-        const at = awsServingLocations(env);
-        expect(at).to.deep.include({
+        // The config the handler reads is the one the declarations give, whatever the keys are called.
+        expect(servingConfigFrom(env)).to.deep.equal(servingConfig(referenceGraph, key));
+        expect(servingLocations(env, 'aws')).to.deep.equal({
           model: 's3://lake-model/recommender/model.json',
-          popular: 's3://lake-analytics/popular_products/latest.json',
-          service: 'es',
-          region: 'eu-west-1',
-          itemAlias: 'item_embeddings',
+          fallback: 's3://lake-analytics/popular_products/latest.json',
           userAlias: 'user_embeddings',
+          itemAlias: 'item_embeddings',
         });
-        expect(at.endpoint).to.match(/^https:\/\/\S+$/);
-        expect(env[lakeVariable('model/recommender')]).to.equal('s3://lake-model/recommender/');
+        expect(env[servingVariable('model')]).to.equal('s3://lake-model/recommender/');
+        const search = searchEndpoint(env);
+        expect(search).to.deep.include({ service: 'es', region: 'eu-west-1' });
+        expect(search.endpoint).to.match(/^https:\/\/\S+$/);
       });
     }
   });
 }
 
-describe('serving on AWS fetches the model and popular products from the per-zone buckets', () => {
+describe('serving on AWS fetches the model and the fallback list from the per-zone buckets', () => {
   let dir: string;
   let env: Env;
   // Mocked here, restored after: the functions build their own S3Client, so the mock is on the class.
@@ -74,8 +81,8 @@ describe('serving on AWS fetches the model and popular products from the per-zon
     s3.on(GetObjectCommand, { Bucket: 'lake-analytics', Key: 'popular_products/latest.json' }).resolves(object('analytics/popular_products/latest.json'));
     const deps = depsFromEnvironment(env);
     const model = await deps.model();
-    expect(model?.format).to.equal('headwater-recommender/v1');
-    expect((await deps.popular())?.products.length).to.be.greaterThan(0);
+    expect(model?.format).to.equal(MODEL_FORMAT);
+    expect((await deps.fallback())?.items.length).to.be.greaterThan(0);
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).to.have.deep.members([
       { Bucket: 'lake-model', Key: 'recommender/model.json' },
       { Bucket: 'lake-analytics', Key: 'popular_products/latest.json' },
@@ -84,19 +91,21 @@ describe('serving on AWS fetches the model and popular products from the per-zon
 
   it('a missing object is "not there yet" (the service falls back), a bad one names its s3:// URI', async () => {
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'nope', $metadata: {} }));
-    expect(await depsFromEnvironment(env).popular()).to.equal(undefined);
+    expect(await depsFromEnvironment(env).fallback()).to.equal(undefined);
     s3.on(GetObjectCommand, { Bucket: 'lake-model', Key: 'recommender/model.json' }).resolves({ Body: { transformToString: async () => '{"format":"other"}' } as never });
     const err = await depsFromEnvironment(env).model().catch((e: Error) => e.message);
-    expect(err).to.match(/^s3:\/\/lake-model\/recommender\/model\.json: .*; retrain with assets materialize model\/recommender$/);
+    expect(err).to.match(/^s3:\/\/lake-model\/recommender\/model\.json: .*; retrain the model/);
   });
 
-  it('a function without the model dep says which variable is missing and how to fix it', () => {
-    const without = { ...env, [lakeVariable('model/recommender')]: undefined };
-    expect(() => depsFromEnvironment(without)).to.throw(/HEADWATER_LAKE_MODEL__RECOMMENDER is not set: .*add model\/recommender to the asset's deps and redeploy/);
+  it('a function without its serving variables says which is missing and how to fix it', () => {
+    expect(() => depsFromEnvironment({ ...env, [servingVariable('config')]: undefined })).to.throw(/^HEADWATER_SERVING is not set: the stack sets it on the functions of serving assets that depend on a model/);
+    expect(() => depsFromEnvironment({ ...env, [servingVariable('model')]: undefined })).to.throw(/^HEADWATER_SERVING_MODEL is not set: the stack sets it to the s3:\/\/ folder of model\/recommender/);
+    expect(() => depsFromEnvironment({ ...env, [servingVariable('config')]: '{"model": 1}' })).to.throw(/^HEADWATER_SERVING lacks the model, user or item fields/);
+    expect(() => depsFromEnvironment({ ...env, OPENSEARCH_ENDPOINT: undefined })).to.throw(/^OPENSEARCH_ENDPOINT is not set/);
   });
 
   it('keeps the single-bucket layout when only HEADWATER_LAKE_BUCKET is given', () => {
-    const at = awsServingLocations({ HEADWATER_LAKE_BUCKET: 'one-lake', HEADWATER_LAKE_PREFIX: 'hw/', OPENSEARCH_ENDPOINT: 'search.example.com', OPENSEARCH_SERVICE: 'es' });
-    expect(at).to.deep.include({ model: 's3://one-lake/hw/model/recommender/model.json', popular: 's3://one-lake/hw/analytics/popular_products/latest.json', endpoint: 'https://search.example.com', service: 'es' });
+    const at = servingLocations({ ...env, [servingVariable('model')]: undefined, [servingVariable('fallback')]: undefined, HEADWATER_LAKE_BUCKET: 'one-lake', HEADWATER_LAKE_PREFIX: 'hw/' }, 'aws');
+    expect(at).to.deep.include({ model: 's3://one-lake/hw/model/recommender/model.json', fallback: 's3://one-lake/hw/analytics/popular_products/latest.json' });
   });
 });

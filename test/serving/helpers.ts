@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { installSyntheticCatalog, type InstalledCatalog } from '../../scripts/bench/serve-catalog';
-import { localLakeReader, lakeArtifacts } from '../../jobs/serving/environment';
+import referenceGraph from '../../assets';
+import { servingConfig, type ServingConfig } from '../../assets/kinds';
+import { installSyntheticCatalog, MODEL_KEY, POPULAR_KEY, type InstalledCatalog } from '../../scripts/bench/serve-catalog';
+import { artifactLoaders, embeddedServingEnvironment } from '../../jobs/serving/environment';
 import type { RecommenderDeps } from '../../jobs/serving/recommender';
 import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
 
@@ -14,6 +16,26 @@ export interface Fixture extends InstalledCatalog {
   readonly indexes: string;
   deps(overrides?: Partial<RecommenderDeps>): RecommenderDeps;
   cleanup(): void;
+}
+
+/** The reference API's and stream transform's serving configs (from their declarations and deps). */
+export const API_CONFIG: ServingConfig = servingConfig(referenceGraph, 'serving/recommender_api');
+export const STREAM_CONFIG: ServingConfig = servingConfig(referenceGraph, 'serving/recommendations');
+
+/**
+ * Sets the variables the stack sets on the serving function of `key` (the serving config and the
+ * folders of its deps in `lake`), as `assets serve` and the embedded stream do; returns the undo.
+ */
+export function setServingEnvironment(key: string, lake: string): () => void {
+  const vars = embeddedServingEnvironment(referenceGraph, key, lake);
+  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(before)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
 }
 
 /** A temp dir with a model, popular products and both indexes (`products` items, 50 customers); deps with a budget no test machine hits. */
@@ -29,7 +51,8 @@ export async function catalogFixture(products = 300, options: { popular?: boolea
     lake,
     indexes,
     deps: (overrides = {}) => ({
-      ...lakeArtifacts(localLakeReader(lake), lake),
+      ...artifactLoaders(path.join(lake, MODEL_KEY), path.join(lake, POPULAR_KEY)),
+      labels: { model: API_CONFIG.model, fallback: API_CONFIG.fallback?.asset, user: API_CONFIG.user.field, features: API_CONFIG.user.features.map((f) => f.field) },
       itemIndex: () => store.open('item_embeddings'),
       userIndex: () => store.open('user_embeddings'),
       // The production default (200 ms) is a wall-clock bound: on a loaded machine, or under the

@@ -3,7 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createApiHandler, type ApiHandler } from '../../jobs/serving/recommender-api/routes';
 import { createRecommenderService } from '../../jobs/serving/recommender';
 import type { VectorIndexReader } from '../../jobs/vector-store/port';
-import { catalogFixture, urlEvent, type Fixture } from './helpers';
+import { API_CONFIG, catalogFixture, urlEvent, type Fixture } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const body = (r: APIGatewayProxyStructuredResultV2): any => JSON.parse(r.body as string);
@@ -13,7 +13,7 @@ describe('recommender API (Function URL handler)', () => {
   let api: ApiHandler;
   before(async () => {
     fx = await catalogFixture();
-    api = createApiHandler(createRecommenderService(fx.deps()));
+    api = createApiHandler(createRecommenderService(fx.deps()), API_CONFIG);
   });
   after(() => fx.cleanup());
 
@@ -37,7 +37,8 @@ describe('recommender API (Function URL handler)', () => {
     const b = body(await api(urlEvent('GET', '/recommendations', { customer_number: '999999' })));
     expect(b.fallback).to.equal(true);
     expect(b.reason).to.match(/not in the user index and no features/);
-    expect(b.based_on_profile.items[0]).to.include({ product_code: fx.products[0].productCode, product_name: fx.products[0].productName });
+    // The fallback list's declared columns come along under their own names.
+    expect(b.based_on_profile.items[0]).to.include({ product_code: fx.products[0].productCode, productName: fx.products[0].productName });
   });
 
   it('an unknown customer with features gets cold-start recommendations', async () => {
@@ -73,22 +74,29 @@ describe('recommender API (Function URL handler)', () => {
 
   const bad: [string, string, Record<string, string>, unknown, RegExp][] = [
     ['GET', '/recommendations', {}, undefined, /give customer_number/],
-    ['GET', '/recommendations', { customer_number: 'abc' }, undefined, /customer_number must be a positive integer/],
-    ['GET', '/recommendations', { customer_number: '-3' }, undefined, /customer_number must be a positive integer/],
+    ['GET', '/recommendations', { customer_number: 'abc' }, undefined, /customer_number must be a non-negative integer/],
+    ['GET', '/recommendations', { customer_number: '-3' }, undefined, /customer_number must be a non-negative integer/],
     ['GET', '/recommendations', { customer_number: '103', k: '0' }, undefined, /k must be between 1 and 100/],
     ['GET', '/recommendations', { customer_number: '103', k: '1000' }, undefined, /k must be between 1 and 100/],
     ['GET', '/recommendations', { customer_number: '103', k: 'ten' }, undefined, /k must be a whole number/],
-    ['GET', '/recommendations', { product_code: 'a b;drop' }, undefined, /product_code must be/],
+    ['GET', '/recommendations', { product_code: 'a\u0000b' }, undefined, /product_code must be 1-128 characters without control characters/],
     ['GET', '/recommendations', { customer_number: '103', credit_limit: 'lots' }, undefined, /credit_limit must be a number/],
     ['POST', '/user_embeddings', {}, undefined, /a JSON body is required/],
     ['POST', '/user_embeddings', {}, '{not json', /not valid JSON/],
     ['POST', '/user_embeddings', {}, [1, 2], /must be a JSON object/],
-    ['POST', '/user_embeddings', {}, {}, /give customer features/],
-    ['POST', '/user_embeddings', {}, { country: 42 }, /country must be a string/],
+    ['POST', '/user_embeddings', {}, {}, /give user features: city, country, credit_limit \(and customer_number when known\)/],
+    ['POST', '/user_embeddings', {}, { country: true }, /country must be a string, got boolean/],
     ['POST', '/items_from_user', {}, { embedding: [1, 2, 3] }, /embedding has 3 numbers, the index expects 33/],
     ['POST', '/items_from_user', {}, { embedding: 'x' }, /embedding must be an array of 33 numbers/],
     ['POST', '/items_from_user', { limit: '-1' }, { embedding: [] }, /limit must be a whole number/],
     ['GET', '/items_from_item', {}, undefined, /item_id is required/],
+    // Unknown fields are refused, naming the field and the nearest accepted one.
+    ['GET', '/recommendations', { customer_number: '103', creditlimit: '5000' }, undefined, /^unknown field 'creditlimit'; did you mean 'credit_limit'\? \(accepted: customer_number, city, country, credit_limit, product_code, k\)$/],
+    ['GET', '/recommendations', { customer_number: '103', state: 'CA' }, undefined, /^unknown field 'state' \(accepted: /],
+    ['POST', '/user_embeddings', {}, { city: 'Paris', contry: 'France' }, /^unknown field 'contry'; did you mean 'country'\?/],
+    ['POST', '/items_from_user', {}, { embeding: [] }, /^unknown field 'embeding'; did you mean 'embedding'\?/],
+    ['POST', '/items_from_user', { limt: '3' }, { embedding: [] }, /^unknown field 'limt'; did you mean 'limit'\?/],
+    ['GET', '/items_from_item', { item_id: 'S10_1678', k: '3' }, undefined, /^unknown field 'k' \(accepted: item_id, limit\)$/],
   ];
   for (const [method, path, query, payload, re] of bad) {
     it(`400 with the reason: ${method} ${path} ${JSON.stringify(query)} ${JSON.stringify(payload) ?? ''}`, async () => {
@@ -102,6 +110,7 @@ describe('recommender API (Function URL handler)', () => {
     const r = await api(urlEvent('GET', '/nope'));
     expect(r.statusCode).to.equal(404);
     expect(body(r).error).to.match(/GET \/recommendations/);
+    expect(body(r).error).to.match(/the lab surface: POST \/lab\/user_embeddings/);
     expect((await api(urlEvent('DELETE', '/recommendations'))).statusCode).to.equal(405);
   });
 });
@@ -114,7 +123,7 @@ describe('recommender fallbacks', () => {
   after(() => fx.cleanup());
 
   it('index unavailable -> popular products with fallback true and the reason', async () => {
-    const api = createApiHandler(createRecommenderService(fx.deps({ itemIndex: () => Promise.reject(new Error('connection refused')), userIndex: () => Promise.reject(new Error('connection refused')) })));
+    const api = createApiHandler(createRecommenderService(fx.deps({ itemIndex: () => Promise.reject(new Error('connection refused')), userIndex: () => Promise.reject(new Error('connection refused')) })), API_CONFIG);
     const b = body(await api(urlEvent('GET', '/recommendations', { customer_number: '103', k: '3' })));
     expect(b.fallback).to.equal(true);
     expect(b.reason).to.match(/index unavailable: connection refused/);
@@ -129,24 +138,24 @@ describe('recommender fallbacks', () => {
       const wait = () => new Promise<never>(() => undefined);
       return { ...real, alias: real.alias, version: real.version, dimension: real.dimension, size: real.size, search: async (...a) => (await wait(), real.search(...a)), get: async (id) => (await wait(), real.get(id)) };
     };
-    const api = createApiHandler(createRecommenderService(fx.deps({ itemIndex: slow, userIndex: slow, budgetMs: 50 })));
+    const api = createApiHandler(createRecommenderService(fx.deps({ itemIndex: slow, userIndex: slow, budgetMs: 50 })), API_CONFIG);
     const b = body(await api(urlEvent('GET', '/recommendations', { customer_number: '103', product_code: fx.products[0].productCode })));
     expect(b.fallback).to.equal(true);
     expect(b.reason).to.match(/slower than budget.*50 ms/);
   });
 
-  it('popular products missing too -> still answers: empty list, fallback true, a reason', async () => {
-    const api = createApiHandler(createRecommenderService(fx.deps({ itemIndex: () => Promise.reject(new Error('down')), userIndex: () => Promise.reject(new Error('down')), popular: async () => undefined })));
+  it('the fallback list missing too -> still answers: empty list, fallback true, a reason', async () => {
+    const api = createApiHandler(createRecommenderService(fx.deps({ itemIndex: () => Promise.reject(new Error('down')), userIndex: () => Promise.reject(new Error('down')), fallback: async () => undefined })), API_CONFIG);
     const r = await api(urlEvent('GET', '/recommendations', { customer_number: '103' }));
     expect(r.statusCode).to.equal(200);
     const b = body(r);
     expect(b.based_on_profile.items).to.deep.equal([]);
     expect(b.fallback).to.equal(true);
-    expect(b.reason).to.match(/popular products missing/);
+    expect(b.reason).to.match(/the fallback list is missing: materialize analytics\/popular_products/);
   });
 
   it('/user_embeddings without a model -> 503 with the reason', async () => {
-    const api = createApiHandler(createRecommenderService(fx.deps({ model: async () => undefined })));
+    const api = createApiHandler(createRecommenderService(fx.deps({ model: async () => undefined })), API_CONFIG);
     const r = await api(urlEvent('POST', '/user_embeddings', {}, { country: 'France' }));
     expect(r.statusCode).to.equal(503);
     expect(body(r).error).to.match(/materialize model\/recommender/);

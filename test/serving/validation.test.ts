@@ -4,7 +4,9 @@
  * reads in a 400 answer or a ProcessingFailed record, so their wording is part of the contract.
  */
 import { expect } from 'chai';
-import { LIMITS, hasFeatures, parseCustomerNumber, parseEmbedding, parseEvent, parseFeatures, parseLimit, parseProductCode, type Parsed } from '../../jobs/serving/validation';
+import type { ServedFeature, ServedId } from '../../assets/kinds';
+import { LIMITS, hasFeatures, parseEmbedding, parseEvent, parseFeatures, parseId, parseLimit, typedId, unknownField, type Parsed } from '../../jobs/serving/validation';
+import { API_CONFIG, STREAM_CONFIG } from './helpers';
 
 const value = <T>(v: T): Parsed<T> => ({ ok: true, value: v });
 const error = (e: string): Parsed<never> => ({ ok: false, error: e });
@@ -28,70 +30,85 @@ describe('serving input validation', () => {
     for (const [raw, expected] of cases) expect(parseLimit(raw, 'k'), String(raw)).to.deep.equal(expected);
   });
 
-  it('customer numbers: positive integers, as numbers or digit strings of at most 15 digits', () => {
-    const cases: [unknown, Parsed<number>][] = [
-      [103, value(103)],
-      ['103', value(103)],
-      [1, value(1)],
-      ['999999999999999', value(999999999999999)],
-      [0, error('customer_number must be a positive integer such as 103, got 0')],
-      ['0', error('customer_number must be a positive integer such as 103, got "0"')],
-      [-5, error('customer_number must be a positive integer such as 103, got -5')],
-      [1.5, error('customer_number must be a positive integer such as 103, got 1.5')],
-      [2 ** 53, error(`customer_number must be a positive integer such as 103, got ${2 ** 53}`)],
-      ['1000000000000000', error('customer_number must be a positive integer such as 103, got "1000000000000000"')],
-      ['12a', error('customer_number must be a positive integer such as 103, got "12a"')],
-      ['a12', error('customer_number must be a positive integer such as 103, got "a12"')],
-      [undefined, error('customer_number is required (a positive integer such as 103)')],
-      [null, error('customer_number is required (a positive integer such as 103)')],
-      ['', error('customer_number is required (a positive integer such as 103)')],
-      [true, error('customer_number must be a positive integer such as 103, got true')],
+  const customer: ServedId = { field: 'customer_number', idType: 'integer' };
+  const product: ServedId = { field: 'product_code', idType: 'string' };
+
+  it('integer ids: non-negative integers, as numbers or digit strings of at most 15 digits, as their text', () => {
+    const cases: [unknown, Parsed<string>][] = [
+      [103, value('103')],
+      ['103', value('103')],
+      ['0103', value('103')],
+      [0, value('0')],
+      ['999999999999999', value('999999999999999')],
+      [-5, error('customer_number must be a non-negative integer, got -5')],
+      [1.5, error('customer_number must be a non-negative integer, got 1.5')],
+      [2 ** 53, error(`customer_number must be a non-negative integer, got ${2 ** 53}`)],
+      ['1000000000000000', error('customer_number must be a non-negative integer, got "1000000000000000"')],
+      ['12a', error('customer_number must be a non-negative integer, got "12a"')],
+      ['-1', error('customer_number must be a non-negative integer, got "-1"')],
+      [undefined, error('customer_number is required (an integer id)')],
+      [null, error('customer_number is required (an integer id)')],
+      ['', error('customer_number is required (an integer id)')],
+      [true, error('customer_number must be a non-negative integer, got true')],
     ];
-    for (const [raw, expected] of cases) expect(parseCustomerNumber(raw), JSON.stringify(raw)).to.deep.equal(expected);
-    expect(parseCustomerNumber(undefined, 'id')).to.deep.equal(error('id is required (a positive integer such as 103)'));
+    for (const [raw, expected] of cases) expect(parseId(raw, customer), JSON.stringify(raw)).to.deep.equal(expected);
+    expect(parseId(undefined, customer, 'id')).to.deep.equal(error('id is required (an integer id)'));
+    expect(typedId('103', customer)).to.equal(103);
   });
 
-  it('product codes: 1-64 letters, digits, _ . -', () => {
+  it('string ids: 1-128 characters, no control characters', () => {
     const cases: [unknown, Parsed<string>][] = [
       ['S10_1678', value('S10_1678')],
-      ['a.b-c', value('a.b-c')],
-      ['x'.repeat(64), value('x'.repeat(64))],
-      ['x'.repeat(65), error(`product_code must be 1-64 letters, digits, '_', '.' or '-', got "${'x'.repeat(65)}"`)],
-      ['S10 1678', error(`product_code must be 1-64 letters, digits, '_', '.' or '-', got "S10 1678"`)],
-      [' S10', error(`product_code must be 1-64 letters, digits, '_', '.' or '-', got " S10"`)],
-      ['S10/', error(`product_code must be 1-64 letters, digits, '_', '.' or '-', got "S10/"`)],
-      ['', error('product_code is required (a product code such as S10_1678)')],
-      [undefined, error('product_code is required (a product code such as S10_1678)')],
-      [12, error('product_code is required (a product code such as S10_1678)')],
+      ['spotify:track:4uLU6hMC', value('spotify:track:4uLU6hMC')],
+      ['a b', value('a b')],
+      ['x'.repeat(128), value('x'.repeat(128))],
+      ['x'.repeat(129), error(`product_code must be 1-128 characters without control characters, got "${'x'.repeat(80)}"`)],
+      ['a\nb', error('product_code must be 1-128 characters without control characters, got "a\\nb"')],
+      ['', error('product_code is required (a string id)')],
+      [undefined, error('product_code is required (a string id)')],
+      [12, error('product_code must be a string, got number')],
     ];
-    for (const [raw, expected] of cases) expect(parseProductCode(raw), JSON.stringify(raw)).to.deep.equal(expected);
-    // A long bad code is quoted cut to 80 characters.
-    const long = parseProductCode('!'.repeat(200));
-    expect(long.ok ? '' : long.error).to.equal(`product_code must be 1-64 letters, digits, '_', '.' or '-', got "${'!'.repeat(80)}"`);
+    for (const [raw, expected] of cases) expect(parseId(raw, product), JSON.stringify(raw)).to.deep.equal(expected);
+    expect(typedId('S10_1678', product)).to.equal('S10_1678');
   });
 
-  it('features: each optional, strings up to 100 characters, credit_limit a non-negative float32', () => {
+  it("features: the model's declared fields, each optional, keyed by model column", () => {
+    const features = API_CONFIG.user.features;
     const cases: [Record<string, unknown>, Parsed<unknown>][] = [
       [{}, value({})],
       [{ city: null, country: undefined, credit_limit: '' }, value({})],
-      [{ city: 'Nantes', country: 'France', state: 'PL', credit_limit: 21000 }, value({ city: 'Nantes', country: 'France', state: 'PL', credit_limit: 21000 })],
-      [{ credit_limit: '21000.5' }, value({ credit_limit: 21000.5 })],
-      [{ credit_limit: '0' }, value({ credit_limit: 0 })],
+      [{ city: 'Nantes', country: 'France', credit_limit: 21000 }, value({ city: 'Nantes', country: 'France', creditLimit: 21000 })],
+      [{ credit_limit: '21000.5' }, value({ creditLimit: 21000.5 })],
+      [{ credit_limit: '-5' }, value({ creditLimit: -5 })],
+      [{ country: 7 }, value({ country: '7' })],
       [{ city: 'x'.repeat(100) }, value({ city: 'x'.repeat(100) })],
       [{ city: 'x'.repeat(101) }, error('city is longer than 100 characters')],
-      [{ country: 7 }, error('country must be a string, got number')],
-      [{ state: true }, error('state must be a string, got boolean')],
-      [{ credit_limit: '-5' }, error('credit_limit must not be negative, got -5')],
-      [{ credit_limit: -0.5 }, error('credit_limit must not be negative, got -0.5')],
+      [{ country: true }, error('country must be a string, got boolean')],
       [{ credit_limit: '12abc' }, error('credit_limit must be a number, got "12abc"')],
       [{ credit_limit: '1e5' }, error('credit_limit must be a number, got "1e5"')],
       [{ credit_limit: Infinity }, error('credit_limit must be a number, got null')],
       [{ credit_limit: 1e39 }, error('credit_limit is 1e+39, outside the float32 range features are computed in (|x| <= 3.403e+38)')],
-      [{ credit_limit: 3.4028234663852886e38 }, value({ credit_limit: 3.4028234663852886e38 })],
+      [{ credit_limit: 3.4028234663852886e38 }, value({ creditLimit: 3.4028234663852886e38 })],
     ];
-    for (const [raw, expected] of cases) expect(parseFeatures(raw), JSON.stringify(raw)).to.deep.equal(expected);
+    for (const [raw, expected] of cases) expect(parseFeatures(raw, features), JSON.stringify(raw)).to.deep.equal(expected);
     expect(hasFeatures({})).to.equal(false);
     expect(hasFeatures({ city: 'Nantes' })).to.equal(true);
+  });
+
+  it('multi-valued features: a list of strings, or one string split on the separator', () => {
+    const genres: ServedFeature[] = [{ field: 'genres', column: 'genre_list', type: 'multi', separator: '|' }];
+    expect(parseFeatures({ genres: ['Drama', 'War'] }, genres)).to.deep.equal(value({ genre_list: ['Drama', 'War'] }));
+    expect(parseFeatures({ genres: 'Drama|War|' }, genres)).to.deep.equal(value({ genre_list: ['Drama', 'War'] }));
+    expect(parseFeatures({ genres: { a: 1 } }, genres)).to.deep.equal(error("genres must be a list of strings (or one string of values separated by '|'), got object"));
+    expect(parseFeatures({ genres: ['Drama', false] }, genres)).to.deep.equal(error('genres[1] must be a string, got boolean'));
+    expect(parseFeatures({ genres: Array.from({ length: 101 }, () => 'x') }, genres)).to.deep.equal(error('genres has 101 values, at most 100'));
+  });
+
+  it('unknown fields: the first one, with the nearest accepted field when one is close', () => {
+    const known = ['customer_number', 'city', 'country', 'credit_limit'];
+    expect(unknownField({ city: 'x', credit_limit: 1 }, known)).to.equal(undefined);
+    expect(unknownField({ creditlimit: 1 }, known)).to.equal("unknown field 'creditlimit'; did you mean 'credit_limit'? (accepted: customer_number, city, country, credit_limit)");
+    expect(unknownField({ city: 'x', planet: 'Mars' }, known)).to.equal("unknown field 'planet' (accepted: customer_number, city, country, credit_limit)");
   });
 
   it('embeddings: exactly `dimension` finite float32 numbers whose squared norm is a float32 too', () => {
@@ -107,24 +124,18 @@ describe('serving input validation', () => {
   });
 
   describe('stream events', () => {
+    const fields = { user: STREAM_CONFIG.user, item: STREAM_CONFIG.item, event: STREAM_CONFIG.event! };
+    const parse = (x: unknown) => parseEvent(x, fields);
     const event = { customer_number: 103, city: 'Nantes', country: 'France', credit_limit: 21000, event_time: '2026-01-01T10:00:00Z', browse_history: [{ product_code: 'S10_1678', quantity: 2, in_shopping_cart: true }, { product_code: 'S12_1099' }] };
 
-    it('accepts the contract and fills absent features with null', () => {
-      expect(parseEvent(event)).to.deep.equal(
-        value({
-          customer_number: 103,
-          city: 'Nantes',
-          country: 'France',
-          credit_limit: 21000,
-          browse_history: [
-            { product_code: 'S10_1678', quantity: 2, in_shopping_cart: true },
-            { product_code: 'S12_1099', quantity: undefined, in_shopping_cart: undefined },
-          ],
-          event_time: '2026-01-01T10:00:00Z',
-        }),
-      );
-      const bare = parseEvent({ customer_number: 7, event_time: '2026-01-01', browse_history: [] });
-      expect(bare).to.deep.equal(value({ customer_number: 7, city: null, country: null, credit_limit: null, browse_history: [], event_time: '2026-01-01' }));
+    it("reads the declared fields: the user id, the model's features by column, the history's item ids, the time", () => {
+      expect(parse(event)).to.deep.equal(value({ user: '103', features: { city: 'Nantes', country: 'France', creditLimit: 21000 }, history: ['S10_1678', 'S12_1099'], time: '2026-01-01T10:00:00Z' }));
+      expect(parse({ customer_number: 7, browse_history: [] })).to.deep.equal(value({ user: '7', features: {}, history: [] }));
+    });
+
+    it("takes the seed lab's events: no timestamp, string quantities, fields it does not read", () => {
+      const lab = { session_id: 'b3c1', customer_number: 103, city: 'Nantes', country: 'France', credit_limit: 21000, browse_history: [{ product_code: 'S10_1678', quantity: '7', in_shopping_cart: false }] };
+      expect(parse(lab)).to.deep.equal(value({ user: '103', features: { city: 'Nantes', country: 'France', creditLimit: 21000 }, history: ['S10_1678'] }));
     });
 
     it('names what is wrong with each field', () => {
@@ -132,25 +143,23 @@ describe('serving input validation', () => {
         [null, 'event must be a JSON object'],
         ['{}', 'event must be a JSON object'],
         [[event], 'event must be a JSON object'],
-        [{ ...event, customer_number: undefined }, 'customer_number must be a number, got nothing'],
-        [{ ...event, customer_number: '103' }, 'customer_number must be a number, got string'],
-        [{ ...event, customer_number: -1 }, 'customer_number must be a positive integer such as 103, got -1'],
-        [{ ...event, city: 5 }, 'city must be a string, got number'],
+        [{ ...event, customer_number: undefined }, 'customer_number is required (an integer id)'],
+        [{ ...event, customer_number: -1 }, 'customer_number must be a non-negative integer, got -1'],
+        [{ ...event, city: true }, 'city must be a string, got boolean'],
         [{ ...event, event_time: 'yesterday' }, 'event_time must be an ISO-8601 timestamp, got "yesterday"'],
         [{ ...event, event_time: 1700000000 }, 'event_time must be an ISO-8601 timestamp, got 1700000000'],
         [{ ...event, browse_history: 'S10_1678' }, 'browse_history must be an array of { product_code, quantity, in_shopping_cart }'],
         [{ ...event, browse_history: Array.from({ length: 201 }, () => ({ product_code: 'a' })) }, 'browse_history has 201 entries, at most 200'],
         [{ ...event, browse_history: [{ product_code: 'a' }, null] }, 'browse_history[1] must be an object'],
         [{ ...event, browse_history: [{ product_code: 'a' }, 'b'] }, 'browse_history[1] must be an object'],
-        [{ ...event, browse_history: [{ product_code: 'a b' }] }, `browse_history[0].product_code must be 1-64 letters, digits, '_', '.' or '-', got "a b"`],
-        [{ ...event, browse_history: [{ quantity: 1 }] }, 'browse_history[0].product_code is required (a product code such as S10_1678)'],
-        [{ ...event, browse_history: [{ product_code: 'a', quantity: -1 }] }, 'browse_history[0].quantity must be a non-negative integer, got -1'],
-        [{ ...event, browse_history: [{ product_code: 'a', quantity: 1.5 }] }, 'browse_history[0].quantity must be a non-negative integer, got 1.5'],
-        [{ ...event, browse_history: [{ product_code: 'a', quantity: '2' }] }, 'browse_history[0].quantity must be a non-negative integer, got "2"'],
+        [{ ...event, browse_history: [{ product_code: 'a\u0001' }] }, 'browse_history[0].product_code must be 1-128 characters without control characters, got "a\\u0001"'],
+        [{ ...event, browse_history: [{ quantity: 1 }] }, 'browse_history[0].product_code is required (a string id)'],
+        [{ ...event, browse_history: [{ product_code: 'a', quantity: 1.5 }] }, 'browse_history[0].quantity must be an integer (or a string of digits), got 1.5'],
+        [{ ...event, browse_history: [{ product_code: 'a', quantity: 'two' }] }, 'browse_history[0].quantity must be an integer (or a string of digits), got "two"'],
         [{ ...event, browse_history: [{ product_code: 'a', in_shopping_cart: 'yes' }] }, 'browse_history[0].in_shopping_cart must be true or false, got "yes"'],
       ];
-      for (const [raw, reason] of cases) expect(parseEvent(raw), reason).to.deep.equal(error(reason));
-      expect(parseEvent({ ...event, browse_history: Array.from({ length: 200 }, () => ({ product_code: 'a', quantity: 0, in_shopping_cart: false })) }).ok).to.equal(true);
+      for (const [raw, reason] of cases) expect(parse(raw), reason).to.deep.equal(error(reason));
+      expect(parse({ ...event, browse_history: Array.from({ length: 200 }, () => ({ product_code: 'a', quantity: 0, in_shopping_cart: false })) }).ok).to.equal(true);
     });
   });
 });

@@ -16,7 +16,8 @@ import { expect } from 'chai';
 import type { RunEvent, RunRecord } from '../../assets/core';
 import referenceGraph from '../../assets';
 import { seedSource } from '../../jobs/embedded/source';
-import { depsFromEnvironment } from '../../jobs/serving/environment';
+import { classicmodels } from '../../assets/reference/source-data';
+import { depsFromEnvironment, embeddedServingEnvironment } from '../../jobs/serving/environment';
 import { createRecommenderService } from '../../jobs/serving/recommender';
 import { tableDir } from '../../jobs/embedded/lake/layout';
 import { runCli } from '../cli/run-cli';
@@ -55,7 +56,7 @@ describe('--engine spark: the Glue scripts on local Spark, through the engine', 
     defaultHome = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-engine-default-'));
     process.env.HEADWATER_HOME = sparkHome;
     // Seed 42: at this scale (a few days, 24 optimiser steps) whether FM beats popularity depends on the data set (seed 7: 0.19 vs 0.39), so the test pins one it does on; bench:spark measures at the demo's scale.
-    await seedSource({ customers: 300, products: 60, ratings: 6000, days: 4, seed: 42, until: UNTIL });
+    await seedSource({ dataset: classicmodels, sizes: { customers: 300, products: 60, ratings: 6000 }, days: 4, seed: 42, until: UNTIL });
     // The same source for both engines.
     fs.cpSync(path.join(sparkHome, 'source-db'), path.join(defaultHome, 'source-db'), { recursive: true });
     for (const batch of BATCHES) {
@@ -81,10 +82,12 @@ describe('--engine spark: the Glue scripts on local Spark, through the engine', 
       expect(cmp.differences, key).to.deep.equal([]);
       expect(cmp.rows, key).to.be.greaterThan(0);
     }
-    // popular products' latest.json (the serving fallback) is written by sql_runner.py and put in place.
-    const latest = (home: string) => JSON.parse(fs.readFileSync(path.join(tableDir(path.join(home, 'lake'), 'analytics/popular_products'), 'latest.json'), 'utf8')) as { partition: string; products: unknown[] };
+    // The declared fallback's latest.json (the serving fallback) is written by sql_runner.py and put in place.
+    const latest = (home: string) =>
+      JSON.parse(fs.readFileSync(path.join(tableDir(path.join(home, 'lake'), 'analytics/popular_products'), 'latest.json'), 'utf8')) as { partition: string; items: { id: string }[] };
     expect(latest(sparkHome).partition).to.equal(latest(defaultHome).partition);
-    expect(latest(sparkHome).products).to.have.length(latest(defaultHome).products.length);
+    expect(latest(sparkHome).items).to.have.length(latest(defaultHome).items.length);
+    expect(latest(sparkHome).items.map((i) => i.id).sort()).to.deep.equal(latest(defaultHome).items.map((i) => i.id).sort());
   });
 
   it('records the engine on the run and on each step, with checks and the files committed', async () => {
@@ -133,15 +136,15 @@ describe('--engine spark: the Glue scripts on local Spark, through the engine', 
     expect(check).to.include({ passed: true, blocking: true });
     // Serving, as `assets serve` builds it: the lake's model.json and the indexes loaded from the embeddings.
     process.env.HEADWATER_HOME = sparkHome;
-    const deps = depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded', RECOMMENDER_BUDGET_MS: '120000' });
+    const deps = depsFromEnvironment({ ...process.env, ...embeddedServingEnvironment(referenceGraph, 'serving/recommender_api', path.join(sparkHome, 'lake')), HEADWATER_MODE: 'embedded', RECOMMENDER_BUDGET_MS: '120000' });
     const artifact = await deps.model();
     expect(artifact?.format).to.equal('headwater-recommender/v1');
     const service = createRecommenderService(deps);
-    const known = await service.forCustomer(103, {}, 5);
+    const known = await service.forUser('103', {}, 5);
     expect(known.fallback, known.reason).to.equal(false);
     expect(known.items).to.have.length(5);
     // A customer the index does not know is embedded from features with the model's own factors.
-    const cold = await service.forCustomer(undefined, { city: 'Nantes', country: 'France', credit_limit: 21000 }, 5);
+    const cold = await service.forUser(undefined, { city: 'Nantes', country: 'France', creditLimit: 21000 }, 5);
     expect(cold, cold.reason).to.include({ fallback: false, coldStart: true });
     expect(cold.items).to.have.length(5);
     expect(await service.dimension()).to.equal(artifact!.dimension);

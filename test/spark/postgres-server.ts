@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { openSourceDb, pgIdent, SOURCE_TABLES } from '../../jobs/embedded/source';
+import { openSourceDb, pgIdent } from '../../jobs/embedded/source';
+import { SOURCE_TABLES } from '../../assets/reference/source-data/schema';
 
 export interface PostgresServer {
   readonly port: number;

@@ -3,12 +3,19 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ensureStream, localKinesisClient, startKinesalite, type RunningKinesalite } from '../../jobs/embedded/stream/kinesalite';
-import { RECOMMENDATIONS_PREFIX } from '../../jobs/embedded/stream/poller';
+import referenceGraph from '../../assets';
+import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
 import { spawnPoller, type PollerProcess } from '../../jobs/embedded/stream/processes';
 import { putEvents } from '../../jobs/embedded/stream/producer';
-import { eventGenerator } from '../../jobs/embedded/stream/generator';
+import { browsingEventGenerator, browsingEvents } from '../../assets/reference/source-data/events';
+import { embeddedServingEnvironment } from '../../jobs/serving/environment';
 import { catalogFixture, type Fixture } from '../serving/helpers';
 import { linesUnder } from './helpers';
+
+/** Records partitioned by customer, as the storefront (and the reference's generator) put them: one customer's events stay in one shard, in order. */
+const BY_CUSTOMER = { partitionKey: browsingEvents.partitionKey };
+
+const RECOMMENDATIONS_PREFIX = embeddedStreamOf(referenceGraph).prefix;
 
 const until = async (cond: () => boolean, what: string, ms = 60_000) => {
   const end = Date.now() + ms;
@@ -42,21 +49,22 @@ describe('delivery poller as a separate process, killed with SIGKILL mid-stream'
     await ensureStream(client, streamName, 2);
     const lakeDir = path.join(fx.root, 'lake-sigkill');
     const checkpointFile = path.join(fx.root, 'checkpoints', `${streamName}.json`);
-    const gen = eventGenerator({ products: fx.products.map((p) => p.productCode), customers: fx.customers.map((c) => ({ customerNumber: c.customerNumber })) });
+    const gen = browsingEventGenerator({ items: fx.products.map((p) => p.productCode), users: fx.customers.map((c) => String(c.customerNumber)) });
     // 3,000 events, every 100th malformed (bad JSON or an unknown product code).
     const events: (object | string)[] = Array.from({ length: 3000 }, (_, i) =>
       i % 100 === 99 ? (i % 200 === 199 ? `{"event_id": ${i}, "customer_number": 103,` : { ...gen(), event_id: i, browse_history: [{ product_code: 'S00_0000' }] }) : { ...gen(), event_id: i },
     );
-    const options = { endpoint: kin.endpoint, streamName, lakeDir, checkpointFile, bufferIntervalMs: 200, bufferBytes: 30_000, transformWorkers: 1 };
-    const env = { ...process.env, HEADWATER_HOME: fx.root };
+    const options = { endpoint: kin.endpoint, streamName, lakeDir, prefix: RECOMMENDATIONS_PREFIX, checkpointFile, bufferIntervalMs: 200, bufferBytes: 30_000, transformWorkers: 1 };
+    // The serving variables the stack sets on the transform (here: of the fixture's lake).
+    const env = { ...process.env, HEADWATER_HOME: fx.root, ...embeddedServingEnvironment(referenceGraph, 'serving/recommendations', fx.lake) };
 
-    await putEvents(client, streamName, events.slice(0, 1000));
+    await putEvents(client, streamName, events.slice(0, 1000), BY_CUSTOMER);
     const first = await spawnPoller(options, { env });
     children.push(first);
     // The rest arrives while the first poller runs, 100 events every 50 ms.
     const putting = (async () => {
       for (let i = 1000; i < events.length; i += 100) {
-        await putEvents(client, streamName, events.slice(i, i + 100));
+        await putEvents(client, streamName, events.slice(i, i + 100), BY_CUSTOMER);
         await new Promise((r) => setTimeout(r, 50));
       }
     })();

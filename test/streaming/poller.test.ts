@@ -4,12 +4,20 @@ import { expect } from 'chai';
 import { createRecommenderService } from '../../jobs/serving/recommender';
 import { createTransformHandler } from '../../jobs/serving/stream-transform/transform';
 import { ensureStream, localKinesisClient, startKinesalite, type RunningKinesalite } from '../../jobs/embedded/stream/kinesalite';
-import { DeliveryPoller, RECOMMENDATIONS_PREFIX } from '../../jobs/embedded/stream/poller';
+import referenceGraph from '../../assets';
+import { DeliveryPoller } from '../../jobs/embedded/stream/poller';
+import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
 import { putEvents } from '../../jobs/embedded/stream/producer';
-import { eventGenerator } from '../../jobs/embedded/stream/generator';
-import { catalogFixture, type Fixture } from '../serving/helpers';
+import { browsingEventGenerator, browsingEvents } from '../../assets/reference/source-data/events';
+import { catalogFixture, STREAM_CONFIG, type Fixture } from '../serving/helpers';
 import { linesUnder } from './helpers';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+
+/** Records partitioned by customer, as the storefront (and the reference's generator) put them: one customer's events stay in one shard, in order. */
+const BY_CUSTOMER = { partitionKey: browsingEvents.partitionKey };
+
+/** Where the reference's stream-delivery asset lands in the lake, as the embedded stream reads it from the graph. */
+const RECOMMENDATIONS_PREFIX = embeddedStreamOf(referenceGraph).prefix;
 
 const until = async (cond: () => boolean, what: string, ms = 15_000) => {
   const end = Date.now() + ms;
@@ -46,20 +54,20 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
     checkpointFile = path.join(fx.root, `checkpoint-${stream}.json`);
   });
 
-  const transform = () => createTransformHandler(createRecommenderService(fx.deps()), { logFailures: false });
+  const transform = () => createTransformHandler(createRecommenderService(fx.deps()), STREAM_CONFIG, { logFailures: false });
   const events = (n: number) => {
-    const gen = eventGenerator({ products: fx.products.map((p) => p.productCode), customers: fx.customers.map((c) => ({ customerNumber: c.customerNumber })) });
+    const gen = browsingEventGenerator({ items: fx.products.map((p) => p.productCode), users: fx.customers.map((c) => String(c.customerNumber)) });
     return Array.from({ length: n }, (_, i) => ({ ...gen(), event_id: i }));
   };
   const poller = (extra: Partial<ConstructorParameters<typeof DeliveryPoller>[0]> = {}) =>
-    new DeliveryPoller({ client, streamName, lakeDir: lake, checkpointFile, transform: transform(), bufferIntervalMs: 200, ...extra });
+    new DeliveryPoller({ client, streamName, lakeDir: lake, prefix: RECOMMENDATIONS_PREFIX, checkpointFile, transform: transform(), bufferIntervalMs: 200, ...extra });
   const okOut = () => linesUnder(path.join(lake, RECOMMENDATIONS_PREFIX)).filter((x) => 'recommended_items' in x);
   const errOut = () => linesUnder(path.join(lake, RECOMMENDATIONS_PREFIX, 'errors'));
 
   it('delivers Ok records under year=/month=/day=/hour= and failures with their reason: sent = delivered + failed', async () => {
     const good = events(300);
     const bad = ['not json', JSON.stringify({ customer_number: 'x' }), JSON.stringify({ ...good[0], browse_history: [{ product_code: 'S00_0000' }] })];
-    await putEvents(client, streamName, [...good, ...bad]);
+    await putEvents(client, streamName, [...good, ...bad], BY_CUSTOMER);
     const p = poller();
     await p.start();
     await until(() => p.stats.delivered + p.stats.failed >= 303, 'all records');
@@ -72,12 +80,12 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
     expect(files.filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
     const errs = errOut();
     expect(errs).to.have.length(3);
-    expect(errs.map((e) => e.reason).join('\n')).to.match(/not valid JSON/).and.match(/customer_number must be a number/).and.match(/unknown product_code 'S00_0000'/);
+    expect(errs.map((e) => e.reason).join('\n')).to.match(/not valid JSON/).and.match(/customer_number must be a non-negative integer, got "x"/).and.match(/unknown product_code 'S00_0000' in browse_history/);
     expect(Buffer.from(String(errs.find((e) => /JSON/.test(String(e.reason)))!.rawData), 'base64').toString()).to.equal('not json');
   });
 
   it('concurrent transform invocations answering out of order still deliver in read order and checkpoint every shard', async () => {
-    await putEvents(client, streamName, events(600));
+    await putEvents(client, streamName, events(600), BY_CUSTOMER);
     const inner = transform();
     let calls = 0;
     // Later invocations answer sooner: results arrive out of order.
@@ -104,7 +112,7 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
   });
 
   it('a crash after the write and before the checkpoint loses nothing and duplicates nothing', async () => {
-    await putEvents(client, streamName, events(400));
+    await putEvents(client, streamName, events(400), BY_CUSTOMER);
     let flushes = 0;
     const first = poller({
       bufferBytes: 20_000,
@@ -126,7 +134,7 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
 
   it('a poller killed mid-stream and restarted reads on from its checkpoint: nothing lost', async () => {
     const all = events(1000);
-    await putEvents(client, streamName, all.slice(0, 500));
+    await putEvents(client, streamName, all.slice(0, 500), BY_CUSTOMER);
     // Small transform batches and buffer, killed as its first delivery lands: mid-stream for sure.
     const first: DeliveryPoller = poller({ bufferBytes: 10_000, transformBatchRecords: 50, onFlush: () => void first.kill() });
     await first.start();
@@ -134,7 +142,7 @@ describe('delivery poller (embedded Firehose) over kinesalite', function () {
     await first.kill();
     const afterKill = first.stats.delivered;
     expect(first.stats.flushes).to.equal(1);
-    await putEvents(client, streamName, all.slice(500));
+    await putEvents(client, streamName, all.slice(500), BY_CUSTOMER);
     const second = poller();
     await second.start();
     await until(() => new Set(okOut().map((x) => x.event_id)).size >= 1000, 'every event after restart');

@@ -7,32 +7,33 @@ import { expect } from 'chai';
 import type { RecommendationResult, RecommenderService } from '../../jobs/serving/recommender';
 import { createTransformHandler, type TransformOptions } from '../../jobs/serving/stream-transform/transform';
 import { LIMITS } from '../../jobs/serving/validation';
+import { STREAM_CONFIG } from '../serving/helpers';
 
 const b64 = (x: unknown) => Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64');
 const decode = (data: string | undefined) => JSON.parse(Buffer.from(data ?? '', 'base64').toString('utf8')) as Record<string, unknown>;
-const items = (...codes: string[]) => codes.map((product_code) => ({ product_code, score: 1 }));
+const items = (...codes: string[]) => codes.map((id) => ({ id, score: 1 }));
 
 interface Calls {
-  forCustomer: unknown[][];
+  forUser: unknown[][];
   similarTo: unknown[][];
-  knowsProduct: string[];
+  knowsItem: string[];
 }
 
 /** A service answering from fixed lists and recording every call. */
 function stubService(options: { unknown?: string[]; indexDown?: boolean; profileFallback?: boolean; similarFallback?: boolean; throwFor?: number } = {}): { service: RecommenderService; calls: Calls } {
-  const calls: Calls = { forCustomer: [], similarTo: [], knowsProduct: [] };
+  const calls: Calls = { forUser: [], similarTo: [], knowsItem: [] };
   const service = {
-    async forCustomer(customer: number, features: unknown, k: number, exclude?: ReadonlySet<string>): Promise<RecommendationResult> {
-      calls.forCustomer.push([customer, features, k, [...(exclude ?? [])]]);
-      if (customer === options.throwFor) throw new Error('index exploded');
+    async forUser(user: string, features: unknown, k: number, exclude?: ReadonlySet<string>): Promise<RecommendationResult> {
+      calls.forUser.push([user, features, k, [...(exclude ?? [])]]);
+      if (user === String(options.throwFor)) throw new Error('index exploded');
       return { items: items('P1', 'P2'), fallback: options.profileFallback ?? false };
     },
     async similarTo(code: string, k: number, o?: { fallbackOnUnknown?: boolean; exclude?: ReadonlySet<string> }): Promise<RecommendationResult> {
       calls.similarTo.push([code, k, o?.fallbackOnUnknown, [...(o?.exclude ?? [])]]);
       return { items: items('S1'), fallback: options.similarFallback ?? false };
     },
-    async knowsProduct(code: string): Promise<boolean | undefined> {
-      calls.knowsProduct.push(code);
+    async knowsItem(code: string): Promise<boolean | undefined> {
+      calls.knowsItem.push(code);
       if (options.indexDown) return undefined;
       return !(options.unknown ?? []).includes(code);
     },
@@ -50,7 +51,7 @@ const event = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-const handler = (stub: ReturnType<typeof stubService>, options: TransformOptions = {}) => createTransformHandler(stub.service, { logFailures: false, ...options });
+const handler = (stub: ReturnType<typeof stubService>, options: TransformOptions = {}) => createTransformHandler(stub.service, STREAM_CONFIG, { logFailures: false, ...options });
 
 describe('stream transform records (stub service)', () => {
   it('adds recommended_items, similar_items and fallback to the event as it came, in one JSON line', async () => {
@@ -60,8 +61,9 @@ describe('stream transform records (stub service)', () => {
     expect(res.records[0]).to.include({ recordId: 'r1', result: 'Ok' });
     expect(Buffer.from(res.records[0].data ?? '', 'base64').toString('utf8')).to.equal(`${JSON.stringify({ ...event(), recommended_items: ['P1', 'P2'], similar_items: ['S1'], fallback: false })}\n`);
     // Each browsed product checked once; the last one viewed drives "similar"; browsed products excluded from both lists.
-    expect(stub.calls.knowsProduct).to.deep.equal(['A', 'B']);
-    expect(stub.calls.forCustomer).to.deep.equal([[103, { city: 'Paris', country: 'France', credit_limit: 50000 }, 10, ['A', 'B']]]);
+    expect(stub.calls.knowsItem).to.deep.equal(['A', 'B']);
+    // Features go to the service under the model's column names (credit_limit is learned as creditLimit).
+    expect(stub.calls.forUser).to.deep.equal([['103', { city: 'Paris', country: 'France', creditLimit: 50000 }, 10, ['A', 'B']]]);
     expect(stub.calls.similarTo).to.deep.equal([['A', 10, true, ['A', 'B']]]);
   });
 
@@ -69,7 +71,7 @@ describe('stream transform records (stub service)', () => {
     const stub = stubService();
     const res = await handler(stub, { k: 3 })({ records: [{ recordId: 'r', data: b64(event({ city: null, country: undefined, credit_limit: null, browse_history: [] })) }] as never });
     expect(decode(res.records[0].data)).to.deep.include({ recommended_items: ['P1', 'P2'], similar_items: [], fallback: false });
-    expect(stub.calls.forCustomer).to.deep.equal([[103, {}, 3, []]]);
+    expect(stub.calls.forUser).to.deep.equal([['103', {}, 3, []]]);
     expect(stub.calls.similarTo).to.deep.equal([]);
   });
 
@@ -102,7 +104,7 @@ describe('stream transform records (stub service)', () => {
       ['abc', 'data is not valid base64'],
       ['ab!=', 'data is not valid base64'],
       [b64('{"a":'), `data is not valid JSON: ${(() => { try { JSON.parse('{"a":'); } catch (e) { return (e as Error).message; } })()}`],
-      [b64(event({ customer_number: 0 })), 'customer_number must be a positive integer such as 103, got 0'],
+      [b64(event({ customer_number: -1 })), 'customer_number must be a non-negative integer, got -1'],
     ];
     const res = await handler(stubService())({ records: cases.map(([data], i) => ({ recordId: `r${i}`, data })) as never });
     cases.forEach(([data, reason], i) => {
@@ -122,7 +124,7 @@ describe('stream transform records (stub service)', () => {
     expect(res.records.slice(0, 6).map((r) => r.result)).to.deep.equal(['Ok', 'Ok', 'Ok', 'Ok', 'Ok', 'Ok']);
     // A service error fails that record alone, saying so.
     expect(res.records[6]).to.deep.equal({ recordId: 'r6', result: 'ProcessingFailed', data: records[6].data, reason: 'transform error: index exploded' });
-    expect(stub.calls.forCustomer.map((c) => c[0])).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+    expect(stub.calls.forUser.map((c) => c[0])).to.deep.equal(['1', '2', '3', '4', '5', '6', '7']);
     expect(await handler(stub)({ records: undefined } as never)).to.deep.equal({ records: [] });
   });
 
@@ -131,8 +133,8 @@ describe('stream transform records (stub service)', () => {
     const warn = console.warn;
     console.warn = (line: string) => lines.push(line);
     try {
-      await createTransformHandler(stubService().service)({ records: [{ recordId: 'bad', data: '' }] as never });
-      await createTransformHandler(stubService().service, { logFailures: false })({ records: [{ recordId: 'quiet', data: '' }] as never });
+      await createTransformHandler(stubService().service, STREAM_CONFIG)({ records: [{ recordId: 'bad', data: '' }] as never });
+      await createTransformHandler(stubService().service, STREAM_CONFIG, { logFailures: false })({ records: [{ recordId: 'quiet', data: '' }] as never });
     } finally {
       console.warn = warn;
     }

@@ -12,8 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { RUNLOG_DB } from '../../jobs/embedded/runlog/local-runlog';
 import { streamPaths } from '../../jobs/embedded/stream/kinesalite';
+import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
+import referenceGraph from '../../assets';
 import { bin, runCli, type CliResult } from '../cli/run-cli';
 import { saveEnv } from '../setup/environment';
 
@@ -58,7 +61,7 @@ describe('fault matrix: every command, every fault, one message and no stack tra
     base = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-fault-base-'));
     process.env.HEADWATER_HOME = base;
     process.env.NO_COLOR = '1';
-    await seedSource({ customers: 200, products: 40, ratings: 4000, days: 12, seed: 5 });
+    await seedSource({ dataset: classicmodels, sizes: { customers: 200, products: 40, ratings: 4000 }, days: 12, seed: 5 });
     const r = await cli('backfill', 'raw/* or training/*', '--from', key(today - 10 * DAY), '--to', key(today - DAY));
     expect(r.code, r.err).to.equal(0);
     const m = await cli('materialize', 'model/recommender or index/item_embeddings');
@@ -139,7 +142,7 @@ describe('fault matrix: every command, every fault, one message and no stack tra
 
   it('a corrupt stream checkpoint is named', async () => {
     freshHome();
-    const checkpoint = streamPaths(path.join(home, 'stream')).checkpoint;
+    const checkpoint = streamPaths(path.join(home, 'stream'), embeddedStreamOf(referenceGraph).streamName).checkpoint;
     fs.mkdirSync(path.dirname(checkpoint), { recursive: true });
     fs.writeFileSync(checkpoint, '{ "committed": ');
     expectFault(await cli('stream', 'status'), checkpoint, 'stream status');

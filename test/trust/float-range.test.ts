@@ -2,14 +2,14 @@
 import { expect } from 'chai';
 import { createApiHandler, type ApiHandler } from '../../jobs/serving/recommender-api/routes';
 import { createRecommenderService } from '../../jobs/serving/recommender';
-import { catalogFixture, urlEvent, type Fixture } from '../serving/helpers';
+import { API_CONFIG, catalogFixture, urlEvent, type Fixture } from '../serving/helpers';
 
 describe('serving: numbers outside the float range', () => {
   let fx: Fixture;
   let api: ApiHandler;
   before(async () => {
     fx = await catalogFixture(60);
-    api = createApiHandler(createRecommenderService(fx.deps()));
+    api = createApiHandler(createRecommenderService(fx.deps()), API_CONFIG);
   });
   after(() => fx.cleanup());
 
@@ -21,8 +21,13 @@ describe('serving: numbers outside the float range', () => {
   });
 
   it('a credit limit of 1e308 is a 400, and an in-range embedding still scores', async () => {
-    const r = await api(urlEvent('POST', '/user_embeddings', {}, [{ city: 'Paris', country: 'France', creditlimit: 1e308 }]));
+    const r = await api(urlEvent('POST', '/user_embeddings', {}, { city: 'Paris', country: 'France', credit_limit: 1e308 }));
     expect(r.statusCode).to.equal(400);
+    expect(String(r.body)).to.match(/credit_limit is 1e\+308, outside the float32 range/);
+    // The lab surface's list body and alias reach the same check.
+    const lab = await api(urlEvent('POST', '/lab/user_embeddings', {}, [{ city: 'Paris', country: 'France', creditlimit: 1e308 }]));
+    expect(lab.statusCode).to.equal(400);
+    expect(String(lab.body)).to.match(/\[0\]: credit_limit is 1e\+308, outside the float32 range/);
     const big = await api(urlEvent('POST', '/items_from_user', {}, { embedding: Array.from({ length: 33 }, () => 1e30) }));
     expect(big.statusCode).to.equal(400);
     expect(String(big.body)).to.match(/squared norm/);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
+import { classicmodels } from '../../assets/reference/source-data';
 import { runCli } from '../cli/run-cli';
 import { saveEnv } from '../setup/environment';
 
@@ -37,7 +38,7 @@ describe('lake integrity', function () {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-integrity-'));
     process.env.HEADWATER_HOME = home;
     process.env.NO_COLOR = '1';
-    await seedSource({ customers: 200, products: 40, ratings: 4000, days: 12, seed: 3 });
+    await seedSource({ dataset: classicmodels, sizes: { customers: 200, products: 40, ratings: 4000 }, days: 12, seed: 3 });
     const r = await cli('backfill', 'raw/* or training/*', '--from', from, '--to', to);
     expect(r.code, r.err).to.equal(0);
   });

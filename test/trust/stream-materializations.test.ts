@@ -13,8 +13,8 @@ import { LocalRunLog } from '../../jobs/embedded/runlog';
 import { DeliveryLedger } from '../../jobs/embedded/stream/deliveries';
 import { putEvents } from '../../jobs/embedded/stream/producer';
 import { startStreamSession } from '../../jobs/embedded/stream/session';
-import { USER_EVENTS_STREAM } from '../../jobs/embedded/stream/kinesalite';
-import { eventGenerator } from '../../jobs/embedded/stream/generator';
+import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
+import { browsingEventGenerator } from '../../assets/reference/source-data/events';
 import { assetStatuses } from '../../scripts/cli/run/asset-status';
 import { runCli } from '../cli/run-cli';
 import { catalogFixture, type Fixture } from '../serving/helpers';
@@ -76,10 +76,10 @@ describe('stream deliveries are materializations of the stream asset', function 
       fx = await catalogFixture(60);
       process.env.HEADWATER_HOME = fx.root;
       let delivered = 0;
-      const session = await startStreamSession({ bufferIntervalMs: 100, deps: fx.deps(), record: { graph: referenceGraph, key: KEY }, onFlush: (b) => (delivered += b.ok) });
+      const session = await startStreamSession({ target: embeddedStreamOf(referenceGraph, KEY), bufferIntervalMs: 100, deps: fx.deps(), record: { graph: referenceGraph }, onFlush: (b) => (delivered += b.ok) });
       try {
-        const gen = eventGenerator({ products: fx.products.map((p) => p.productCode), customers: fx.customers.map((c) => ({ customerNumber: c.customerNumber })) });
-        await putEvents(session.client, USER_EVENTS_STREAM, Array.from({ length: 30 }, () => gen()));
+        const gen = browsingEventGenerator({ items: fx.products.map((p) => p.productCode), users: fx.customers.map((c) => String(c.customerNumber)) });
+        await putEvents(session.client, session.streamName, Array.from({ length: 30 }, () => gen()));
         const end = Date.now() + 30_000;
         while (delivered < 30 && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
       } finally {

@@ -16,7 +16,7 @@ import {
   type AssetDefinition,
   type ColumnContract,
 } from '../../../assets/core';
-import type { GlueSqlSettings } from '../../../assets/kinds';
+import { FALLBACK_FILE, fallbackProblems, type FallbackSettings, type GlueSqlSettings } from '../../../assets/kinds';
 import type { Executor, StepContext, StepOutput } from '../../engine/environment';
 import { repoRoot } from '../../engine/repo-files';
 import { depTableName, parseDirectives, PARTITION_COLUMN, renderTemplate } from '../../transforms/sql/convention';
@@ -36,10 +36,6 @@ export interface GlueSqlExecutorOptions {
   /** Where `compute.sql` paths are resolved. Default: the repository root. */
   readonly repoRoot?: string;
 }
-
-/** The asset whose newest partition also goes to `latest.json`, the serving fallback. */
-const POPULAR_PRODUCTS = 'analytics/popular_products';
-const POPULAR_TOP_N = 100;
 
 interface Window {
   readonly key: string | null;
@@ -148,6 +144,9 @@ export function createGlueSqlExecutor(options: GlueSqlExecutorOptions): Executor
           const body = renderTemplate(sqlText.replace(/^\s*--.*$/gm, ''), { partition_start: timestampLiteral(startMs), partition_end: timestampLiteral(endMs) }, sqlPath).replace(/;\s*$/, '');
           await namingCorruptFile(con, files, undefined, () => con.run(`CREATE TABLE __result AS ${body}`));
           const columns = await checkOutput(con, ctx.asset, timePartitioned, sqlPath);
+          // A fallback naming a column the SQL does not produce fails before anything is written.
+          const fallbackIssues = settings.fallback ? fallbackProblems(settings.fallback, (await describeColumns(con, '__result')).map((c) => c.name).filter((n) => n !== PARTITION_COLUMN)) : [];
+          if (fallbackIssues.length) throw new Error(`${ctx.asset.key}: ${fallbackIssues.join('; ')}; nothing was written: fix the asset's fallback setting`);
           const t2 = Date.now();
           ctx.log(`inputs ready in ${t1 - t0} ms, ${sqlPath} ran in ${t2 - t1} ms`);
           const select = columns.map((c) => duckIdent(c.name)).join(', ');
@@ -197,7 +196,7 @@ export function createGlueSqlExecutor(options: GlueSqlExecutorOptions): Executor
           } finally {
             if (split) fs.rmSync(split, { recursive: true, force: true });
           }
-          if (ctx.asset.key === POPULAR_PRODUCTS) await writeLatestPopular(con, options.lakeRoot, windows[windows.length - 1]);
+          if (settings.fallback) await writeFallbackList(con, options.lakeRoot, ctx.asset, settings.fallback, windows[windows.length - 1]);
           ctx.log(`wrote ${rows.toLocaleString('en-US')} rows${windows[0].key !== null ? ` in ${windows.length} partition(s)` : ''} in ${Date.now() - t2} ms (Parquet ${tSplit - t2} ms, commits ${Date.now() - tSplit} ms)`);
           return { metadata: { rows, bytes, sqlMs: t2 - t1 }, ...(windows[0].key !== null ? { partitionMetadata } : {}) };
         });
@@ -219,15 +218,22 @@ async function forEachConcurrently<T>(items: readonly T[], limit: number, fn: (i
   if (failed) throw failed.reason;
 }
 
-/** `<lake>/analytics/popular_products/latest.json`: the newest partition's ranking, for the serving fallback. */
-async function writeLatestPopular(con: DuckDBConnection, lakeRoot: string, w: Window): Promise<void> {
-  const rows = await queryRows<{ rank: number; productCode: string; productName: string; productLine: string; score: number }>(
+/**
+ * `<lake>/<key>/latest.json`: the newest partition's top rows by `fallback.orderBy` (ties by id),
+ * the list serving answers from when it cannot use the model (jobs/serving/fallback-list.ts reads
+ * it; jobs/glue/sql_runner.py writes the same document).
+ */
+async function writeFallbackList(con: DuckDBConnection, lakeRoot: string, asset: AssetDefinition, fallback: FallbackSettings, w: Window): Promise<void> {
+  const extra = fallback.columns.map((c) => `, ${duckIdent(c)}`).join('');
+  const rows = await queryRows<Record<string, unknown> & { __id: string; __score: number | null }>(
     con,
-    `SELECT rank, productCode, productName, productLine, score FROM __result
-      ${w.key === null ? '' : `WHERE ${PARTITION_COLUMN} = ${timestampLiteral(w.startMs)}`} ORDER BY rank LIMIT ${POPULAR_TOP_N}`,
+    `SELECT CAST(${duckIdent(fallback.id)} AS VARCHAR) AS __id, CAST(${duckIdent(fallback.orderBy)} AS DOUBLE) AS __score${extra} FROM __result
+      WHERE ${duckIdent(fallback.id)} IS NOT NULL AND ${duckIdent(fallback.orderBy)} IS NOT NULL
+      ${w.key === null ? '' : `AND ${PARTITION_COLUMN} = ${timestampLiteral(w.startMs)}`}
+      ORDER BY ${duckIdent(fallback.orderBy)} ${fallback.ascending ? 'ASC' : 'DESC'}, CAST(${duckIdent(fallback.id)} AS VARCHAR) LIMIT ${fallback.top}`,
   );
-  const file = path.join(tableDir(lakeRoot, POPULAR_PRODUCTS), 'latest.json');
-  // A backfill of older hours must not replace a newer ranking.
+  const file = path.join(tableDir(lakeRoot, asset.key), FALLBACK_FILE);
+  // A backfill of older partitions must not replace a newer list.
   try {
     const current = JSON.parse(fs.readFileSync(file, 'utf8')) as { partition?: string };
     if (w.key !== null && typeof current.partition === 'string' && current.partition > w.key) return;
@@ -235,9 +241,12 @@ async function writeLatestPopular(con: DuckDBConnection, lakeRoot: string, w: Wi
     // Missing or unreadable: write a fresh one.
   }
   const doc = {
+    asset: asset.key,
     asOf: new Date(w.endMs).toISOString(),
     partition: w.key ?? '',
-    products: rows.map((r) => ({ rank: Number(r.rank), productCode: r.productCode, productName: r.productName, productLine: r.productLine, score: Number(r.score) })),
+    id: fallback.id,
+    orderBy: fallback.orderBy,
+    items: rows.map(({ __id, __score, ...columns }) => ({ id: __id, score: Number(__score), ...Object.fromEntries(fallback.columns.map((c) => [c, columns[c] ?? null])) })),
   };
   writeFileAtomic(file, JSON.stringify(doc, null, 2) + '\n');
 }

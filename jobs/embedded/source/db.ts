@@ -158,7 +158,7 @@ export function sharedSource(options: OpenSourceOptions = {}): SourceAccess {
   };
 }
 
-/** Quotes an identifier for Postgres (`"customerNumber"`). */
+/** Quotes an identifier for Postgres (`"userId"`: camelCase columns keep their case). */
 export const pgIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /** Quotes a string literal for Postgres. */

@@ -1,31 +1,26 @@
 /**
- * `source seed`: builds the local source database from scratch. It is built in a sibling
- * directory and renamed into place, so a crash mid-seed leaves the previous database intact.
+ * `source seed`: fills the local source database with a graph's example data set (its module's
+ * `demoData.source`). Only the data set's own tables are replaced, in one transaction: every
+ * other table (a fork's own, loaded with `source load`) is kept, and a crash mid-seed leaves the
+ * previous tables as they were.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import { UserError, type SourceDataset } from '../../../assets/core';
 import { localPaths } from '../paths';
-import { openSourceDb } from './db';
-import { generateSourceData } from './generate';
-import { SOURCE_TABLES } from './schema';
-import { UserError } from '../../../assets/core';
+import { openSourceDb, pgIdent, sourceExists } from './db';
 
 export interface SeedOptions {
-  /** Default: 2,000, or ratings / 50 when more are needed to keep ratings per customer realistic. */
-  readonly customers?: number;
-  /** Default 500. */
-  readonly products?: number;
-  /** Default 100,000. */
-  readonly ratings?: number;
-  /** Default ratings / 4, at least 1,000 and at most 200,000. */
-  readonly orders?: number;
-  /** Days of history up to `until`. Default 30. */
+  /** The data set: the graph module's `demoData.source`. */
+  readonly dataset: SourceDataset;
+  /** The data set's sizes (`dataset.sizes`); the missing ones take its defaults. */
+  readonly sizes?: Readonly<Record<string, number | undefined>>;
+  /** Days of history up to `until`. @default 30 */
   readonly days?: number;
-  /** Default 42. */
+  /** @default 42 */
   readonly seed?: number;
-  /** Exclusive end of the data. Default: the start of the current hour (UTC). */
+  /** Exclusive end of the data. @default the start of the current hour (UTC) */
   readonly until?: Date;
-  /** The PGlite data directory. Default `localPaths.sourceDb()`. */
+  /** The PGlite data directory. @default localPaths.sourceDb() */
   readonly dir?: string;
   /** Progress lines. */
   readonly log?: (message: string) => void;
@@ -33,9 +28,15 @@ export interface SeedOptions {
 
 export interface SeedResult {
   readonly dir: string;
+  /** Rows per table the data set filled. */
   readonly rows: Readonly<Record<string, number>>;
-  readonly options: { customers: number; products: number; ratings: number; orders: number; days: number; seed: number; until: string };
-  readonly ms: { create: number; generateAndLoad: number; keys: number; total: number };
+  /** The tables replaced (they existed before) and created (they did not). */
+  readonly replaced: readonly string[];
+  readonly created: readonly string[];
+  /** Tables of the database the data set does not fill, left as they were. */
+  readonly kept: readonly string[];
+  readonly options: { sizes: Readonly<Record<string, number>>; days: number; seed: number; until: string };
+  readonly ms: { open: number; generateAndLoad: number; keys: number; total: number };
 }
 
 /** Thrown for options that cannot produce a data set; says which to change. */
@@ -46,66 +47,87 @@ export class SeedOptionsError extends UserError {
 const HOUR = 3_600_000;
 
 /** Resolves defaults and validates the options (exported for the CLI's error messages). */
-export function resolveSeedOptions(o: SeedOptions) {
-  const ratings = o.ratings ?? 100_000;
-  const products = o.products ?? 500;
-  const customers = o.customers ?? Math.max(2000, Math.ceil(ratings / 50));
-  const orders = o.orders ?? Math.min(200_000, Math.max(1000, Math.round(ratings / 4)));
+export function resolveSeedOptions(o: SeedOptions): { sizes: Readonly<Record<string, number>>; days: number; seed: number; untilMs: number } {
   const days = o.days ?? 30;
   const seed = o.seed ?? 42;
+  if (!Number.isInteger(days) || days < 1) throw new SeedOptionsError(`--days must be an integer >= 1 (got ${days})`);
+  if (!Number.isInteger(seed) || seed < 0) throw new SeedOptionsError(`--seed must be an integer >= 0 (got ${seed})`);
+  const known = new Set(o.dataset.sizes.map((s) => s.name));
+  const unknown = Object.keys(o.sizes ?? {}).filter((k) => !known.has(k));
+  if (unknown.length) {
+    throw new SeedOptionsError(`the data set (${o.dataset.description}) has no size ${unknown.map((u) => `--${u}`).join(', ')}; its sizes are ${[...known].map((k) => `--${k}`).join(', ') || 'none'}`);
+  }
   const untilMs = Math.floor((o.until ?? new Date()).getTime() / HOUR) * HOUR;
-  for (const [name, v, min] of [['customers', customers, 1], ['products', products, 1], ['ratings', ratings, 0], ['orders', orders, 0], ['days', days, 1]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new SeedOptionsError(`--${name} must be an integer >= ${min} (got ${v})`);
-  }
-  if (products > 89_999) throw new SeedOptionsError(`--products must be at most 89999 (got ${products})`);
-  // Each (customer, product) pair is rated at most once; beyond ~half of all pairs sampling degenerates.
-  if (ratings > 0.5 * customers * products) {
-    throw new SeedOptionsError(
-      `--ratings ${ratings} is more than half of all ${customers} x ${products} customer-product pairs; raise --customers to at least ${Math.ceil((2 * ratings) / products)} or --products`,
-    );
-  }
-  return { customers, products, ratings, orders, days, seed, untilMs };
-}
-
-/** Creates (or recreates) the local source database with a deterministic data set. */
-export async function seedSource(options: SeedOptions = {}): Promise<SeedResult> {
-  const o = resolveSeedOptions(options);
-  const log = options.log ?? (() => undefined);
-  const dir = path.resolve(options.dir ?? localPaths.sourceDb());
-  const building = `${dir}.seeding-${process.pid}`;
-  fs.rmSync(building, { recursive: true, force: true });
-  const t0 = Date.now();
-  const rows: Record<string, number> = {};
-  const db = await openSourceDb({ dir: building, create: true });
-  const tCreated = Date.now();
-  let tKeys = 0;
+  let sizes: Readonly<Record<string, number>>;
   try {
-    for (const t of SOURCE_TABLES) await db.pg.exec(t.ddl);
-    const columns = new Map(SOURCE_TABLES.map((t) => [t.name, t.columns.map((c) => `"${c}"`).join(', ')]));
-    await generateSourceData(o, async (table, csv, n) => {
-      await db.pg.query(`COPY ${table} (${columns.get(table)}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([csv]) });
-      rows[table] = (rows[table] ?? 0) + n;
-      log(`loaded ${rows[table].toLocaleString('en-US')} rows into ${table}`);
-    });
-    tKeys = Date.now();
-    for (const t of SOURCE_TABLES) for (const stmt of t.after) await db.pg.exec(stmt);
-    await db.pg.exec('ANALYZE');
+    sizes = o.dataset.resolveSizes(o.sizes ?? {});
   } catch (e) {
-    await db.close().catch(() => undefined);
-    fs.rmSync(building, { recursive: true, force: true });
+    if (e instanceof UserError) throw new SeedOptionsError(e.message);
     throw e;
   }
-  await db.close();
+  return { sizes, days, seed, untilMs };
+}
+
+/** Tables of the public schema. */
+async function tablesOf(pg: { query<T>(sql: string): Promise<{ rows: T[] }> }): Promise<string[]> {
+  const r = await pg.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`);
+  return r.rows.map((x) => x.name);
+}
+
+/** Replaces the data set's tables of the local source database (creating it when missing) with freshly generated rows. */
+export async function seedSource(options: SeedOptions): Promise<SeedResult> {
+  const o = resolveSeedOptions(options);
+  const { dataset } = options;
+  const log = options.log ?? (() => undefined);
+  const dir = path.resolve(options.dir ?? localPaths.sourceDb());
+  const t0 = Date.now();
+  const rows: Record<string, number> = {};
+  const db = await openSourceDb({ dir, create: !sourceExists(dir) });
+  const tOpen = Date.now();
+  let tKeys = 0;
+  let before: string[];
+  try {
+    before = await tablesOf(db.pg);
+    const ours = new Set(dataset.tables.map((t) => t.name));
+    // One transaction: the old tables stay until the new ones are complete, and other tables are never touched.
+    await db.pg.exec('BEGIN');
+    try {
+      for (const t of dataset.tables) {
+        // No CASCADE: a view or foreign key of a fork's own on a data-set table is the fork's, never dropped silently.
+        try {
+          await db.pg.exec(`DROP TABLE IF EXISTS ${pgIdent(t.name)}`);
+        } catch (e) {
+          throw new SeedOptionsError(`cannot replace table '${t.name}': ${(e as Error).message} (${(e as { detail?: string }).detail ?? 'other objects depend on it'}); drop or change those first, then seed again`);
+        }
+        await db.pg.exec(t.ddl);
+      }
+      const columns = new Map(dataset.tables.map((t) => [t.name, t.columns.map(pgIdent).join(', ')]));
+      await dataset.generate({ sizes: o.sizes, days: o.days, seed: o.seed, untilMs: o.untilMs }, async (table, csv, n) => {
+        if (!ours.has(table)) throw new Error(`the data set generated rows for '${table}', which is not one of its tables (${[...ours].join(', ')})`);
+        await db.pg.query(`COPY ${pgIdent(table)} (${columns.get(table)}) FROM '/dev/blob' WITH (FORMAT csv)`, [], { blob: new Blob([csv]) });
+        rows[table] = (rows[table] ?? 0) + n;
+        log(`loaded ${rows[table].toLocaleString('en-US')} rows into ${table}`);
+      });
+      tKeys = Date.now();
+      for (const t of dataset.tables) for (const stmt of t.after) await db.pg.exec(stmt);
+      await db.pg.exec('COMMIT');
+    } catch (e) {
+      await db.pg.exec('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    await db.pg.exec('ANALYZE');
+  } finally {
+    await db.close();
+  }
+  const names = dataset.tables.map((t) => t.name);
   const tDone = Date.now();
-  // Swap in the new database; the old one is removed only once the new one is in place.
-  const old = `${dir}.old-${process.pid}`;
-  if (fs.existsSync(dir)) fs.renameSync(dir, old);
-  fs.renameSync(building, dir);
-  fs.rmSync(old, { recursive: true, force: true });
   return {
     dir,
-    rows,
-    options: { customers: o.customers, products: o.products, ratings: o.ratings, orders: o.orders, days: o.days, seed: o.seed, until: new Date(o.untilMs).toISOString() },
-    ms: { create: tCreated - t0, generateAndLoad: tKeys - tCreated, keys: tDone - tKeys, total: Date.now() - t0 },
+    rows: Object.fromEntries(names.map((n) => [n, rows[n] ?? 0])),
+    replaced: names.filter((n) => before.includes(n)),
+    created: names.filter((n) => !before.includes(n)),
+    kept: before.filter((n) => !names.includes(n)),
+    options: { sizes: o.sizes, days: o.days, seed: o.seed, until: new Date(o.untilMs).toISOString() },
+    ms: { open: tOpen - t0, generateAndLoad: tKeys - tOpen, keys: tDone - tKeys, total: tDone - t0 },
   };
 }

@@ -15,9 +15,6 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { UserError } from '../../../assets/core';
 import { useBigIntSequences, type KinesaliteDb } from './kinesalite-sequences';
 
-/** The Kinesis stream name of `stream/user_events` (Kinesis names cannot hold '/'). */
-export const USER_EVENTS_STREAM = 'user_events';
-
 export interface RunningKinesalite {
   readonly endpoint: string;
   readonly port: number;
@@ -102,9 +99,9 @@ export async function runningEndpoint(file: string): Promise<string | undefined>
   }
 }
 
-/** Where the embedded stream keeps its state under the local root's `stream/` folder. */
-export const streamPaths = (streamRoot: string) => ({
+/** Where the embedded stream keeps its state under the local root's `stream/` folder; the poller's checkpoint is per stream. */
+export const streamPaths = (streamRoot: string, streamName: string) => ({
   kinesalite: path.join(streamRoot, 'kinesalite'),
   endpoint: path.join(streamRoot, 'endpoint.json'),
-  checkpoint: path.join(streamRoot, 'checkpoints', `${USER_EVENTS_STREAM}.json`),
+  checkpoint: path.join(streamRoot, 'checkpoints', `${streamName}.json`),
 });

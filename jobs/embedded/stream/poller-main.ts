@@ -14,9 +14,7 @@
  * A SIGKILL loses only the buffer, which the next poller re-reads from the checkpoint.
  */
 import os from 'node:os';
-import { depsFromEnvironment } from '../../serving/environment';
-import { createRecommenderService } from '../../serving/recommender';
-import { createTransformHandler } from '../../serving/stream-transform/transform';
+import { transformFromEnvironment } from '../../serving/stream-transform/handler';
 import { registerExclusion } from '../../erasure/delivery-filter';
 import { localPaths } from '../paths';
 import { localKinesisClient } from './kinesalite';
@@ -36,11 +34,13 @@ async function main(): Promise<void> {
   const client = localKinesisClient(o.endpoint);
   const workers = o.transformWorkers ?? os.availableParallelism();
   const pool = workers > 0 ? new TransformPool(workers) : undefined;
-  const transform = pool?.transform ?? createTransformHandler(createRecommenderService(depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
+  const transform = pool?.transform ?? transformFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' }, { logFailures: false });
   const poller = new DeliveryPoller({
     client,
     streamName: o.streamName,
     lakeDir: o.lakeDir,
+    prefix: o.prefix,
+    ...(o.errorPrefix ? { errorPrefix: o.errorPrefix } : {}),
     checkpointFile: o.checkpointFile,
     transform,
     bufferIntervalMs: o.bufferIntervalMs,

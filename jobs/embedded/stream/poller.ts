@@ -1,10 +1,10 @@
 /**
  * The delivery poller: the embedded stand-in for Kinesis Data Firehose. It reads every shard from
  * its checkpoint, invokes the same transformation handler as the Lambda, buffers the results by
- * size and time as Firehose does, and writes the lake:
+ * size and time as Firehose does, and writes the delivery asset's folder of the lake (`prefix`):
  *
- *   <lake>/serving/recommendations/year=YYYY/month=MM/day=DD/hour=HH/<file>.jsonl           Ok records
- *   <lake>/serving/recommendations/errors/year=YYYY/month=MM/day=DD/hour=HH/<file>.jsonl    failures + reason
+ *   <lake>/<prefix>/year=YYYY/month=MM/day=DD/hour=HH/<name>-<stamp>.jsonl                       Ok records
+ *   <lake>/<prefix>/<errors>/year=YYYY/month=MM/day=DD/hour=HH/processing-failed-<stamp>.jsonl    failures + reason
  *
  * (hours are the records' arrival time in UTC, as Firehose partitions). Every file is written to a
  * temp name, flushed to disk and renamed, so readers never see a partial file.
@@ -32,12 +32,14 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type Kin
 import { UserError } from '../../../assets/core';
 import type { TransformHandler, TransformedRecord } from '../../serving/stream-transform/transform';
 
-export const RECOMMENDATIONS_PREFIX = path.join('serving', 'recommendations');
-
 export interface PollerOptions {
   readonly client: KinesisClient;
   readonly streamName: string;
   readonly lakeDir: string;
+  /** The delivery asset's folder under `lakeDir` (`<zone>/<name>`, see ./target.ts). */
+  readonly prefix: string;
+  /** Folder under `prefix` for records the transform rejected (Firehose's error prefix). @default 'errors' */
+  readonly errorPrefix?: string;
   readonly checkpointFile: string;
   readonly transform: TransformHandler;
   /** Firehose buffer interval, ms. Default 60,000 (the graph's `bufferIntervalSeconds`). */
@@ -461,8 +463,8 @@ export class DeliveryPoller {
     }
     const stamp = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
     const files: [string, string[]][] = [
-      ...[...okByHour].map(([h, lines]): [string, string[]] => [path.join(RECOMMENDATIONS_PREFIX, h, `recommendations-${stamp}.jsonl`), lines]),
-      ...[...errByHour].map(([h, lines]): [string, string[]] => [path.join(RECOMMENDATIONS_PREFIX, 'errors', h, `processing-failed-${stamp}.jsonl`), lines]),
+      ...[...okByHour].map(([h, lines]): [string, string[]] => [path.join(this.o.prefix, h, `${path.basename(this.o.prefix)}-${stamp}.jsonl`), lines]),
+      ...[...errByHour].map(([h, lines]): [string, string[]] => [path.join(this.o.prefix, this.o.errorPrefix ?? 'errors', h, `processing-failed-${stamp}.jsonl`), lines]),
     ];
     this.checkpoint = { committed: this.checkpoint.committed, pending: { files: files.map(([f]) => f), upTo, okLines: okLines.length } };
     // The intent is not fsync'd: it only serves to count duplicates after a crash of this process

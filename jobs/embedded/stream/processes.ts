@@ -16,6 +16,9 @@ export interface PollerProcessOptions {
   readonly endpoint: string;
   readonly streamName: string;
   readonly lakeDir: string;
+  /** The delivery asset's folder under `lakeDir`, and its error folder (see PollerOptions). */
+  readonly prefix: string;
+  readonly errorPrefix?: string;
   readonly checkpointFile: string;
   readonly bufferIntervalMs: number;
   readonly bufferBytes?: number;

@@ -6,14 +6,38 @@ export interface PutReport {
   readonly rejected: number;
 }
 
-/** Puts `events` (objects or raw JSON lines), partitioned by customer number as the storefront does. */
-export async function putEvents(client: KinesisClient, streamName: string, events: readonly (object | string)[], options: { batchSize?: number; retries?: number } = {}): Promise<PutReport> {
+export interface PutOptions {
+  /** @default 500 (the PutRecords maximum) */
+  readonly batchSize?: number;
+  /** @default 5 */
+  readonly retries?: number;
+  /**
+   * The record's partition key, as the stream's producers choose it (the graph module's
+   * `demoData.stream.partitionKey`, e.g. the user id, so one user's events stay in order).
+   * @default the event's position in `events`
+   */
+  readonly partitionKey?: (event: object) => string | undefined;
+}
+
+/** The partition key of an event, or of a JSON line holding one (a line that is not JSON has none). */
+function keyOf(e: object | string, partitionKey: (event: object) => string | undefined): string | undefined {
+  if (typeof e !== 'string') return partitionKey(e);
+  try {
+    const parsed: unknown = JSON.parse(e);
+    return typeof parsed === 'object' && parsed !== null ? partitionKey(parsed) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts `events` (objects or raw JSON lines) on `streamName`. */
+export async function putEvents(client: KinesisClient, streamName: string, events: readonly (object | string)[], options: PutOptions = {}): Promise<PutReport> {
   const batchSize = Math.min(options.batchSize ?? 500, 500);
   let rejected = 0;
   for (let start = 0; start < events.length; start += batchSize) {
     let entries = events.slice(start, start + batchSize).map((e, i) => {
       const text = typeof e === 'string' ? e : JSON.stringify(e);
-      const key = typeof e === 'object' && e && 'customer_number' in e ? String((e as { customer_number: unknown }).customer_number) : String(start + i);
+      const key = (options.partitionKey ? keyOf(e, options.partitionKey) : undefined) ?? String(start + i);
       return { Data: Buffer.from(text), PartitionKey: key };
     });
     for (let attempt = 0; entries.length > 0; attempt++) {

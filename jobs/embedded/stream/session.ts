@@ -1,29 +1,33 @@
 /**
- * An embedded stream session: kinesalite + the `user_events` stream + the delivery poller calling
- * the stream-transform handler, all in this process (the transform on worker threads). Used by `assets stream start`, the demo and
- * the stream benchmark; `close()` stops everything it started.
+ * An embedded stream session: kinesalite + the graph's stream (./target.ts) + the delivery poller
+ * calling the stream-transform handler, all in this process (the transform on worker threads).
+ * Used by `assets stream start`, the demo and the stream benchmark; `close()` stops everything it
+ * started.
  */
 import { registerExclusion, type DeliveredField } from '../../erasure/delivery-filter';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import type { AssetGraph, AssetKey } from '../../../assets/core';
+import type { AssetGraph, StreamEvents } from '../../../assets/core';
 import { localPaths } from '../paths';
-import { depsFromEnvironment } from '../../serving/environment';
+import { servingVariable } from '../../../assets/kinds/serving-bindings';
+import { servingConfigFrom } from '../../serving/environment';
+import { transformFromEnvironment } from '../../serving/stream-transform/handler';
 import { createRecommenderService, type RecommenderDeps } from '../../serving/recommender';
 import { createTransformHandler } from '../../serving/stream-transform/transform';
-import { ensureStream, localKinesisClient, startKinesalite, streamPaths, USER_EVENTS_STREAM, type RunningKinesalite } from './kinesalite';
+import { ensureStream, localKinesisClient, startKinesalite, streamPaths, type RunningKinesalite } from './kinesalite';
 import { DeliveryPoller, type FlushReport } from './poller';
 import { DeliveryLedger } from './deliveries';
 import { LocalRunLog } from '../runlog';
 import { TransformPool } from './transform-pool';
-import { eventGenerator } from './generator';
+import type { EmbeddedStreamTarget } from './target';
 import { EmbeddedVectorStore } from '../../vector-store/embedded';
-import type { BrowsingEvent } from '../../serving/validation';
 
 export interface StreamSessionOptions {
-  /** Shard count (the graph's `stream/user_events` shards). Default 2. */
+  /** The stream and its delivery, from the graph (`embeddedStreamOf`). */
+  readonly target: EmbeddedStreamTarget;
+  /** Shard count. @default the stream asset's declared shards */
   readonly shards?: number;
   /** Poller buffer interval, ms (the graph's `bufferIntervalSeconds` x 1000). */
   readonly bufferIntervalMs: number;
@@ -41,10 +45,10 @@ export interface StreamSessionOptions {
    */
   readonly transformWorkers?: number;
   /**
-   * Record each delivery as a materialization of this stream-delivery asset in the local run log
-   * (./deliveries.ts), so status and staleness see it. Off when absent (benchmarks, tests).
+   * Record each delivery as a materialization of the target's stream-delivery asset in the local
+   * run log (./deliveries.ts), so status and staleness see it. Off when absent (benchmarks, tests).
    */
-  readonly record?: { readonly graph: AssetGraph; readonly key: AssetKey };
+  readonly record?: { readonly graph: AssetGraph };
   /** Subject fields of the delivered records: records of subjects in the deletion register are not delivered. @default none */
   readonly subjectFields?: readonly DeliveredField[];
 }
@@ -61,7 +65,10 @@ export interface StreamSession {
 
 /** Starts kinesalite under `<local>/stream/`, ensures the stream, starts the poller. */
 export async function startStreamSession(o: StreamSessionOptions): Promise<StreamSession> {
-  const paths = streamPaths(localPaths.stream());
+  const { target } = o;
+  const paths = streamPaths(localPaths.stream(), target.streamName);
+  // The transform's serving config (its fields, model, indexes), for it and its worker threads.
+  const env = { ...process.env, ...(target.serving ? { [servingVariable('config')]: JSON.stringify(target.serving) } : {}), HEADWATER_MODE: 'embedded' };
   const kin: RunningKinesalite = await startKinesalite({ dir: paths.kinesalite, port: o.port ?? 0, publishEndpoint: paths.endpoint });
   const client = localKinesisClient(kin.endpoint);
   let poller: DeliveryPoller | undefined;
@@ -69,19 +76,25 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
   let runLog: LocalRunLog | undefined;
   let ledger: DeliveryLedger | undefined;
   try {
-    await ensureStream(client, USER_EVENTS_STREAM, o.shards ?? 2);
+    await ensureStream(client, target.streamName, o.shards ?? target.shards);
     if (o.poll !== false) {
       if (o.record) {
         runLog = new LocalRunLog(localPaths.runLog());
-        ledger = await DeliveryLedger.open({ runLog, graph: o.record.graph, key: o.record.key });
+        ledger = await DeliveryLedger.open({ runLog, graph: o.record.graph, key: target.deliveryKey });
       }
       const workers = o.transformWorkers ?? (o.deps ? 0 : os.availableParallelism());
-      pool = workers > 0 ? new TransformPool(workers) : undefined;
-      const transform = pool?.transform ?? createTransformHandler(createRecommenderService(o.deps ?? depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
+      pool = workers > 0 ? new TransformPool(workers, undefined, env) : undefined;
+      const transform =
+        pool?.transform ??
+        (o.deps
+          ? createTransformHandler(createRecommenderService(o.deps), servingConfigFrom(env), { logFailures: false })
+          : transformFromEnvironment(env, { logFailures: false }));
       poller = new DeliveryPoller({
         client,
-        streamName: USER_EVENTS_STREAM,
+        streamName: target.streamName,
         lakeDir: localPaths.lake(),
+        prefix: target.prefix,
+        errorPrefix: target.errorPrefix,
         checkpointFile: paths.checkpoint,
         transform,
         // Two invocations per worker: one running, one waiting, so no worker idles between batches.
@@ -108,7 +121,7 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
   return {
     endpoint: kin.endpoint,
     client,
-    streamName: USER_EVENTS_STREAM,
+    streamName: target.streamName,
     ...(poller ? { poller } : {}),
     ...(ledger ? { ledger } : {}),
     async close() {
@@ -132,17 +145,20 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
   };
 }
 
-/** An event generator over the products and customers of the local item and user indexes. */
-export async function generatorFromIndexes(seed?: number): Promise<() => BrowsingEvent> {
+/**
+ * An event generator over the ids the target's user and item indexes hold (known users, items a
+ * user can browse): the graph module's own `demoData.stream` builds the events.
+ */
+export async function generatorFromIndexes(target: EmbeddedStreamTarget, events: StreamEvents, seed?: number): Promise<() => object> {
   const store = new EmbeddedVectorStore(localPaths.indexes());
-  const ids = async (alias: string) => {
+  const ids = async (entity: 'user' | 'item') => {
+    const alias = target.indexAliases[entity];
+    if (!alias) return [];
     try {
       return (await store.open(alias)).snapshot().ids;
     } catch (e) {
-      throw new Error(`${(e as Error).message}; the event generator reads product codes and customers from it`);
+      throw new Error(`${(e as Error).message}; the event generator reads the known ${entity} ids from it (materialize it first)`);
     }
   };
-  const products = await ids('item_embeddings');
-  const customers = (await ids('user_embeddings')).filter((id) => /^\d+$/.test(id)).map((id) => ({ customerNumber: Number(id) }));
-  return eventGenerator({ products, customers, ...(seed !== undefined ? { seed } : {}) });
+  return events.generator({ users: await ids('user'), items: await ids('item') }, seed !== undefined ? { seed } : {});
 }

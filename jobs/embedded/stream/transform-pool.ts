@@ -29,6 +29,8 @@ export class TransformPool {
     readonly size: number,
     // The compiled worker beside the compiled pool (dist/), or the .ts one from source.
     private readonly workerFile = path.join(__dirname, `transform-worker${path.extname(__filename)}`),
+    /** The workers' environment (the serving variables among it). Default: this process's. */
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     if (!(size >= 1)) throw new Error(`a transform pool needs at least one worker, got ${size}`);
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
@@ -55,8 +57,8 @@ export class TransformPool {
     // A .ts worker registers tsx's require hook itself: workers do not get the ESM loader the tsx
     // CLI registers on the main thread, and Node would refuse the '.ts' extension.
     const worker = this.workerFile.endsWith('.ts')
-      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(this.workerFile)});`, { eval: true })
-      : new Worker(this.workerFile);
+      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(this.workerFile)});`, { eval: true, env: this.env })
+      : new Worker(this.workerFile, { env: this.env });
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (m: { id: number; result?: TransformResult; error?: string }) => {
       const p = slot.pending.get(m.id);

@@ -4,14 +4,12 @@
  * `{ id, event }` with `{ id, result }` or `{ id, error }`.
  */
 import { parentPort } from 'node:worker_threads';
-import { depsFromEnvironment } from '../../serving/environment';
-import { createRecommenderService } from '../../serving/recommender';
-import { createTransformHandler } from '../../serving/stream-transform/transform';
+import { transformFromEnvironment } from '../../serving/stream-transform/handler';
 import type { TransformHandler } from '../../serving/stream-transform/transform';
 
 if (!parentPort) throw new Error('transform-worker.ts runs as a worker thread of TransformPool (transform-pool.ts), not on its own');
 const port = parentPort;
-const transform: TransformHandler = createTransformHandler(createRecommenderService(depsFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' })), { logFailures: false });
+const transform: TransformHandler = transformFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' }, { logFailures: false });
 
 port.on('message', (m: { id: number; event: Parameters<TransformHandler>[0] }) => {
   transform(m.event).then(

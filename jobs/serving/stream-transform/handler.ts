@@ -1,19 +1,25 @@
 /**
- * Lambda handler of `serving/recommendations`: the Firehose data transformation (see
+ * Lambda handler of a `stream-delivery` serving asset: the Firehose data transformation (see
  * ./transform.ts). The service is built on first use from environment variables
- * (../environment.ts), shared with the recommendation API.
+ * (../environment.ts), as the recommendation API's is.
  */
 import type { FirehoseTransformationEvent } from 'aws-lambda';
-import { depsFromEnvironment } from '../environment';
+import { servingFromEnvironment, type Env } from '../environment';
 import { createRecommenderService } from '../recommender';
-import { createTransformHandler, type TransformHandler, type TransformResult } from './transform';
+import { createTransformHandler, type TransformHandler, type TransformOptions, type TransformResult } from './transform';
 
 export { createTransformHandler } from './transform';
+
+/** The transformation built from an environment (the Lambda's, or the embedded stream's). */
+export function transformFromEnvironment(env: Env = process.env, options: TransformOptions = {}): TransformHandler {
+  const { config, deps } = servingFromEnvironment(env);
+  return createTransformHandler(createRecommenderService(deps), config, options);
+}
 
 let transform: TransformHandler | undefined;
 
 /** The Firehose transformation entry point. */
 export async function handler(event: FirehoseTransformationEvent): Promise<TransformResult> {
-  transform ??= createTransformHandler(createRecommenderService(depsFromEnvironment()));
+  transform ??= transformFromEnvironment();
   return transform(event);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadGraph, type GlobalOptions } from '../context';
+import { addGraphExamples, examplesOf } from '../graph-examples';
 import { UserError } from '../errors';
 import { executeRun } from '../run/execute';
 import { resumedRequest } from '../run/resume';
@@ -9,10 +10,10 @@ import { printRunSummary } from '../run/summary';
 import { selectOrExplain } from '../selection';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('backfill')
     .description('materialize a range of partitions of the selected assets, or --resume a backfill that stopped')
-    .argument('[selection]', "assets to run, e.g. 'raw/ratings+' (not needed with --resume)")
+    .argument('[selection]', "assets to run, e.g. 'zone/name+' (not needed with --resume)")
     .option('--from <key>', 'first partition, e.g. 2026-01-01')
     .option('--to <key>', 'last partition, inclusive, e.g. 2026-01-31')
     .option('--max-parallel <n>', 'runs executed at the same time; a run starts once the upstream runs it reads are done (default 1)')
@@ -36,7 +37,10 @@ export function register(program: Command): void {
         if (opts.maxParallel === undefined && resumed.options) parallel = resumed.options.maxParallel;
         engine ??= engineOption(resumed.options?.engine);
       } else {
-        if (!selection) throw new UserError("backfill needs a selection, e.g. `assets backfill 'raw/ratings+' --from 2026-01-01 --to 2026-01-31`");
+        if (!selection) {
+          const p = examplesOf(graph).partitioned;
+          throw new UserError(`backfill needs a selection, e.g. \`assets backfill '${p?.key ?? 'zone/name'}+' --from ${p?.from ?? '2026-01-01'} --to ${p?.to ?? '2026-01-31'}\``);
+        }
         if (opts.from === undefined || opts.to === undefined) throw new UserError('backfill needs --from and --to (or --resume RUN_ID); for the latest partition use `assets materialize`');
         request = partitionRequest(opts);
       }
@@ -55,4 +59,5 @@ export function register(program: Command): void {
       });
       printRunSummary(result);
     });
+  addGraphExamples(program, cmd, (ex) => (ex.partitioned ? [`backfill '${ex.partitioned.key}+' --from ${ex.partitioned.from} --to ${ex.partitioned.to} --max-parallel 2`] : []));
 }

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { categoryOf, describePartitions } from '../../../assets/core';
 import { loadGraph, type GlobalOptions } from '../context';
+import { addGraphExamples } from '../graph-examples';
 import { printJson, table } from '../output';
 import { selectOrExplain } from '../selection';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('list')
     .description('list assets (all, or those a selection picks)')
-    .option('--select <selection>', "selection expression, e.g. '+training/ratings_ml_training' or 'group:analytics'")
+    .option('--select <selection>', "selection expression, e.g. '+zone/name' or 'group:NAME'")
     .option('--json', 'print JSON: an array of objects with key, kind, group, partitions, deps')
     .action((opts: { select?: string; json?: boolean }, cmd: Command) => {
       const global = cmd.optsWithGlobals<GlobalOptions>();
@@ -29,4 +30,5 @@ export function register(program: Command): void {
       if (opts.json) return printJson(rows);
       console.log(table(['KEY', 'KIND', 'GROUP', 'PARTITIONS'], rows.map((r) => [r.key, r.kind, r.group ?? '', r.partitions])));
     });
+  addGraphExamples(program, cmd, (ex) => [`list --select '+${ex.key}'`, ...(ex.group ? [`list --select 'group:${ex.group}' --json`] : [])]);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadGraph, type GlobalOptions } from '../context';
+import { addGraphExamples } from '../graph-examples';
 import { partitionRequest } from '../partition-flags';
 import { engineOption, maxParallel } from '../run/parallelism';
 import { executeRun } from '../run/execute';
@@ -7,10 +8,10 @@ import { printRunSummary } from '../run/summary';
 import { selectOrExplain } from '../selection';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('materialize')
     .description('materialize the selected assets (default: the latest complete partition of each); skips what is up to date')
-    .argument('<selection>', "assets to run, e.g. 'raw/*', '+training/ratings_ml_training', 'group:analytics'")
+    .argument('<selection>', "assets to run, e.g. 'zone/*', '+zone/name', 'group:NAME'")
     .option('--partition <key>', 'one partition, e.g. 2026-01-05 or 2026-01-05T13:00')
     .option('--from <key>', 'first partition of a range (with --to)')
     .option('--to <key>', 'last partition of a range, inclusive (with --from)')
@@ -35,4 +36,9 @@ export function register(program: Command): void {
       });
       printRunSummary(result);
     });
+  addGraphExamples(program, cmd, (ex) => [
+    `materialize '+${ex.key}'`,
+    ...(ex.partitioned ? [`materialize ${ex.partitioned.key} --partition ${ex.partitioned.from}`] : []),
+    ...(ex.group ? [`materialize 'group:${ex.group}' --max-parallel 2`] : []),
+  ]);
 }

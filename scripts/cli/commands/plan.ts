@@ -15,6 +15,7 @@ import { UserError } from '../errors';
 import { color, printJson, table } from '../output';
 import { partitionRequest, refuseIgnoredPartitionFlags, type PartitionFlags } from '../partition-flags';
 import { selectOrExplain } from '../selection';
+import { addGraphExamples } from '../graph-examples';
 
 /** Runs listed in full before the listing is cut (a backfill can have millions). */
 const MAX_LISTED_RUNS = 10_000;
@@ -58,10 +59,10 @@ export function planToJson(graph: AssetGraph, p: Plan) {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('plan')
     .description('show the runs and steps that materializing a selection would execute (runs nothing)')
-    .argument('<selection>', "selection expression, e.g. '+training/ratings_ml_training'")
+    .argument('<selection>', "selection expression, e.g. '+zone/name'")
     .option('--partition <key>', 'one partition, e.g. 2026-11-21 or 2026-11-21T05:00')
     .option('--from <start>', 'first partition or date of a range (inclusive)')
     .option('--to <end>', 'last partition or date of a range (inclusive: 2026-11-21 includes its 24 hours)')
@@ -101,4 +102,5 @@ export function register(program: Command): void {
       for (const x of p.excluded) console.log(color.dim(`not planned: ${x.key}: ${x.reason}`));
       for (const n of p.notes) console.log(color.yellow(`note: ${n}`));
     });
+  addGraphExamples(program, cmd, (ex) => [`plan '+${ex.key}'`, ...(ex.partitioned ? [`plan '${ex.partitioned.key}+' --from ${ex.partitioned.from} --to ${ex.partitioned.to} --json`] : [])]);
 }

@@ -1,6 +1,8 @@
 /**
- * `assets serve [--port P] [--workers N]`: the recommendation API (serving/recommender_api) on a
- * local HTTP server, calling the same Lambda handler as AWS with Function URL events.
+ * `assets serve [--asset KEY] [--port P] [--workers N]`: a `lambda-api` asset of the graph on a
+ * local HTTP server, calling the handler it declares with Function URL events, as Lambda does.
+ * The handler reads the same serving variables the stack sets (`servingEnvironment`): the API's
+ * config from its declaration and deps, and its deps' folders in the local lake.
  *
  * One Node process serves on one core; on AWS, Lambda scales by instances instead. Locally the
  * server forks a worker per core (node:cluster, sharing the port) so a 2-core machine is not
@@ -9,61 +11,100 @@
 import cluster, { type Worker } from 'node:cluster';
 import type http from 'node:http';
 import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
+import type { AssetGraph } from '../../../assets/core';
+import { computeSettings } from '../../../assets/core';
+import type { LambdaApiSettings, ServingConfig } from '../../../assets/kinds';
+import { repoRoot } from '../../../jobs/engine/repo-files';
 import { localPaths } from '../../../jobs/embedded/paths';
-import { handler } from '../../../jobs/serving/recommender-api/handler';
-import { serveHandler, toUrlEvent } from '../../../jobs/serving/http-server';
+import { embeddedServingEnvironment, servingConfigFrom } from '../../../jobs/serving/environment';
+import { serveHandler, toUrlEvent, type UrlHandler } from '../../../jobs/serving/http-server';
 import { EmbeddedVectorStore } from '../../../jobs/vector-store/embedded';
 import { loadGraph, requireAsset, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color } from '../output';
+import { enableTypeScriptModules } from '../typescript-modules';
 import { untilStopped } from '../until-stopped';
 
 /** What a worker tells the primary once it listens, or why it could not. */
 type WorkerMessage = { type: 'listening'; url: string } | { type: 'error'; message: string };
 
-/** A customer and a product the local indexes know, so the example request shows real results. */
-async function exampleIds(): Promise<{ customer: string; product: string } | undefined> {
+/** The `lambda-api` asset to serve: `--asset`, else the graph's only one. */
+function apiAsset(graph: AssetGraph, asked?: string): string {
+  const apis = graph.keys.filter((k) => graph.get(k).compute.kind === 'lambda-api');
+  if (asked) {
+    requireAsset(graph, asked);
+    if (!apis.includes(asked)) throw new UserError(`${asked} is a ${graph.get(asked).compute.kind} asset; assets serve runs lambda-api assets (${apis.join(', ') || 'the graph has none'})`);
+    return asked;
+  }
+  if (apis.length === 1) return apis[0];
+  if (!apis.length) throw new UserError('the graph has no lambda-api asset to serve; declare one with lambdaApi({ handler }) or pass --graph');
+  throw new UserError(`the graph has ${apis.length} lambda-api assets (${apis.join(', ')}); say which with --asset KEY`);
+}
+
+/** The handler the asset declares (`handler` of lambdaApi), loaded as Lambda would call it. */
+function declaredHandler(graph: AssetGraph, key: string): UrlHandler {
+  const file = computeSettings<LambdaApiSettings>(graph.get(key)).handler;
+  const target = path.resolve(repoRoot(), file);
+  let mod: { handler?: unknown };
+  try {
+    if (target.endsWith('.ts')) enableTypeScriptModules();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(target) as { handler?: unknown };
+  } catch (e) {
+    throw new UserError(`${key}: its handler ${file} failed to load (${(e as Error).message.split('\n')[0]}); check the path in lambdaApi({ handler })`);
+  }
+  if (typeof mod.handler !== 'function') throw new UserError(`${key}: its handler ${file} exports no 'handler' function; export the Lambda entry point as 'handler'`);
+  return mod.handler as UrlHandler;
+}
+
+/** A user and an item the local indexes know, so the example request shows real results. */
+async function exampleIds(config: ServingConfig): Promise<{ user: string; item: string } | undefined> {
+  if (!config.indexes.user || !config.indexes.item) return undefined;
   const store = new EmbeddedVectorStore(localPaths.indexes());
   try {
-    const [users, items] = await Promise.all([store.open('user_embeddings'), store.open('item_embeddings')]);
-    const customer = users.snapshot().ids[0];
-    const product = items.snapshot().ids[0];
-    return customer && product ? { customer, product } : undefined;
+    const [users, items] = await Promise.all([store.open(config.indexes.user), store.open(config.indexes.item)]);
+    const user = users.snapshot().ids[0];
+    const item = items.snapshot().ids[0];
+    return user && item ? { user, item } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Opens the indexes, model and popular list now rather than on the first user's request. */
-async function warmUp(): Promise<void> {
-  const req = { url: '/recommendations?customer_number=1&product_code=warmup&k=1', method: 'GET', headers: {}, httpVersion: '1.1', socket: {} };
+/** Opens the indexes, model and fallback list now rather than on the first user's request. */
+async function warmUp(handler: UrlHandler, config: ServingConfig): Promise<void> {
+  const url = `/recommendations?${encodeURIComponent(config.user.field)}=0&${encodeURIComponent(config.item.field)}=0&k=1`;
+  const req = { url, method: 'GET', headers: {}, httpVersion: '1.1', socket: {} };
   await handler(toUrlEvent(req as unknown as http.IncomingMessage, Buffer.alloc(0))).catch(() => undefined);
 }
 
-async function announce(url: string, workers: number): Promise<void> {
-  process.stdout.write(`${color.green('serving')} serving/recommender_api on ${url}${workers > 1 ? ` (${workers} workers)` : ''}\n`);
-  const ids = await exampleIds();
-  if (ids) process.stdout.write(`  curl '${url}/recommendations?customer_number=${ids.customer}&product_code=${ids.product}&k=5'\n`);
-  else process.stdout.write(color.yellow('  no local indexes yet: every answer is the popular-products fallback until `npm run demo` (or materializing index/*) builds them\n'));
+async function announce(url: string, workers: number, config: ServingConfig): Promise<void> {
+  process.stdout.write(`${color.green('serving')} ${config.asset} on ${url}${workers > 1 ? ` (${workers} workers)` : ''}\n`);
+  const ids = await exampleIds(config);
+  const q = (field: string, value: string) => `${encodeURIComponent(field)}=${encodeURIComponent(value)}`;
+  if (ids) process.stdout.write(`  curl '${url}/recommendations?${q(config.user.field, ids.user)}&${q(config.item.field, ids.item)}&k=5'\n`);
+  else process.stdout.write(color.yellow(`  no local indexes yet: every answer is the fallback list until the indexes of ${config.asset} are materialized (\`npm run demo\`, or assets materialize '+${config.asset}')\n`));
+  if (config.lab) process.stdout.write(`  lab-compatible surface: ${url}${config.lab.basePath}/user_embeddings, /items_from_user, /items_from_item\n`);
   process.stdout.write(color.dim('  Ctrl-C to stop\n'));
 }
 
 /** One process serving the handler (the whole server, or one cluster worker). */
-async function serveHere(port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
+async function serveHere(handler: UrlHandler, config: ServingConfig, port: number, host: string): Promise<{ url: string; close(): Promise<void> }> {
   let server;
   try {
     server = await serveHandler(handler, { port, host });
   } catch (e) {
     throw new UserError((e as Error).message);
   }
-  await warmUp();
+  await warmUp(handler, config);
   return server;
 }
 
-async function runWorker(port: number, host: string): Promise<void> {
+async function runWorker(handler: UrlHandler, config: ServingConfig, port: number, host: string): Promise<void> {
   try {
-    const server = await serveHere(port, host);
+    const server = await serveHere(handler, config, port, host);
     process.send?.({ type: 'listening', url: server.url } satisfies WorkerMessage);
     await new Promise<void>((resolve) => process.once('disconnect', resolve));
     await server.close();
@@ -73,7 +114,7 @@ async function runWorker(port: number, host: string): Promise<void> {
   }
 }
 
-async function runPrimary(workers: number): Promise<void> {
+async function runPrimary(workers: number, config: ServingConfig): Promise<void> {
   const forked = Array.from({ length: workers }, () => cluster.fork());
   const urls = await Promise.all(
     forked.map(
@@ -87,7 +128,7 @@ async function runPrimary(workers: number): Promise<void> {
     for (const w of forked) w.kill();
     throw e;
   });
-  await announce(urls[0], workers);
+  await announce(urls[0], workers, config);
   const live = new Set(forked);
   let stopping = false;
   const deaths: number[] = [];
@@ -128,24 +169,29 @@ const MAX_DEATHS_PER_10S = 5;
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('serve the recommendation API (serving/recommender_api) locally with the same handler as Lambda')
+    .description("serve a lambda-api asset locally with the handler it declares, as Lambda runs it")
+    .option('--asset <key>', 'the lambda-api asset to serve (default: the graph\'s only one)')
     .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '8080')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--workers <n>', 'server processes sharing the port (default: one per core)')
-    .action(async (opts: { port: string; host: string; workers?: string }, cmd: Command) => {
+    .action(async (opts: { asset?: string; port: string; host: string; workers?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals() as GlobalOptions;
-      if (g.env !== 'local') throw new UserError(`assets serve runs the API locally; on '${g.env}' the API is the Lambda Function URL of serving/recommender_api (see the stack outputs)`);
       const graph = loadGraph(g.graph);
-      requireAsset(graph, 'serving/recommender_api');
+      const key = apiAsset(graph, opts.asset);
+      if (g.env !== 'local') throw new UserError(`assets serve runs the API locally; on '${g.env}' the API is the Lambda Function URL of ${key} (see the stack outputs)`);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be a port number (0-65535), got '${opts.port}'`);
       const workers = opts.workers === undefined ? os.availableParallelism() : Number(opts.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UserError(`--workers must be a whole number from 1 to 64, got '${opts.workers}'`);
       process.env.HEADWATER_MODE ??= 'embedded';
-      if (cluster.isWorker) return runWorker(port, opts.host);
-      if (workers > 1) return runPrimary(workers);
-      const server = await serveHere(port, opts.host);
-      await announce(server.url, 1);
+      // The variables the stack sets on the Lambda, for the local lake; cluster workers inherit them.
+      Object.assign(process.env, embeddedServingEnvironment(graph, key));
+      const config = servingConfigFrom(process.env);
+      const handler = declaredHandler(graph, key);
+      if (cluster.isWorker) return runWorker(handler, config, port, opts.host);
+      if (workers > 1) return runPrimary(workers, config);
+      const server = await serveHere(handler, config, port, opts.host);
+      await announce(server.url, 1, config);
       await untilStopped();
       await server.close();
     });

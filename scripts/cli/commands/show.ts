@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { backfillPolicyOf, categoryOf, checkName, describeCondition, describePartitions, isBlocking, type AssetGraph, type PartitionMapping } from '../../../assets/core';
 import { loadGraph, requireAsset, type GlobalOptions } from '../context';
 import { color, printJson, table } from '../output';
+import { addGraphExamples } from '../graph-examples';
 
 const describeMapping = (m: PartitionMapping | undefined): string => {
   if (!m) return 'default';
@@ -37,10 +38,10 @@ export function describeAsset(graph: AssetGraph, key: string) {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('show')
     .description('show one asset: deps, dependents, partitions, kind, contract, checks')
-    .argument('<key>', 'asset key, e.g. training/ratings_ml_training')
+    .argument('<key>', 'asset key (zone/name), e.g. as `assets list` prints it')
     .option('--json', 'print JSON')
     .action((key: string, opts: { json?: boolean }, cmd: Command) => {
       const graph = loadGraph(cmd.optsWithGlobals<GlobalOptions>().graph);
@@ -75,4 +76,5 @@ export function register(program: Command): void {
       }
       console.log(out.join('\n'));
     });
+  addGraphExamples(program, cmd, (ex) => [`show ${ex.key}`, `show ${ex.key} --json`]);
 }

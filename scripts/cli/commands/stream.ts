@@ -1,41 +1,48 @@
 /**
- * `assets stream start|put|status`: the embedded stream (`--env local`). `start` runs kinesalite
- * and the delivery poller (the embedded Firehose) until Ctrl-C; `put` writes events from a JSONL
- * file or the generator, to the running stream or, when none runs, to the stream's stored state
- * (delivered by the next `start`); `status` shows the checkpoint and what reached the lake.
+ * `assets stream start|put|status`: the embedded stream (`--env local`) of the graph's
+ * stream-delivery asset (`--asset KEY` when there are several). `start` runs kinesalite and the
+ * delivery poller (the embedded Firehose) until Ctrl-C; `put` writes events from a JSONL file or
+ * the graph module's event generator, to the running stream or, when none runs, to the stream's
+ * stored state (delivered by the next `start`); `status` shows the checkpoint and what reached
+ * the lake.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { computeSettings, deliveredSubjectFields, type AssetGraph } from '../../../assets/core';
-import type { KinesisStreamSettings, StreamDeliverySettings } from '../../../assets/kinds';
+import { deliveredSubjectFields, type AssetGraph, type StreamEvents } from '../../../assets/core';
 import { localPaths } from '../../../jobs/embedded/paths';
-import { ensureStream, localKinesisClient, runningEndpoint, startKinesalite, streamPaths, USER_EVENTS_STREAM } from '../../../jobs/embedded/stream/kinesalite';
-import { RECOMMENDATIONS_PREFIX } from '../../../jobs/embedded/stream/poller';
+import { ensureStream, localKinesisClient, runningEndpoint, startKinesalite, streamPaths } from '../../../jobs/embedded/stream/kinesalite';
 import { putEvents } from '../../../jobs/embedded/stream/producer';
 import { generatorFromIndexes, startStreamSession } from '../../../jobs/embedded/stream/session';
-import { loadGraph, requireAsset, type GlobalOptions } from '../context';
+import { embeddedStreamOf, type EmbeddedStreamTarget } from '../../../jobs/embedded/stream/target';
+import { streamEventsFor } from '../../../jobs/embedded/stream/contract-events';
+import { loadDemoData, loadGraph, type GlobalOptions } from '../context';
 import { UserError } from '../errors';
 import { color, printJson } from '../output';
 import { untilStopped } from '../until-stopped';
 
-function localOnly(cmd: Command): GlobalOptions {
-  const g = cmd.optsWithGlobals() as GlobalOptions;
-  if (g.env !== 'local') throw new UserError(`assets stream drives the embedded stream; on '${g.env}' events go to the Kinesis stream of stream/user_events`);
-  return g;
+interface StreamOptions extends GlobalOptions {
+  readonly asset?: string;
 }
 
-/** The stream-delivery asset the poller writes: its deliveries are recorded as its materializations. */
-const DELIVERY_ASSET = 'serving/recommendations';
-
-/** Shards and buffer interval from the graph (and the graph, whose stream asset the deliveries materialize). */
-function settings(g: GlobalOptions): { shards: number; bufferSeconds: number; graph: AssetGraph } {
+/** The graph and its embedded stream (the stream-delivery asset, `--asset` when there are several); local only. */
+function streamOf(cmd: Command): { g: StreamOptions; graph: AssetGraph; target: EmbeddedStreamTarget } {
+  const g = cmd.optsWithGlobals() as StreamOptions;
   const graph = loadGraph(g.graph);
-  requireAsset(graph, 'stream/user_events');
-  requireAsset(graph, DELIVERY_ASSET);
-  const stream = computeSettings<KinesisStreamSettings>(graph.get('stream/user_events'));
-  const delivery = computeSettings<StreamDeliverySettings>(graph.get(DELIVERY_ASSET));
-  return { shards: stream.shards ?? 2, bufferSeconds: delivery.bufferIntervalSeconds ?? 60, graph };
+  const target = embeddedStreamOf(graph, g.asset);
+  if (g.env !== 'local') throw new UserError(`assets stream drives the embedded stream; on '${g.env}' events go to the Kinesis stream of ${target.streamKey}`);
+  return { g, graph, target };
+}
+
+/** The events `put --generate` makes: the graph module's (`demoData.stream`), else derived from the stream's contract. */
+function streamEventsOf(g: GlobalOptions, graph: AssetGraph, target: EmbeddedStreamTarget): StreamEvents {
+  const events = streamEventsFor(graph, target, loadDemoData(g.graph)?.stream);
+  if (!events) {
+    throw new UserError(
+      `--generate needs an event generator for ${target.streamKey}, which has no contract to derive events from: export \`demoData = { stream: { generator } }\` from the graph module (see StreamEvents in assets/core/demo-data.ts), declare its contract, or put your own events with --file events.jsonl`,
+    );
+  }
+  return events;
 }
 
 /** The largest record Kinesis accepts (data plus partition key): 1 MiB. */
@@ -51,7 +58,10 @@ const countLines = (dir: string): number => {
 };
 
 export function register(program: Command): void {
-  const stream = program.command('stream').description('the embedded stream: kinesalite + the delivery poller (embedded Firehose)');
+  const stream = program
+    .command('stream')
+    .description("the embedded stream: kinesalite + the delivery poller (embedded Firehose) of the graph's stream-delivery asset")
+    .option('--asset <key>', 'the stream-delivery asset to run (needed when the graph has several)');
 
   stream
     .command('start')
@@ -59,21 +69,20 @@ export function register(program: Command): void {
     .option('--port <port>', 'kinesalite port on 127.0.0.1 (0 = any)', '0')
     .option('--buffer-seconds <s>', 'poller buffer interval (default: the graph bufferIntervalSeconds)')
     .action(async (opts: { port: string; bufferSeconds?: string }, cmd: Command) => {
-      const g = localOnly(cmd);
-      const s = settings(g);
-      const bufferSeconds = opts.bufferSeconds !== undefined ? Number(opts.bufferSeconds) : s.bufferSeconds;
+      const { graph, target } = streamOf(cmd);
+      const bufferSeconds = opts.bufferSeconds !== undefined ? Number(opts.bufferSeconds) : target.bufferIntervalSeconds;
       if (!Number.isFinite(bufferSeconds) || bufferSeconds < 0 || bufferSeconds > 900) throw new UserError(`--buffer-seconds must be between 0 and 900, got '${opts.bufferSeconds}'`);
-      if (await runningEndpoint(streamPaths(localPaths.stream()).endpoint)) throw new UserError('the embedded stream is already running (another `assets stream start`); stop it first');
+      if (await runningEndpoint(streamPaths(localPaths.stream(), target.streamName).endpoint)) throw new UserError('the embedded stream is already running (another `assets stream start`); stop it first');
       const session = await startStreamSession({
-        shards: s.shards,
+        target,
         bufferIntervalMs: bufferSeconds * 1000,
         port: Number(opts.port),
-        record: { graph: s.graph, key: DELIVERY_ASSET },
-        subjectFields: deliveredSubjectFields(s.graph),
+        record: { graph },
+        subjectFields: deliveredSubjectFields(graph),
         onFlush: (b) => process.stdout.write(`delivered ${b.ok} ok, ${b.failed} failed -> ${b.files.join(', ')}\n`),
       });
-      process.stdout.write(`${color.green('stream')} ${USER_EVENTS_STREAM} on ${session.endpoint} (${s.shards} shards), poller buffer ${bufferSeconds}s -> ${path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX)}\n`);
-      process.stdout.write(color.dim(`  deliveries are recorded as materializations of ${DELIVERY_ASSET} in run ${session.ledger?.runId}\n`));
+      process.stdout.write(`${color.green('stream')} ${target.streamName} (${target.streamKey}) on ${session.endpoint} (${target.shards} shards), poller buffer ${bufferSeconds}s -> ${path.join(localPaths.lake(), target.prefix)}\n`);
+      process.stdout.write(color.dim(`  deliveries are recorded as materializations of ${target.deliveryKey} in run ${session.ledger?.runId}\n`));
       process.stdout.write(color.dim('  put events with: npm run -s assets -- stream put --generate 100\n  Ctrl-C to stop\n'));
       await untilStopped();
       await session.close();
@@ -82,14 +91,13 @@ export function register(program: Command): void {
 
   stream
     .command('put')
-    .description('put browsing events on stream/user_events')
+    .description("put events on the stream the stream-delivery asset consumes")
     .option('--file <events.jsonl>', 'one JSON event per line')
-    .option('--generate <n>', 'generate N realistic events from the local indexes')
+    .option('--generate <n>', "generate N events with the graph module's event generator, over the ids of the local indexes")
     .option('--rate <r>', 'events per second when generating (default: as fast as possible)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { file?: string; generate?: string; rate?: string; json?: boolean }, cmd: Command) => {
-      const g = localOnly(cmd);
-      const s = settings(g);
+      const { g, graph, target } = streamOf(cmd);
       if (!opts.file === !opts.generate) throw new UserError('give exactly one of --file events.jsonl or --generate N');
       const events: (object | string)[] = [];
       const oversize: number[] = [];
@@ -114,14 +122,15 @@ export function register(program: Command): void {
       const rate = opts.rate !== undefined ? Number(opts.rate) : Infinity;
       if (!(rate > 0)) throw new UserError(`--rate must be a positive number of events per second, got '${opts.rate}'`);
       let next: (() => object) | undefined;
-      if (n > 0) {
+      const generated = n > 0 ? streamEventsOf(g, graph, target) : undefined;
+      if (generated) {
         try {
-          next = await generatorFromIndexes();
+          next = await generatorFromIndexes(target, generated);
         } catch (e) {
           throw new UserError((e as Error).message);
         }
       }
-      const paths = streamPaths(localPaths.stream());
+      const paths = streamPaths(localPaths.stream(), target.streamName);
       const endpoint = await runningEndpoint(paths.endpoint);
       const kin = endpoint ? undefined : await startKinesalite({ dir: paths.kinesalite }).catch((e: Error) => {
         throw new UserError(e.message);
@@ -131,13 +140,13 @@ export function register(program: Command): void {
       let rejected = oversize.length;
       const started = Date.now();
       try {
-        await ensureStream(client, USER_EVENTS_STREAM, s.shards);
+        await ensureStream(client, target.streamName, target.shards);
         if (next) {
           // Paced in batches of up to 100 so --rate holds without one request per event.
           const batch = Number.isFinite(rate) ? Math.max(1, Math.min(100, Math.floor(rate / 10))) : 500;
           for (let i = 0; i < n; i += batch) {
             const chunk = Array.from({ length: Math.min(batch, n - i) }, () => next!());
-            const r = await putEvents(client, USER_EVENTS_STREAM, chunk);
+            const r = await putEvents(client, target.streamName, chunk, { partitionKey: generated?.partitionKey });
             sent += r.sent;
             rejected += r.rejected;
             if (Number.isFinite(rate)) {
@@ -146,7 +155,7 @@ export function register(program: Command): void {
             }
           }
         } else {
-          const r = await putEvents(client, USER_EVENTS_STREAM, events);
+          const r = await putEvents(client, target.streamName, events, { partitionKey: streamEventsFor(graph, target, loadDemoData(g.graph)?.stream)?.partitionKey });
           sent = r.sent;
           rejected += r.rejected;
         }
@@ -154,9 +163,9 @@ export function register(program: Command): void {
         client.destroy();
         await kin?.close();
       }
-      const result = { sent, rejected, seconds: (Date.now() - started) / 1000, stream: USER_EVENTS_STREAM, delivery: endpoint ? 'running poller' : 'stored; delivered by the next `assets stream start`' };
+      const result = { sent, rejected, seconds: (Date.now() - started) / 1000, stream: target.streamName, delivery: endpoint ? 'running poller' : 'stored; delivered by the next `assets stream start`' };
       if (opts.json) printJson(result);
-      else process.stdout.write(`put ${sent} events on ${USER_EVENTS_STREAM}${rejected ? `, ${rejected} rejected` : ''} in ${result.seconds.toFixed(1)}s (${result.delivery})\n`);
+      else process.stdout.write(`put ${sent} events on ${target.streamName}${rejected ? `, ${rejected} rejected` : ''} in ${result.seconds.toFixed(1)}s (${result.delivery})\n`);
       if (rejected) process.exitCode = 1;
     });
 
@@ -165,16 +174,16 @@ export function register(program: Command): void {
     .description('checkpoint and what reached the lake')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      localOnly(cmd);
-      const paths = streamPaths(localPaths.stream());
+      const { target } = streamOf(cmd);
+      const paths = streamPaths(localPaths.stream(), target.streamName);
       let checkpoint: { committed?: unknown } | undefined;
       try {
         checkpoint = fs.existsSync(paths.checkpoint) ? JSON.parse(fs.readFileSync(paths.checkpoint, 'utf8')) : undefined;
       } catch (e) {
         throw new UserError(`the stream checkpoint ${paths.checkpoint} is damaged (${(e as Error).message}); delete it to re-read the stream from its start (deliveries are idempotent per batch)`);
       }
-      const out = path.join(localPaths.lake(), RECOMMENDATIONS_PREFIX);
-      const failed = countLines(path.join(out, 'errors'));
+      const out = path.join(localPaths.lake(), target.prefix);
+      const failed = countLines(path.join(out, target.errorPrefix));
       const status = { running: Boolean(await runningEndpoint(paths.endpoint)), checkpoint: checkpoint?.committed ?? {}, delivered: countLines(out) - failed, failed, lake: out };
       if (opts.json) printJson(status);
       else process.stdout.write(`running: ${status.running}\ndelivered: ${status.delivered}\nfailed: ${status.failed}\ncheckpoint: ${JSON.stringify(status.checkpoint)}\nlake: ${out}\n`);

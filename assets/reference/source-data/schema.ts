@@ -1,18 +1,13 @@
 /**
  * The classicmodels-like source schema, typed as the source contracts of the reference graph
- * expect (assets/reference/contracts.ts): quoted camelCase columns, Postgres types that map
+ * expect (../contracts.ts): quoted camelCase columns, Postgres types that map
  * back to the contract's (int -> integer, string -> varchar/text, decimal(10,2) -> numeric(10,2)).
  * Keys and indexes are added after the bulk load: building them once is much faster.
  */
 
-export interface SourceTable {
-  readonly name: string;
-  readonly columns: readonly string[];
-  readonly ddl: string;
-  readonly after: readonly string[];
-}
+import type { SourceDataTable } from '../../core/demo-data';
 
-export const SOURCE_TABLES: readonly SourceTable[] = [
+export const SOURCE_TABLES: readonly SourceDataTable[] = [
   {
     name: 'customers',
     columns: ['customerNumber', 'customerName', 'city', 'state', 'postalCode', 'country', 'creditLimit'],

@@ -6,7 +6,8 @@
  * quality. Affinity comes only from features the model sees (country, credit limit, product line,
  * scale, price), so a content-based model can learn it, and popularity is a real baseline.
  */
-import { mulberry32 } from '../../seeded-random';
+import type { CsvSink } from '../../core/demo-data';
+import { mulberry32 } from '../../core/seeded-random';
 
 export interface GenerateOptions {
   readonly customers: number;
@@ -18,9 +19,6 @@ export interface GenerateOptions {
   /** Exclusive end of the data (epoch ms, on the hour): every timestamp is before it. */
   readonly untilMs: number;
 }
-
-/** Receives CSV chunks (no header) for one table; awaited before the next chunk is built. */
-export type CsvSink = (table: string, csv: string, rows: number) => Promise<void>;
 
 const CHUNK_ROWS = 250_000;
 
