@@ -12,6 +12,7 @@ import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { GetObjectCommand, NoSuchKey, S3Client, type ServiceInputTypes, type ServiceOutputTypes, type S3ClientResolvedConfig } from '@aws-sdk/client-s3';
 import type { Synthesis } from '../../infra/synth/synthesize';
 import { awsServingLocations, depsFromEnvironment, lakeVariable, type Env } from '../../jobs/serving/environment';
+import { MODEL_FORMAT } from '../../jobs/model/artifact';
 import { installSyntheticCatalog } from '../../scripts/bench/serve-catalog';
 
 
@@ -74,7 +75,7 @@ describe('serving on AWS fetches the model and popular products from the per-zon
     s3.on(GetObjectCommand, { Bucket: 'lake-analytics', Key: 'popular_products/latest.json' }).resolves(object('analytics/popular_products/latest.json'));
     const deps = depsFromEnvironment(env);
     const model = await deps.model();
-    expect(model?.format).to.equal('headwater-recommender/v1');
+    expect(model?.format).to.equal(MODEL_FORMAT);
     expect((await deps.popular())?.products.length).to.be.greaterThan(0);
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).to.have.deep.members([
       { Bucket: 'lake-model', Key: 'recommender/model.json' },
