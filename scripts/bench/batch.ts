@@ -1,6 +1,8 @@
 /**
- * `npm run -s bench:batch -- [--ratings N] [--days D] [--json]`: seeds a source of N ratings in a
- * temporary HEADWATER_HOME, then times the batch phases through the real engine and executors:
+ * `npm run -s bench:batch -- [--ratings N] [--days D] [--customers C] [--json]`: seeds a source of N
+ * ratings by C customers (default the demo's 2,000; with many more customers than ratings keep busy,
+ * some rate for the first time in the hold-out: the model's new-user figures) in a temporary
+ * HEADWATER_HOME, then times the batch phases through the real engine and executors:
  * extract (raw/*), transform (the training set), train (the model), index (both indexes).
  * Human-readable lines, then with --json one JSON object as the last line.
  */
@@ -23,6 +25,7 @@ const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function main(): Promise<void> {
   const ratings = positiveIntArg('ratings', 100_000);
+  const customers = positiveIntArg('customers', 2_000);
   const days = positiveIntArg('days', 30);
   const json = process.argv.includes('--json');
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-bench-batch-'));
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
   log(`bench:batch: ${ratings.toLocaleString('en-US')} ratings over ${days} days in ${home} (${os.cpus().length} cores; the machine may be shared, figures are noisy)`);
   try {
     let t = Date.now();
-    const seeded = await seedSource({ dataset: classicmodels, sizes: { ratings }, days });
+    const seeded = await seedSource({ dataset: classicmodels, sizes: { ratings, ...(customers ? { customers } : {}) }, days });
     const seedMs = Date.now() - t;
     log(`seed       ${seedMs} ms (${Object.entries(seeded.rows).map(([k, v]) => `${k} ${v}`).join(', ')})`);
 

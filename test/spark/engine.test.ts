@@ -138,7 +138,7 @@ describe('--engine spark: the Glue scripts on local Spark, through the engine', 
     process.env.HEADWATER_HOME = sparkHome;
     const deps = depsFromEnvironment({ ...process.env, ...embeddedServingEnvironment(referenceGraph, 'serving/recommender_api', path.join(sparkHome, 'lake')), HEADWATER_MODE: 'embedded', RECOMMENDER_BUDGET_MS: '120000' });
     const artifact = await deps.model();
-    expect(artifact?.format).to.equal('headwater-recommender/v1');
+    expect(artifact?.format).to.equal('headwater-recommender/v2');
     const service = createRecommenderService(deps);
     const known = await service.forUser('103', {}, 5);
     expect(known.fallback, known.reason).to.equal(false);
