@@ -8,6 +8,7 @@ import { REFERENCE_KINDS } from '../../assets/kinds';
 import * as batch from './batch';
 import * as serving from './serving';
 import * as sources from './sources';
+import { musicDemoData } from './demo-data';
 
 export const musicAssets = [
   sources.listeners,
@@ -28,5 +29,8 @@ export const musicAssets = [
   serving.musicApi,
   serving.scoredEvents,
 ];
+
+/** Its data for the embedded environment: `source seed` and the demo use it. */
+export const demoData = musicDemoData;
 
 export default defineGraph(musicAssets, { kinds: REFERENCE_KINDS });

@@ -1,21 +1,24 @@
 /**
- * The music example on the embedded runtime, through the CLI with `--graph`: its generated data in
- * the local source, the raw snapshots, the training interactions and the hourly analytics
- * materialized by the generic executors running the example's own SQL, then checked against what
- * the generator made (computed here independently of the SQL).
+ * The music example on the embedded runtime, through the CLI with `--graph`: its data set seeded
+ * into the local source (the graph module's `demoData`), the raw snapshots, the training
+ * interactions and the hourly analytics materialized by the generic executors running the
+ * example's own SQL and checked against what the generator made (computed here independently of
+ * the SQL); then the model, its two indexes and the fallback list, and `assets serve` answering
+ * with the example's own field names.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { expect } from 'chai';
 import { generateMusicData, MUSIC_TABLES, type MusicValue } from '../../examples/music/data/generate';
 import graph from '../../examples/music/graph';
 import { SKIP_MS } from '../../examples/music/vocabulary';
 import { parquetFiles } from '../../jobs/embedded/lake/layout';
 import { queryRows, readParquet, withDuckDb } from '../../jobs/embedded/lake/duckdb';
-import { runCli } from '../cli/run-cli';
+import { bin, runCli } from '../cli/run-cli';
 import { shiftClock, withEnv } from '../setup/environment';
-import { loadMusicSource } from './music-source';
 
 const GRAPH = path.join(__dirname, '..', '..', 'examples', 'music', 'graph.ts');
 const cli = (...args: string[]) => runCli(['--graph', GRAPH, ...args]);
@@ -39,7 +42,9 @@ describe('music example, embedded, through the CLI', function () {
     lake = path.join(home, 'lake');
     // Noon (UTC) today, running on from there: the data, the runs and status all see one day.
     restore = [withEnv({ HEADWATER_HOME: home, NO_COLOR: '1' }), shiftClock(until + 60_000)];
-    await loadMusicSource(options);
+    const sizes = ['--listeners', '400', '--tracks', '200', '--interactions', '6000'];
+    const seeded = await cli('source', 'seed', ...sizes, '--days', '10', '--seed', '11', '--until', new Date(until).toISOString());
+    expect(seeded.code, seeded.out + seeded.err).to.equal(0);
   });
   after(() => {
     restore.forEach((undo) => undo());
@@ -127,10 +132,82 @@ describe('music example, embedded, through the CLI', function () {
     expect(hourly.hours).to.equal(6);
   });
 
-  it('reports the materialized assets fresh in status', async () => {
-    const status = JSON.parse((await cli('status', 'training/* or analytics/*', '--json')).out);
+  it('publishes the newest hour\'s top tracks as the fallback list, with the declared columns', () => {
+    const list = JSON.parse(fs.readFileSync(path.join(lake, 'analytics', 'top_tracks', 'latest.json'), 'utf8')) as {
+      partition: string;
+      id: string;
+      items: { id: string; score: number; title?: string; artist?: string }[];
+    };
+    expect(list.partition).to.equal(hourKey(until - HOUR));
+    expect(list.id).to.equal('track_id');
+    expect(list.items.length).to.be.within(1, 100);
+    expect(list.items[0]).to.have.all.keys('id', 'score', 'title', 'artist');
+    const scores = list.items.map((i) => i.score);
+    expect(scores).to.deep.equal([...scores].sort((a, b) => b - a));
+  });
+
+  it('trains the hybrid model on the declared interactions and features, beating popularity, then loads both indexes', async () => {
+    const r = await cli('materialize', 'model/* or index/*');
+    expect(r.code, r.out + r.err).to.equal(0);
+    const model = JSON.parse(fs.readFileSync(path.join(lake, 'model', 'track_recommender', 'model.json'), 'utf8')) as {
+      schema: { user: { field: string; features: { column: string }[] }; item: { field: string; features: { column: string; type: string }[] } };
+    };
+    expect(model.schema.user.field).to.equal('listener_id');
+    expect(model.schema.user.features.map((f) => f.column)).to.deep.equal(['age_band', 'country', 'subscription']);
+    expect(model.schema.item.features.find((f) => f.column === 'genres')!.type).to.equal('multi');
+    const checks = JSON.parse((await cli('checks', 'model/*', '--json')).out) as { checks?: unknown };
+    expect(JSON.stringify(checks)).to.include('beats_popularity_recall');
+    const rows = await withDuckDb((con) =>
+      queryRows<{ n: number }>(con, `SELECT CAST(count(*) AS INTEGER) AS n FROM ${readParquet(path.join(lake, 'model', 'track_recommender', 'user_embeddings.parquet'))} WHERE listener_id LIKE 'l-%'`),
+    );
+    expect(rows[0].n).to.equal(options.listeners);
+  });
+
+  it('reports what it materialized fresh in status', async () => {
+    const status = JSON.parse((await cli('status', 'training/* or analytics/* or model/* or index/*', '--json')).out);
     const byKey = Object.fromEntries(status.assets.map((a: { key: string; state: string }) => [a.key, a.state]));
-    expect(byKey['training/listening_interactions']).to.equal('fresh');
-    expect(byKey['analytics/listening_hourly']).to.equal('fresh');
+    for (const key of ['training/listening_interactions', 'analytics/listening_hourly', 'model/track_recommender', 'index/track_embeddings', 'index/listener_embeddings']) {
+      expect(byKey[key], key).to.equal('fresh');
+    }
+  });
+
+  it('serves the API with the example\'s field names: known and new listeners, more like a track, unknown fields refused', async () => {
+    const child = spawn(process.execPath, [bin(), '--graph', GRAPH, 'serve', '--port', '0', '--workers', '1'], {
+      env: { ...process.env, HEADWATER_HOME: home, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+          const m = /on (http:\/\/\S+)/.exec(line);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+      });
+      const get = async (query: string) => {
+        const res = await fetch(`${url}${query}`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      type Items = { items: { track_id: string; score: number }[]; fallback: boolean; cold_start?: boolean };
+      const known = await get('/recommendations?listener_id=l-000005&k=5');
+      expect(known.status, JSON.stringify(known.body)).to.equal(200);
+      const profile = known.body.based_on_profile as Items;
+      expect(profile.fallback).to.equal(false);
+      expect(profile.items).to.have.length(5);
+      expect(profile.items[0].track_id).to.match(/^t-\d{5}$/);
+
+      const newcomer = await get('/recommendations?listener_id=l-999999&age_band=18-24&country=BR&subscription=free&k=5');
+      expect(newcomer.status, JSON.stringify(newcomer.body)).to.equal(200);
+      expect((newcomer.body.based_on_profile as Items).cold_start).to.equal(true);
+
+      const typo = await get('/recommendations?listener_id=l-000005&agebnd=18-24');
+      expect(typo.status).to.equal(400);
+      expect(String(typo.body.error)).to.include("did you mean 'age_band'");
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    }
   });
 });

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { subjectMap, type AssetDefinition } from '../../assets/core';
 import { listeningModel } from '../../examples/music/batch';
 import { LISTENER } from '../../examples/music/contracts';
+import { GENRE_SEPARATOR } from '../../examples/music/vocabulary';
 import music from '../../examples/music/graph';
 import { runCli } from '../cli/run-cli';
 import { withEnv } from '../setup/environment';
@@ -58,16 +59,11 @@ describe('music example: the graph', function () {
     expect(plan.assetPartitions).to.equal(24);
   });
 
-  it('declares a model whose every column is in the asset it names, and that asset a dep of the model', () => {
-    const model = music.get('model/track_recommender');
+  it('declares a hybrid model with string ids and genres as its multi-valued feature', () => {
     const m = listeningModel;
-    expect(depsOf(model)).to.include.members([m.interactions.asset, m.users.asset, m.items.asset]);
-    const i = m.interactions;
-    expect(columnsOf(i.asset)).to.include.members([i.user, i.item, i.rating, i.time]);
-    expect(columnsOf(m.users.asset)).to.include.members([m.users.id, ...m.users.features.map((f) => f.column)]);
-    expect(columnsOf(m.items.asset)).to.include.members([m.items.id, ...m.items.features.map((f) => f.column)]);
-    expect(m.items.features.filter((f) => f.type === 'multi').map((f) => f.column)).to.deep.equal(['genres']);
-    expect((model.compute as unknown as { model?: unknown }).model).to.deep.equal(m);
+    expect([m.users.idType, m.items.idType, m.users.idEmbedding, m.items.idEmbedding]).to.deep.equal(['string', 'string', true, true]);
+    expect(m.items.features.filter((f) => f.type === 'multi')).to.deep.equal([{ column: 'genres', type: 'multi', separator: GENRE_SEPARATOR, field: 'genres' }]);
+    expect(music.get('model/track_recommender').checks.filter((c) => c.blocking !== false).map((c) => c.name)).to.deep.equal(['beats_popularity_recall']);
   });
 
   it('indexes both embeddings by the model\'s id fields, and serves the fallback from its own contract\'s columns', () => {

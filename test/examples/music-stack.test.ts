@@ -5,7 +5,9 @@
  */
 import { synth } from '../infra/mock-runtime';
 import { expect } from 'chai';
+import { listeningModel } from '../../examples/music/batch';
 import music from '../../examples/music/graph';
+import { servingVariable, type ServingConfig } from '../../assets/kinds';
 import { slug } from '../../infra/lake-layout';
 import { policies } from '../../infra/policy/policies';
 import { evaluatePolicies } from '../../infra/synth/evaluate';
@@ -44,6 +46,33 @@ for (const stack of ['dev', 'prod'] as const) {
       };
       const write = policy.Statement.find((t) => t.Sid === 'OutputWrite')!;
       expect(write.Resource).to.deep.equal(['arn:aws:s3:::lake-training/listening_interactions/*']);
+    });
+
+    it('configures the API and the stream Lambdas with the example\'s fields, model, indexes and fallback', () => {
+      for (const key of ['serving/music_api', 'serving/listening_recommendations']) {
+        const fn = s.resources.find((r) => r.type === 'aws:lambda/function:Function' && r.name.startsWith(slug(key)))!;
+        const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+        const config = JSON.parse(variables[servingVariable('config')]) as ServingConfig;
+        expect(config.user.field).to.equal('listener_id');
+        expect(config.user.features.map((f) => f.field)).to.deep.equal(['age_band', 'country', 'subscription']);
+        expect(config.item.field).to.equal('track_id');
+        expect(config.indexes).to.deep.equal({ user: 'listener_embeddings', item: 'track_embeddings' });
+        expect(config.fallback?.asset).to.equal('analytics/top_tracks');
+        expect(variables[servingVariable('model')]).to.equal('s3://lake-model/track_recommender/');
+        expect(variables[servingVariable('fallback')]).to.equal('s3://lake-analytics/top_tracks/');
+      }
+    });
+
+    it('hands the EMR job the model the example declares (the PySpark trainer reads the same declaration)', () => {
+      const args = s.manifest.assets['model/track_recommender'] as unknown as { entryPointArguments: string[] };
+      const at = args.entryPointArguments.indexOf('--model');
+      expect(at, args.entryPointArguments.join(' ')).to.be.greaterThan(-1);
+      expect(JSON.parse(args.entryPointArguments[at + 1])).to.deep.include({ interactions: listeningModel.interactions });
+    });
+
+    it('has the Glue job publish the fallback list the example declares', () => {
+      const job = named(s, 'aws:glue/job:Job', `${slug('analytics/top_tracks')}-job`).inputs as { defaultArguments: Record<string, string> };
+      expect(JSON.parse(job.defaultArguments['--fallback'])).to.include({ id: 'track_id', orderBy: 'score', top: 100 });
     });
 
     it('passes every policy of the pack', async () => {

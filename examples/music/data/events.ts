@@ -4,7 +4,7 @@
  * law over the catalogue), mostly from known listeners and some from new ones (cold start), shaped
  * as the stream's contract says.
  */
-import { mulberry32 } from '../../../jobs/seeded-random';
+import { mulberry32 } from '../../../assets/core/seeded-random';
 import { AGE_BANDS, SKIP_MS, SUBSCRIPTIONS } from '../vocabulary';
 import { cumulative, drawIndex, oneOf } from './sampling';
 

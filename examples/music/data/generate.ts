@@ -17,7 +17,7 @@
  * before it: the new users a model must embed from features alone.
  */
 import { UserError } from '../../../assets/core';
-import { mulberry32 } from '../../../jobs/seeded-random';
+import { mulberry32 } from '../../../assets/core/seeded-random';
 import { AGE_BANDS, GENRE_SEPARATOR, GENRES, SKIP_MS, SUBSCRIPTIONS } from '../vocabulary';
 import { cumulative, drawIndex, normal, oneOf, sigmoid } from './sampling';
 
@@ -43,7 +43,9 @@ export class MusicDataOptionsError extends UserError {
 
 /** Fills defaults (`untilMs`: the start of the current hour) and validates. */
 export function resolveMusicOptions(o: Partial<MusicDataOptions> = {}): MusicDataOptions {
-  const r: MusicDataOptions = { ...MUSIC_DEFAULTS, untilMs: Math.floor(Date.now() / HOUR) * HOUR, ...o };
+  // Absent and undefined both take the default (sizes come from flags that may not be given).
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const r: MusicDataOptions = { ...MUSIC_DEFAULTS, untilMs: Math.floor(Date.now() / HOUR) * HOUR, ...given };
   for (const [name, min] of [['listeners', 1], ['tracks', 1], ['interactions', 0], ['days', 1]] as const) {
     const v = r[name];
     if (!Number.isInteger(v) || v < min) throw new MusicDataOptionsError(`--${name} must be a whole number >= ${min} (got ${v})`);
