@@ -1,7 +1,7 @@
 /**
  * The index load of a deployed stack (`vector-index`): downloads the embeddings Parquet the model
- * step wrote to S3 (GetObject into a temp file: DuckDB's httpfs would fetch an extension from the
- * internet), reads it with DuckDB, and loads it through the OpenSearch adapter into a new index
+ * step wrote to S3 (GetObject into a temp file), reads it in pure JavaScript (embeddings-parquet.ts:
+ * no native module, so the same code runs in the index-load Lambda), and loads it through the OpenSearch adapter into a new index
  * version, which the adapter then swaps in behind the alias. Until that swap, readers keep the
  * previous version; a failure anywhere before it leaves the alias where it was.
  */
@@ -12,9 +12,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
-import { readEmbeddingsParquet } from '../model/lake-io';
 import { OpenSearchVectorStore, createSigV4Client } from '../vector-store/opensearch';
 import type { LoadResult, VectorStore } from '../vector-store/port';
+import { readEmbeddingsFile } from './embeddings-parquet';
 import type { VectorIndexManifest } from './manifest';
 import { withRetry, type Clock } from './retry';
 
@@ -99,9 +99,9 @@ export async function runIndexLoad(req: IndexLoadRequest): Promise<IndexLoadResu
     const bytes = await download(req, bucket, key, file);
     let rows: { ids: string[]; vectors: Float32Array[] };
     try {
-      rows = await readEmbeddingsParquet(file, idColumn);
+      rows = await readEmbeddingsFile(file, idColumn);
     } catch (e) {
-      // DuckDB's message names the temp file (gone once we return) and echoes the query: keep its first line, about the object.
+      // The reader's message is about the object's content; name the object, not the temp file.
       const why = (e as Error).message.split('\n')[0].split(file).join('the downloaded file');
       throw new Error(`${source}: ${why}; retrain model/recommender (assets materialize model/recommender --env ${req.stack}); ${keep}`);
     }

@@ -182,7 +182,7 @@ describe('AWS index load (vector-index)', () => {
     const search = cluster('item_embeddings');
     const err = await env(search).executorFor('vector-index')!.execute(ctx('index/item_embeddings')).catch((e: Error) => e.message);
     expect(err).to.match(/^s3:\/\/lake-model\/recommender\/item_embeddings\.parquet: /).and.to.contain('retrain model/recommender');
-    expect(err).to.contain('too small to be a Parquet file').and.to.not.contain(tmp);
+    expect(err).to.contain('not a Parquet file').and.to.not.contain(tmp);
     expect(search.seen).to.deep.equal([]);
   });
 });
