@@ -63,8 +63,11 @@ export interface VectorIndexManifest extends AssetBase {
   readonly m: number;
   readonly efConstruction: number;
   readonly efSearch: number;
-  /** Role the loader assumes: reads the embeddings, writes the index. */
+  /** The index-load Lambda's role: reads the embeddings, writes the index. */
   readonly loaderRoleArn: string;
+  /** The index-load Lambda (jobs/aws/index-load-handler.ts) that `assets materialize` and the state machines invoke. */
+  readonly loaderFunctionName?: string;
+  readonly loaderFunctionArn?: string;
   /** The embeddings Parquet object the model step writes (one file: `<id column>, embedding float[]`). */
   readonly embeddings: EmbeddingsObject;
 }
