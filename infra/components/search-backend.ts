@@ -22,6 +22,16 @@ import type { Network } from './network';
 export const DOMAIN_READ_ACTIONS = ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead'];
 export const DOMAIN_WRITE_ACTIONS = [...DOMAIN_READ_ACTIONS, 'es:ESHttpPut', 'es:ESHttpDelete'];
 
+/**
+ * The HTTP paths (below the domain ARN) a loader of `alias` calls: its versions (`<alias>_v<n>` and
+ * their `_refresh`), its alias, and the two bulk endpoints. `_bulk` and `_aliases` name indexes in
+ * their bodies, which IAM cannot see; the domain's fine-grained access control checks those.
+ */
+export const domainLoaderPaths = (alias: string): string[] => [`${alias}_v*`, `_alias/${alias}`, '_aliases', '_bulk'];
+
+/** A statement id from an alias (`item_embeddings` -> `LoadItemEmbeddings`): Sids are alphanumeric. */
+const loaderSid = (alias: string) => `Load${alias.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`;
+
 /** Domain logs published to CloudWatch (the search and indexing slow logs and the error log). */
 const DOMAIN_LOGS = ['ES_APPLICATION_LOGS', 'SEARCH_SLOW_LOGS', 'INDEX_SLOW_LOGS'] as const;
 
@@ -173,13 +183,20 @@ export class SearchBackend extends pulumi.ComponentResource {
     return groups.map((g) => ({ ...g, policy }));
   }
 
-  /** IAM statements letting a role load (`write`) or search (`read`) the indexes. */
-  statements(mode: 'read' | 'write'): Statement[] {
+  /**
+   * IAM statements letting a role search the indexes (`read`), or load the index behind `alias`
+   * (`write`: on a domain, only that alias's paths; on a collection the data-access policy of
+   * `grant` narrows it to the alias).
+   */
+  statements(mode: 'read'): Statement[];
+  statements(mode: 'write', alias: string): Statement[];
+  statements(mode: 'read' | 'write', alias?: string): Statement[] {
     if (this.signingService === 'aoss') {
       // aoss:APIAccessAll only opens the HTTP API; what a role may do inside is the data-access policy.
       return [{ Sid: 'SearchApi', Effect: 'Allow', Action: ['aoss:APIAccessAll'], Resource: [this.arn] }];
     }
-    return [{ Sid: 'SearchApi', Effect: 'Allow', Action: mode === 'read' ? DOMAIN_READ_ACTIONS : DOMAIN_WRITE_ACTIONS, Resource: [pulumi.interpolate`${this.arn}/*`] }];
+    if (mode === 'read') return [{ Sid: 'SearchApi', Effect: 'Allow', Action: DOMAIN_READ_ACTIONS, Resource: [pulumi.interpolate`${this.arn}/*`] }];
+    return [{ Sid: 'SearchApi', Effect: 'Allow', Action: DOMAIN_WRITE_ACTIONS, Resource: domainLoaderPaths(alias!).map((p) => pulumi.interpolate`${this.arn}/${p}`) }];
   }
 
   /** Creates the access policy naming exactly the loader and reader roles. Call once, after the walk. */
@@ -215,7 +232,7 @@ export class SearchBackend extends pulumi.ComponentResource {
       return;
     }
     const domain = this.domain!;
-    // Loaders change indexes; readers (the Lambdas) only search: two statements, two sets of methods.
+    // Loaders change their own index; readers (the Lambdas) only search.
     new aws.opensearch.DomainPolicy(
       `${this.resourceName}-access`,
       {
@@ -223,7 +240,8 @@ export class SearchBackend extends pulumi.ComponentResource {
         accessPolicies: pulumi.jsonStringify({
           Version: '2012-10-17',
           Statement: [
-            { Sid: 'Loaders', Effect: 'Allow', Principal: { AWS: pulumi.output(access.writers.map((w) => w.roleArn)) }, Action: DOMAIN_WRITE_ACTIONS, Resource: pulumi.interpolate`${domain.arn}/*` },
+            // Each loader its own alias: within the account, this policy alone would grant what it names.
+            ...access.writers.map((w) => ({ Sid: loaderSid(w.alias), Effect: 'Allow', Principal: { AWS: w.roleArn }, Action: DOMAIN_WRITE_ACTIONS, Resource: domainLoaderPaths(w.alias).map((p) => pulumi.interpolate`${domain.arn}/${p}`) })),
             ...(access.readers.length
               ? [{ Sid: 'Readers', Effect: 'Allow', Principal: { AWS: pulumi.output([...access.readers]) }, Action: DOMAIN_READ_ACTIONS, Resource: pulumi.interpolate`${domain.arn}/*` }]
               : []),

@@ -7,11 +7,8 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { runIndexLoad, type SearchClientFactory } from './index-loader';
-import type { VectorIndexManifest } from './manifest';
+import { INDEX_ENTRY_VARIABLE, type LoaderEntry } from './manifest';
 import { realClock, type Clock } from './retry';
-
-/** The environment variable holding the function's manifest entry (JSON), set by the stack. */
-export const INDEX_ENTRY_VARIABLE = 'HEADWATER_INDEX_ENTRY';
 
 /** What a caller sends: who asks (for the log line), and the asset it means (checked against the function's). */
 export interface IndexLoadEvent {
@@ -36,9 +33,6 @@ export interface IndexLoadOutput {
 export class IndexLoadError extends Error {
   override readonly name = 'IndexLoadError';
 }
-
-/** The manifest entry the stack gave the function (without its own name, which it cannot know when it is created). */
-export type LoaderEntry = Omit<VectorIndexManifest, 'loaderFunctionName' | 'loaderFunctionArn'>;
 
 export interface LoadIndexDeps {
   readonly entry: LoaderEntry;

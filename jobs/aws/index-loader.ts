@@ -40,7 +40,7 @@ export interface IndexLoadResult extends LoadResult {
   readonly bytes: number;
 }
 
-/** The default client: SigV4 with the SDK's credential chain (AWS_PROFILE may name a profile that assumes the loader role). */
+/** The default client: SigV4 with the SDK's credential chain (in the index-load Lambda, its role). */
 export const sigV4SearchClient: SearchClientFactory = (entry, region) => createSigV4Client({ node: entry.endpoint, region, service: entry.signingService });
 
 /** The OpenSearch store of an entry: serverless or domain, the entry's id field and HNSW settings. */
@@ -70,7 +70,7 @@ async function download(req: IndexLoadRequest, bucket: string, key: string, file
     if (errorName(e) === 'AccessDenied') {
       throw new Error(
         `reading ${uri} was denied (the object may also be missing: S3 answers 403 when listing is not allowed): ` +
-          `run as the loader role ${req.entry.loaderRoleArn} (e.g. AWS_PROFILE naming a profile with that role_arn) and check the model was materialized; ${keep}`,
+          `check the model was materialized, and that the loader role ${req.entry.loaderRoleArn} may read the object (redeploy if the model's location changed); ${keep}`,
       );
     }
     throw new Error(`reading ${uri}: ${(e as Error).message}; ${keep}`);

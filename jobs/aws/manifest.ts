@@ -72,6 +72,12 @@ export interface VectorIndexManifest extends AssetBase {
   readonly embeddings: EmbeddingsObject;
 }
 
+/** The environment variable of an index-load function holding its entry (JSON), set by the stack. */
+export const INDEX_ENTRY_VARIABLE = 'HEADWATER_INDEX_ENTRY';
+
+/** The entry an index-load function is given: the manifest's, without its own name (unknown when it is created). */
+export type LoaderEntry = Omit<VectorIndexManifest, 'loaderFunctionName' | 'loaderFunctionArn'>;
+
 /** An embeddings file in the lake: `s3://<bucket>/<key>`, ids in `idColumn`, vectors in `embedding`. */
 export interface EmbeddingsObject {
   readonly bucket: string;

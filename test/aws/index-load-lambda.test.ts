@@ -12,8 +12,8 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import graph from '../../assets';
 import type { StepContext } from '../../jobs/engine/environment';
 import { AwsEnvironment, type AwsClients } from '../../jobs/aws/environment';
-import { INDEX_ENTRY_VARIABLE, entryFromEnvironment, handler, loadIndex, type IndexLoadOutput } from '../../jobs/aws/index-load-handler';
-import type { StackManifest } from '../../jobs/aws/manifest';
+import { entryFromEnvironment, handler, loadIndex, type IndexLoadOutput } from '../../jobs/aws/index-load-handler';
+import { INDEX_ENTRY_VARIABLE, type StackManifest } from '../../jobs/aws/manifest';
 import { awsError, fakeClock, itemIndexEntry, manifest } from './fixtures';
 
 const lambda = mockClient(new LambdaClient({}));

@@ -156,7 +156,7 @@ describe('AWS index load (vector-index)', () => {
     expect(fs.readdirSync(tmp)).to.deep.equal([]);
   });
 
-  it('access denied names the loader role to run as', async () => {
+  it('access denied names the loader role that must read the object', async () => {
     s3.on(GetObjectCommand).rejects(awsError('AccessDenied', 'Access Denied'));
     const err = await load(cluster('item_embeddings'), 'index/item_embeddings').catch((e: Error) => e.message);
     expect(err).to.contain('arn:aws:iam::123456789012:role/index-item-embeddings-loader').and.to.contain("the alias 'item_embeddings' still points to the previous version");
