@@ -16,9 +16,8 @@ export interface IndexLoadEvent {
   readonly runId?: string;
 }
 
-/** What the function returns: the materialization's metadata, as the CLI and the recorder write it. */
+/** What the function returns: the materialization's metadata, exactly as the CLI and the recorder write it. */
 export interface IndexLoadOutput {
-  readonly key: string;
   readonly rows: number;
   readonly alias: string;
   readonly version: string;
@@ -58,7 +57,6 @@ export async function loadIndex(event: IndexLoadEvent, deps: LoadIndexDeps): Pro
   try {
     const r = await runIndexLoad({ entry, stack: deps.stack, region: deps.region, s3: deps.s3, searchClient: deps.searchClient, log, clock, tmpDir: deps.tmpDir });
     return {
-      key: entry.key,
       rows: r.count,
       alias: r.alias,
       version: r.version,

@@ -62,20 +62,8 @@ export function createVectorIndexExecutor(deps: AwsExecutorDeps): Executor {
       const r = JSON.parse(new TextDecoder().decode(out.Payload)) as IndexLoadOutput;
       ctx.log(`${fn} loaded ${r.rows} vectors into ${r.alias} version ${r.version}${r.previousVersion ? ` (was ${r.previousVersion})` : ''}`);
       await publishMaterialized(deps, key);
-      return {
-        metadata: {
-          rows: r.rows,
-          alias: r.alias,
-          version: r.version,
-          previousVersion: r.previousVersion,
-          dimension: r.dimension,
-          source: r.source,
-          bytes: r.bytes,
-          loadMs: r.loadMs,
-          function: fn,
-          ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}),
-        },
-      };
+      // The function's answer is the metadata (the state machines record it as is), plus where it ran.
+      return { metadata: { ...r, function: fn, ...(out.$metadata.requestId ? { requestId: out.$metadata.requestId } : {}) } };
     },
   };
 }

@@ -89,7 +89,6 @@ describe('index load as a Lambda', () => {
 
   describe('assets materialize --env (the executor)', () => {
     const result: IndexLoadOutput = {
-      key: KEY,
       rows: 3,
       alias: 'item_embeddings',
       version: 'item_embeddings_v7',

@@ -201,7 +201,7 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
 function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
   const at = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
   const logDelivery = 'LogDelivery Allow logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups *';
-  const machine = (group: string, jobs: string[], emr: string[]) => ({
+  const machine = (group: string, jobs: string[], emr: string[], indexLoads: string[] = []) => ({
     trust: serviceTrust('states.amazonaws.com', { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:states:*:${ACCOUNT}:stateMachine:*` } }),
     policy: `orchestration-${group}-policy`,
     statements: [
@@ -210,6 +210,7 @@ function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
       `AlarmTopicKey Allow kms:Decrypt,kms:GenerateDataKey ${at('kms', 'key/lake-logs-key')} {"StringEquals":{"kms:ViaService":["sns.${REGION}.amazonaws.com"]}}`,
       `ContinueAsNew Allow states:StartExecution ${at('states', `stateMachine:headwater-${stack}-${group}`)}`,
       logDelivery,
+      ...indexLoads,
       `GlueJobRunsSync Allow glue:StartJobRun,glue:GetJobRun,glue:GetJobRuns,glue:BatchStopJobRun ${jobs.map((j) => at('glue', `job/headwater-${stack}-${j}`)).join(',')}`,
       ...emr,
     ],
@@ -227,7 +228,7 @@ function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
       `EmrJobRunsSync Allow emr-serverless:GetJobRun,emr-serverless:CancelJobRun ${app}/jobruns/*`,
       `EmrSyncEvents Allow events:PutTargets,events:PutRule,events:DescribeRule ${at('events', 'rule/StepFunctionsGetEventsForEMRServerlessJobRule')}`,
       `EmrPassExecutionRole Allow iam:PassRole arn:aws:iam::${ACCOUNT}:role/model-recommender-role {"StringEquals":{"iam:PassedToService":"emr-serverless.amazonaws.com"}}`,
-    ]),
+    ], [`IndexLoads Allow lambda:InvokeFunction ${['item', 'user'].map((e) => at('lambda', `function:headwater-${stack}-index-${e}-embeddings-loader`)).join(',')}`]),
     'orchestration-c-5-x-x-x-x-utc-role': machine('c-5-x-x-x-x-utc', ['analytics-sales-hourly', 'analytics-popular-products'], []),
     'orchestration-c-30-0-x-x-x-utc-scheduler-role': scheduler('c-30-0-x-x-x-utc'),
     'orchestration-c-5-x-x-x-x-utc-scheduler-role': scheduler('c-5-x-x-x-x-utc'),
