@@ -119,18 +119,7 @@ describe('index load as a Lambda', () => {
       expect(calls).to.have.length(1);
       expect(calls[0].args[0].input).to.deep.include({ FunctionName: FN, InvocationType: 'RequestResponse' });
       expect(decode(calls[0].args[0].input.Payload as Uint8Array)).to.deep.equal({ key: KEY, runId: 'run-1' });
-      expect(out.metadata).to.deep.equal({
-        rows: 3,
-        alias: 'item_embeddings',
-        version: 'item_embeddings_v7',
-        previousVersion: 'item_embeddings_v6',
-        dimension: 33,
-        source: 's3://lake-model/recommender/item_embeddings.parquet',
-        bytes: 1234,
-        loadMs: 850,
-        function: FN,
-        requestId: 'req-1',
-      });
+      expect(out.metadata).to.deep.equal({ ...result, function: FN, requestId: 'req-1' });
       expect(logs).to.deep.equal([`invoking ${FN} to load item_embeddings (its log: /aws/lambda/${FN})`, `${FN} loaded 3 vectors into item_embeddings version item_embeddings_v7 (was item_embeddings_v6)`]);
       expect(cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData![0]).to.deep.include({ MetricName: 'AssetMaterialized', Dimensions: [{ Name: 'Asset', Value: KEY }] });
     });
@@ -163,6 +152,17 @@ describe('index load as a Lambda', () => {
       lambda.reset();
       lambda.on(InvokeCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform: lambda:InvokeFunction'));
       expect(await failure()).to.match(new RegExp(`^not allowed to invoke ${FN} \\(not authorized to perform: lambda:InvokeFunction\\): use the stack's operator role`));
+    });
+
+    it('a cancelled step says the function runs on, and where to look', async () => {
+      const controller = new AbortController();
+      lambda.on(InvokeCommand).callsFake(() => {
+        controller.abort();
+        throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+      });
+      const err = await execute(manifest, [], controller.signal).then(() => 'succeeded', (e: Error) => e.message);
+      expect(err).to.equal(`cancelled while ${FN} was loading item_embeddings: the function runs to its end (see its log); the alias moves only if it succeeds`);
+      expect(cw.commandCalls(PutMetricDataCommand)).to.have.length(0);
     });
 
     it('a manifest from before the Lambda says to redeploy, and invokes nothing', async () => {
