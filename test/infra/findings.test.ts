@@ -164,6 +164,12 @@ describe('review findings: configuration variants', function () {
     expect(rules[0].AllowFromPublic).to.equal(false);
     expect(rules[0].SourceVPCEs).to.deep.equal(['search-vpce-id']);
     expect(byType(s, 'aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint')[0].inputs.securityGroupIds).to.deep.equal(['sg-network-search']);
+    // Each index-load function's role may change its own alias's indexes only (the data-access policy); its IAM only opens the API.
+    const access = JSON.parse(String(byType(s, 'aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy')[0].inputs.policy)) as { Principal: string[]; Rules: { ResourceType: string; Resource: string[] }[] }[];
+    const loader = access.find((r) => r.Principal.includes(`arn:aws:iam::${MOCK_ACCOUNT}:role/index-item-embeddings-loader-role`))!;
+    expect(loader.Principal).to.have.length(1);
+    expect(loader.Rules.find((r) => r.ResourceType === 'index')!.Resource).to.deep.equal(['index/hw-dev-vectors/item_embeddings*']);
+    expect(rolePolicy(s, 'index-item-embeddings-loader-policy').find((st) => st.Sid === 'SearchApi')).to.deep.include({ Action: ['aoss:APIAccessAll'], Resource: [`arn:aws:aoss:eu-west-1:${MOCK_ACCOUNT}:collection/hw-dev-vectors-id`] });
   });
 
   it('deploys the API gradually: the live alias keeps the stable version and sends the canary share to the new one', async () => {
