@@ -1,9 +1,9 @@
 /**
  * The index load of a deployed stack (`vector-index`): downloads the embeddings Parquet the model
  * step wrote to S3 (GetObject into a temp file), reads it in pure JavaScript (embeddings-parquet.ts:
- * no native module, so the same code runs in the index-load Lambda), and loads it through the OpenSearch adapter into a new index
- * version, which the adapter then swaps in behind the alias. Until that swap, readers keep the
- * previous version; a failure anywhere before it leaves the alias where it was.
+ * no native module, so this runs in the index-load Lambda), and loads it through the OpenSearch
+ * adapter into a new index version, which the adapter then swaps in behind the alias. Until that
+ * swap, readers keep the previous version; a failure anywhere before it leaves the alias where it was.
  */
 import fs from 'node:fs';
 import os from 'node:os';
