@@ -29,8 +29,19 @@ export const DOMAIN_WRITE_ACTIONS = [...DOMAIN_READ_ACTIONS, 'es:ESHttpPut', 'es
  */
 export const domainLoaderPaths = (alias: string): string[] => [`${alias}_v*`, `_alias/${alias}`, '_aliases', '_bulk'];
 
-/** A statement id from an alias (`item_embeddings` -> `LoadItemEmbeddings`): Sids are alphanumeric. */
-const loaderSid = (alias: string) => `Load${alias.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`;
+/**
+ * The statement ids of writers: `Load<Alias>` (`item_embeddings` -> `LoadItemEmbeddings`),
+ * alphanumeric, with a counter when a second role writes the same alias (Sids are unique in a policy).
+ */
+function writerSids(aliases: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return aliases.map((alias) => {
+    const sid = `Load${alias.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`;
+    const n = (seen.get(sid) ?? 0) + 1;
+    seen.set(sid, n);
+    return n === 1 ? sid : `${sid}${n}`;
+  });
+}
 
 /** Domain logs published to CloudWatch (the search and indexing slow logs and the error log). */
 const DOMAIN_LOGS = ['ES_APPLICATION_LOGS', 'SEARCH_SLOW_LOGS', 'INDEX_SLOW_LOGS'] as const;
@@ -184,19 +195,17 @@ export class SearchBackend extends pulumi.ComponentResource {
   }
 
   /**
-   * IAM statements letting a role search the indexes (`read`), or load the index behind `alias`
-   * (`write`: on a domain, only that alias's paths; on a collection the data-access policy of
-   * `grant` narrows it to the alias).
+   * IAM statements letting a role search the indexes (`read`), or change them (`write`): with an
+   * alias, on a domain only that alias's paths (a loader); without, every index of the backend. On
+   * a collection the data-access policy of `grant` narrows either to the roles' aliases.
    */
-  statements(mode: 'read'): Statement[];
-  statements(mode: 'write', alias: string): Statement[];
   statements(mode: 'read' | 'write', alias?: string): Statement[] {
     if (this.signingService === 'aoss') {
       // aoss:APIAccessAll only opens the HTTP API; what a role may do inside is the data-access policy.
       return [{ Sid: 'SearchApi', Effect: 'Allow', Action: ['aoss:APIAccessAll'], Resource: [this.arn] }];
     }
-    if (mode === 'read') return [{ Sid: 'SearchApi', Effect: 'Allow', Action: DOMAIN_READ_ACTIONS, Resource: [pulumi.interpolate`${this.arn}/*`] }];
-    return [{ Sid: 'SearchApi', Effect: 'Allow', Action: DOMAIN_WRITE_ACTIONS, Resource: domainLoaderPaths(alias!).map((p) => pulumi.interpolate`${this.arn}/${p}`) }];
+    const paths = mode === 'write' && alias !== undefined ? domainLoaderPaths(alias) : ['*'];
+    return [{ Sid: 'SearchApi', Effect: 'Allow', Action: mode === 'read' ? DOMAIN_READ_ACTIONS : DOMAIN_WRITE_ACTIONS, Resource: paths.map((p) => pulumi.interpolate`${this.arn}/${p}`) }];
   }
 
   /** Creates the access policy naming exactly the loader and reader roles. Call once, after the walk. */
@@ -232,6 +241,7 @@ export class SearchBackend extends pulumi.ComponentResource {
       return;
     }
     const domain = this.domain!;
+    const sids = writerSids(access.writers.map((w) => w.alias));
     // Loaders change their own index; readers (the Lambdas) only search.
     new aws.opensearch.DomainPolicy(
       `${this.resourceName}-access`,
@@ -241,7 +251,7 @@ export class SearchBackend extends pulumi.ComponentResource {
           Version: '2012-10-17',
           Statement: [
             // Each loader its own alias: within the account, this policy alone would grant what it names.
-            ...access.writers.map((w) => ({ Sid: loaderSid(w.alias), Effect: 'Allow', Principal: { AWS: w.roleArn }, Action: DOMAIN_WRITE_ACTIONS, Resource: domainLoaderPaths(w.alias).map((p) => pulumi.interpolate`${domain.arn}/${p}`) })),
+            ...access.writers.map((w, i) => ({ Sid: sids[i], Effect: 'Allow', Principal: { AWS: w.roleArn }, Action: DOMAIN_WRITE_ACTIONS, Resource: domainLoaderPaths(w.alias).map((p) => pulumi.interpolate`${domain.arn}/${p}`) })),
             ...(access.readers.length
               ? [{ Sid: 'Readers', Effect: 'Allow', Principal: { AWS: pulumi.output([...access.readers]) }, Action: DOMAIN_READ_ACTIONS, Resource: pulumi.interpolate`${domain.arn}/*` }]
               : []),
