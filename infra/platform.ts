@@ -117,6 +117,7 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
 
   const ctx: PlatformContext = {
     cfg,
+    graph,
     accountId,
     lake,
     alarms,

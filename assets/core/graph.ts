@@ -214,6 +214,11 @@ export function defineGraph(assets: readonly AssetDefinition[], options: GraphOp
       }
     }
     if (asset.dashboard) for (const message of dashboardProblems(asset.dashboard, asset.contract)) problems.push({ code: 'invalid_asset', key: asset.key, message });
+    const validate = asset.compute && options.kinds?.get(asset.compute.kind)?.validate;
+    if (validate) {
+      const depOf = (key: string) => (seenDeps.has(key) ? byKey.get(key) : undefined);
+      for (const message of validate(asset, depOf)) problems.push({ code: 'invalid_asset', key: asset.key, message });
+    }
   }
 
   // Kahn's algorithm with a min-heap frontier: a deterministic order (ties by key) that plans and diffs can rely on.

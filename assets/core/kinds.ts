@@ -38,6 +38,12 @@ export interface KindDescriptor {
    * @default []
    */
   readonly files?: readonly string[];
+  /**
+   * Problems of an asset's settings of this kind that need its deps to see (a model naming a
+   * column its dep's contract lacks), each saying how to fix it; `defineGraph` reports them.
+   * `depOf` finds a dep by key (undefined when the key is not a dep).
+   */
+  readonly validate?: (asset: AssetDefinition, depOf: (key: string) => AssetDefinition | undefined) => readonly string[];
 }
 
 /**

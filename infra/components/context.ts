@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type * as pulumi from '@pulumi/pulumi';
-import type { AssetDefinition, AssetKey } from '../../assets/core';
+import type { AssetDefinition, AssetGraph, AssetKey } from '../../assets/core';
 import type { AssetManifest } from '../../jobs/aws/manifest';
 import type { PlatformConfig } from '../config';
 import type { Lake } from './lake';
@@ -43,6 +43,8 @@ export interface AssetOutputs {
 
 export interface PlatformContext {
   readonly cfg: PlatformConfig;
+  /** The graph being deployed: what a component reads of its deps' declarations (an index's model). */
+  readonly graph: AssetGraph;
   readonly accountId: pulumi.Output<string>;
   readonly lake: Lake;
   /** Created on first use: stacks whose graph has no Glue extract need no VPC. */

@@ -72,7 +72,7 @@ export class EmrSparkJob extends pulumi.ComponentResource {
         applicationId,
         executionRoleArn,
         entryPoint,
-        entryPointArguments: emrEntryPointArguments(inputList, `s3://${bucket}/${location.prefix}`, settings.params),
+        entryPointArguments: emrEntryPointArguments(inputList, `s3://${bucket}/${location.prefix}`, settings.params, settings.model),
         sparkSubmitParameters: `--py-files ${helperUri} --conf spark.executor.cores=4 --conf spark.executor.memory=16g --conf spark.driver.cores=2 --conf spark.driver.memory=8g`,
         logUri: `s3://${artifactsBucket}/${logPrefix}`,
         timeoutMinutes: settings.timeoutMinutes,

@@ -8,8 +8,9 @@
 import type * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { computeSettings } from '../../assets/core';
-import type { VectorIndexSettings } from '../../assets/kinds';
-import { EMBEDDINGS_FILES, INDEX_ENTRY_VARIABLE, type LoaderEntry, type VectorIndexManifest } from '../../jobs/aws/manifest';
+import { indexedModel, type VectorIndexSettings } from '../../assets/kinds';
+import { INDEX_ENTRY_VARIABLE, type LoaderEntry, type VectorIndexManifest } from '../../jobs/aws/manifest';
+import { embeddingsFileName } from '../../jobs/model/files';
 import { kmsUse, viaServices, type Statement } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs } from './context';
@@ -34,12 +35,12 @@ export class VectorIndex extends pulumi.ComponentResource {
     super('headwater:search:VectorIndex', name, {}, opts);
     const { asset, ctx } = args;
     const settings = computeSettings<VectorIndexSettings>(asset);
-    const modelKey = asset.deps.map((d) => d.key).find((k) => ctx.outputsOf(k).location);
-    if (!modelKey) throw new Error(`${asset.key}: a vector-index needs a dep stored in the lake (the model with its embeddings); add one`);
-    const model = ctx.outputsOf(modelKey).location!;
-    const embeddings = EMBEDDINGS_FILES[settings.entity];
-    // The one object the loader reads (the model step writes it next to model.json).
-    const embeddingsKey = `${model.prefix}${embeddings.file}`;
+    // The model dep (defineGraph checked there is exactly one) and the side this index holds.
+    const indexed = indexedModel(asset, (key) => (ctx.graph.has(key) ? ctx.graph.get(key) : undefined));
+    const model = ctx.outputsOf(indexed.key).location;
+    if (!model) throw new Error(`${asset.key}: its model ${indexed.key} is not stored in the lake; declare storage: { kind: 'lake', ... } on it`);
+    // The one object the loader reads (the model step writes it next to model.json), ids in the entity's field.
+    const embeddingsKey = `${model.prefix}${embeddingsFileName(settings.entity)}`;
     const search = ctx.search();
 
     // Exactly one object, no listing: the function knows the key (a missing object then reads as 403, which its error says).
@@ -61,7 +62,7 @@ export class VectorIndex extends pulumi.ComponentResource {
       efConstruction: settings.efConstruction,
       efSearch: settings.efSearch,
       loaderRoleArn,
-      embeddings: { bucket, key: embeddingsKey, idColumn: settings.idField },
+      embeddings: { bucket, key: embeddingsKey, idColumn: indexed.entity.field },
     });
     const { fn, role } = nodeFunction(this, `${name}-loader`, {
       ctx,

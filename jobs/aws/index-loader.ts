@@ -56,6 +56,9 @@ export function storeFor(entry: VectorIndexManifest, client: Client): VectorStor
 
 const errorName = (e: unknown) => (e as { name?: string })?.name ?? '';
 
+/** The command that retrains the index's model (its dep) and reloads the index. */
+const rematerialize = (req: IndexLoadRequest) => `assets materialize '1+${req.entry.key}' --env ${req.stack}`;
+
 /** Downloads `s3://bucket/key` to `file`, turning S3's errors into ones that say what to do. */
 async function download(req: IndexLoadRequest, bucket: string, key: string, file: string): Promise<number> {
   const uri = `s3://${bucket}/${key}`;
@@ -65,7 +68,7 @@ async function download(req: IndexLoadRequest, bucket: string, key: string, file
     res = await withRetry(() => req.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: req.signal }), { clock: req.clock, signal: req.signal });
   } catch (e) {
     if (errorName(e) === 'NoSuchKey' || errorName(e) === 'NotFound') {
-      throw new Error(`no embeddings at ${uri}: materialize the model first (assets materialize model/recommender --env ${req.stack}); ${keep}`);
+      throw new Error(`no embeddings at ${uri}: materialize the model first (${rematerialize(req)}); ${keep}`);
     }
     if (errorName(e) === 'AccessDenied') {
       throw new Error(
@@ -103,15 +106,15 @@ export async function runIndexLoad(req: IndexLoadRequest): Promise<IndexLoadResu
     } catch (e) {
       // The reader's message is about the object's content; name the object, not the temp file.
       const why = (e as Error).message.split('\n')[0].split(file).join('the downloaded file');
-      throw new Error(`${source}: ${why}; retrain model/recommender (assets materialize model/recommender --env ${req.stack}); ${keep}`);
+      throw new Error(`${source}: ${why}; retrain the model (${rematerialize(req)}); ${keep}`);
     }
     const { ids, vectors } = rows;
-    if (ids.length === 0) throw new Error(`${source} holds no embeddings; retrain model/recommender before loading ${entry.alias}; ${keep}`);
+    if (ids.length === 0) throw new Error(`${source} holds no embeddings; retrain the model before loading ${entry.alias} (${rematerialize(req)}); ${keep}`);
     const bad = vectors.findIndex((v) => v.length !== entry.dimension);
     if (bad >= 0) {
       throw new Error(
         `${source}: ${idColumn} ${ids[bad]} has ${vectors[bad].length} dimensions but ${entry.key} is deployed with dimension ${entry.dimension}; ` +
-          `retrain model/recommender or fix the dimension in the asset declaration and redeploy; ${keep}`,
+          `retrain the model (${rematerialize(req)}) or fix the dimension in the asset declaration and redeploy; ${keep}`,
       );
     }
     log(`read ${ids.length} ${entry.entity} embeddings (${bytes} bytes) from ${source}`);
@@ -122,7 +125,7 @@ export async function runIndexLoad(req: IndexLoadRequest): Promise<IndexLoadResu
       result = await store.load(
         entry.alias,
         ids.map((id, i) => ({ id, vector: vectors[i] })),
-        { dimension: entry.dimension },
+        { dimension: entry.dimension, idField: entry.idField },
       );
     } catch (e) {
       const msg = (e as Error).message;

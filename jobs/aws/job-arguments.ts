@@ -5,6 +5,7 @@
  * ones with lake folders. Pure: locations are given, nothing is looked up.
  */
 import type { AssetDefinition } from '../../assets/core';
+import type { RecommenderModel } from '../../assets/kinds';
 
 /** The module every Glue and EMR script imports (jobs/glue/lake_storage.py), shipped beside them. */
 export const SCRIPT_STORAGE_HELPER = 'jobs/glue/lake_storage.py';
@@ -80,13 +81,22 @@ export function glueExtractArguments(
   };
 }
 
-/** An `emr-spark` script's entry-point arguments: each dep's folder, the output, the asset's params. */
-export function emrEntryPointArguments(inputs: readonly { readonly key: string; readonly uri: string }[], outputUri: string, params: Readonly<Record<string, unknown>>): string[] {
+/**
+ * An `emr-spark` script's entry-point arguments: each dep's folder, the output, the asset's
+ * params and, for a model, its declaration as JSON (`--model`), the one the embedded trainer reads.
+ */
+export function emrEntryPointArguments(
+  inputs: readonly { readonly key: string; readonly uri: string }[],
+  outputUri: string,
+  params: Readonly<Record<string, unknown>>,
+  model?: RecommenderModel,
+): string[] {
   return [
     ...inputs.flatMap((i) => ['--input', `${viewName(i.key)}=${i.uri}`]),
     '--output',
     outputUri,
     ...Object.entries(params).flatMap(([k, v]) => [`--${k}`, String(v)]),
+    ...(model ? ['--model', JSON.stringify(model)] : []),
   ];
 }
 

@@ -87,15 +87,6 @@ export interface EmbeddingsObject {
   readonly idColumn: string;
 }
 
-/**
- * The embeddings file of each entity, next to model.json in the model's folder: the same names the
- * embedded trainer writes (jobs/embedded/executors/emr-spark.ts) and the Spark trainer uploads.
- */
-export const EMBEDDINGS_FILES = {
-  item: { file: 'item_embeddings.parquet' },
-  user: { file: 'user_embeddings.parquet' },
-} as const;
-
 export interface LambdaApiManifest extends AssetBase {
   readonly kind: 'lambda-api';
   readonly functionName: string;

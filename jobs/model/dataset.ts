@@ -1,5 +1,5 @@
 /**
- * The trainer's input: customers and products with their features, and ratings as columns of
+ * The trainer's input: users and items with their features, and interactions as columns of
  * typed arrays (two million ratings as objects would cost seconds and a gigabyte).
  */
 import type { FeatureValues } from './artifact';
@@ -10,12 +10,13 @@ export interface EntityTable {
   readonly features: readonly FeatureValues[];
 }
 
-/** Ratings, one per index: user and item are indexes into the entity tables; day is days since 1970-01-01 (UTC). */
+/** Interactions, one per index: user and item are indexes into the entity tables; day is days since 1970-01-01 (UTC). */
 export interface RatingColumns {
   readonly length: number;
   readonly user: Int32Array;
   readonly item: Int32Array;
-  readonly rating: Uint8Array;
+  /** The declared rating column's value (stars, play counts, 1 for an implicit event...). */
+  readonly rating: Float32Array;
   readonly day: Int32Array;
 }
 
@@ -45,20 +46,20 @@ export class TrainingDataBuilder {
   private n = 0;
   private user = new Int32Array(1024);
   private item = new Int32Array(1024);
-  private rating = new Uint8Array(1024);
+  private rating = new Float32Array(1024);
   private day = new Int32Array(1024);
 
-  /** Index of customer `id`, adding it with `features` when new. */
+  /** Index of user `id`, adding it with `features` when new. */
   addUser(id: string, features: FeatureValues): number {
     return add(this.userIndex, this.userIds, this.userFeatures, id, features);
   }
 
-  /** Index of product `id`, adding it with `features` when new. */
+  /** Index of item `id`, adding it with `features` when new. */
   addItem(id: string, features: FeatureValues): number {
     return add(this.itemIndex, this.itemIds, this.itemFeatures, id, features);
   }
 
-  /** Appends one rating (1..5) of entity indexes on `day` (days since the epoch). */
+  /** Appends one interaction of entity indexes with its rating, on `day` (days since the epoch). */
   addRating(user: number, item: number, rating: number, day: number): void {
     if (this.n === this.user.length) this.grow();
     this.user[this.n] = user;
@@ -70,14 +71,14 @@ export class TrainingDataBuilder {
 
   private grow(): void {
     const size = this.user.length * 2;
-    const bigger = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const bigger = <T extends Int32Array | Float32Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
       b.set(a);
       return b;
     };
     this.user = bigger(this.user, (n) => new Int32Array(n));
     this.item = bigger(this.item, (n) => new Int32Array(n));
-    this.rating = bigger(this.rating, (n) => new Uint8Array(n));
+    this.rating = bigger(this.rating, (n) => new Float32Array(n));
     this.day = bigger(this.day, (n) => new Int32Array(n));
   }
 

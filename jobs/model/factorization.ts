@@ -38,6 +38,14 @@ export interface FactorizationOptions {
   readonly zeroItemSlots?: readonly number[];
   /** Starting item slot biases (e.g. log popularity), so the optimizer refines them instead of climbing to them. */
   readonly initialItemBias?: Float32Array;
+  /**
+   * Slots from which on rows are ids (the hybrid's one row per known entity), regularized by
+   * `idRegularization` once per step instead of per use (see `AdamBlock.step`): an id row sees one
+   * entity's history only and would otherwise learn it by heart.
+   */
+  readonly userIdSlotsFrom?: number;
+  readonly itemIdSlotsFrom?: number;
+  readonly idRegularization?: number;
 }
 
 /** Learned parameters: factor rows per slot (row-major, `factors` wide) and a bias per item slot. */
@@ -64,6 +72,9 @@ class AdamBlock {
   constructor(
     readonly value: Float32Array,
     private readonly width: number,
+    /** Rows from `idFrom` on are pulled with `idReg` instead of the step's `reg`. */
+    private readonly idFrom = Infinity,
+    private readonly idReg = 0,
   ) {
     this.m = new Float32Array(value.length);
     this.v = new Float32Array(value.length);
@@ -79,7 +90,14 @@ class AdamBlock {
     const c2 = 1 / (1 - b2 ** t);
     const { value, m, v, grad, uses, width } = this;
     for (let row = 0; row < uses.length; row++) {
-      const decay = reg * uses[row];
+      // Id rows not in this batch are left as they are (lazy Adam, as for sparse embeddings): a
+      // batch touches a few of thousands of ids, and moving all of them on stale momentum costs
+      // time and drifts rows their history does not support.
+      if (row >= this.idFrom && uses[row] === 0) continue;
+      // A feature row is pulled per use (shared rows regularized alike, rare or frequent); an id
+      // row once per step it takes part in, so an id with little history stays near zero (its
+      // entity is then served by its features) and one with much history earns its own row.
+      const decay = row >= this.idFrom ? (uses[row] > 0 ? this.idReg : 0) : reg * uses[row];
       for (let i = row * width; i < (row + 1) * width; i++) {
         const g = (grad[i] - decay * value[i]) / scale;
         m[i] = b1 * m[i] + (1 - b1) * g;
@@ -128,8 +146,9 @@ export function trainFactorization(
 ): FactorParameters {
   const k = o.factors;
   const nItems = items.count;
-  const uW = new AdamBlock(initFactors(userSlots, k, o.random, o.zeroUserSlots), k);
-  const iW = new AdamBlock(initFactors(itemSlots, k, o.random, o.zeroItemSlots), k);
+  const idReg = o.idRegularization ?? o.regularization;
+  const uW = new AdamBlock(initFactors(userSlots, k, o.random, o.zeroUserSlots), k, o.userIdSlotsFrom, idReg);
+  const iW = new AdamBlock(initFactors(itemSlots, k, o.random, o.zeroItemSlots), k, o.itemIdSlotsFrom, idReg);
   const iB = new AdamBlock(o.initialItemBias ? Float32Array.from(o.initialItemBias) : new Float32Array(itemSlots), 1);
   const epochLoss: number[] = [];
   const pairs = liked.items.length;

@@ -1,39 +1,34 @@
 /**
  * Feature vocabularies and the sparse encoding the trainer works on. The slot order is the one
- * `artifact.ts` documents (categoricals in schema order, each vocabulary then its "unknown"
- * slot, then numerics), so what the trainer learns is what `embedUser`/`embedItem` rebuild.
+ * `artifact.ts` documents (features in schema order; a categorical or multi feature's vocabulary
+ * then its "unknown" slot; one slot per numeric), so what the trainer learns is what
+ * `embedUser`/`embedItem` rebuild. Id slots (the hybrid's one row per known id) come after the
+ * feature slots and are never saved in model.json.
  */
-import { numericValue, scaleNumeric, type FeatureValues, type NumericFeature } from './artifact';
+import type { ModelEntity, RecommenderModel } from '../../assets/kinds';
+import { activeSlots, categoryValue, multiValues, numericValue, type EntitySchema, type FeatureValues, type FittedFeature, type ModelSchema } from './artifact';
 
-/** Which columns of an entity are categorical and which numeric. */
-export interface FeatureSchema {
-  readonly categorical: readonly string[];
-  readonly numeric: readonly string[];
+/** A side's schema (model.json `schema.user` / `.item`) from its declaration. */
+export function entitySchema(e: ModelEntity): EntitySchema {
+  return {
+    field: e.field,
+    idType: e.idType,
+    idEmbedding: e.idEmbedding,
+    features: e.features.map((f) => ({ column: f.column, field: f.field ?? f.column, type: f.type, ...(f.type === 'multi' ? { separator: f.separator ?? '|' } : {}) })),
+  };
 }
 
-/** Customer features (training-set / raw/customers column names). */
-export const USER_FEATURES: FeatureSchema = { categorical: ['city', 'country'], numeric: ['creditLimit'] };
+/** model.json's `schema` from the declaration. */
+export const modelSchema = (m: RecommenderModel): ModelSchema => ({ user: entitySchema(m.users), item: entitySchema(m.items) });
 
-/**
- * The product's identity, a categorical feature like the others (the LightFM way): it lets the
- * model learn each product's own popularity and quality, which its other features cannot tell,
- * while a new product (unknown code) is still embedded from its line, scale, vendor and prices.
- */
-export const ITEM_ID_FEATURE = 'productCode';
-
-/** Product features (raw/products column names; the vendor is not in the 13-column training set). */
-export const ITEM_FEATURES: FeatureSchema = {
-  categorical: [ITEM_ID_FEATURE, 'productLine', 'productScale', 'productVendor'],
-  numeric: ['buyPrice', 'MSRP', 'quantityInStock'],
-};
-
-/** A fitted vocabulary: what `FeatureSide` saves, minus the factors. */
+/** A fitted vocabulary: the side's features with their vocabularies and scalers, minus the factors. */
 export interface FeatureVocabulary {
-  readonly categorical: Readonly<Record<string, readonly string[]>>;
-  readonly numeric: readonly NumericFeature[];
+  readonly features: readonly FittedFeature[];
   readonly slotCount: number;
   /** Slots that stand for "a value not seen in training" (they start at zero). */
   readonly unknownSlots: readonly number[];
+  /** Separators of multi features, by column. */
+  readonly separators: Readonly<Record<string, string | undefined>>;
 }
 
 /** Entities as a CSR matrix over slots: entity e uses slots[offsets[e]..offsets[e+1]) with weights. */
@@ -49,65 +44,60 @@ export interface EncodedEntities {
  * over the entities. Categories seen on fewer than `minCount` entities fold into "unknown",
  * which then learns what a rare value looks like instead of staying untrained.
  */
-export function fitVocabulary(schema: FeatureSchema, entities: readonly FeatureValues[], minCount = 1): FeatureVocabulary {
-  const categorical: Record<string, string[]> = {};
+export function fitVocabulary(schema: EntitySchema, entities: readonly FeatureValues[], minCount = 1): FeatureVocabulary {
   const unknownSlots: number[] = [];
   let slot = 0;
-  for (const name of schema.categorical) {
+  const features = schema.features.map((f): FittedFeature => {
+    if (f.type === 'numeric') {
+      let n = 0;
+      let sum = 0;
+      let sq = 0;
+      for (const e of entities) {
+        const x = numericValue(e[f.column]);
+        if (x === undefined) continue;
+        n++;
+        sum += x;
+        sq += x * x;
+      }
+      const mean = n > 0 ? sum / n : 0;
+      const std = n > 1 ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 1;
+      slot++;
+      return { column: f.column, type: 'numeric', mean, std: std > 1e-12 ? std : 1 };
+    }
+    // Each entity counts a value once, so a list repeating a genre does not make it common.
     const counts = new Map<string, number>();
     for (const e of entities) {
-      const v = e[name];
-      if (v !== null && v !== undefined) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+      const values = f.type === 'multi' ? multiValues(e[f.column], f.separator) : [categoryValue(e[f.column])].filter((v): v is string => v !== undefined);
+      for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
     }
-    const vocab = [...counts].filter(([, n]) => n >= minCount).map(([v]) => v).sort();
-    categorical[name] = vocab;
-    slot += vocab.length;
+    const vocabulary = [...counts].filter(([, n]) => n >= minCount).map(([v]) => v).sort();
+    slot += vocabulary.length;
     unknownSlots.push(slot++);
-  }
-  const numeric = schema.numeric.map((name): NumericFeature => {
-    let n = 0;
-    let sum = 0;
-    let sq = 0;
-    for (const e of entities) {
-      const x = numericValue(e[name]);
-      if (x === undefined) continue;
-      n++;
-      sum += x;
-      sq += x * x;
-    }
-    const mean = n > 0 ? sum / n : 0;
-    const std = n > 1 ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : 1;
-    return { name, mean, std: std > 1e-12 ? std : 1 };
+    return { column: f.column, type: f.type, vocabulary };
   });
-  return { categorical, numeric, slotCount: slot + numeric.length, unknownSlots };
+  const separators = Object.fromEntries(schema.features.map((f) => [f.column, f.separator]));
+  return { features, slotCount: slot, unknownSlots, separators };
 }
 
-/** Encodes entities into the CSR slot matrix (same rules as `activeSlots` in artifact.ts, with hash lookups). */
-export function encodeEntities(vocab: FeatureVocabulary, entities: readonly FeatureValues[]): EncodedEntities {
-  const cats = Object.entries(vocab.categorical).map(([name, values]) => ({ name, size: values.length, index: new Map(values.map((v, i) => [v, i] as const)) }));
-  const perEntity = cats.length + vocab.numeric.length;
+/**
+ * Encodes entities into the CSR slot matrix (the rules of `activeSlots` in artifact.ts). With
+ * `idSlots`, entity e also uses slot `idSlots[e]` with weight 1 when it is not -1.
+ */
+export function encodeEntities(vocab: FeatureVocabulary, entities: readonly FeatureValues[], idSlots?: Int32Array): EncodedEntities {
+  const side = { features: vocab.features, factors: [] };
   const offsets = new Int32Array(entities.length + 1);
-  const slots = new Int32Array(entities.length * perEntity);
-  const weights = new Float32Array(entities.length * perEntity);
-  let n = 0;
+  const slots: number[] = [];
+  const weights: number[] = [];
   entities.forEach((e, row) => {
-    let base = 0;
-    for (const c of cats) {
-      const v = e[c.name];
-      const i = v === null || v === undefined ? undefined : c.index.get(String(v));
-      slots[n] = base + (i ?? c.size);
-      weights[n++] = 1;
-      base += c.size + 1;
+    for (const [s, w] of activeSlots(side, e, vocab.separators)) {
+      slots.push(s);
+      weights.push(w);
     }
-    for (const f of vocab.numeric) {
-      const x = scaleNumeric(f, e[f.name]);
-      if (x !== 0) {
-        slots[n] = base;
-        weights[n++] = x;
-      }
-      base++;
+    if (idSlots && idSlots[row] >= 0) {
+      slots.push(idSlots[row]);
+      weights.push(1);
     }
-    offsets[row + 1] = n;
+    offsets[row + 1] = slots.length;
   });
-  return { count: entities.length, offsets, slots: slots.subarray(0, n), weights: weights.subarray(0, n) };
+  return { count: entities.length, offsets, slots: Int32Array.from(slots), weights: Float32Array.from(weights) };
 }

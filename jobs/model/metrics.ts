@@ -1,15 +1,11 @@
 /**
  * Offline evaluation on a time-based hold-out: train on everything before the last
- * `holdoutDays` days, then ask each hold-out customer's top 10 among the products they had not
+ * `holdoutDays` days, then ask each hold-out user's top 10 among the items they had not
  * rated yet. Both the model and the popularity baseline are scored the same way on the same users.
+ * A hold-out interaction is relevant when the user liked it (rating >= the model's `liked.minRating`):
+ * items seen but not wanted are not hits.
  */
 import type { RatingColumns } from './dataset';
-
-/**
- * A hold-out rating is relevant when the customer liked it: 4 or 5 stars. Low-rated products
- * were seen but not wanted, so recommending them is not a hit.
- */
-export const RELEVANT_RATING = 4;
 
 /** Ratings split by day: `train` before `cutoffDay`, `holdout` on or after it (indexes into the columns). */
 export interface TimeSplit {
@@ -53,13 +49,13 @@ export function itemsByUser(ratings: RatingColumns, indexes: Int32Array, userCou
   return { offsets, items };
 }
 
-/** Popularity in the training period: the number of ratings >= RELEVANT_RATING per item, ties broken by all ratings. */
-export function popularityScores(ratings: RatingColumns, train: Int32Array, itemCount: number): Float32Array {
+/** Popularity in the training period: the number of liked ratings (>= minRating) per item, ties broken by all ratings. */
+export function popularityScores(ratings: RatingColumns, train: Int32Array, itemCount: number, minRating: number): Float32Array {
   const liked = new Float64Array(itemCount);
   const all = new Float64Array(itemCount);
   for (const r of train) {
     all[ratings.item[r]]++;
-    if (ratings.rating[r] >= RELEVANT_RATING) liked[ratings.item[r]]++;
+    if (ratings.rating[r] >= minRating) liked[ratings.item[r]]++;
   }
   const maxAll = all.reduce((m, x) => Math.max(m, x), 1);
   return Float32Array.from(liked, (l, i) => l + all[i] / (maxAll + 1));
@@ -68,7 +64,7 @@ export function popularityScores(ratings: RatingColumns, train: Int32Array, item
 export interface RankingMetrics {
   readonly recallAt10: number;
   readonly ndcgAt10: number;
-  /** Hold-out customers evaluated (those with at least one relevant item, possibly sampled). */
+  /** Hold-out users evaluated (those with at least one relevant item, possibly sampled). */
   readonly users: number;
 }
 
@@ -140,18 +136,28 @@ export function evaluateRanking(ev: RankingEvaluation, score: (user: number, out
   return { recallAt10: n ? recall / n : 0, ndcgAt10: n ? ndcg / n : 0, users: n };
 }
 
-/**
- * Hold-out users with at least one relevant item (deduplicated: a product counts once), at most
- * `maxUsers` of them, chosen by `random` so that evaluating two million ratings stays cheap.
- */
-export function holdoutUsers(relevant: UserItems, userCount: number, maxUsers: number, random: () => number): Int32Array {
-  const users: number[] = [];
-  for (let u = 0; u < userCount; u++) if (relevant.offsets[u + 1] > relevant.offsets[u]) users.push(u);
-  if (users.length <= maxUsers) return Int32Array.from(users);
-  // A partial Fisher-Yates shuffle: the last maxUsers positions become a uniform sample.
-  for (let i = users.length - 1; i >= users.length - maxUsers && i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [users[i], users[j]] = [users[j], users[i]];
+/** Users with at least one relevant item, in index order, split by whether they had training interactions (`seen`). */
+export function holdoutCandidates(relevant: UserItems, seen: UserItems, userCount: number): { known: number[]; new: number[] } {
+  const known: number[] = [];
+  const fresh: number[] = [];
+  for (let u = 0; u < userCount; u++) {
+    if (relevant.offsets[u + 1] === relevant.offsets[u]) continue;
+    (seen.offsets[u + 1] > seen.offsets[u] ? known : fresh).push(u);
   }
-  return Int32Array.from(users.slice(users.length - maxUsers).sort((a, b) => a - b));
+  return { known, new: fresh };
+}
+
+/**
+ * At most `maxUsers` of `users`, chosen by `random` so that evaluating two million ratings stays
+ * cheap; sorted.
+ */
+export function sampleUsers(users: readonly number[], maxUsers: number, random: () => number): Int32Array {
+  if (users.length <= maxUsers) return Int32Array.from(users);
+  const pool = [...users];
+  // A partial Fisher-Yates shuffle: the last maxUsers positions become a uniform sample.
+  for (let i = pool.length - 1; i >= pool.length - maxUsers && i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return Int32Array.from(pool.slice(pool.length - maxUsers).sort((a, b) => a - b));
 }

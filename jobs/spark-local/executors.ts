@@ -167,7 +167,7 @@ function emrSpark(deps: SparkExecutorDeps): Executor {
       const staged = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       fs.mkdirSync(staged, { recursive: true });
       try {
-        const argv = [...emrEntryPointArguments(inputs, `${staged}/`, settings.params), ...emrWindowArguments(ctx.window)];
+        const argv = [...emrEntryPointArguments(inputs, `${staged}/`, settings.params, settings.model), ...emrWindowArguments(ctx.window)];
         const run = await deps.spark.run(script, argv, ctx.signal);
         const modelFile = path.join(staged, MODEL_FILES.model);
         if (!fs.existsSync(modelFile)) throw new Error(`${settings.script} ended without writing ${MODEL_FILES.model}; the previous model is unchanged`);

@@ -24,7 +24,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HierarchicalNSW } from 'hnswlib-node';
 import { UserError } from '../../assets/core';
-import type { ErasableVectorStore, EraseResult, LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VersionHolding } from './port';
+import type { ErasableVectorStore, EraseResult, LoadOptions, LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VersionHolding } from './port';
 
 /** HNSW build parameters; the defaults give recall@10 >= 0.95 at ef 100 on 100k x 33 embeddings. */
 export interface EmbeddedIndexOptions {
@@ -206,7 +206,7 @@ export class EmbeddedVectorStore implements ErasableVectorStore {
   }
 
   /** Builds a new version of `alias` from `documents`, then swaps the alias to it. */
-  async load(alias: string, documents: AsyncIterable<VectorDocument> | Iterable<VectorDocument>, options: { dimension: number }): Promise<LoadResult> {
+  async load(alias: string, documents: AsyncIterable<VectorDocument> | Iterable<VectorDocument>, options: LoadOptions): Promise<LoadResult> {
     const { dimension } = options;
     if (!/^[a-z0-9_-]+$/i.test(alias)) throw new Error(`vector index alias '${alias}' must be letters, digits, '_' or '-'`);
     if (!Number.isInteger(dimension) || dimension <= 0) throw new Error(`vector index ${alias}: dimension must be a positive integer, got ${dimension}`);
@@ -238,7 +238,7 @@ export class EmbeddedVectorStore implements ErasableVectorStore {
       for (let i = 0; i < rows.length; i++) hnsw.addPoint([...rows[i], Math.sqrt(Math.max(0, maxNorm * maxNorm - norms[i]))], i);
       hnsw.writeIndexSync(path.join(building, 'index.hnsw'));
     }
-    fs.writeFileSync(path.join(building, 'meta.json'), JSON.stringify({ space: 'l2-augmented-mips', dimension, maxNorm }));
+    fs.writeFileSync(path.join(building, 'meta.json'), JSON.stringify({ space: 'l2-augmented-mips', dimension, maxNorm, ...(options.idField ? { idField: options.idField } : {}) }));
     fs.writeFileSync(path.join(building, 'ids.json'), JSON.stringify(ids));
     fs.writeFileSync(path.join(building, 'vectors.f32'), new Uint8Array(vectors.buffer));
     fs.renameSync(building, versionDir);

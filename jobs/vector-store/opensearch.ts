@@ -4,19 +4,19 @@
  * it, then moves the alias in one `_aliases` call and deletes versions older than the previous one.
  *
  * OpenSearch Serverless vector collections reject custom document ids, so the entity id is kept
- * as a keyword field (`product_code`, `customer_number`, ...) and looked up with a `term` query.
+ * as a keyword field (the index asset's `idField`) and looked up with a `term` query.
  * Tested against a mock connection only (see test/vector-store/opensearch.test.ts): no live
  * cluster or collection was used.
  */
 import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import type { ErasableVectorStore, EraseResult, LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VersionHolding } from './port';
+import type { ErasableVectorStore, EraseResult, LoadOptions, LoadResult, SearchOptions, VectorDocument, VectorHit, VectorIndexReader, VersionHolding } from './port';
 
 export interface OpenSearchStoreOptions {
   /** Serverless (`aoss`): no custom `_id`, no `_refresh`. Default true. */
   readonly serverless?: boolean;
-  /** Id field per alias. Default: `product_code` for item_embeddings, `customer_number` for user_embeddings, else `id`. */
+  /** Id field per alias: each index asset's `idField`, which readers and loads must agree on. Default `id`. */
   readonly idFields?: Readonly<Record<string, string>>;
   /** The vector field. Default `embedding`. */
   readonly vectorField?: string;
@@ -31,8 +31,6 @@ export interface OpenSearchStoreOptions {
   /** Version suffix (tests pin it). Default: the load time. */
   readonly newVersion?: () => string;
 }
-
-const DEFAULT_ID_FIELDS: Readonly<Record<string, string>> = { item_embeddings: 'product_code', user_embeddings: 'customer_number' };
 
 /** OpenSearch's faiss inner-product score back to the inner product (it maps ip to a positive score). */
 export function innerProductFromScore(score: number): number {
@@ -62,7 +60,7 @@ export class OpenSearchVectorStore implements ErasableVectorStore {
       bulkSize: 500,
       newVersion: () => `v${new Date().toISOString().replace(/[-:.TZ]/g, '').toLowerCase()}`,
       ...options,
-      idFields: { ...DEFAULT_ID_FIELDS, ...(options.idFields ?? {}) },
+      idFields: options.idFields ?? {},
     };
   }
 
@@ -72,12 +70,12 @@ export class OpenSearchVectorStore implements ErasableVectorStore {
   }
 
   /** The index body of a version: settings and the knn_vector mapping. */
-  indexBody(alias: string, dimension: number): Record<string, unknown> {
+  indexBody(alias: string, dimension: number, idField = this.idField(alias)): Record<string, unknown> {
     return {
       settings: { index: { knn: true } },
       mappings: {
         properties: {
-          [this.idField(alias)]: { type: 'keyword' },
+          [idField]: { type: 'keyword' },
           [this.o.vectorField]: {
             type: 'knn_vector',
             dimension,
@@ -99,10 +97,10 @@ export class OpenSearchVectorStore implements ErasableVectorStore {
   }
 
   /** Creates a new version index, bulk-loads it, then swaps the alias atomically. */
-  async load(alias: string, documents: AsyncIterable<VectorDocument> | Iterable<VectorDocument>, options: { dimension: number }): Promise<LoadResult> {
+  async load(alias: string, documents: AsyncIterable<VectorDocument> | Iterable<VectorDocument>, options: LoadOptions): Promise<LoadResult> {
     const index = `${alias}_${this.o.newVersion()}`;
-    const idField = this.idField(alias);
-    await this.client.indices.create({ index, body: this.indexBody(alias, options.dimension) as never });
+    const idField = options.idField ?? this.idField(alias);
+    await this.client.indices.create({ index, body: this.indexBody(alias, options.dimension, idField) as never });
     let count = 0;
     let batch: Record<string, unknown>[] = [];
     const flush = async () => {

@@ -57,9 +57,16 @@ export interface EraseResult {
   readonly droppedVersions: readonly string[];
 }
 
+/** How a load writes its version. */
+export interface LoadOptions {
+  readonly dimension: number;
+  /** The document field holding the entity id (the index asset's `idField`); the store's default when absent. */
+  readonly idField?: string;
+}
+
 export interface VectorStore {
   /** Writes `documents` into a new version of `alias`, then points the alias at it. */
-  load(alias: string, documents: AsyncIterable<VectorDocument> | Iterable<VectorDocument>, options: { dimension: number }): Promise<LoadResult>;
+  load(alias: string, documents: AsyncIterable<VectorDocument> | Iterable<VectorDocument>, options: LoadOptions): Promise<LoadResult>;
   /** Opens the version the alias points to now. */
   open(alias: string): Promise<VectorIndexReader>;
 }

@@ -13,6 +13,11 @@ import { seedSource } from '../../jobs/embedded/source';
 import { lastDays, positiveIntArg } from './options';
 import { materialize, silentReporter, type MaterializeResult } from '../../jobs/engine';
 
+/** The model's quality figures, overall and for users seen in training (Known) and new users (New), each against popularity on the same users. */
+const MODEL_FIGURES = ['', 'Known', 'New'].flatMap((group) =>
+  ['recallAt10', 'baselineRecallAt10', 'ndcgAt10', 'baselineNdcgAt10'].map((metric) => `${metric}${group}`),
+).concat(['evalUsers', 'evalUsersKnown', 'evalUsersNew']);
+
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function main(): Promise<void> {
@@ -64,11 +69,17 @@ async function main(): Promise<void> {
       totalMs,
       rowsPerSec: Math.round(ratings / (totalMs / 1000)),
       peakRssMb: peakRssMb(),
-      recallAt10: model.recallAt10 ?? null,
-      baselineRecallAt10: model.baselineRecallAt10 ?? null,
+      ...Object.fromEntries(MODEL_FIGURES.map((k) => [k, model[k] ?? null])),
       allSucceeded: extract.ok && transform.ok && train.ok && index.ok,
     };
     log(`training rows ${trainingRows}, ${result.rowsPerSec} ratings/s end to end, peak RSS ${result.peakRssMb} MB`);
+    const figure = (k: string) => (typeof model[k] === 'number' ? (model[k] as number).toFixed(4) : '-');
+    for (const group of ['', 'Known', 'New']) {
+      log(
+        `model ${(group || 'all').toLowerCase().padEnd(5)} recall@10 ${figure(`recallAt10${group}`)} (popularity ${figure(`baselineRecallAt10${group}`)}), ` +
+          `NDCG@10 ${figure(`ndcgAt10${group}`)} (popularity ${figure(`baselineNdcgAt10${group}`)}) on ${model[`evalUsers${group}`] ?? 0} users`,
+      );
+    }
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
     fs.rmSync(home, { recursive: true, force: true });

@@ -32,13 +32,47 @@ export function syntheticModel(factors = 32, seed = 7): ModelArtifact {
     factors,
     dimension: factors + 1,
     globalBias: 3.5,
-    user: { categorical: { city: CITIES, country: COUNTRIES }, numeric: [{ name: 'creditLimit', mean: 70000, std: 40000 }], factors: rows(userSlots) },
+    schema: {
+      user: {
+        field: 'customer_number',
+        idType: 'integer',
+        idEmbedding: true,
+        features: [
+          { column: 'city', field: 'city', type: 'categorical' },
+          { column: 'country', field: 'country', type: 'categorical' },
+          { column: 'creditLimit', field: 'credit_limit', type: 'numeric' },
+        ],
+      },
+      item: {
+        field: 'product_code',
+        idType: 'string',
+        idEmbedding: true,
+        features: [
+          { column: 'productLine', field: 'productLine', type: 'categorical' },
+          { column: 'productScale', field: 'productScale', type: 'categorical' },
+          { column: 'productVendor', field: 'productVendor', type: 'categorical' },
+          { column: 'buyPrice', field: 'buyPrice', type: 'numeric' },
+          { column: 'MSRP', field: 'MSRP', type: 'numeric' },
+          { column: 'quantityInStock', field: 'quantityInStock', type: 'numeric' },
+        ],
+      },
+    },
+    user: {
+      features: [
+        { column: 'city', type: 'categorical', vocabulary: CITIES },
+        { column: 'country', type: 'categorical', vocabulary: COUNTRIES },
+        { column: 'creditLimit', type: 'numeric', mean: 70000, std: 40000 },
+      ],
+      factors: rows(userSlots),
+    },
     item: {
-      categorical: { productLine: PRODUCT_LINES, productScale: SCALES, productVendor: VENDORS },
-      numeric: [
-        { name: 'buyPrice', mean: 55, std: 22 },
-        { name: 'MSRP', mean: 100, std: 40 },
-        { name: 'quantityInStock', mean: 5000, std: 2900 },
+      features: [
+        { column: 'productLine', type: 'categorical', vocabulary: PRODUCT_LINES },
+        { column: 'productScale', type: 'categorical', vocabulary: SCALES },
+        { column: 'productVendor', type: 'categorical', vocabulary: VENDORS },
+        { column: 'buyPrice', type: 'numeric', mean: 55, std: 22 },
+        { column: 'MSRP', type: 'numeric', mean: 100, std: 40 },
+        { column: 'quantityInStock', type: 'numeric', mean: 5000, std: 2900 },
       ],
       factors: rows(itemSlots),
       bias: Array.from({ length: itemSlots }, () => gauss(r) * 0.2),

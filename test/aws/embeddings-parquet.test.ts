@@ -22,9 +22,9 @@ describe('embeddings Parquet, pure JS (hyparquet)', () => {
 
   it('reads string ids and FLOAT[n] vectors exactly as DuckDB reads them', async () => {
     const ids = ['S10_1678', 'S10_1949', 'S12_1099', "O'Brien"];
-    await writeEmbeddingsParquet(file('items.parquet'), 'product_code', ids, vectors(4, 32), 32);
+    await writeEmbeddingsParquet(file('items.parquet'), 'product_code', 'string', ids, vectors(4, 32), 32);
     const got = await readEmbeddingsFile(file('items.parquet'), 'product_code');
-    const duck = await readEmbeddingsParquet(file('items.parquet'), 'product_code');
+    const duck = await readEmbeddingsParquet(file('items.parquet'), 'product_code', 'model/m');
     expect(got.ids).to.deep.equal(ids);
     expect(got.ids).to.deep.equal(duck.ids);
     expect(got.vectors.map((v) => [...v])).to.deep.equal(duck.vectors.map((v) => [...v]));
@@ -32,7 +32,7 @@ describe('embeddings Parquet, pure JS (hyparquet)', () => {
   });
 
   it('reads integer ids (INTEGER and BIGINT) as decimal strings', async () => {
-    await writeEmbeddingsParquet(file('users.parquet'), 'customer_number', ['103', '112', '2147483647'], vectors(3, 8), 8);
+    await writeEmbeddingsParquet(file('users.parquet'), 'customer_number', 'integer', ['103', '112', '2147483647'], vectors(3, 8), 8);
     const got = await readEmbeddingsFile(file('users.parquet'), 'customer_number');
     expect(got.ids).to.deep.equal(['103', '112', '2147483647']);
     expect(got.vectors).to.have.length(3);
@@ -56,12 +56,12 @@ describe('embeddings Parquet, pure JS (hyparquet)', () => {
   });
 
   it('reads an empty file as no rows (the loader refuses it with its own message)', async () => {
-    await writeEmbeddingsParquet(file('empty.parquet'), 'product_code', [], new Float32Array(0), 4);
+    await writeEmbeddingsParquet(file('empty.parquet'), 'product_code', 'string', [], new Float32Array(0), 4);
     expect(await readEmbeddingsFile(file('empty.parquet'), 'product_code')).to.deep.equal({ ids: [], vectors: [] });
   });
 
   it('names a missing column with the columns the file has', async () => {
-    await writeEmbeddingsParquet(file('wrong-id.parquet'), 'product_code', ['a'], vectors(1, 2), 2);
+    await writeEmbeddingsParquet(file('wrong-id.parquet'), 'product_code', 'string', ['a'], vectors(1, 2), 2);
     let err: Error | undefined;
     await readEmbeddingsFile(file('wrong-id.parquet'), 'customer_number').catch((e: Error) => (err = e));
     expect(err?.message).to.equal("has no column 'customer_number' (columns: product_code, embedding); an embeddings file holds 'customer_number' and 'embedding'");

@@ -53,8 +53,8 @@ describe('AWS index load (vector-index)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-index-load-'));
     itemsFile = path.join(dir, 'item_embeddings.parquet');
     usersFile = path.join(dir, 'user_embeddings.parquet');
-    await writeEmbeddingsParquet(itemsFile, 'product_code', items, vectors(3), DIM);
-    await writeEmbeddingsParquet(usersFile, 'customer_number', ['103', '112'], vectors(2), DIM);
+    await writeEmbeddingsParquet(itemsFile, 'product_code', 'string', items, vectors(3), DIM);
+    await writeEmbeddingsParquet(usersFile, 'customer_number', 'integer', ['103', '112'], vectors(2), DIM);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   beforeEach(() => {
@@ -150,7 +150,7 @@ describe('AWS index load (vector-index)', () => {
     const search = cluster('item_embeddings');
     const err = await load(search, 'index/item_embeddings').catch((e: Error) => e.message);
     expect(err).to.equal(
-      "no embeddings at s3://lake-model/recommender/item_embeddings.parquet: materialize the model first (assets materialize model/recommender --env dev); the alias 'item_embeddings' still points to the previous version",
+      "no embeddings at s3://lake-model/recommender/item_embeddings.parquet: materialize the model first (assets materialize '1+index/item_embeddings' --env dev); the alias 'item_embeddings' still points to the previous version",
     );
     expect(search.seen).to.deep.equal([]);
     expect(fs.readdirSync(tmp)).to.deep.equal([]);
@@ -173,7 +173,7 @@ describe('AWS index load (vector-index)', () => {
 
   it('a file whose vectors do not match the deployed dimension is refused before any index is created', async () => {
     const narrow = path.join(dir, 'narrow.parquet');
-    await writeEmbeddingsParquet(narrow, 'product_code', ['S10_1678'], vectors(1, 8), 8);
+    await writeEmbeddingsParquet(narrow, 'product_code', 'string', ['S10_1678'], vectors(1, 8), 8);
     serve(itemIndexEntry, narrow);
     const search = cluster('item_embeddings');
     const err = await load(search, 'index/item_embeddings').catch((e: Error) => e.message);
@@ -187,7 +187,7 @@ describe('AWS index load (vector-index)', () => {
     serve(itemIndexEntry, junk);
     const search = cluster('item_embeddings');
     const err = await load(search, 'index/item_embeddings').catch((e: Error) => e.message);
-    expect(err).to.match(/^s3:\/\/lake-model\/recommender\/item_embeddings\.parquet: /).and.to.contain('retrain model/recommender');
+    expect(err).to.match(/^s3:\/\/lake-model\/recommender\/item_embeddings\.parquet: /).and.to.contain("retrain the model (assets materialize '1+index/item_embeddings' --env dev)");
     expect(err).to.contain('not a Parquet file').and.to.not.contain(tmp);
     expect(search.seen).to.deep.equal([]);
   });

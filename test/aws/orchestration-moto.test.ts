@@ -245,8 +245,8 @@ describe('the generated state machine executed in moto (server mode)', function 
     for (const [i, l] of loaders.entries()) {
       const file = path.join(home, `${i}.parquet`);
       const dimension = JSON.parse(String((loaderFns[i].environment as { variables: Record<string, string> }).variables.HEADWATER_INDEX_ENTRY)).dimension as number;
-      const idColumn = JSON.parse(String((loaderFns[i].environment as { variables: Record<string, string> }).variables.HEADWATER_INDEX_ENTRY)).embeddings.idColumn as 'product_code' | 'customer_number';
-      await writeEmbeddingsParquet(file, idColumn, ['1', '2', '3'], Float32Array.from({ length: 3 * dimension }, (_, k) => k / 10), dimension);
+      const idColumn = JSON.parse(String((loaderFns[i].environment as { variables: Record<string, string> }).variables.HEADWATER_INDEX_ENTRY)).embeddings.idColumn as string;
+      await writeEmbeddingsParquet(file, idColumn, 'integer', ['1', '2', '3'], Float32Array.from({ length: 3 * dimension }, (_, k) => k / 10), dimension);
       await s3.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.objectKey, Body: fs.readFileSync(file) }));
     }
     const indexDefinition = JSON.stringify(stateMachineDefinition(indexGroup, indexTargets));

@@ -8,6 +8,7 @@ import type { FeatureValues } from '../../jobs/model/artifact';
 import { TrainingDataBuilder, type TrainingData } from '../../jobs/model/dataset';
 import { popularityScores, splitByTime } from '../../jobs/model/metrics';
 import { trainRecommender } from '../../jobs/model/trainer';
+import { SYNTHETIC_MODEL } from './synthetic';
 
 const TRAIN_DAY = 20_000;
 const HOLDOUT_DAY = TRAIN_DAY + 10;
@@ -65,7 +66,7 @@ describe('model/popularity baseline on a hand-computed case', () => {
 
   it('scores each item by its liked count, ties broken by all its ratings, low ratings adding only that', () => {
     const split = splitByTime(data.ratings, 7);
-    const scores = Array.from(popularityScores(data.ratings, split.train, ITEMS));
+    const scores = Array.from(popularityScores(data.ratings, split.train, ITEMS, 4));
     // liked[i] + all[i] / (max all + 1); item 0 has the most ratings, 13.
     const liked = [13, 11, 10, 9, 8, 7, 7, 5, 4, 3, 2, 1];
     const all = [13, 11, 10, 9, 8, 8, 10, 5, 4, 3, 2, 4];
@@ -77,13 +78,13 @@ describe('model/popularity baseline on a hand-computed case', () => {
 
   it('counts only training ratings: hold-out likes do not make an item popular', () => {
     const split = splitByTime(data.ratings, 7);
-    const scores = popularityScores(data.ratings, split.train, ITEMS);
+    const scores = popularityScores(data.ratings, split.train, ITEMS, 4);
     // Item 9 is liked by 3 crowd customers in training and by B in the hold-out.
     expect(scores[9]).to.be.closeTo(3 + 3 / 14, 1e-5);
   });
 
   it('reports the baseline recall@10 and NDCG@10 the hand computation gives', () => {
-    const m = trainRecommender(data, { factors: 2, epochs: 1, refit: false, seed: 1 }).metrics;
+    const m = trainRecommender(data, SYNTHETIC_MODEL, { factors: 2, epochs: 1, refit: false, seed: 1 }).metrics;
     expect(m.evalUsers).to.equal(2);
     expect(m.baselineRecallAt10).to.be.closeTo((1 + 0.5) / 2, 1e-9);
     const ndcgB = 1 / Math.log2(11) / (1 + 1 / Math.log2(3));

@@ -15,7 +15,7 @@ import { readEmbeddingsParquet } from '../../jobs/model/lake-io';
 import { EmbeddedVectorStore } from '../../jobs/vector-store/embedded';
 import type { LoadResult, VectorDocument, VectorIndexReader, VectorStore } from '../../jobs/vector-store/port';
 import { writeSyntheticLake } from './lake-fixture';
-import { syntheticRatings } from './synthetic';
+import { SYNTHETIC_MODEL, syntheticRatings } from './synthetic';
 
 function context(asset: AssetDefinition, lines: string[] = []): StepContext {
   return { graph, asset, runId: 'run-1', partitions: null, inputs: [], log: (m) => lines.push(m), signal: new AbortController().signal };
@@ -73,7 +73,7 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
   it('trains from the committed lake files and commits model.json and both embeddings tables, returning the metrics', async () => {
     const lines = trainLog;
     const md = trained.metadata;
-    for (const key of ['recallAt10', 'ndcgAt10', 'baselineRecallAt10', 'baselineNdcgAt10', 'rows', 'users', 'items', 'trainMs']) {
+    for (const key of ['recallAt10', 'ndcgAt10', 'baselineRecallAt10', 'baselineNdcgAt10', 'recallAt10Known', 'baselineRecallAt10Known', 'evalUsersKnown', 'evalUsersNew', 'rows', 'users', 'items', 'trainMs']) {
       expect(md[key], key).to.be.a('number');
     }
     expect(md.recallAt10 as number).to.be.greaterThan(md.baselineRecallAt10 as number);
@@ -84,8 +84,8 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
     const model = JSON.parse(fs.readFileSync(path.join(modelDir(), MODEL_FILES.model), 'utf8')) as ModelArtifact;
     expect(modelProblem(model)).to.equal(undefined);
     expect(model.metrics.recallAt10).to.equal(md.recallAt10);
-    const items = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.items), 'product_code');
-    const users = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.users), 'customer_number');
+    const items = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.items), 'product_code', 'model/recommender');
+    const users = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.users), 'customer_number', 'model/recommender');
     // Every customer and product of the raw snapshots, rated or not.
     expect(items.ids).to.have.length(120);
     expect(users.ids).to.have.length(500);
@@ -96,7 +96,7 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
 
   it('leaves the previous model intact when training fails', async () => {
     const before = fs.readFileSync(path.join(modelDir(), MODEL_FILES.model));
-    const bad = defineAsset({ key: 'model/recommender', compute: emrSpark({ script: 'x.py', params: { holdoutDays: 1000 } }) });
+    const bad = defineAsset({ key: 'model/recommender', compute: emrSpark({ script: 'x.py', model: { ...SYNTHETIC_MODEL, holdoutDays: 1000 } }) });
     let error: Error | undefined;
     await createEmrSparkExecutor({ lakeRoot: lake })
       .execute(context(bad))
@@ -104,6 +104,16 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
     expect(error?.message).to.match(/holdoutDays/);
     expect(fs.readFileSync(path.join(modelDir(), MODEL_FILES.model)).equals(before)).to.equal(true);
     expect(fs.readdirSync(path.join(lake, 'model'))).to.deep.equal(['recommender']);
+  });
+
+  it('refuses an emr-spark asset that declares no model, saying how to run it', async () => {
+    const plain = defineAsset({ key: 'jobs/etl', compute: emrSpark({ script: 'jobs/spark/etl.py' }) });
+    const err = await createEmrSparkExecutor({ lakeRoot: lake })
+      .execute(context(plain))
+      .catch((e: Error) => e.message);
+    expect(err).to.equal(
+      'jobs/etl: the embedded engine trains emr-spark assets that declare a model (model: recommenderModel({...})) and jobs/etl declares none; run its script on local Spark instead (--engine spark)',
+    );
   });
 
   it('names the file when a training Parquet file is corrupt, and keeps the previous model', async () => {
@@ -139,7 +149,7 @@ describe('embedded executors: emr-spark (trainer) and vector-index', function ()
     const out = await createVectorIndexExecutor({ lakeRoot: lake }).execute(context(itemEmbeddings));
     expect(out.metadata.rows).to.equal(120);
     const reader = await new EmbeddedVectorStore(path.join(home, 'indexes')).open('item_embeddings');
-    const users = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.users), 'customer_number');
+    const users = await readEmbeddingsParquet(path.join(modelDir(), MODEL_FILES.users), 'customer_number', 'model/recommender');
     const hits = await reader.search(users.vectors[0], 10);
     expect(hits).to.have.length(10);
     expect(hits[0].score).to.be.at.least(hits[9].score);

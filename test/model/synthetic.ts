@@ -4,6 +4,9 @@
  * pricier products) and Zipf popularity, the same nature as the source-DB generator, so a
  * content-based model can learn and popularity is a real baseline.
  */
+import { computeSettings } from '../../assets/core';
+import type { EmrSparkSettings, RecommenderModel } from '../../assets/kinds';
+import { recommender } from '../../assets/reference/batch';
 import type { FeatureValues } from '../../jobs/model/artifact';
 import { TrainingDataBuilder, type TrainingData } from '../../jobs/model/dataset';
 import { seededRandom } from '../../jobs/seeded-random';
@@ -13,20 +16,37 @@ export const COUNTRIES = ['USA', 'France', 'Germany', 'Spain', 'Australia', 'Jap
 const SCALES = ['1:10', '1:12', '1:18', '1:24', '1:32', '1:50', '1:72', '1:700'];
 const VENDORS = ['Autoart Studio Design', 'Carousel DieCast Legends', 'Classic Metal Creations', 'Exoto Designs', 'Gearbox Collectibles', 'Highway 66 Mini Classics', 'Min Lin Diecast', 'Motor City Art Classics'];
 
+/** The declaration of a model over this data: the reference graph's, whose lake layout lake-fixture.ts writes. */
+export const SYNTHETIC_MODEL: RecommenderModel = computeSettings<EmrSparkSettings>(recommender).model!;
+
+/** The same model with id rows off or on for both sides. */
+export const withIdEmbeddings = (m: RecommenderModel, on: boolean): RecommenderModel => ({ ...m, users: { ...m.users, idEmbedding: on }, items: { ...m.items, idEmbedding: on } });
+
 export interface SyntheticOptions {
   readonly customers: number;
   readonly products: number;
   readonly ratings: number;
   readonly days: number;
   readonly seed: number;
+  /**
+   * History that features cannot tell: each user and item gets a hidden taste (one of
+   * `tastes`), and a user prefers items of their taste by this much. Default 0 (none).
+   */
+  readonly taste?: number;
+  readonly tastes?: number;
+  /** Share of users whose every rating falls in the last `newUserDays` days (new users of a hold-out that long). Default 0. */
+  readonly newUserShare?: number;
+  readonly newUserDays?: number;
 }
 
 export interface SyntheticData {
   readonly data: TrainingData;
   /** The hidden favourite product line of each country. */
   readonly favouriteLine: Readonly<Record<string, string>>;
-  /** Hidden preference of a customer's features for a product's features. */
+  /** Hidden preference of a customer for a product (features and hidden taste). */
   preference(user: FeatureValues, item: FeatureValues): number;
+  /** Users made new: all their ratings in the last `newUserDays` days. */
+  readonly isNew: readonly boolean[];
 }
 
 /** Generates customers, products and ratings (days counted back from 2026-03-01). */
@@ -57,10 +77,17 @@ export function syntheticRatings(o: SyntheticOptions): SyntheticData {
       quantityInStock: Math.floor(random() * 9000),
     };
   });
+  // Hidden tastes and new users come from a stream of their own: data sets without them stay as they were.
+  const hidden = seededRandom(o.seed + 1_000_003);
+  const userTaste = users.map(() => Math.floor(hidden() * (o.tastes ?? 1)));
+  const itemTaste = items.map(() => Math.floor(hidden() * (o.tastes ?? 1)));
+  const isNew = users.map(() => hidden() < (o.newUserShare ?? 0));
+  const tasteOf = new Map<FeatureValues, number>([...users.map((u, n) => [u, userTaste[n]] as const), ...items.map((it, n) => [it, itemTaste[n]] as const)]);
   const preference = (u: FeatureValues, i: FeatureValues): number => {
     const rich = ((u.creditLimit as number | null) ?? 105_000) / 100_000 - 1.05;
     const pricey = ((i.buyPrice as number) - 57.5) / 42.5;
-    return (favouriteLine[u.country as string] === i.productLine ? 2 : 0) + 1.2 * rich * pricey;
+    const taste = o.taste && tasteOf.get(u) === tasteOf.get(i) ? o.taste : 0;
+    return (favouriteLine[u.country as string] === i.productLine ? 2 : 0) + 1.2 * rich * pricey + taste;
   };
 
   // Zipf popularity over a random order of the products.
@@ -92,8 +119,9 @@ export function syntheticRatings(o: SyntheticOptions): SyntheticData {
     if (seen.has(u * o.products + lo)) continue;
     seen.add(u * o.products + lo);
     const stars = Math.min(5, Math.max(1, Math.round(3 + 0.9 * preference(users[u], items[lo]) + normal() * 0.8)));
-    b.addRating(u, lo, stars, endDay - Math.floor(random() * o.days));
+    const back = Math.floor(random() * o.days);
+    b.addRating(u, lo, stars, endDay - (isNew[u] ? back % (o.newUserDays ?? 7) : back));
     r++;
   }
-  return { data: b.build(), favouriteLine, preference };
+  return { data: b.build(), favouriteLine, preference, isNew };
 }

@@ -11,7 +11,7 @@ for name in ["pyspark", "pyspark.ml", "pyspark.ml.linalg", "pyspark.ml.regressio
     sys.modules[name] = types.ModuleType(name)
 sys.modules["pyspark.ml.linalg"].SparseVector = sys.modules["pyspark.ml.linalg"].VectorUDT = None
 sys.modules["pyspark.ml.regression"].FMRegressor = None
-for attr in ("SparkSession", "functions", "types"):
+for attr in ("SparkSession", "Window", "functions", "types"):
     setattr(sys.modules["pyspark.sql"], attr, None)
 sys.dont_write_bytecode = True
 sys.path[:0] = [sys.argv[1], sys.argv[1] + "/../glue"]

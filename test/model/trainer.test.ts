@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { embedItem, embedUser, modelProblem, type FeatureValues, type ModelArtifact } from '../../jobs/model/artifact';
-import { encodeEntities, fitVocabulary, ITEM_FEATURES } from '../../jobs/model/features';
+import { encodeEntities, entitySchema, fitVocabulary } from '../../jobs/model/features';
 import { evaluateRanking, itemsByUser, splitByTime, topK } from '../../jobs/model/metrics';
 import { embedEntities, recommenderParams, trainRecommender, type TrainedRecommender } from '../../jobs/model/trainer';
-import { syntheticRatings, type SyntheticData, COUNTRIES } from './synthetic';
+import { syntheticRatings, type SyntheticData, COUNTRIES, SYNTHETIC_MODEL } from './synthetic';
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
 
@@ -24,7 +24,7 @@ describe('model/trainer', function () {
 
   before(() => {
     synthetic = syntheticRatings({ customers: 800, products: 150, ratings: 30_000, days: 30, seed: 7 });
-    trained = trainRecommender(synthetic.data, { seed: 42 });
+    trained = trainRecommender(synthetic.data, SYNTHETIC_MODEL, { seed: 42 });
   });
 
   it('beats the popularity baseline on feature-driven data (recall@10 and NDCG@10)', () => {
@@ -75,16 +75,16 @@ describe('model/trainer', function () {
   it('is deterministic given the seed, and the seed matters', () => {
     const strip = (m: ModelArtifact) => JSON.stringify({ ...m, trainedAt: '', metrics: { ...m.metrics, trainMs: 0 } });
     const small = syntheticRatings({ customers: 200, products: 60, ratings: 5000, days: 20, seed: 3 });
-    const a = trainRecommender(small.data, { seed: 5, epochs: 5 });
-    const b = trainRecommender(small.data, { seed: 5, epochs: 5 });
-    const c = trainRecommender(small.data, { seed: 6, epochs: 5 });
+    const a = trainRecommender(small.data, SYNTHETIC_MODEL, { seed: 5, epochs: 5 });
+    const b = trainRecommender(small.data, SYNTHETIC_MODEL, { seed: 5, epochs: 5 });
+    const c = trainRecommender(small.data, SYNTHETIC_MODEL, { seed: 6, epochs: 5 });
     expect(strip(a.model)).to.equal(strip(b.model));
     expect(strip(a.model)).not.to.equal(strip(c.model));
   });
 
   it('keeps the trainer and the artifact in step: encoded slots are what embedItem uses', () => {
     const features = synthetic.data.items.features.slice(0, 20);
-    const vocab = fitVocabulary(ITEM_FEATURES, synthetic.data.items.features);
+    const vocab = fitVocabulary(entitySchema(SYNTHETIC_MODEL.items), synthetic.data.items.features);
     const enc = encodeEntities(vocab, features);
     const model = trained.model;
     features.forEach((f, e) => {
@@ -102,7 +102,7 @@ describe('model/trainer', function () {
     expect(() => recommenderParams({ epochs: 'many' })).to.throw(/'epochs' must be a non-negative number/);
     expect(recommenderParams({ epochs: '12', refit: 'false' })).to.include({ epochs: 12, refit: false });
     const tiny = syntheticRatings({ customers: 20, products: 10, ratings: 50, days: 3, seed: 1 });
-    expect(() => trainRecommender(tiny.data, { holdoutDays: 7 })).to.throw(/lower the holdoutDays parameter/);
+    expect(() => trainRecommender(tiny.data, { ...SYNTHETIC_MODEL, holdoutDays: 7 })).to.throw(/lower holdoutDays in the model declaration/);
   });
 });
 
@@ -112,7 +112,7 @@ describe('model/metrics', () => {
       length: 4,
       user: Int32Array.from([0, 0, 0, 0]),
       item: Int32Array.from([0, 1, 2, 3]),
-      rating: Uint8Array.from([5, 5, 5, 2]),
+      rating: Float32Array.from([5, 5, 5, 2]),
       day: Int32Array.from([1, 10, 10, 10]),
     };
     const split = splitByTime(ratings, 1);

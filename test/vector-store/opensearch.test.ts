@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { innerProductFromScore, OpenSearchVectorStore } from '../../jobs/vector-store/opensearch';
+import { innerProductFromScore, OpenSearchVectorStore, type OpenSearchStoreOptions } from '../../jobs/vector-store/opensearch';
 import { mockSearchClient } from './opensearch-mock';
 
 describe('OpenSearchVectorStore (mock connection, no live cluster)', () => {
@@ -10,7 +10,7 @@ describe('OpenSearchVectorStore (mock connection, no live cluster)', () => {
       if (r.method === 'GET' && r.path === '/item_embeddings_v*') return { body: { item_embeddings_v0: {}, item_embeddings_v1: {}, item_embeddings_v2: {} } };
       return { body: { acknowledged: true } };
     });
-    const store = new OpenSearchVectorStore(client, { serverless: true, newVersion: () => 'v2', bulkSize: 2 });
+    const store = new OpenSearchVectorStore(client, { serverless: true, newVersion: () => 'v2', bulkSize: 2, idFields: { item_embeddings: 'product_code' } });
     const docs = [
       { id: 'S10_1678', vector: Float32Array.from([0.5, 1]) },
       { id: 'S10_1949', vector: Float32Array.from([1, 0]) },
@@ -51,7 +51,7 @@ describe('OpenSearchVectorStore (mock connection, no live cluster)', () => {
       if (r.path === '/_bulk') return { body: { errors: true, items: [{ index: { error: { reason: 'mapper_parsing_exception: wrong dimension' } } }] } };
       return { body: { acknowledged: true } };
     });
-    const store = new OpenSearchVectorStore(client, { serverless: false, newVersion: () => 'v9' });
+    const store = new OpenSearchVectorStore(client, { serverless: false, newVersion: () => 'v9', idFields: { user_embeddings: 'customer_number' } });
     let message = '';
     await store.load('user_embeddings', [{ id: '103', vector: Float32Array.from([1, 2]) }], { dimension: 2 }).catch((e: Error) => (message = e.message));
     expect(message).to.match(/bulk load of user_embeddings_v9 failed: mapper_parsing_exception.*alias 'user_embeddings' was not moved/);
@@ -78,7 +78,7 @@ describe('OpenSearchVectorStore (mock connection, no live cluster)', () => {
         },
       };
     });
-    const store = new OpenSearchVectorStore(client);
+    const store = new OpenSearchVectorStore(client, { idFields: { item_embeddings: 'product_code' } });
     const reader = await store.open('item_embeddings');
     expect(reader).to.include({ alias: 'item_embeddings', version: 'item_embeddings_v2', dimension: 2, size: 3 });
     const hits = await reader.search(Float32Array.from([1, 0.5]), 2, { efSearch: 64, exclude: new Set(['S10_1678']) });
@@ -98,5 +98,20 @@ describe('OpenSearchVectorStore (mock connection, no live cluster)', () => {
   it('innerProductFromScore inverts the faiss inner-product score', () => {
     expect(innerProductFromScore(3)).to.equal(2);
     expect(innerProductFromScore(0.25)).to.equal(-3);
+  });
+});
+
+describe('OpenSearchVectorStore id field', () => {
+  it("keys documents by the load's idField (the index asset's), else the configured one, else 'id'", async () => {
+    const fields = async (options: OpenSearchStoreOptions, idField?: string) => {
+      const { client, seen } = mockSearchClient((r) => (r.path === '/_bulk' ? { body: { errors: false, items: [] } } : r.path.startsWith('/_alias') ? { body: {} } : { body: { acknowledged: true } }));
+      await new OpenSearchVectorStore(client, { newVersion: () => 'v1', ...options }).load('tracks', [{ id: 't1', vector: Float32Array.from([1, 0]) }], { dimension: 2, ...(idField ? { idField } : {}) });
+      const mapping = (seen[0].body as { mappings: { properties: Record<string, unknown> } }).mappings.properties;
+      const doc = (seen.find((s) => s.path === '/_bulk')!.body as Record<string, unknown>[])[1];
+      return { mapped: Object.keys(mapping).filter((k) => k !== 'embedding'), doc: Object.keys(doc).filter((k) => k !== 'embedding') };
+    };
+    expect(await fields({}, 'track_ref')).to.deep.equal({ mapped: ['track_ref'], doc: ['track_ref'] });
+    expect(await fields({ idFields: { tracks: 'track' } })).to.deep.equal({ mapped: ['track'], doc: ['track'] });
+    expect(await fields({})).to.deep.equal({ mapped: ['id'], doc: ['id'] });
   });
 });

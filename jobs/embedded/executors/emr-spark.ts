@@ -1,7 +1,7 @@
 /**
- * The embedded face of the `emr-spark` kind (model/recommender): instead of an EMR Serverless
- * job, the TypeScript trainer runs in-process on the local lake. It reads the training set and
- * the raw customer/product snapshots, trains, and commits `<lake>/model/recommender/`
+ * The embedded face of the `emr-spark` kind for an asset declaring a model: instead of an EMR
+ * Serverless job, the TypeScript trainer runs in-process on the local lake. It reads what the
+ * declaration names (interactions, entity snapshots), trains, and commits the asset's own folder
  * (model.json, item_embeddings.parquet, user_embeddings.parquet) in one swap, so readers see
  * the previous model or the new one, never a mix, and a failed run leaves the previous intact.
  */
@@ -11,11 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { computeSettings } from '../../../assets/core';
 import type { EmrSparkSettings } from '../../../assets/kinds';
 import type { Executor, StepContext, StepOutput } from '../../engine/environment';
-import { LAKE_TABLES, readTrainingData, writeEmbeddingsParquet } from '../../model/lake-io';
-import { embedEntities, recommenderParams, trainRecommender } from '../../model/trainer';
+import { MODEL_FILES } from '../../model/files';
+import { readTrainingData, writeEmbeddingsParquet } from '../../model/lake-io';
+import { recommenderParams, trainRecommender } from '../../model/trainer';
+import { tableDir } from '../lake/layout';
 
-/** Files of a committed model folder. */
-export const MODEL_FILES = { model: 'model.json', items: 'item_embeddings.parquet', users: 'user_embeddings.parquet' } as const;
+export { MODEL_FILES };
 
 export interface EmrSparkExecutorOptions {
   /** The lake root (`localPaths.lake()`). */
@@ -56,21 +57,31 @@ export function createEmrSparkExecutor(options: EmrSparkExecutorOptions): Execut
     kind: 'emr-spark',
     async execute(ctx: StepContext): Promise<StepOutput> {
       const settings = computeSettings<EmrSparkSettings>(ctx.asset);
+      const declaration = settings.model;
+      if (!declaration) {
+        throw new Error(
+          `${ctx.asset.key}: the embedded engine trains emr-spark assets that declare a model (model: recommenderModel({...})) and ${ctx.asset.key} declares none; ` +
+            `run its script on local Spark instead (--engine spark)`,
+        );
+      }
       const params = recommenderParams(settings.params);
-      const target = path.join(options.lakeRoot, LAKE_TABLES.model);
+      const target = tableDir(options.lakeRoot, ctx.asset.key);
       recoverInterruptedSwap(target);
 
       const readStarted = performance.now();
-      const data = await readTrainingData(options.lakeRoot);
+      const data = await readTrainingData(declaration, (key) => tableDir(options.lakeRoot, key));
       const readMs = Math.round(performance.now() - readStarted);
-      ctx.log(`read ${data.ratings.length} ratings, ${data.users.ids.length} customers, ${data.items.ids.length} products in ${readMs} ms`);
+      ctx.log(`read ${data.ratings.length} interactions, ${data.users.ids.length} users, ${data.items.ids.length} items in ${readMs} ms`);
       if (ctx.signal.aborted) throw new Error('cancelled before training; the previous model is unchanged');
 
-      const trained = trainRecommender(data, params);
+      const trained = trainRecommender(data, declaration, params);
       const m = trained.metrics;
+      const figure = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(4));
       ctx.log(
-        `trained in ${m.trainMs} ms: recall@10 ${m.recallAt10.toFixed(4)} (popularity ${m.baselineRecallAt10.toFixed(4)}), ` +
-          `NDCG@10 ${m.ndcgAt10.toFixed(4)} (popularity ${m.baselineNdcgAt10.toFixed(4)}) on ${m.evalUsers} hold-out customers`,
+        `trained in ${m.trainMs} ms: recall@10 ${figure(m.recallAt10)} (popularity ${figure(m.baselineRecallAt10)}), ` +
+          `NDCG@10 ${figure(m.ndcgAt10)} (popularity ${figure(m.baselineNdcgAt10)}) on ${m.evalUsers} hold-out users; ` +
+          `known ${m.evalUsersKnown}: recall@10 ${figure(m.recallAt10Known)} (popularity ${figure(m.baselineRecallAt10Known)}), ` +
+          `new ${m.evalUsersNew}: recall@10 ${figure(m.recallAt10New)} (popularity ${figure(m.baselineRecallAt10New)})`,
       );
       if (ctx.signal.aborted) throw new Error('cancelled after training; the previous model is unchanged');
 
@@ -80,10 +91,9 @@ export function createEmrSparkExecutor(options: EmrSparkExecutorOptions): Execut
       try {
         const { model } = trained;
         fs.writeFileSync(path.join(staged, MODEL_FILES.model), JSON.stringify(model));
-        const items = embedEntities(model, 'item', data.items.features);
-        await writeEmbeddingsParquet(path.join(staged, MODEL_FILES.items), 'product_code', data.items.ids, items, model.dimension);
-        const users = embedEntities(model, 'user', data.users.features);
-        await writeEmbeddingsParquet(path.join(staged, MODEL_FILES.users), 'customer_number', data.users.ids, users, model.dimension);
+        const { users, items } = declaration;
+        await writeEmbeddingsParquet(path.join(staged, MODEL_FILES.items), items.field, items.idType, data.items.ids, trained.itemEmbeddings, model.dimension);
+        await writeEmbeddingsParquet(path.join(staged, MODEL_FILES.users), users.field, users.idType, data.users.ids, trained.userEmbeddings, model.dimension);
         if (ctx.signal.aborted) throw new Error('cancelled before commit; the previous model is unchanged');
         swapFolder(staged, target);
       } catch (e) {

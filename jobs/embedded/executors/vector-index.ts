@@ -1,18 +1,19 @@
 /**
- * The embedded face of the `vector-index` kind (index/item_embeddings, index/user_embeddings):
- * reads the embeddings Parquet the model step committed and loads it into the vector store as
- * a new version, which the store then swaps in behind the alias. Until that swap readers keep
- * the previous version.
+ * The embedded face of the `vector-index` kind: reads the embeddings Parquet that its dep, the
+ * model, committed (the side the index declares, ids in the model's entity `field`) and loads it
+ * into the vector store as a new version keyed by the declared `idField`, which the store then
+ * swaps in behind the alias. Until that swap readers keep the previous version.
  */
 import path from 'node:path';
-import { computeSettings } from '../../../assets/core';
-import type { VectorIndexSettings } from '../../../assets/kinds';
+import { computeSettings, type AssetDefinition, type AssetGraph } from '../../../assets/core';
+import { indexedModel, type VectorIndexSettings } from '../../../assets/kinds';
 import type { Executor, StepContext, StepOutput } from '../../engine/environment';
-import { LAKE_TABLES, readEmbeddingsParquet } from '../../model/lake-io';
+import { embeddingsFileName } from '../../model/files';
+import { readEmbeddingsParquet } from '../../model/lake-io';
 import { EmbeddedVectorStore } from '../../vector-store/embedded';
 import type { VectorStore } from '../../vector-store/port';
+import { tableDir } from '../lake/layout';
 import { localPaths } from '../paths';
-import { MODEL_FILES } from './emr-spark';
 
 export interface VectorIndexExecutorOptions {
   /** The lake root (`localPaths.lake()`). */
@@ -24,12 +25,11 @@ export interface VectorIndexExecutorOptions {
   readonly store?: VectorStore;
 }
 
-/** The embeddings file of an entity in the committed model folder. */
-export function embeddingsFile(lakeRoot: string, entity: 'item' | 'user'): { file: string; idColumn: string } {
-  const dir = path.join(lakeRoot, LAKE_TABLES.model);
-  return entity === 'item'
-    ? { file: path.join(dir, MODEL_FILES.items), idColumn: 'product_code' }
-    : { file: path.join(dir, MODEL_FILES.users), idColumn: 'customer_number' };
+/** The embeddings file an index asset loads (in its model dep's committed folder) and the file's id column. */
+export function embeddingsFile(lakeRoot: string, graph: AssetGraph, asset: AssetDefinition): { file: string; idColumn: string; modelKey: string } {
+  const s = computeSettings<VectorIndexSettings>(asset);
+  const found = indexedModel(asset, (key) => (graph.has(key) ? graph.get(key) : undefined));
+  return { file: path.join(tableDir(lakeRoot, found.key), embeddingsFileName(s.entity)), idColumn: found.entity.field, modelKey: found.key };
 }
 
 /** The index loader as an executor for `vector-index` assets. */
@@ -38,16 +38,16 @@ export function createVectorIndexExecutor(options: VectorIndexExecutorOptions): 
     kind: 'vector-index',
     async execute(ctx: StepContext): Promise<StepOutput> {
       const s = computeSettings<VectorIndexSettings>(ctx.asset);
-      const { file, idColumn } = embeddingsFile(options.lakeRoot, s.entity);
+      const { file, idColumn, modelKey } = embeddingsFile(options.lakeRoot, ctx.graph, ctx.asset);
       const started = performance.now();
-      const { ids, vectors } = await readEmbeddingsParquet(file, idColumn);
+      const { ids, vectors } = await readEmbeddingsParquet(file, idColumn, modelKey);
       // An empty load would swap the alias to an index that answers nothing: keep the previous one.
       if (ids.length === 0) throw new Error(`${file} holds no ${s.entity} embeddings; ${s.alias} still points to its previous version. Rematerialize the model with data first`);
       const bad = vectors.findIndex((v) => v.length !== s.dimension);
       if (bad >= 0) {
         throw new Error(
           `${file}: ${idColumn} ${ids[bad]} has ${vectors[bad].length} dimensions but ${ctx.asset.key} declares dimension ${s.dimension}; ` +
-            'retrain model/recommender or fix the dimension in the asset declaration',
+            `retrain ${modelKey} or fix the dimension in the asset declaration`,
         );
       }
       ctx.log(`read ${ids.length} ${s.entity} embeddings from ${file}`);
@@ -56,7 +56,7 @@ export function createVectorIndexExecutor(options: VectorIndexExecutorOptions): 
       const result = await store.load(
         s.alias,
         ids.map((id, i) => ({ id, vector: vectors[i] })),
-        { dimension: s.dimension },
+        { dimension: s.dimension, idField: s.idField },
       );
       ctx.log(`loaded ${result.count} vectors into ${s.alias} version ${result.version}${result.previousVersion ? ` (was ${result.previousVersion})` : ''}`);
       return {
@@ -66,6 +66,7 @@ export function createVectorIndexExecutor(options: VectorIndexExecutorOptions): 
           version: result.version,
           previousVersion: result.previousVersion ?? null,
           dimension: s.dimension,
+          idField: s.idField,
           loadMs: Math.round(performance.now() - started),
         },
       };
