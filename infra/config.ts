@@ -88,7 +88,10 @@ export interface PlatformConfig {
   readonly protectData: boolean;
   /** Monthly cost budget in USD (AWS Budgets alerts at 80% actual and 100% forecast). */
   readonly budgetMonthlyUsd: number;
-  /** IAM principals (besides the account root) allowed to assume the index loader roles. */
+  /**
+   * IAM roles allowed to assume the stack's operator role (which runs the CLI, index loads included).
+   * @default [] (people of this account, with MFA)
+   */
   readonly operatorRoleArns: readonly string[];
 }
 
@@ -119,7 +122,7 @@ export const CONFIG_KEYS: Readonly<Record<string, string>> = {
   alarmEmail: 'e-mail subscribed to the alarm topic (optional; confirm the subscription once)',
   apiReservedConcurrency: "recommender API reserved concurrency (default: the asset's declaration)",
   apiProvisionedConcurrency: "recommender API provisioned concurrency (default: the asset's declaration; 0 disables)",
-  operatorRoleArns: 'JSON list of IAM role ARNs (besides the stack\'s own operator role) allowed to assume the index loader roles (default none)',
+  operatorRoleArns: 'JSON list of IAM role ARNs allowed to assume the stack\'s operator role (default none: people of this account, with MFA)',
   domainDedicatedMasterType: 'domain: dedicated master node type, three of them (default none; set for production, e.g. m7g.large.search)',
   protectData: 'protect and retain data stores against replacement and `pulumi destroy` (default true; false only for disposable stacks)',
   budgetMonthlyUsd: 'monthly AWS Budget of the stack in USD, alerting the alarm e-mail at 80% actual and 100% forecast (default 500)',

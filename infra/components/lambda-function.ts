@@ -1,8 +1,8 @@
 /**
  * A Node.js Lambda built from a handler in jobs/ (nodejs22.x, arm64 by default, bundled with
  * esbuild), with its own role, a KMS-encrypted log group with retention, and read access to
- * exactly the lake folders and indexes of the asset's deps. Shared by `lambda-api` and
- * `stream-delivery`.
+ * exactly the lake folders and indexes of the asset's deps. Shared by `lambda-api`,
+ * `stream-delivery` and `vector-index` (its load function).
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -26,7 +26,8 @@ export interface NodeFunctionArgs {
   readonly architecture: 'arm64' | 'x86_64';
   readonly reservedConcurrency?: number;
   readonly publish?: boolean;
-  readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Variables of the function; a function of its role when one names the role (created first). */
+  readonly environment?: Readonly<Record<string, pulumi.Input<string>>> | ((role: aws.iam.Role) => Readonly<Record<string, pulumi.Input<string>>>);
   readonly extraStatements?: readonly Statement[];
   /** Attach the function to the VPC as a search client (the search endpoint is private). */
   readonly searchClient?: boolean;
@@ -108,7 +109,7 @@ export function nodeFunction(parent: pulumi.ComponentResource, name: string, arg
       reservedConcurrentExecutions: args.reservedConcurrency,
       publish: args.publish ?? false,
       role: role.arn,
-      environment: { variables: { ...args.environment, NODE_OPTIONS: '--enable-source-maps', HEADWATER_CODE_HASH: code.hash } },
+      environment: { variables: { ...(typeof args.environment === 'function' ? args.environment(role) : args.environment), NODE_OPTIONS: '--enable-source-maps', HEADWATER_CODE_HASH: code.hash } },
       loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
       vpcConfig: network ? { subnetIds: network.privateSubnetIds, securityGroupIds: [network.searchClients.id] } : undefined,
     },

@@ -14,11 +14,15 @@ import { primitives, type AssetDefinition, type AssetGraph, type AssetKey, type 
 import type { BatchKindName } from '../../assets/kinds';
 import { slug } from '../lake-layout';
 
-/** Kinds a state machine can run, and how (the `.sync` service integration of each). */
+/**
+ * Kinds a state machine can run, and how: the `.sync` service integration of each job kind, and
+ * `lambda:invoke` (which waits for the function's answer) for the index load's function.
+ */
 export const SYNC_RESOURCES = {
   'glue-extract': 'arn:aws:states:::glue:startJobRun.sync',
   'glue-sql': 'arn:aws:states:::glue:startJobRun.sync',
   'emr-spark': 'arn:aws:states:::emr-serverless:startJobRun.sync',
+  'vector-index': 'arn:aws:states:::lambda:invoke',
 } as const satisfies Partial<Record<BatchKindName, string>>;
 export type OrchestratedKind = keyof typeof SYNC_RESOURCES;
 const isOrchestrated = (kind: string): kind is OrchestratedKind => kind in SYNC_RESOURCES;
@@ -133,6 +137,8 @@ export interface DefinitionTargets {
   readonly topicArn: string;
   readonly glueJobs: Readonly<Record<AssetKey, string>>;
   readonly emr: Readonly<Record<AssetKey, { applicationId: string; executionRoleArn: string; entryPoint: string; entryPointArguments: readonly string[]; sparkSubmitParameters: string; timeoutMinutes: number }>>;
+  /** The index-load function (ARN) of each `vector-index` asset. */
+  readonly indexLoaders: Readonly<Record<AssetKey, string>>;
 }
 
 type State = Record<string, unknown>;
@@ -144,6 +150,8 @@ const THROTTLING: Record<OrchestratedKind | 'lambda', string[]> = {
   'emr-spark': ['EMRServerless.ThrottlingException', 'EMRServerless.InternalServerException'],
   // The set AWS recommends retrying for every Lambda task (transient service and client-side errors).
   lambda: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
+  // The same for the index load; TooManyRequests is also another load of the index still running (its concurrency is 1).
+  'vector-index': ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
 };
 const retry = (kind: OrchestratedKind | 'lambda') => [{ ErrorEquals: THROTTLING[kind], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 300, JitterStrategy: 'FULL' }];
 
@@ -160,9 +168,25 @@ function record(targets: DefinitionTargets, payload: Record<string, unknown>, ne
   };
 }
 
-/** The job task of one asset: its `.sync` integration with the partition window as arguments. */
+/** Where a task's answer is kept for the step's record (the index load's metadata); jobs answer nothing kept. */
+const resultPath = (asset: OrchestratedAsset) => `$.results.${asset.slug}`;
+
+/** The job task of one asset: its `.sync` integration with the partition window as arguments, or the index load's function. */
 function jobTask(asset: OrchestratedAsset, targets: DefinitionTargets): State {
   const at = `$.steps.${asset.slug}`;
+  if (asset.kind === 'vector-index') {
+    const fn = targets.indexLoaders[asset.key];
+    if (!fn) throw new Error(`internal: no index-load function for ${asset.key}`);
+    // The function's answer is the materialization's metadata (rows, version, ...), recorded with the step.
+    return {
+      Type: 'Task',
+      Resource: SYNC_RESOURCES[asset.kind],
+      Parameters: { FunctionName: fn, Payload: { key: asset.key, 'runId.$': '$.runId' } },
+      ResultSelector: { 'metadata.$': '$.Payload' },
+      ResultPath: resultPath(asset),
+      Retry: retry(asset.kind),
+    };
+  }
   if (asset.kind === 'emr-spark') {
     const e = targets.emr[asset.key];
     if (!e) throw new Error(`internal: no EMR Serverless application for ${asset.key}`);
@@ -201,7 +225,13 @@ function assetStates(asset: OrchestratedAsset, next: string, targets: Definition
     // The step's start time, for its step_started event and duration (the job's output is dropped).
     [`${s}:start`]: { Type: 'Pass', Parameters: { 'at.$': '$$.State.EnteredTime' }, ResultPath: `$.started.${s}`, Next: s },
     [s]: { ...jobTask(asset, targets), Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${s}:failed` }], Next: `${s}:succeeded` },
-    [`${s}:succeeded`]: record(targets, { action: 'step_succeeded', ...step }, { Next: `${s}:blocked?` }, `$.checks.${s}`, { 'blocked.$': '$.Payload.blocked', 'reason.$': '$.Payload.reason' }),
+    [`${s}:succeeded`]: record(
+      targets,
+      { action: 'step_succeeded', ...step, ...(asset.kind === 'vector-index' ? { 'metadata.$': `${resultPath(asset)}.metadata` } : {}) },
+      { Next: `${s}:blocked?` },
+      `$.checks.${s}`,
+      { 'blocked.$': '$.Payload.blocked', 'reason.$': '$.Payload.reason' },
+    ),
     [`${s}:blocked?`]: { Type: 'Choice', Choices: [{ Variable: `$.checks.${s}.blocked`, BooleanEquals: true, Next: `${s}:blocked` }], Default: next },
     [`${s}:blocked`]: { Type: 'Fail', Error: 'Headwater.BlockingCheckFailed', Cause: `a blocking check of ${asset.key} failed; downstream steps were not run` },
     [`${s}:failed`]: record(targets, { action: 'step_failed', ...step, 'error.$': '$.error' }, { Next: `${s}:stop` }, null),

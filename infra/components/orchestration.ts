@@ -2,7 +2,8 @@
  * The stack keeps itself fresh: one Step Functions state machine per cron schedule of the graph
  * (see orchestration-plan.ts for the grouping and the definition), started by an EventBridge
  * Scheduler schedule in the cron's own time zone. Each state machine runs Glue and EMR Serverless
- * jobs through their `.sync` integrations and calls the recorder Lambda (jobs/aws, the CLI's own
+ * jobs through their `.sync` integrations, index loads through their functions (`lambda:invoke`),
+ * and calls the recorder Lambda (jobs/aws, the CLI's own
  * DynamoDB run-log code) to plan the partitions and write the run log. Failures are published to
  * the alarm topic; an alarm watches failed executions.
  *
@@ -12,7 +13,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { AssetDefinition, AssetGraph, AssetKey } from '../../assets/core';
-import type { AssetManifest, EmrSparkManifest, GlueJobManifest } from '../../jobs/aws/manifest';
+import type { AssetManifest, EmrSparkManifest, GlueJobManifest, VectorIndexManifest } from '../../jobs/aws/manifest';
 import type { PlatformConfig } from '../config';
 import { bundleHandler } from '../code';
 import { inlinePolicy, kmsUse, policyDocument, serviceRole, viaServices, type Statement } from '../iam';
@@ -65,7 +66,8 @@ export function stateMachineStatements(
   targets: DefinitionTargets,
 ): Statement[] {
   const arn = (service: string, rest: string) => `arn:aws:${service}:${at.region}:${at.accountId}:${rest}`;
-  const glueJobs = group.assets.filter((a) => a.kind !== 'emr-spark').map((a) => arn('glue', `job/${targets.glueJobs[a.key]}`));
+  const glueJobs = group.assets.filter((a) => a.kind === 'glue-extract' || a.kind === 'glue-sql').map((a) => arn('glue', `job/${targets.glueJobs[a.key]}`));
+  const indexLoaders = group.assets.filter((a) => a.kind === 'vector-index').map((a) => targets.indexLoaders[a.key]);
   const emr = group.assets.filter((a) => a.kind === 'emr-spark').map((a) => targets.emr[a.key]);
   const statements: Statement[] = [
     { Sid: 'Recorder', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [at.recorderArn] },
@@ -76,6 +78,8 @@ export function stateMachineStatements(
     { Sid: 'ContinueAsNew', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [arn('states', `stateMachine:${at.stateMachineName}`)] },
     { Sid: 'LogDelivery', Effect: 'Allow', Action: [...LOG_DELIVERY_ACTIONS], Resource: ['*'] },
   ];
+  // `lambda:invoke` of the unqualified function: the function ARN alone (no version or alias is invoked).
+  if (indexLoaders.length) statements.push({ Sid: 'IndexLoads', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: indexLoaders });
   if (glueJobs.length) statements.push({ Sid: 'GlueJobRunsSync', Effect: 'Allow', Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'], Resource: glueJobs });
   if (emr.length) {
     statements.push(
@@ -226,15 +230,20 @@ export class Orchestration extends pulumi.ComponentResource {
 }
 
 /** Job names and EMR job parameters from the group's manifest entries. */
-function targetsOf(entries: readonly AssetManifest[]): Pick<DefinitionTargets, 'glueJobs' | 'emr'> {
+function targetsOf(entries: readonly AssetManifest[]): Pick<DefinitionTargets, 'glueJobs' | 'emr' | 'indexLoaders'> {
   const glueJobs: Record<AssetKey, string> = {};
   const emr: Record<AssetKey, DefinitionTargets['emr'][string]> = {};
+  const indexLoaders: Record<AssetKey, string> = {};
   for (const e of entries) {
     if (e.kind === 'glue-extract' || e.kind === 'glue-sql') glueJobs[e.key] = (e as GlueJobManifest).jobName;
     else if (e.kind === 'emr-spark') {
       const m = e as EmrSparkManifest;
       emr[e.key] = { applicationId: m.applicationId, executionRoleArn: m.executionRoleArn, entryPoint: m.entryPoint, entryPointArguments: m.entryPointArguments, sparkSubmitParameters: m.sparkSubmitParameters, timeoutMinutes: m.timeoutMinutes };
+    } else if (e.kind === 'vector-index') {
+      const m = e as VectorIndexManifest;
+      if (!m.loaderFunctionArn) throw new Error(`internal: the manifest entry of ${e.key} names no index-load function`);
+      indexLoaders[e.key] = m.loaderFunctionArn;
     }
   }
-  return { glueJobs, emr };
+  return { glueJobs, emr, indexLoaders };
 }

@@ -22,6 +22,27 @@ import type { Network } from './network';
 export const DOMAIN_READ_ACTIONS = ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead'];
 export const DOMAIN_WRITE_ACTIONS = [...DOMAIN_READ_ACTIONS, 'es:ESHttpPut', 'es:ESHttpDelete'];
 
+/**
+ * The HTTP paths (below the domain ARN) a loader of `alias` calls: its versions (`<alias>_v<n>` and
+ * their `_refresh`), its alias, and the two bulk endpoints. `_bulk` and `_aliases` name indexes in
+ * their bodies, which IAM cannot see; the domain's fine-grained access control checks those.
+ */
+export const domainLoaderPaths = (alias: string): string[] => [`${alias}_v*`, `_alias/${alias}`, '_aliases', '_bulk'];
+
+/**
+ * The statement ids of writers: `Load<Alias>` (`item_embeddings` -> `LoadItemEmbeddings`),
+ * alphanumeric, with a counter when a second role writes the same alias (Sids are unique in a policy).
+ */
+function writerSids(aliases: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return aliases.map((alias) => {
+    const sid = `Load${alias.replace(/(^|[^A-Za-z0-9]+)([A-Za-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`;
+    const n = (seen.get(sid) ?? 0) + 1;
+    seen.set(sid, n);
+    return n === 1 ? sid : `${sid}${n}`;
+  });
+}
+
 /** Domain logs published to CloudWatch (the search and indexing slow logs and the error log). */
 const DOMAIN_LOGS = ['ES_APPLICATION_LOGS', 'SEARCH_SLOW_LOGS', 'INDEX_SLOW_LOGS'] as const;
 
@@ -173,13 +194,18 @@ export class SearchBackend extends pulumi.ComponentResource {
     return groups.map((g) => ({ ...g, policy }));
   }
 
-  /** IAM statements letting a role load (`write`) or search (`read`) the indexes. */
-  statements(mode: 'read' | 'write'): Statement[] {
+  /**
+   * IAM statements letting a role search the indexes (`read`), or change them (`write`): with an
+   * alias, on a domain only that alias's paths (a loader); without, every index of the backend. On
+   * a collection the data-access policy of `grant` narrows either to the roles' aliases.
+   */
+  statements(mode: 'read' | 'write', alias?: string): Statement[] {
     if (this.signingService === 'aoss') {
       // aoss:APIAccessAll only opens the HTTP API; what a role may do inside is the data-access policy.
       return [{ Sid: 'SearchApi', Effect: 'Allow', Action: ['aoss:APIAccessAll'], Resource: [this.arn] }];
     }
-    return [{ Sid: 'SearchApi', Effect: 'Allow', Action: mode === 'read' ? DOMAIN_READ_ACTIONS : DOMAIN_WRITE_ACTIONS, Resource: [pulumi.interpolate`${this.arn}/*`] }];
+    const paths = mode === 'write' && alias !== undefined ? domainLoaderPaths(alias) : ['*'];
+    return [{ Sid: 'SearchApi', Effect: 'Allow', Action: mode === 'read' ? DOMAIN_READ_ACTIONS : DOMAIN_WRITE_ACTIONS, Resource: paths.map((p) => pulumi.interpolate`${this.arn}/${p}`) }];
   }
 
   /** Creates the access policy naming exactly the loader and reader roles. Call once, after the walk. */
@@ -215,7 +241,8 @@ export class SearchBackend extends pulumi.ComponentResource {
       return;
     }
     const domain = this.domain!;
-    // Loaders change indexes; readers (the Lambdas) only search: two statements, two sets of methods.
+    const sids = writerSids(access.writers.map((w) => w.alias));
+    // Loaders change their own index; readers (the Lambdas) only search.
     new aws.opensearch.DomainPolicy(
       `${this.resourceName}-access`,
       {
@@ -223,7 +250,8 @@ export class SearchBackend extends pulumi.ComponentResource {
         accessPolicies: pulumi.jsonStringify({
           Version: '2012-10-17',
           Statement: [
-            { Sid: 'Loaders', Effect: 'Allow', Principal: { AWS: pulumi.output(access.writers.map((w) => w.roleArn)) }, Action: DOMAIN_WRITE_ACTIONS, Resource: pulumi.interpolate`${domain.arn}/*` },
+            // Each loader its own alias: within the account, this policy alone would grant what it names.
+            ...access.writers.map((w, i) => ({ Sid: sids[i], Effect: 'Allow', Principal: { AWS: w.roleArn }, Action: DOMAIN_WRITE_ACTIONS, Resource: domainLoaderPaths(w.alias).map((p) => pulumi.interpolate`${domain.arn}/${p}`) })),
             ...(access.readers.length
               ? [{ Sid: 'Readers', Effect: 'Allow', Principal: { AWS: pulumi.output([...access.readers]) }, Action: DOMAIN_READ_ACTIONS, Resource: pulumi.interpolate`${domain.arn}/*` }]
               : []),

@@ -1,7 +1,7 @@
 /**
  * The AWS environment (`--env <stack>`): runs steps on a deployed stack through the AWS SDK v3,
  * guided by the stack's manifest (SSM). Glue kinds start Glue job runs, `emr-spark` EMR
- * Serverless job runs; the run log and the locks live in the stack's DynamoDB table; each
+ * Serverless job runs, `vector-index` invokes the index's load Lambda; the run log and the locks live in the stack's DynamoDB table; each
  * successful materialization publishes the freshness metric the stack's alarms watch.
  *
  * Each batch kind's executor is its own module, named after the kind (glue-extract.ts, glue-sql.ts,
@@ -15,6 +15,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import { GlueClient } from '@aws-sdk/client-glue';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -43,6 +44,7 @@ export function defaultClients(region?: string): AwsClients {
     ssm: new SSMClient(config),
     s3: new S3Client(config),
     sns: new SNSClient(config),
+    lambda: new LambdaClient(config),
   };
 }
 

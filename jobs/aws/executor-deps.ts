@@ -8,13 +8,13 @@ import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-clo
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import type { GlueClient } from '@aws-sdk/client-glue';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AssetKey } from '../../assets/core';
 import type { KindName } from '../../assets/kinds';
 import type { StepContext } from '../engine/environment';
-import type { SearchClientFactory } from './index-loader';
 import { FRESHNESS_METRIC, type ManifestOf, type StackManifest } from './manifest';
 import { withRetry, type Clock, type JobRunOptions } from './retry';
 
@@ -27,6 +27,8 @@ export interface AwsClients {
   readonly ssm: SSMClient;
   readonly s3: S3Client;
   readonly sns: SNSClient;
+  /** Invokes the index-load functions. */
+  readonly lambda: LambdaClient;
 }
 
 export interface AwsEnvironmentOptions {
@@ -37,10 +39,6 @@ export interface AwsEnvironmentOptions {
   /** Poll backoff of job runs (defaults 5 s growing to 60 s). */
   readonly pollInitialMs?: number;
   readonly pollMaxMs?: number;
-  /** The OpenSearch client of an index entry (default: SigV4 over the SDK's credential chain); tests pass a mock connection. */
-  readonly searchClient?: SearchClientFactory;
-  /** Where index loads download the embeddings Parquet (default: the OS temp dir). */
-  readonly tmpDir?: string;
 }
 
 /** What every AWS executor of one environment is built with. */

@@ -1,9 +1,9 @@
 /**
  * The index load of a deployed stack (`vector-index`): downloads the embeddings Parquet the model
- * step wrote to S3 (GetObject into a temp file: DuckDB's httpfs would fetch an extension from the
- * internet), reads it with DuckDB, and loads it through the OpenSearch adapter into a new index
- * version, which the adapter then swaps in behind the alias. Until that swap, readers keep the
- * previous version; a failure anywhere before it leaves the alias where it was.
+ * step wrote to S3 (GetObject into a temp file), reads it in pure JavaScript (embeddings-parquet.ts:
+ * no native module, so this runs in the index-load Lambda), and loads it through the OpenSearch
+ * adapter into a new index version, which the adapter then swaps in behind the alias. Until that
+ * swap, readers keep the previous version; a failure anywhere before it leaves the alias where it was.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,9 +12,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@opensearch-project/opensearch';
-import { readEmbeddingsParquet } from '../model/lake-io';
 import { OpenSearchVectorStore, createSigV4Client } from '../vector-store/opensearch';
 import type { LoadResult, VectorStore } from '../vector-store/port';
+import { readEmbeddingsFile } from './embeddings-parquet';
 import type { VectorIndexManifest } from './manifest';
 import { withRetry, type Clock } from './retry';
 
@@ -40,7 +40,7 @@ export interface IndexLoadResult extends LoadResult {
   readonly bytes: number;
 }
 
-/** The default client: SigV4 with the SDK's credential chain (AWS_PROFILE may name a profile that assumes the loader role). */
+/** The default client: SigV4 with the SDK's credential chain (in the index-load Lambda, its role). */
 export const sigV4SearchClient: SearchClientFactory = (entry, region) => createSigV4Client({ node: entry.endpoint, region, service: entry.signingService });
 
 /** The OpenSearch store of an entry: serverless or domain, the entry's id field and HNSW settings. */
@@ -73,7 +73,7 @@ async function download(req: IndexLoadRequest, bucket: string, key: string, file
     if (errorName(e) === 'AccessDenied') {
       throw new Error(
         `reading ${uri} was denied (the object may also be missing: S3 answers 403 when listing is not allowed): ` +
-          `run as the loader role ${req.entry.loaderRoleArn} (e.g. AWS_PROFILE naming a profile with that role_arn) and check the model was materialized; ${keep}`,
+          `check the model was materialized, and that the loader role ${req.entry.loaderRoleArn} may read the object (redeploy if the model's location changed); ${keep}`,
       );
     }
     throw new Error(`reading ${uri}: ${(e as Error).message}; ${keep}`);
@@ -102,9 +102,9 @@ export async function runIndexLoad(req: IndexLoadRequest): Promise<IndexLoadResu
     const bytes = await download(req, bucket, key, file);
     let rows: { ids: string[]; vectors: Float32Array[] };
     try {
-      rows = await readEmbeddingsParquet(file, idColumn, `1+${entry.key}`);
+      rows = await readEmbeddingsFile(file, idColumn);
     } catch (e) {
-      // DuckDB's message names the temp file (gone once we return) and echoes the query: keep its first line, about the object.
+      // The reader's message is about the object's content; name the object, not the temp file.
       const why = (e as Error).message.split('\n')[0].split(file).join('the downloaded file');
       throw new Error(`${source}: ${why}; retrain the model (${rematerialize(req)}); ${keep}`);
     }

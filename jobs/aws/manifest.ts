@@ -63,11 +63,20 @@ export interface VectorIndexManifest extends AssetBase {
   readonly m: number;
   readonly efConstruction: number;
   readonly efSearch: number;
-  /** Role the loader assumes: reads the embeddings, writes the index. */
+  /** The index-load Lambda's role: reads the embeddings, writes the index. */
   readonly loaderRoleArn: string;
+  /** The index-load Lambda (jobs/aws/index-load-handler.ts) that `assets materialize` and the state machines invoke. */
+  readonly loaderFunctionName?: string;
+  readonly loaderFunctionArn?: string;
   /** The embeddings Parquet object the model step writes (one file: `<id column>, embedding float[]`). */
   readonly embeddings: EmbeddingsObject;
 }
+
+/** The environment variable of an index-load function holding its entry (JSON), set by the stack. */
+export const INDEX_ENTRY_VARIABLE = 'HEADWATER_INDEX_ENTRY';
+
+/** The entry an index-load function is given: the manifest's, without its own name (unknown when it is created). */
+export type LoaderEntry = Omit<VectorIndexManifest, 'loaderFunctionName' | 'loaderFunctionArn'>;
 
 /** An embeddings file in the lake: `s3://<bucket>/<key>`, ids in `idColumn`, vectors in `embedding`. */
 export interface EmbeddingsObject {

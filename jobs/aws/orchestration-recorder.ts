@@ -58,6 +58,8 @@ export type RecorderEvent =
       readonly deps: readonly AssetKey[];
       readonly codeVersion: string;
       readonly error?: { Error?: string; Cause?: string };
+      /** What the task answered, recorded with the materialization (an index load's rows, version, ...). */
+      readonly metadata?: Readonly<Record<string, unknown>>;
     }
   | { readonly action: 'run_ended'; readonly runId: string; readonly status: 'succeeded' | 'failed'; readonly error?: { Error?: string; Cause?: string } };
 
@@ -74,7 +76,21 @@ export class RecorderInputError extends Error {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const errorText = (e?: { Error?: string; Cause?: string }) => (e ? [e.Error, e.Cause].filter(Boolean).join(': ') : 'unknown error');
+/**
+ * A task's error as one line. A Lambda task's Cause is the function's error payload (JSON with
+ * `errorMessage` and a stack `trace`): its message is what a person needs.
+ */
+function errorText(e?: { Error?: string; Cause?: string }): string {
+  if (!e) return 'unknown error';
+  let cause = e.Cause;
+  try {
+    const payload = JSON.parse(cause ?? '') as { errorMessage?: unknown };
+    if (typeof payload?.errorMessage === 'string') cause = payload.errorMessage;
+  } catch {
+    // Not JSON: a service's own message, kept as is.
+  }
+  return [e.Error, cause].filter(Boolean).join(': ');
+}
 
 /** The windows each asset writes on this tick: its latest complete partition at the scheduled time. */
 function tickItem(runId: string, assets: readonly PlannedAsset[], asOfMs: number): PlanItem {
@@ -164,7 +180,7 @@ export async function recordStep(
     const [latest] = await log.materializations(dep, { limit: 1 });
     if (latest) inputs[dep] = latest.dataVersion;
   }
-  const metadata = { orchestrator: 'stepfunctions' };
+  const metadata = { ...event.metadata, orchestrator: 'stepfunctions' };
   await log.append({ type: 'materialization', runId: event.runId, key: event.key, partition: event.partition, codeVersion: event.codeVersion, dataVersion: dataVersionOf(event.codeVersion, inputs), inputs, metadata, at });
   await log.append({ type: 'step_succeeded', ...base, at, durationMs, metadata });
   const failed = (await log.checkEvaluations(event.key, { limit: 50 })).filter((c) => c.runId === event.runId && c.partition === event.partition && c.blocking && !c.passed);

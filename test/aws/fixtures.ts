@@ -57,6 +57,8 @@ export const itemIndexEntry: VectorIndexManifest = {
   efConstruction: 128,
   efSearch: 100,
   loaderRoleArn: 'arn:aws:iam::123456789012:role/index-item-embeddings-loader',
+  loaderFunctionName: 'headwater-dev-index-item-embeddings-loader',
+  loaderFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:headwater-dev-index-item-embeddings-loader',
   embeddings: { bucket: 'lake-model', key: 'recommender/item_embeddings.parquet', idColumn: 'product_code' },
 };
 
@@ -71,6 +73,8 @@ export const userIndexEntry: VectorIndexManifest = {
   entity: 'user',
   idField: 'customer_number',
   loaderRoleArn: 'arn:aws:iam::123456789012:role/index-user-embeddings-loader',
+  loaderFunctionName: 'headwater-dev-index-user-embeddings-loader',
+  loaderFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:headwater-dev-index-user-embeddings-loader',
   embeddings: { bucket: 'lake-model', key: 'recommender/user_embeddings.parquet', idColumn: 'customer_number' },
 };
 

@@ -1,6 +1,8 @@
 /**
- * The AWS index load (`vector-index`): S3 GetObject (aws-sdk-client-mock) returning a real Parquet
- * file written with DuckDB, loaded through the OpenSearch adapter over a mock connection.
+ * The AWS index load (`vector-index`), as the index-load Lambda runs it (`loadIndex` of
+ * jobs/aws/index-load-handler.ts): S3 GetObject (aws-sdk-client-mock) returning a real Parquet file
+ * written with DuckDB, loaded through the OpenSearch adapter over a mock connection. How the CLI
+ * invokes that Lambda: index-load-lambda.test.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +13,7 @@ import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import graph from '../../assets';
 import type { StepContext } from '../../jobs/engine/environment';
+import { loadIndex } from '../../jobs/aws/index-load-handler';
 import { AwsEnvironment, type AwsClients } from '../../jobs/aws/environment';
 import type { VectorIndexManifest } from '../../jobs/aws/manifest';
 import { writeEmbeddingsParquet } from '../../jobs/model/lake-io';
@@ -65,8 +68,14 @@ describe('AWS index load (vector-index)', () => {
   const serve = (entry: VectorIndexManifest, file: string) =>
     s3.on(GetObjectCommand, { Bucket: entry.embeddings.bucket, Key: entry.embeddings.key }).callsFake(() => ({ Body: fs.createReadStream(file) }));
 
-  const env = (search: ReturnType<typeof mockSearchClient>) =>
-    new AwsEnvironment(manifest, { s3, cloudwatch: cw } as unknown as AwsClients, { clock: fakeClock(), tmpDir: tmp, searchClient: () => search.client });
+  const env = () => new AwsEnvironment(manifest, { s3, cloudwatch: cw } as unknown as AwsClients, { clock: fakeClock() });
+
+  /** One invocation of the index-load function of `key`, with the stack's entry and mocked clients. */
+  const load = async (search: ReturnType<typeof mockSearchClient>, key: string, logs: string[] = []) => {
+    const entry = manifest.assets[key] as VectorIndexManifest;
+    const out = await loadIndex({ key, runId: 'run-1' }, { entry, stack: 'dev', region: 'eu-west-1', s3: s3 as unknown as S3Client, searchClient: () => search.client, clock: fakeClock(), log: (m) => logs.push(m), tmpDir: tmp });
+    return { metadata: out };
+  };
 
   const ctx = (key: string, logs: string[] = []): StepContext => ({
     graph,
@@ -82,7 +91,7 @@ describe('AWS index load (vector-index)', () => {
     serve(itemIndexEntry, itemsFile);
     const search = cluster('item_embeddings');
     const logs: string[] = [];
-    const out = await env(search).executorFor('vector-index')!.execute(ctx('index/item_embeddings', logs));
+    const out = await load(search, 'index/item_embeddings', logs);
 
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).to.deep.equal([{ Bucket: 'lake-model', Key: 'recommender/item_embeddings.parquet' }]);
     const calls = search.seen.map((r) => `${r.method} ${r.path}`);
@@ -109,14 +118,13 @@ describe('AWS index load (vector-index)', () => {
     expect(out.metadata).to.deep.include({ rows: 3, alias: 'item_embeddings', version, previousVersion: 'item_embeddings_v1', dimension: DIM, source: 's3://lake-model/recommender/item_embeddings.parquet' });
     expect(out.metadata.bytes).to.equal(fs.statSync(itemsFile).size);
     expect(logs.join('\n')).to.contain('read 3 item embeddings').and.to.contain(`loaded 3 vectors into item_embeddings version ${version} (was item_embeddings_v1)`);
-    expect(cw.commandCalls(PutMetricDataCommand)[0].args[0].input.MetricData![0]).to.deep.include({ MetricName: 'AssetMaterialized', Dimensions: [{ Name: 'Asset', Value: 'index/item_embeddings' }] });
     expect(fs.readdirSync(tmp), 'the download is removed').to.deep.equal([]);
   });
 
   it('loads user embeddings into a domain with document ids, refresh, and customer numbers as strings', async () => {
     serve(userIndexEntry, usersFile);
     const search = cluster('user_embeddings');
-    const out = await env(search).executorFor('vector-index')!.execute(ctx('index/user_embeddings'));
+    const out = await load(search, 'index/user_embeddings');
     const calls = search.seen.map((r) => `${r.method} ${r.path}`);
     const version = calls[0].replace('PUT /', '');
     expect(calls).to.include(`GET /${version}/_refresh`);
@@ -128,7 +136,7 @@ describe('AWS index load (vector-index)', () => {
   });
 
   it('evaluates row_count of an index load from the count it loaded; other checks are left unevaluated', async () => {
-    const e = env(cluster('item_embeddings'));
+    const e = env();
     const c = ctx('index/item_embeddings');
     const [ok] = await e.evaluateChecks(c, { metadata: { rows: 3 } }, [{ type: 'row_count', min: 1 }]);
     expect(ok).to.deep.include({ passed: true, message: '3 rows loaded, expected >= 1' });
@@ -140,28 +148,26 @@ describe('AWS index load (vector-index)', () => {
   it('a missing object says to materialize the model, and never touches the index', async () => {
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
     const search = cluster('item_embeddings');
-    const err = await env(search).executorFor('vector-index')!.execute(ctx('index/item_embeddings')).catch((e: Error) => e.message);
+    const err = await load(search, 'index/item_embeddings').catch((e: Error) => e.message);
     expect(err).to.equal(
       "no embeddings at s3://lake-model/recommender/item_embeddings.parquet: materialize the model first (assets materialize '1+index/item_embeddings' --env dev); the alias 'item_embeddings' still points to the previous version",
     );
     expect(search.seen).to.deep.equal([]);
-    expect(cw.commandCalls(PutMetricDataCommand)).to.have.length(0);
     expect(fs.readdirSync(tmp)).to.deep.equal([]);
   });
 
-  it('access denied names the loader role to run as', async () => {
+  it('access denied names the loader role that must read the object', async () => {
     s3.on(GetObjectCommand).rejects(awsError('AccessDenied', 'Access Denied'));
-    const err = await env(cluster('item_embeddings')).executorFor('vector-index')!.execute(ctx('index/item_embeddings')).catch((e: Error) => e.message);
+    const err = await load(cluster('item_embeddings'), 'index/item_embeddings').catch((e: Error) => e.message);
     expect(err).to.contain('arn:aws:iam::123456789012:role/index-item-embeddings-loader').and.to.contain("the alias 'item_embeddings' still points to the previous version");
   });
 
   it('bulk errors fail the load with the first reason and leave the alias where it was', async () => {
     serve(itemIndexEntry, itemsFile);
     const search = cluster('item_embeddings', () => ({ body: { errors: true, items: [{ index: { status: 400, error: { type: 'mapper_parsing_exception', reason: 'failed to parse field [embedding]' } } }] } }));
-    const err = await env(search).executorFor('vector-index')!.execute(ctx('index/item_embeddings')).catch((e: Error) => e.message);
+    const err = await load(search, 'index/item_embeddings').catch((e: Error) => e.message);
     expect(err).to.match(/^loading item_embeddings at https:\/\/abc123\.eu-west-1\.aoss\.amazonaws\.com: bulk load of item_embeddings_v\d+ failed: failed to parse field \[embedding\]; the alias 'item_embeddings' was not moved$/);
     expect(search.seen.map((r) => r.path)).to.not.include('/_aliases');
-    expect(cw.commandCalls(PutMetricDataCommand)).to.have.length(0);
     expect(fs.readdirSync(tmp)).to.deep.equal([]);
   });
 
@@ -170,7 +176,7 @@ describe('AWS index load (vector-index)', () => {
     await writeEmbeddingsParquet(narrow, 'product_code', 'string', ['S10_1678'], vectors(1, 8), 8);
     serve(itemIndexEntry, narrow);
     const search = cluster('item_embeddings');
-    const err = await env(search).executorFor('vector-index')!.execute(ctx('index/item_embeddings')).catch((e: Error) => e.message);
+    const err = await load(search, 'index/item_embeddings').catch((e: Error) => e.message);
     expect(err).to.contain('product_code S10_1678 has 8 dimensions but index/item_embeddings is deployed with dimension 33');
     expect(search.seen).to.deep.equal([]);
   });
@@ -180,9 +186,9 @@ describe('AWS index load (vector-index)', () => {
     fs.writeFileSync(junk, 'not parquet');
     serve(itemIndexEntry, junk);
     const search = cluster('item_embeddings');
-    const err = await env(search).executorFor('vector-index')!.execute(ctx('index/item_embeddings')).catch((e: Error) => e.message);
+    const err = await load(search, 'index/item_embeddings').catch((e: Error) => e.message);
     expect(err).to.match(/^s3:\/\/lake-model\/recommender\/item_embeddings\.parquet: /).and.to.contain("retrain the model (assets materialize '1+index/item_embeddings' --env dev)");
-    expect(err).to.contain('too small to be a Parquet file').and.to.not.contain(tmp);
+    expect(err).to.contain('not a Parquet file').and.to.not.contain(tmp);
     expect(search.seen).to.deep.equal([]);
   });
 });

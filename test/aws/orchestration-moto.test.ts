@@ -5,6 +5,12 @@
  * dev`, a job that cannot start is caught and published to the alarm topic, and a failed blocking
  * check stops the steps after it. The recorder Lambda's real handler runs in this process (moto
  * needs Docker to run a function's code); everything else is moto's.
+ *
+ * The daily machine's index loads too: moto cannot run its EMR Serverless step, so the daily
+ * schedule's group restricted to its eager indexes is compiled by the same `stateMachineDefinition`
+ * with the dev stack's functions, and executed: each `lambda:invoke` of an index-load function runs
+ * the function's load (`loadIndex`, its deployed environment) against moto's S3, holding
+ * embeddings DuckDB wrote, and a mock OpenSearch connection.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,19 +22,24 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { synth } from '../infra/mock-runtime';
 import { slug } from '../../infra/lake-layout';
 import type { Synthesis } from '../../infra/synth/synthesize';
 import { DynamoRunLog } from '../../jobs/aws/dynamo-runlog';
 import { handler, type RecorderEvent } from '../../jobs/aws/orchestration-recorder';
+import { entryFromEnvironment, loadIndex, type IndexLoadEvent } from '../../jobs/aws/index-load-handler';
+import { writeEmbeddingsParquet } from '../../jobs/model/lake-io';
+import { stateMachineDefinition, type DefinitionTargets } from '../../infra/components/orchestration-plan';
+import { mockSearchClient, type SeenRequest } from '../vector-store/opensearch-mock';
 import { runCli } from '../cli/run-cli';
 import { withEnv } from '../setup/environment';
 import { motoUnavailable, startMoto, type Moto } from './moto/moto';
 
 const REGION = 'eu-west-1';
 const HOURLY = 'c-5-x-x-x-x-utc';
+const DAILY = 'c-30-0-x-x-x-utc';
 const EXECUTION_TIMEOUT_MS = 120_000;
 
 type Inputs = Record<string, unknown>;
@@ -67,10 +78,15 @@ describe('the generated state machine executed in moto (server mode)', function 
   let machineArn: string;
   let jobNames: Record<string, string>;
   let table: string;
+  let indexMachineArn: string;
+  /** Index-load function name -> its asset key, alias and embeddings object, from the dev stack. */
+  let loaders: { functionName: string; key: string; alias: string; bucket: string; objectKey: string }[];
+  let s3: S3Client;
+  let searchSeen: SeenRequest[] = [];
 
   /** Starts an execution as the schedule would and waits for its end. */
-  async function execute(name: string, input: unknown): Promise<DescribeExecutionCommandOutput & { failedStates: string[]; failures: string }> {
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name, input: JSON.stringify(input) }));
+  async function execute(name: string, input: unknown, stateMachineArn = machineArn): Promise<DescribeExecutionCommandOutput & { failedStates: string[]; failures: string }> {
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
     const deadline = Date.now() + EXECUTION_TIMEOUT_MS;
     for (;;) {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -126,7 +142,40 @@ describe('the generated state machine executed in moto (server mode)', function 
     jobNames = Object.fromEntries(Object.values(tasks).flatMap((t) => (t.Parameters?.JobName ? [[keyOfJob.get(t.Parameters.JobName)!, t.Parameters.JobName]] : [])));
     table = String(runLogTable.name);
 
+    // The daily schedule's index-load functions, and its group restricted to them (see the file comment).
+    const group = s.platform.orchestration.plan.groups.find((g) => g.id === DAILY)!;
+    const indexGroup = { ...group, assets: group.assets.filter((a) => a.kind === 'vector-index') };
+    expect(indexGroup.assets.map((a) => a.key), 'the daily schedule loads the indexes after the model').to.have.length(2);
+    const daily = JSON.parse(String(resource(s, 'aws:sfn/stateMachine:StateMachine', `orchestration-${DAILY}-sfn`).definition)) as typeof parsed & { States: { Plan: { Parameters: { FunctionName: string } } } };
+    const dailyTasks = (daily.States.Partitions.ItemProcessor.States as unknown) as Record<string, { Parameters?: { FunctionName?: string } }>;
+    const indexTargets: DefinitionTargets = {
+      recorderArn: daily.States.Plan.Parameters.FunctionName,
+      topicArn: daily.States.Notify.Parameters.TopicArn,
+      glueJobs: {},
+      emr: {},
+      indexLoaders: Object.fromEntries(indexGroup.assets.map((a) => [a.key, dailyTasks[a.slug].Parameters!.FunctionName!])),
+    };
+    const loaderFns = indexGroup.assets.map((a) => resource(s, 'aws:lambda/function:Function', `${a.slug}-loader-fn`));
+    loaders = loaderFns.map((f) => {
+      const { entry } = entryFromEnvironment({ ...(f.environment as { variables: Record<string, string> }).variables, AWS_REGION: REGION });
+      return { functionName: String(f.name), key: entry.key, alias: entry.alias, bucket: entry.embeddings.bucket, objectKey: entry.embeddings.key };
+    });
+    const search = mockSearchClient((r) => {
+      const alias = /^\/_alias\/(.+)$/.exec(r.path)?.[1];
+      if (r.method === 'GET' && alias) return { status: 404, body: { error: 'alias not found', status: 404 } };
+      if (r.method === 'POST' && r.path === '/_bulk') return { body: { errors: false, items: [] } };
+      if (r.method === 'GET' && r.path.endsWith('_v*')) return { body: {} };
+      return { body: { acknowledged: true } };
+    });
+    searchSeen = search.seen;
+
     moto = await startMoto(async (functionName, environment, event) => {
+      const loader = loaders.find((l) => l.functionName === functionName);
+      if (loader) {
+        // The function's load with its deployed environment (and the region Lambda sets); OpenSearch is a mock connection.
+        const { entry, stack, region } = entryFromEnvironment({ ...environment, AWS_REGION: REGION });
+        return loadIndex(event as IndexLoadEvent, { entry, stack, region, s3, searchClient: () => search.client });
+      }
       if (functionName !== recorder.name) throw new Error(`no function ${functionName} in this test`);
       // The function's own environment, as Lambda would give it; the SDK reaches moto through AWS_ENDPOINT_URL.
       const undo = withEnv(environment);
@@ -151,7 +200,7 @@ describe('the generated state machine executed in moto (server mode)', function 
     sfn = new SFNClient(config);
     glue = new GlueClient(config);
     await new DynamoDBClient(config).send(new CreateTableCommand(createTableInput(runLogTable)));
-    const s3 = new S3Client(config);
+    s3 = new S3Client(config);
     await s3.send(new CreateBucketCommand({ Bucket: String(manifestObject.bucket), CreateBucketConfiguration: { LocationConstraint: REGION } }));
     await s3.send(new PutObjectCommand({ Bucket: String(manifestObject.bucket), Key: String(manifestObject.key), Body: String(manifestObject.content), ContentType: 'application/json' }));
     await new SSMClient(config).send(new PutParameterCommand({ Name: String(manifest.name), Type: 'String', Value: String(manifest.value), Tier: manifest.tier as 'Standard' | 'Advanced' }));
@@ -176,6 +225,32 @@ describe('the generated state machine executed in moto (server mode)', function 
       }),
     );
     machineArn = (await sfn.send(new CreateStateMachineCommand({ name: String(machine.name), definition, roleArn: sfnRole, type: 'STANDARD' }))).stateMachineArn!;
+
+    // The index loads: their functions as deployed, the embeddings the model step writes (here by DuckDB).
+    const lambda = new LambdaClient(config);
+    for (const f of loaderFns) {
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: String(f.name),
+          Runtime: 'nodejs22.x',
+          Handler: String(f.handler),
+          Role: lambdaRole,
+          Code: { ZipFile: Buffer.from('PK\u0005\u0006' + '\u0000'.repeat(18), 'binary') },
+          Environment: { Variables: (f.environment as { variables: Record<string, string> }).variables },
+        }),
+      );
+    }
+    const buckets = new Set(loaders.map((l) => l.bucket));
+    for (const b of buckets) if (b !== manifestObject.bucket) await s3.send(new CreateBucketCommand({ Bucket: b, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    for (const [i, l] of loaders.entries()) {
+      const file = path.join(home, `${i}.parquet`);
+      const dimension = JSON.parse(String((loaderFns[i].environment as { variables: Record<string, string> }).variables.HEADWATER_INDEX_ENTRY)).dimension as number;
+      const idColumn = JSON.parse(String((loaderFns[i].environment as { variables: Record<string, string> }).variables.HEADWATER_INDEX_ENTRY)).embeddings.idColumn as string;
+      await writeEmbeddingsParquet(file, idColumn, 'integer', ['1', '2', '3'], Float32Array.from({ length: 3 * dimension }, (_, k) => k / 10), dimension);
+      await s3.send(new PutObjectCommand({ Bucket: l.bucket, Key: l.objectKey, Body: fs.readFileSync(file) }));
+    }
+    const indexDefinition = JSON.stringify(stateMachineDefinition(indexGroup, indexTargets));
+    indexMachineArn = (await sfn.send(new CreateStateMachineCommand({ name: `${String(machine.name)}-indexes`, definition: indexDefinition, roleArn: sfnRole, type: 'STANDARD' }))).stateMachineArn!;
   });
 
   after(async () => {
@@ -265,6 +340,47 @@ describe('the generated state machine executed in moto (server mode)', function 
     } finally {
       await glue.send(new CreateJobCommand({ Name: jobNames[first], Role: 'glue-role', Command: { Name: 'glueetl', ScriptLocation: 's3://scripts/x.py' } }));
     }
+  });
+
+  it('loads the indexes after the model through lambda:invoke of their functions, recording what each answered', async () => {
+    const d = await execute('index-tick-1', { scheduledTime: '2026-03-02T00:30:00Z' }, indexMachineArn);
+    expect(d.status, d.failures).to.equal('SUCCEEDED');
+    const log = new DynamoRunLog(new DynamoDBClient({}), table);
+    expect(await log.getRun('sfn-index-tick-1')).to.deep.include({ status: 'succeeded', stepsPlanned: loaders.length, owner: `stepfunctions:${DAILY}` });
+    const events = await log.events('sfn-index-tick-1');
+    expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal(loaders.flatMap((l) => [`step_started ${l.key}`, `materialization ${l.key}`, `step_succeeded ${l.key}`]));
+    for (const l of loaders) {
+      const [m] = await log.materializations(l.key, { limit: 1 });
+      // The function's answer, as `assets materialize --env` records it, plus who ran it.
+      expect(m.metadata).to.deep.include({ rows: 3, alias: l.alias, source: `s3://${l.bucket}/${l.objectKey}`, orchestrator: 'stepfunctions' });
+      expect(String(m.metadata.version)).to.match(new RegExp(`^${l.alias}_v\\d+$`));
+      // Each function loaded its own alias from its own object: three documents, then the alias swap.
+      const bulk = searchSeen.filter((r) => r.path === '/_bulk' && JSON.stringify(r.body).includes(`"_index":"${String(m.metadata.version)}"`));
+      expect(bulk, l.alias).to.have.length(1);
+      expect(bulk[0].body as unknown[]).to.have.length(6);
+    }
+    expect(searchSeen.filter((r) => r.path === '/_aliases').map((r) => (r.body as { actions: { add?: { alias: string } }[] }).actions.at(-1)!.add!.alias)).to.deep.equal(loaders.map((l) => l.alias));
+  });
+
+  it("catches a failed load: the function's message recorded with the step, the run failed, the alarm topic told, the next index not loaded", async () => {
+    const [first, ...rest] = loaders;
+    await s3.send(new DeleteObjectCommand({ Bucket: first.bucket, Key: first.objectKey }));
+    const before = moto!.notifications.length;
+    const seen = searchSeen.length;
+    const d = await execute('index-tick-2', { scheduledTime: '2026-03-03T00:30:00Z' }, indexMachineArn);
+    expect(d.status).to.equal('FAILED');
+    expect(d.failedStates).to.deep.equal([`${slug(first.key)}:stop`, 'Failed']);
+    const log = new DynamoRunLog(new DynamoDBClient({}), table);
+    const events = await log.events('sfn-index-tick-2');
+    expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal([`step_started ${first.key}`, `step_failed ${first.key}`]);
+    // The recorder keeps the function's message (what to do), not its payload and stack.
+    const error = (events[1] as { error: string }).error;
+    expect(error.startsWith(`IndexLoadError: no embeddings at s3://${first.bucket}/${first.objectKey}: materialize `), error).to.equal(true);
+    expect(error.endsWith(`the alias '${first.alias}' still points to the previous version`), error).to.equal(true);
+    expect(await log.getRun('sfn-index-tick-2')).to.deep.include({ status: 'failed' });
+    expect(searchSeen.slice(seen).map((r) => r.path), `${rest.map((l) => l.alias).join(', ')} not loaded, nothing written`).to.deep.equal([]);
+    await waitFor(() => moto!.notifications.length > before);
+    expect(moto!.notifications[before].Message).to.match(new RegExp(`Execution .*index-tick-2 of ${DAILY} failed: .*StepFailed`));
   });
 });
 

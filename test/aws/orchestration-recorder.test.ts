@@ -71,6 +71,21 @@ describe('orchestration recorder (the state machines\' Lambda)', () => {
     expect(await log.getRun('sfn-exec-1')).to.deep.include({ status: 'failed', endedAt: '2026-03-02T00:31:05.000Z', error: 'Headwater.StepFailed' });
   });
 
+  it("records what a task answered (an index load's rows and version) with the materialization, and a Lambda error by its message", async () => {
+    const log = new MemoryRunLog();
+    const step = { runId: 'r1', startedAt: '2026-03-02T00:30:05.000Z', codeVersion: 'c1', key: 'index/i', partition: null, deps: [] };
+    const now = Date.parse('2026-03-02T00:31:05.000Z');
+    const answer = { rows: 3, alias: 'i', version: 'i_v7', previousVersion: 'i_v6', dimension: 4, source: 's3://b/k', bytes: 10, loadMs: 900 };
+    await dispatch(log, 'dev', { action: 'step_succeeded', ...step, metadata: answer }, now);
+    const [m] = await log.materializations('index/i');
+    expect(m.metadata).to.deep.equal({ ...answer, orchestrator: 'stepfunctions' });
+    expect((await log.events('r1')).at(-1)).to.deep.include({ type: 'step_succeeded', metadata: { ...answer, orchestrator: 'stepfunctions' } });
+    // lambda:invoke fails with the function's error type and its payload (message and stack) as the cause.
+    const cause = JSON.stringify({ errorType: 'IndexLoadError', errorMessage: 'no embeddings at s3://b/k: materialize the model first', trace: ['IndexLoadError: ...', '    at loadIndex (/var/task/index.js:1:2)'] });
+    await dispatch(log, 'dev', { action: 'step_failed', ...step, error: { Error: 'IndexLoadError', Cause: cause } }, now);
+    expect((await log.events('r1')).at(-1)).to.deep.include({ type: 'step_failed', error: 'IndexLoadError: no embeddings at s3://b/k: materialize the model first' });
+  });
+
   it('reports a failed blocking check of the step so the state machine stops downstream', async () => {
     const log = new MemoryRunLog();
     await log.append({ type: 'check_evaluated', runId: 'r1', key: 'model/m', partition: null, check: 'beats_popularity', passed: false, blocking: true, message: 'recall 0.1 < 0.2', at: '2026-03-02T00:31:00.000Z' });

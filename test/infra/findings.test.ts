@@ -48,12 +48,11 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(emr.Condition!.ArnLike).to.deep.equal({ 'aws:SourceArn': `arn:aws:emr-serverless:*:${MOCK_ACCOUNT}:/applications/*` });
     });
 
-    it('index loaders trust the stack operator role (and configured roles), never the account root', () => {
-      const trust = doc(named(s, 'aws:iam/role:Role', 'index-item-embeddings-loader').inputs.assumeRolePolicy)[0];
-      const principals = (trust.Principal as { AWS: string[] }).AWS;
-      expect(principals).to.not.include(`arn:aws:iam::${MOCK_ACCOUNT}:root`);
-      expect(principals[0]).to.equal(`arn:aws:iam::${MOCK_ACCOUNT}:role/headwater-${stack}-operator`);
-      expect(principals.slice(1)).to.deep.equal([...stackConfig(stack).operatorRoleArns]);
+    it('index loads run in Lambdas assumed by this account\'s Lambda service; the operator may only invoke them', () => {
+      const trust = doc(named(s, 'aws:iam/role:Role', 'index-item-embeddings-loader-role').inputs.assumeRolePolicy)[0];
+      expect(trust).to.deep.include({ Principal: { Service: 'lambda.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } } });
+      const operator = doc(named(s, 'aws:iam/policy:Policy', 'operator-policy').inputs.policy);
+      expect(operator.flatMap((st) => actions(st))).to.not.include('sts:AssumeRole');
     });
 
     it('provisions the operator policy covering what the CLI does, with PassRole exactly on the EMR role, as stack outputs', async () => {
@@ -66,7 +65,7 @@ for (const stack of ['dev', 'prod'] as const) {
       const glue = sid('GlueRuns')[0];
       expect(glue.Resource).to.have.length(6);
       expect(actions(glue)).to.include.members(['glue:StartJobRun', 'glue:GetJobRun', 'glue:BatchStopJobRun']);
-      expect(sid('AssumeLoader')[0].Resource).to.have.length(2);
+      expect(sid('InvokeIndexLoad')[0].Resource).to.deep.equal(['item', 'user'].map((e) => `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:headwater-${stack}-index-${e}-embeddings-loader`));
       expect(actions(sid('RunLog')[0])).to.include.members(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem']);
       expect(sid('Alarms')[0].Resource).to.deep.equal([`arn:aws:cloudwatch:eu-west-1:${MOCK_ACCOUNT}:alarm:headwater-${stack}-*`]);
       expect(JSON.stringify(policy).length, 'fits a managed policy (6,144 characters)').to.be.lessThan(6144);
@@ -165,6 +164,12 @@ describe('review findings: configuration variants', function () {
     expect(rules[0].AllowFromPublic).to.equal(false);
     expect(rules[0].SourceVPCEs).to.deep.equal(['search-vpce-id']);
     expect(byType(s, 'aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint')[0].inputs.securityGroupIds).to.deep.equal(['sg-network-search']);
+    // Each index-load function's role may change its own alias's indexes only (the data-access policy); its IAM only opens the API.
+    const access = JSON.parse(String(byType(s, 'aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy')[0].inputs.policy)) as { Principal: string[]; Rules: { ResourceType: string; Resource: string[] }[] }[];
+    const loader = access.find((r) => r.Principal.includes(`arn:aws:iam::${MOCK_ACCOUNT}:role/index-item-embeddings-loader-role`))!;
+    expect(loader.Principal).to.have.length(1);
+    expect(loader.Rules.find((r) => r.ResourceType === 'index')!.Resource).to.deep.equal(['index/hw-dev-vectors/item_embeddings*']);
+    expect(rolePolicy(s, 'index-item-embeddings-loader-policy').find((st) => st.Sid === 'SearchApi')).to.deep.include({ Action: ['aoss:APIAccessAll'], Resource: [`arn:aws:aoss:eu-west-1:${MOCK_ACCOUNT}:collection/hw-dev-vectors-id`] });
   });
 
   it('deploys the API gradually: the live alias keeps the stable version and sends the canary share to the new one', async () => {

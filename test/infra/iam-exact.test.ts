@@ -62,9 +62,13 @@ const sourceAccess = (stack: Stack) => [
   'VpcNetworkInterfaces Allow ec2:CreateNetworkInterface,ec2:DeleteNetworkInterface,ec2:DescribeNetworkInterfaces,ec2:DescribeSubnets,ec2:DescribeSecurityGroups,ec2:DescribeVpcs,ec2:DescribeVpcAttribute,ec2:DescribeVpcEndpoints,ec2:DescribeRouteTables *',
   `TagNetworkInterfaces Allow ec2:CreateTags,ec2:DeleteTags arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/* {"ForAllValues:StringEquals":{"aws:TagKeys":["aws-glue-service-resource"]}}`,
 ];
-/** The search API grant on the stack's domain, loaders also writing. */
-const searchApi = (stack: Stack, writes: boolean) =>
-  `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead${writes ? ',es:ESHttpPut,es:ESHttpDelete' : ''} arn:aws:es:${REGION}:${ACCOUNT}:domain/hw-${stack}-vectors/*`;
+/** The search API grant on the stack's domain: readers search every index, a loader writes its alias's paths only. */
+const domainArn = (stack: Stack) => `arn:aws:es:${REGION}:${ACCOUNT}:domain/hw-${stack}-vectors`;
+const loaderPaths = (stack: Stack, alias: string) => [`${alias}_v*`, `_alias/${alias}`, '_aliases', '_bulk'].map((p) => `${domainArn(stack)}/${p}`);
+const searchApi = (stack: Stack, alias?: string) =>
+  alias
+    ? `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead,es:ESHttpPut,es:ESHttpDelete ${loaderPaths(stack, alias).join(',')}`
+    : `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead ${domainArn(stack)}/*`;
 /** Lambdas in the VPC: their network interfaces (no resource-level permissions exist for these). */
 const LAMBDA_VPC = 'LambdaVpcNetworkInterfaces Allow ec2:CreateNetworkInterface,ec2:DescribeNetworkInterfaces,ec2:DescribeSubnets,ec2:DeleteNetworkInterface,ec2:AssignPrivateIpAddresses,ec2:UnassignPrivateIpAddresses *';
 const lambdaLogs = (stack: Stack, fn: string) => `Logs Allow logs:CreateLogStream,logs:PutLogEvents arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/headwater-${stack}-${fn}:*`;
@@ -85,9 +89,6 @@ const serviceTrust = (service: string, condition: Record<string, unknown> = { St
 
 function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
   const glue = (statements: string[]) => ({ trust: serviceTrust('glue.amazonaws.com'), statements });
-  // The stack's operator role, plus the operator roles Pulumi.prod.yaml names (headwater:operatorRoleArns).
-  const operators = [`arn:aws:iam::${ACCOUNT}:role/headwater-${stack}-operator`, ...(stack === 'prod' ? [`arn:aws:iam::${ACCOUNT}:role/headwater-operator`] : [])];
-  const loaderTrust = { Effect: 'Allow', Principal: { AWS: operators }, Action: 'sts:AssumeRole' };
   return {
     'raw-customers-role': { ...glue([...glueJob(stack, 'raw-customers', ['lake-raw', 'customers/'], 'raw_customers'), ...sourceAccess(stack)]), policy: 'raw-customers-policy' },
     'raw-products-role': { ...glue([...glueJob(stack, 'raw-products', ['lake-raw', 'products/'], 'raw_products'), ...sourceAccess(stack)]), policy: 'raw-products-policy' },
@@ -133,26 +134,38 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
         ...read('Dep2', 'lake-raw', 'products/'),
       ],
     },
-    // The index loaders are assumed by the operator's CLI, not by a service.
-    'index-item-embeddings-loader': {
-      trust: loaderTrust,
+    // The index-load Lambdas: exactly their embeddings object, the lake key through S3, their own alias.
+    'index-item-embeddings-loader-role': {
+      trust: serviceTrust('lambda.amazonaws.com'),
       policy: 'index-item-embeddings-loader-policy',
-      statements: ['EmbeddingsRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/item_embeddings.parquet', LAKE_KEY_READ, searchApi(stack, true)],
+      statements: [
+        lambdaLogs(stack, 'index-item-embeddings-loader'),
+        'EmbeddingsRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/item_embeddings.parquet',
+        LAKE_KEY_READ,
+        searchApi(stack, 'item_embeddings'),
+        LAMBDA_VPC,
+      ],
     },
-    'index-user-embeddings-loader': {
-      trust: loaderTrust,
+    'index-user-embeddings-loader-role': {
+      trust: serviceTrust('lambda.amazonaws.com'),
       policy: 'index-user-embeddings-loader-policy',
-      statements: ['EmbeddingsRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/user_embeddings.parquet', LAKE_KEY_READ, searchApi(stack, true)],
+      statements: [
+        lambdaLogs(stack, 'index-user-embeddings-loader'),
+        'EmbeddingsRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/user_embeddings.parquet',
+        LAKE_KEY_READ,
+        searchApi(stack, 'user_embeddings'),
+        LAMBDA_VPC,
+      ],
     },
     'serving-recommender-api-role': {
       trust: serviceTrust('lambda.amazonaws.com'),
       policy: 'serving-recommender-api-policy',
-      statements: [lambdaLogs(stack, 'serving-recommender-api'), ...read('Dep2', 'lake-model', 'recommender/'), ...read('Dep3', 'lake-analytics', 'popular_products/'), searchApi(stack, false), LAKE_KEY_READ, LAMBDA_VPC],
+      statements: [lambdaLogs(stack, 'serving-recommender-api'), ...read('Dep2', 'lake-model', 'recommender/'), ...read('Dep3', 'lake-analytics', 'popular_products/'), searchApi(stack), LAKE_KEY_READ, LAMBDA_VPC],
     },
     'serving-recommendations-transform-role': {
       trust: serviceTrust('lambda.amazonaws.com'),
       policy: 'serving-recommendations-transform-policy',
-      statements: [lambdaLogs(stack, 'serving-recommendations-transform'), ...read('Dep3', 'lake-model', 'recommender/'), ...read('Dep4', 'lake-analytics', 'popular_products/'), searchApi(stack, false), LAKE_KEY_READ, LAMBDA_VPC],
+      statements: [lambdaLogs(stack, 'serving-recommendations-transform'), ...read('Dep3', 'lake-model', 'recommender/'), ...read('Dep4', 'lake-analytics', 'popular_products/'), searchApi(stack), LAKE_KEY_READ, LAMBDA_VPC],
     },
     'serving-recommendations-firehose-role': {
       // Firehose passes the account as the external id.
@@ -188,7 +201,7 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
 function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
   const at = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
   const logDelivery = 'LogDelivery Allow logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups *';
-  const machine = (group: string, jobs: string[], emr: string[]) => ({
+  const machine = (group: string, jobs: string[], emr: string[], indexLoads: string[] = []) => ({
     trust: serviceTrust('states.amazonaws.com', { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:states:*:${ACCOUNT}:stateMachine:*` } }),
     policy: `orchestration-${group}-policy`,
     statements: [
@@ -197,6 +210,7 @@ function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
       `AlarmTopicKey Allow kms:Decrypt,kms:GenerateDataKey ${at('kms', 'key/lake-logs-key')} {"StringEquals":{"kms:ViaService":["sns.${REGION}.amazonaws.com"]}}`,
       `ContinueAsNew Allow states:StartExecution ${at('states', `stateMachine:headwater-${stack}-${group}`)}`,
       logDelivery,
+      ...indexLoads,
       `GlueJobRunsSync Allow glue:StartJobRun,glue:GetJobRun,glue:GetJobRuns,glue:BatchStopJobRun ${jobs.map((j) => at('glue', `job/headwater-${stack}-${j}`)).join(',')}`,
       ...emr,
     ],
@@ -214,7 +228,7 @@ function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
       `EmrJobRunsSync Allow emr-serverless:GetJobRun,emr-serverless:CancelJobRun ${app}/jobruns/*`,
       `EmrSyncEvents Allow events:PutTargets,events:PutRule,events:DescribeRule ${at('events', 'rule/StepFunctionsGetEventsForEMRServerlessJobRule')}`,
       `EmrPassExecutionRole Allow iam:PassRole arn:aws:iam::${ACCOUNT}:role/model-recommender-role {"StringEquals":{"iam:PassedToService":"emr-serverless.amazonaws.com"}}`,
-    ]),
+    ], [`IndexLoads Allow lambda:InvokeFunction ${['item', 'user'].map((e) => at('lambda', `function:headwater-${stack}-index-${e}-embeddings-loader`)).join(',')}`]),
     'orchestration-c-5-x-x-x-x-utc-role': machine('c-5-x-x-x-x-utc', ['analytics-sales-hourly', 'analytics-popular-products'], []),
     'orchestration-c-30-0-x-x-x-utc-scheduler-role': scheduler('c-30-0-x-x-x-utc'),
     'orchestration-c-5-x-x-x-x-utc-scheduler-role': scheduler('c-5-x-x-x-x-utc'),
@@ -244,12 +258,11 @@ const operatorPolicy = (stack: Stack) => [
   `EmrRuns Allow emr-serverless:StartJobRun,emr-serverless:GetJobRun,emr-serverless:CancelJobRun,emr-serverless:GetApplication arn:aws:emr-serverless:${REGION}:${ACCOUNT}:/applications/model-recommender-app-app-id,arn:aws:emr-serverless:${REGION}:${ACCOUNT}:/applications/model-recommender-app-app-id/jobruns/*`,
   `EmrPassRole Allow iam:PassRole arn:aws:iam::${ACCOUNT}:role/model-recommender-role {"StringEquals":{"iam:PassedToService":"emr-serverless.amazonaws.com"}}`,
   'ModelRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/*',
-  `AssumeLoader Allow sts:AssumeRole arn:aws:iam::${ACCOUNT}:role/index-item-embeddings-loader,arn:aws:iam::${ACCOUNT}:role/index-user-embeddings-loader`,
+  `InvokeIndexLoad Allow lambda:InvokeFunction ${['item', 'user'].map((e) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:headwater-${stack}-index-${e}-embeddings-loader`).join(',')}`,
 ];
 
 const of = (s: Synthesis, type: string) => s.resources.filter((r) => r.type === type);
 const READERS = ['serving-recommendations-transform-role', 'serving-recommender-api-role'].map((r) => `arn:aws:iam::${ACCOUNT}:role/${r}`);
-const LOADERS = ['index-item-embeddings-loader', 'index-user-embeddings-loader'].map((r) => `arn:aws:iam::${ACCOUNT}:role/${r}`);
 
 for (const stack of ['dev', 'prod'] as const) {
   describe(`IAM, exactly: ${stack} stack`, () => {
@@ -259,7 +272,7 @@ for (const stack of ['dev', 'prod'] as const) {
       s = await synth(stack);
     });
 
-    it('creates exactly the expected roles, each assumable only by its service (loaders: by the account and the configured operators)', () => {
+    it('creates exactly the expected roles, each assumable only by its service', () => {
       const roles = of(s, 'aws:iam/role:Role');
       expect(roles.map((r) => r.name).sort()).to.deep.equal(Object.keys(expected).sort());
       for (const r of roles) {
@@ -291,17 +304,19 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(of(s, 'aws:iam/rolePolicy:RolePolicy')).to.have.length(Object.values(expected).filter((e) => e.policy).length);
     });
 
-    it('lets exactly the loaders write to the domain and the readers search it, and nobody else', () => {
+    it('lets each loader write its own alias on the domain and the readers search it, and nobody else', () => {
       expect(of(s, 'aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy')).to.deep.equal([]);
       const policies = of(s, 'aws:opensearch/domainPolicy:DomainPolicy');
       expect(policies).to.have.length(1);
       const doc = JSON.parse(String(policies[0].inputs.accessPolicies)) as { Statement: (Statement & { Principal: { AWS: string[] } })[] };
       // Principals in any order, each exactly once.
-      const statements = doc.Statement.map((st) => ({ ...st, Principal: { AWS: [...st.Principal.AWS].sort() } }));
-      const domain = `arn:aws:es:${REGION}:${ACCOUNT}:domain/hw-${stack}-vectors/*`;
+      const statements = doc.Statement.map((st) => ({ ...st, Principal: { AWS: Array.isArray(st.Principal.AWS) ? [...st.Principal.AWS].sort() : st.Principal.AWS } }));
+      const write = ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpDelete'];
+      const loader = (entity: string) => `arn:aws:iam::${ACCOUNT}:role/index-${entity}-embeddings-loader-role`;
       expect(statements).to.deep.equal([
-        { Sid: 'Loaders', Effect: 'Allow', Principal: { AWS: LOADERS }, Action: ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead', 'es:ESHttpPut', 'es:ESHttpDelete'], Resource: domain },
-        { Sid: 'Readers', Effect: 'Allow', Principal: { AWS: READERS }, Action: ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead'], Resource: domain },
+        { Sid: 'LoadItemEmbeddings', Effect: 'Allow', Principal: { AWS: loader('item') }, Action: write, Resource: loaderPaths(stack, 'item_embeddings') },
+        { Sid: 'LoadUserEmbeddings', Effect: 'Allow', Principal: { AWS: loader('user') }, Action: write, Resource: loaderPaths(stack, 'user_embeddings') },
+        { Sid: 'Readers', Effect: 'Allow', Principal: { AWS: READERS }, Action: ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead'], Resource: `${domainArn(stack)}/*` },
       ]);
     });
   });

@@ -47,6 +47,8 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
       { Sid: 'AlarmTopicKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [`arn:aws:kms:${R}:${A}:key/lake-logs-key`], Condition: { StringEquals: { 'kms:ViaService': [`sns.${R}.amazonaws.com`] } } },
       { Sid: 'ContinueAsNew', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [`arn:aws:states:${R}:${A}:stateMachine:headwater-dev-${DAILY}`] },
       { Sid: 'LogDelivery', Effect: 'Allow', Action: [...LOG_DELIVERY_ACTIONS], Resource: ['*'] },
+      // The eager indexes after the model: their load functions, nothing else of Lambda.
+      { Sid: 'IndexLoads', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: ['item', 'user'].map((e) => `arn:aws:lambda:${R}:${A}:function:headwater-dev-index-${e}-embeddings-loader`) },
       {
         Sid: 'GlueJobRunsSync',
         Effect: 'Allow',
@@ -80,7 +82,7 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
     expect(alarm).to.deep.include({ namespace: 'AWS/States', metricName: 'ExecutionsFailed', dimensions: { StateMachineArn: `arn:aws:sfn:${R}:${A}:headwater-dev-${DAILY}` }, threshold: 0, alarmActions: [`arn:aws:sns:${R}:${A}:alarms-topic`] });
   });
 
-  it('runs the daily batch upstream first, each job through its .sync integration, stopping downstream on failure or a blocking check', () => {
+  it('runs the daily batch upstream first, each job through its .sync integration and the indexes through their load functions, stopping downstream on failure or a blocking check', () => {
     const d = definitionOf(s, DAILY);
     expect(d.StartAt).to.equal('Plan');
     const map = d.States.Partitions as AslState & { ItemProcessor: { StartAt: string; States: Record<string, AslState> }; MaxConcurrency: number };
@@ -90,7 +92,7 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
     const order: string[] = [];
     for (let name: string | undefined = map.ItemProcessor.StartAt; name && it[name].Type !== 'Succeed'; ) {
       const st: AslState = it[name];
-      if (st.Type === 'Task' && String(st.Resource).endsWith('.sync')) order.push(`${name} ${st.Resource}`);
+      if (st.Type === 'Task' && (String(st.Resource).endsWith('.sync') || st.Parameters?.FunctionName !== undefined && !String(st.Parameters.FunctionName).endsWith('orchestration-recorder'))) order.push(`${name} ${st.Resource}`);
       name = st.Type === 'Choice' ? (st.Choices as { Next: string }[])[0].Next.endsWith(':blocked') ? st.Default : (st.Choices as { Next: string }[])[0].Next : st.Next;
     }
     expect(order).to.deep.equal([
@@ -99,7 +101,20 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
       'raw-ratings arn:aws:states:::glue:startJobRun.sync',
       'training-ratings-ml-training arn:aws:states:::glue:startJobRun.sync',
       'model-recommender arn:aws:states:::emr-serverless:startJobRun.sync',
+      'index-item-embeddings arn:aws:states:::lambda:invoke',
+      'index-user-embeddings arn:aws:states:::lambda:invoke',
     ]);
+    // The load's answer is the step's metadata; its failures are caught like a job's; throttling (another load running) is retried.
+    expect(it['index-item-embeddings']).to.deep.include({
+      Parameters: { FunctionName: `arn:aws:lambda:${R}:${A}:function:headwater-dev-index-item-embeddings-loader`, Payload: { key: 'index/item_embeddings', 'runId.$': '$.runId' } },
+      ResultSelector: { 'metadata.$': '$.Payload' },
+      ResultPath: '$.results.index-item-embeddings',
+      Next: 'index-item-embeddings:succeeded',
+    });
+    expect(it['index-item-embeddings'].Retry![0].ErrorEquals).to.include('Lambda.TooManyRequestsException');
+    expect(it['index-item-embeddings'].Catch![0].Next).to.equal('index-item-embeddings:failed');
+    expect((it['index-item-embeddings:succeeded'].Parameters!.Payload as Record<string, unknown>)['metadata.$']).to.equal('$.results.index-item-embeddings.metadata');
+    expect((it['model-recommender:succeeded'].Parameters!.Payload as Record<string, unknown>)['metadata.$']).to.equal(undefined);
     expect(it['raw-ratings'].Parameters).to.deep.equal({
       JobName: 'headwater-dev-raw-ratings',
       Arguments: { '--headwater_run_id.$': '$.runId', '--partition_start.$': '$.steps.raw-ratings.start', '--partition_end.$': '$.steps.raw-ratings.end' },
@@ -122,8 +137,12 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
   it('keeps a backfill under the 25,000-event history: at most maxPartitions per execution, the rest in a new one', () => {
     const d = definitionOf(s, DAILY);
     const max = (d.States.Plan.Parameters!.Payload as { maxPartitions: number }).maxPartitions;
-    expect(max * (EVENTS_PER_STEP * 5 + 10)).to.be.at.most(HISTORY_LIMIT);
+    expect(max * (EVENTS_PER_STEP * 7 + 10)).to.be.at.most(HISTORY_LIMIT);
     expect(d.States.Continue).to.deep.include({ Resource: 'arn:aws:states:::states:startExecution', Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', 'Input.$': '$.plan.continuation' } });
+  });
+
+  it('compiles every automated asset of the reference graph (the indexes included); nothing is left to `assets automate`', () => {
+    expect(s.platform.orchestration.plan.notCompiled).to.deep.equal([]);
   });
 
   it('names only errors Step Functions accepts in Retry and Catch (States.* is reserved for its own)', () => {

@@ -26,7 +26,7 @@ const EXPECTED: Record<string, (key: string) => [type: string, name: string][]> 
   'glue-extract': (k) => [['aws:glue/job:Job', `${slug(k)}-job`], ['aws:iam/role:Role', `${slug(k)}-role`], ['aws:iam/rolePolicy:RolePolicy', `${slug(k)}-policy`]],
   'glue-sql': (k) => [['aws:glue/job:Job', `${slug(k)}-job`], ['aws:iam/role:Role', `${slug(k)}-role`], ['aws:s3/bucketObjectv2:BucketObjectv2', `${slug(k)}-sql`]],
   'emr-spark': (k) => [['aws:emrserverless/application:Application', `${slug(k)}-app`], ['aws:iam/role:Role', `${slug(k)}-role`], ['aws:s3/bucketObjectv2:BucketObjectv2', `${slug(k)}-script`]],
-  'vector-index': (k) => [['aws:iam/role:Role', `${slug(k)}-loader`], ['aws:iam/rolePolicy:RolePolicy', `${slug(k)}-loader-policy`]],
+  'vector-index': (k) => [['aws:lambda/function:Function', `${slug(k)}-loader-fn`], ['aws:iam/role:Role', `${slug(k)}-loader-role`], ['aws:iam/rolePolicy:RolePolicy', `${slug(k)}-loader-policy`]],
   'lambda-api': (k) => [['aws:lambda/function:Function', `${slug(k)}-fn`], ['aws:lambda/functionUrl:FunctionUrl', `${slug(k)}-url`], ['aws:lambda/alias:Alias', `${slug(k)}-live`]],
   'stream-delivery': (k) => [['aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream', `${slug(k)}-firehose`], ['aws:lambda/function:Function', `${slug(k)}-transform-fn`]],
 };
@@ -142,13 +142,29 @@ for (const stack of ['dev', 'prod'] as const) {
       });
       expect(s.manifest.assets['index/user_embeddings']).to.deep.include({ embeddings: { bucket: 'lake-model', key: 'recommender/user_embeddings.parquet', idColumn: 'customer_number' } });
       const api = st.find((t) => t.Sid === 'SearchApi')!;
-      expect(api.Resource).to.deep.equal([`arn:aws:es:${REGION}:${MOCK_ACCOUNT}:domain/hw-${stack}-vectors/*`]);
+      const domainArn = `arn:aws:es:${REGION}:${MOCK_ACCOUNT}:domain/hw-${stack}-vectors`;
+      expect(api.Resource).to.deep.equal([`${domainArn}/item_embeddings_v*`, `${domainArn}/_alias/item_embeddings`, `${domainArn}/_aliases`, `${domainArn}/_bulk`]);
       const domain = byType(s, 'aws:opensearch/domain:Domain')[0].inputs as Record<string, Record<string, unknown>>;
       expect(domain.encryptAtRest.enabled).to.equal(true);
       expect(domain.nodeToNodeEncryption).to.deep.equal({ enabled: true });
       expect(domain.domainEndpointOptions.enforceHttps).to.equal(true);
       expect(domain.advancedSecurityOptions).to.deep.include({ enabled: true, internalUserDatabaseEnabled: false });
       expect(byType(s, 'aws:opensearch/serverlessCollection:ServerlessCollection')).to.have.length(0);
+    });
+
+    it('runs each index load in its own Lambda: the handler, one load at a time, in the VPC, its entry fixed by the stack', () => {
+      const fn = named(s, 'aws:lambda/function:Function', 'index-item-embeddings-loader-fn').inputs as Record<string, unknown> & { environment: { variables: Record<string, string> }; vpcConfig: { securityGroupIds: string[] } };
+      expect(fn).to.include({ name: `headwater-${stack}-index-item-embeddings-loader`, runtime: 'nodejs22.x', handler: 'index.handler', memorySize: 1024, timeout: 900, reservedConcurrentExecutions: 1 });
+      expect(fn.description).to.equal('index/item_embeddings: jobs/aws/index-load-handler.ts');
+      expect(fn.vpcConfig.securityGroupIds).to.deep.equal(['sg-network-search-clients']);
+      const entry = JSON.parse(fn.environment.variables.HEADWATER_INDEX_ENTRY) as Record<string, unknown>;
+      const { loaderFunctionName, loaderFunctionArn, ...published } = s.manifest.assets['index/item_embeddings'] as unknown as Record<string, unknown>;
+      // The function's entry is the manifest's, less its own name; the manifest names the function for the CLI and the state machines.
+      expect(entry).to.deep.equal(published);
+      expect(entry.loaderRoleArn).to.equal(`arn:aws:iam::${MOCK_ACCOUNT}:role/index-item-embeddings-loader-role`);
+      expect(loaderFunctionName).to.equal(`headwater-${stack}-index-item-embeddings-loader`);
+      expect(loaderFunctionArn).to.equal(`arn:aws:lambda:${REGION}:${MOCK_ACCOUNT}:function:headwater-${stack}-index-item-embeddings-loader`);
+      expect(fn.environment.variables).to.include({ HEADWATER_ENV: stack, HEADWATER_ASSET: 'index/item_embeddings' });
     });
 
     it('keeps the search domain private, with dedicated masters in prod and its logs published', () => {
@@ -165,17 +181,18 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(domain.logPublishingOptions.map((l) => l.logType).sort()).to.deep.equal(['ES_APPLICATION_LOGS', 'INDEX_SLOW_LOGS', 'SEARCH_SLOW_LOGS']);
       const policy = JSON.parse(String(byType(s, 'aws:cloudwatch/logResourcePolicy:LogResourcePolicy')[0].inputs.policyDocument)) as { Statement: { Principal: unknown; Condition: unknown }[] };
       expect(policy.Statement[0]).to.deep.include({ Principal: { Service: 'es.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } } });
-      // The Lambdas that read it run in the VPC as search clients.
-      for (const fnName of ['serving-recommender-api-fn', 'serving-recommendations-transform-fn']) {
+      // The Lambdas that read or load it run in the VPC as search clients.
+      for (const fnName of ['serving-recommender-api-fn', 'serving-recommendations-transform-fn', 'index-item-embeddings-loader-fn', 'index-user-embeddings-loader-fn']) {
         expect((named(s, 'aws:lambda/function:Function', fnName).inputs.vpcConfig as { securityGroupIds: string[] }).securityGroupIds).to.deep.equal(['sg-network-search-clients']);
       }
     });
 
-    it('lets readers search and only loaders change indexes (domain access policy)', () => {
-      const policy = JSON.parse(String(byType(s, 'aws:opensearch/domainPolicy:DomainPolicy')[0].inputs.accessPolicies)) as { Statement: { Sid: string; Principal: { AWS: string[] }; Action: string[] }[] };
-      const loaders = policy.Statement.find((x) => x.Sid === 'Loaders')!;
+    it('lets readers search and only each loader change its own index (domain access policy)', () => {
+      const policy = JSON.parse(String(byType(s, 'aws:opensearch/domainPolicy:DomainPolicy')[0].inputs.accessPolicies)) as { Statement: { Sid: string; Principal: { AWS: string[] }; Action: string[]; Resource: string[] }[] };
+      const loaders = policy.Statement.find((x) => x.Sid === 'LoadItemEmbeddings')!;
       const readers = policy.Statement.find((x) => x.Sid === 'Readers')!;
-      expect(loaders.Principal.AWS.map((a) => a.split('/').pop()).sort()).to.deep.equal(['index-item-embeddings-loader', 'index-user-embeddings-loader']);
+      expect(loaders.Principal.AWS).to.equal(`arn:aws:iam::${MOCK_ACCOUNT}:role/index-item-embeddings-loader-role`);
+      expect(loaders.Resource.every((r) => /\/(item_embeddings_v\*|_alias\/item_embeddings|_aliases|_bulk)$/.test(r))).to.equal(true);
       expect(readers.Principal.AWS.map((a) => a.split('/').pop()).sort()).to.deep.equal(['serving-recommendations-transform-role', 'serving-recommender-api-role']);
       expect(readers.Action).to.deep.equal(['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead']);
       expect(readers.Action).to.not.include.members(['es:ESHttpPut', 'es:ESHttpDelete']);
@@ -240,8 +257,8 @@ for (const stack of ['dev', 'prod'] as const) {
       // Missing data is not breaching: a new stack does not alarm before the asset ever ran.
       expect(fresh).to.include({ namespace: 'Headwater', statistic: 'Sum', period: 3600, threshold: 1, comparisonOperator: 'LessThanThreshold', treatMissingData: 'missing' });
       expect(alarms.find((a) => a.extendedStatistic === 'p99')).to.include({ metricName: 'Duration', threshold: 1000 });
-      // One per Lambda: the API, the Firehose transform, the orchestration recorder.
-      expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(3);
+      // One per Lambda: the API, the Firehose transform, the orchestration recorder, the two index loads.
+      expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(5);
       expect(alarms.find((a) => a.metricName === 'ExecuteProcessing.Success')).to.not.equal(undefined);
       expect(alarms.find((a) => a.metricName === 'FailedJobs')).to.include({ namespace: 'AWS/EMRServerless' });
       expect(alarms.filter((a) => a.metricName === 'glue.driver.aggregate.numFailedTasks')).to.have.length(6);
