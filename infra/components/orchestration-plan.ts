@@ -145,7 +145,8 @@ const THROTTLING: Record<OrchestratedKind | 'lambda', string[]> = {
   // The set AWS recommends retrying for every Lambda task (transient service and client-side errors).
   lambda: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
 };
-const retry = (kind: OrchestratedKind | 'lambda') => [{ ErrorEquals: THROTTLING[kind], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 300, JitterStrategy: 'FULL' }];
+/** The Retry of a task of `kind` (throttling and transient errors of its service). */
+export const retry = (kind: OrchestratedKind | 'lambda') => [{ ErrorEquals: THROTTLING[kind], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 300, JitterStrategy: 'FULL' }];
 
 /** A call of the recorder Lambda (run-log writes in the CLI's shape); its payload under `$.<resultPath>`. */
 function record(targets: DefinitionTargets, payload: Record<string, unknown>, next: Record<string, unknown>, resultPath: string | null, selector?: Record<string, string>): State {

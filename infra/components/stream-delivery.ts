@@ -134,6 +134,7 @@ export class StreamDelivery extends pulumi.ComponentResource {
         deliveryStreamName,
         transformFunctionName,
         errorPrefix,
+        backupPrefix,
         location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys, ...(catalogTable ? { catalogTable } : {}) },
       }),
     );
