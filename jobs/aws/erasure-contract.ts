@@ -124,8 +124,8 @@ export interface ErasureSummary {
   readonly error?: string;
   readonly startedAt: string;
   readonly endedAt: string;
-  /** Places with each subject counted by salted hash (`sha256(salt:subject:id)`). */
-  readonly places: readonly (Omit<Place, 'byIndex'> & { readonly byHash: Readonly<Record<string, number>> })[];
+  /** Places, each subject counted by salted hash (`subject:sha256(salt:subject:id)`) and by position in the request (the CLI that made it shows ids). */
+  readonly places: readonly (Place & { readonly byHash: Readonly<Record<string, number>> })[];
   readonly assetsTouched: number;
   readonly partitionsRewritten: number;
   readonly rowsRemoved: number;

@@ -346,7 +346,7 @@ async function finish(ctx: WorkerContext, event: Extract<WorkerEvent, { action: 
     ...(error ? { error } : {}),
     startedAt: event.startedAt,
     endedAt: iso(ctx.nowMs()),
-    places: places.map(({ byIndex, ...p }) => ({ ...p, byHash: hashed(salt, request, byIndex) })),
+    places: places.map((p) => ({ ...p, byHash: hashed(salt, request, p.byIndex) })),
     assetsTouched: erase ? new Set(places.filter((p) => p.rowsBefore !== undefined).map((p) => p.key)).size : 0,
     partitionsRewritten: new Set(rewritten.map((p) => p.location)).size,
     rowsRemoved: places.reduce((n, p) => n + (p.rowsBefore !== undefined && p.rowsAfter !== undefined ? p.rowsBefore - p.rowsAfter : 0), 0),
