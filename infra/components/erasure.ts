@@ -52,6 +52,11 @@ export const ERASURE_WORK_PREFIX = 'tmp/erasure/';
 /** Summaries (no id in clear) in the artifacts bucket, kept. */
 export const ERASURE_SUMMARY_PREFIX = 'erasure/summaries/';
 
+/** The SecureString parameter holding the register's salt. */
+export const SALT_PARAMETER = (stack: string): string => `/headwater/${stack}/erasure/salt`;
+/** The erase job's name. */
+export const ERASE_JOB = (stack: string): string => physicalName(stack, 'erasure', 255);
+
 /** Any failure in 5 minutes alarms at once; no data (nothing ran) is not a failure. */
 const ANY_FAILURE_IN_FIVE_MINUTES = { statistic: 'Sum', period: 300, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching' } as const;
 
@@ -154,7 +159,7 @@ export class Erasure extends pulumi.ComponentResource {
     this.salt = new aws.ssm.Parameter(
       `${name}-salt`,
       {
-        name: `/headwater/${cfg.stack}/erasure/salt`,
+        name: SALT_PARAMETER(cfg.stack),
         description: 'Headwater: the secret salt of the deletion register (sha256(salt:subject:id)); never change it',
         type: 'SecureString',
         keyId: lake.key.arn,
@@ -188,7 +193,7 @@ export class Erasure extends pulumi.ComponentResource {
       { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroup.arn}:*`] },
       { Sid: 'RunLog', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], Resource: [args.runLogTable.arn] },
       { Sid: 'Register', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [this.registerTable.arn] },
-      { Sid: 'Salt', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [this.salt.arn] },
+      { Sid: 'Salt', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [arn('ssm', `parameter${SALT_PARAMETER(cfg.stack)}`)] },
       // The tables, the salt and the lake's objects are all under the lake key, used through those services only.
       kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3', 'dynamodb', 'ssm')),
       ...prefixStatements('Work', [work], ['s3:GetObject', 's3:PutObject', 's3:DeleteObjectVersion'], true),
@@ -256,7 +261,8 @@ export class Erasure extends pulumi.ComponentResource {
       machineRole,
       [
         { Sid: 'Worker', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [this.worker.arn] },
-        ...(job ? [{ Sid: 'EraseJobRunsSync', Effect: 'Allow' as const, Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'], Resource: [job.arn] }] : []),
+        // AWS's documented actions for glue:startJobRun.sync, on this one job (its template says `*`).
+        ...(job ? [{ Sid: 'EraseJobRunsSync', Effect: 'Allow' as const, Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'], Resource: [arn('glue', `job/${ERASE_JOB(cfg.stack)}`)] }] : []),
         { Sid: 'AlarmTopic', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.alarms.topic.arn] },
         // The topic is encrypted with the stack's logs key: publishing encrypts through SNS.
         kmsUse(lake.logsKey.arn, 'write', viaServices(cfg.region, 'sns'), 'AlarmTopicKey'),
@@ -301,6 +307,8 @@ export class Erasure extends pulumi.ComponentResource {
       { Sid: 'ErasureWatch', Effect: 'Allow', Action: ['states:DescribeExecution'], Resource: [arn('states', `execution:${stateMachineName}:*`)] },
       // The request (ids in clear) is written by the CLI and deleted by the machine; the CLI never reads it back.
       { Sid: 'ErasureRequest', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [pulumi.interpolate`${artifacts.bucketArn}/${ERASURE_WORK_PREFIX}*`] },
+      // The request is written SSE-KMS under the lake key: a data key through S3.
+      kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3'), 'ErasureRequestKey'),
       { Sid: 'ErasureSummary', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pulumi.interpolate`${summaries.bucketArn}/${ERASURE_SUMMARY_PREFIX}*`] },
     ];
     this.registerOutputs({ stateMachineArn: this.stateMachine.arn, registerTable: this.registerTable.name });
@@ -313,7 +321,7 @@ export class Erasure extends pulumi.ComponentResource {
     const glue = args.glue();
     const scriptKey = `code/glue/${ERASE_SCRIPT.split('/').pop()}`;
     const script = uploadCode(`${name}-script`, lake, ERASE_SCRIPT, scriptKey, 'the erase job', child);
-    const jobName = physicalName(cfg.stack, 'erasure', 255);
+    const jobName = ERASE_JOB(cfg.stack);
     const logGroupName = `/aws-glue/jobs/${jobName}`;
     const logs = new aws.cloudwatch.LogGroup(`${name}-job-logs`, { name: logGroupName, retentionInDays: cfg.logRetentionDays, kmsKeyId: lake.logsKey.arn }, child);
     const code = lake.artifacts('code/glue/');

@@ -12,8 +12,9 @@
  *   indexes   OpenSearch indexes through the adapter: counts by version; erase mode deletes the
  *             documents through the alias, `_forcemerge?only_expunge_deletes` on a domain, and
  *             drops older versions still holding one
- *   finish    sums up every report (the erase job's and its own); erase mode deletes the earlier
- *             versions of each rewritten object by VersionId (every version of a removed one),
+ *   finish    sums up every report (the erase job's and its own); erase mode deletes every earlier
+ *             version under the holders' prefixes by VersionId (which of them hold a subject
+ *             cannot be known without reading each, and none may),
  *             records the erasure in the run log (subjects as salted hashes); writes the summary;
  *             deletes the work folder, the request with the ids in clear included, version by version
  *
@@ -45,8 +46,7 @@ import {
   type PlacesReport,
 } from './erasure-contract';
 import { scanRecords } from './erasure-records';
-import { deleteAllVersions } from './erasure-versions';
-import { purgeNoncurrentVersions } from './noncurrent-versions';
+import { deleteAllVersions, deleteNoncurrentUnder } from './erasure-versions';
 import { withRetry } from './retry';
 
 /** Where the records step stopped: the holder, its prefix, the last object done, the report part. */
@@ -295,15 +295,20 @@ async function reports(ctx: WorkerContext, input: ErasureExecutionInput): Promis
   return places;
 }
 
-/** Earlier versions of each rewritten object, and every version of a removed one, by VersionId. */
-async function purge(ctx: WorkerContext, places: readonly Place[]): Promise<number> {
+/** The lake prefixes of the holders whose objects an erasure rewrites or removes. */
+function holderPrefixes(holders: readonly ErasureHolder[]): { bucket: string; prefix: string }[] {
+  return holders.flatMap((h) => {
+    if (h.face === 'lake-records') return h.prefixes.map((prefix) => ({ bucket: h.bucket, prefix }));
+    if (h.face === 'lake-file') return [{ bucket: h.bucket, prefix: `${h.prefix}${h.file}` }];
+    if (h.face === 'lake-table') return [{ bucket: h.bucket, prefix: h.prefix }];
+    return [];
+  });
+}
+
+/** Every earlier version under the holders' prefixes, by VersionId (see deleteNoncurrentUnder). */
+async function purge(ctx: WorkerContext, holders: readonly ErasureHolder[]): Promise<number> {
   let n = 0;
-  for (const p of places) {
-    if (p.written === undefined || !p.location.startsWith('s3://')) continue;
-    const { bucket, key } = parseS3Uri(p.location, 'a rewritten object');
-    if (p.written === null) n += await deleteAllVersions(ctx.s3, bucket, key, { exact: true });
-    else n += (await purgeNoncurrentVersions(ctx.s3, bucket, [key])).reduce((sum, v) => sum + v.versionIds.length, 0);
-  }
+  for (const { bucket, prefix } of holderPrefixes(holders)) n += await deleteNoncurrentUnder(ctx.s3, bucket, prefix);
   return n;
 }
 
@@ -333,7 +338,7 @@ async function finish(ctx: WorkerContext, event: Extract<WorkerEvent, { action: 
   }
   const places = await reports(ctx, input);
   const erase = request.mode === 'erase';
-  const versionsDeleted = erase ? await purge(ctx, places) : 0;
+  const versionsDeleted = erase ? await purge(ctx, event.holders) : 0;
   const salt = erase || places.some((p) => Object.keys(p.byIndex).length) ? await saltOf(ctx) : undefined;
   const failed = Boolean(event.error);
   const error = failed ? [event.error?.Error, event.error?.Cause].filter(Boolean).join(': ') : undefined;

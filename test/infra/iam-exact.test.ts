@@ -168,7 +168,7 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
         `Logs Allow logs:PutLogEvents arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/kinesisfirehose/headwater-${stack}-serving-recommendations:*`,
       ],
     },
-    ...orchestrationRoles(stack),
+    ...orchestrationRoles(stack), ...erasureRoles(stack),
     // The operator's role: MFA from the account in dev; the configured operator roles in prod. Its
     // grants are the managed operator policy below.
     'operator-role': {
@@ -230,6 +230,71 @@ function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
   };
 }
 
+/**
+ * The erasure's roles: the erase job reads and puts objects under exactly the Parquet holders'
+ * prefixes (never deletes one) and its work folder; the worker rewrites the JSON-lines holders,
+ * deletes earlier versions under every holder, keeps the register, the run log and the summaries,
+ * writes the index; the state machine calls the two and the alarm topic.
+ */
+function erasureRoles(stack: Stack): Record<string, RoleExpectation> {
+  const at = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
+  const lake = ['lake-raw/customers/', 'lake-raw/ratings/', 'lake-training/ratings_ml_training/', 'lake-model/recommender/user_embeddings.parquet'];
+  const lakeBuckets = 'arn:aws:s3:::lake-raw,arn:aws:s3:::lake-training,arn:aws:s3:::lake-model';
+  const lakePrefixes = '{"StringLike":{"s3:prefix":["customers/*","ratings/*","ratings_ml_training/*","recommender/user_embeddings.parquet*"]}}';
+  const records = ['recommendations/', 'errors/recommendations/', 'backup/recommendations/'];
+  const objects = (prefixes: string[]) => prefixes.map((p) => `arn:aws:s3:::${p}*`).join(',');
+  const work = '{"StringLike":{"s3:prefix":["tmp/erasure/*"]}}';
+  return {
+    'erasure-job-role': {
+      trust: serviceTrust('glue.amazonaws.com'),
+      policy: 'erasure-job-policy',
+      statements: [
+        `HoldersObjects Allow s3:GetObject,s3:PutObject ${objects(lake)}`,
+        `HoldersList Allow s3:ListBucket ${lakeBuckets} ${lakePrefixes}`,
+        `WorkObjects Allow ${S3_WRITE} arn:aws:s3:::lake-artifacts/tmp/erasure/*`,
+        `WorkList Allow s3:ListBucket arn:aws:s3:::lake-artifacts ${work}`,
+        'Code Allow s3:GetObject arn:aws:s3:::lake-artifacts/code/glue/erase_rows.py,arn:aws:s3:::lake-artifacts/code/glue/lake_storage.py',
+        LAKE_KEY_WRITE,
+        `BookmarksKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY}`,
+        `LogsKey Allow kms:Decrypt,kms:GenerateDataKey arn:aws:kms:${REGION}:${ACCOUNT}:key/lake-logs-key {"StringEquals":{"kms:ViaService":["logs.${REGION}.amazonaws.com"]}}`,
+        `Logs Allow logs:CreateLogGroup,logs:CreateLogStream,logs:PutLogEvents,logs:AssociateKmsKey ${at('logs', 'log-group:/aws-glue/*')},${at('logs', `log-group:/aws-glue/jobs/headwater-${stack}-erasure:*`)}`,
+        'PublishMetrics Allow cloudwatch:PutMetricData * {"StringEquals":{"cloudwatch:namespace":"Glue"}}',
+      ],
+    },
+    'erasure-worker-role': {
+      trust: serviceTrust('lambda.amazonaws.com'),
+      policy: 'erasure-worker-policy',
+      statements: [
+        lambdaLogs(stack, 'erasure-worker'),
+        `RunLog Allow dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:Query ${at('dynamodb', `table/headwater-${stack}-runlog`)}`,
+        `Register Allow dynamodb:UpdateItem ${at('dynamodb', `table/headwater-${stack}-deletion-register`)}`,
+        `Salt Allow ssm:GetParameter ${at('ssm', `parameter/headwater/${stack}/erasure/salt`)}`,
+        `LakeKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY} {"StringEquals":{"kms:ViaService":["s3.${REGION}.amazonaws.com","dynamodb.${REGION}.amazonaws.com","ssm.${REGION}.amazonaws.com"]}}`,
+        'WorkObjects Allow s3:GetObject,s3:PutObject,s3:DeleteObjectVersion arn:aws:s3:::lake-artifacts/tmp/erasure/*',
+        `WorkList Allow s3:ListBucket,s3:ListBucketVersions arn:aws:s3:::lake-artifacts ${work}`,
+        'Summaries Allow s3:GetObject,s3:PutObject arn:aws:s3:::lake-artifacts/erasure/summaries/*',
+        `RecordsObjects Allow s3:GetObject,s3:PutObject,s3:DeleteObject,s3:DeleteObjectVersion ${objects(records.map((p) => `lake-serving/${p}`))}`,
+        `RecordsList Allow s3:ListBucket,s3:ListBucketVersions arn:aws:s3:::lake-serving {"StringLike":{"s3:prefix":[${records.map((p) => `"${p}*"`).join(',')}]}}`,
+        `VersionsObjects Allow s3:DeleteObjectVersion ${objects(lake)}`,
+        `VersionsList Allow s3:ListBucket,s3:ListBucketVersions ${lakeBuckets} ${lakePrefixes}`,
+        searchApi(stack, true),
+        LAMBDA_VPC,
+      ],
+    },
+    'erasure-sfn-role': {
+      trust: serviceTrust('states.amazonaws.com', { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:states:*:${ACCOUNT}:stateMachine:*` } }),
+      policy: 'erasure-sfn-policy',
+      statements: [
+        `Worker Allow lambda:InvokeFunction ${at('lambda', `function:headwater-${stack}-erasure-worker`)}`,
+        `EraseJobRunsSync Allow glue:StartJobRun,glue:GetJobRun,glue:GetJobRuns,glue:BatchStopJobRun ${at('glue', `job/headwater-${stack}-erasure`)}`,
+        `AlarmTopic Allow sns:Publish ${at('sns', 'alarms-topic')}`,
+        `AlarmTopicKey Allow kms:Decrypt,kms:GenerateDataKey ${at('kms', 'key/lake-logs-key')} {"StringEquals":{"kms:ViaService":["sns.${REGION}.amazonaws.com"]}}`,
+        'LogDelivery Allow logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups *',
+      ],
+    },
+  };
+}
+
 /** What the operator (the `assets` CLI with --env) may do: read the manifest, run the jobs, load the indexes. */
 const operatorPolicy = (stack: Stack) => [
   `Manifest Allow ssm:GetParameter arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/headwater/${stack}/manifest`,
@@ -243,13 +308,19 @@ const operatorPolicy = (stack: Stack) => [
   `GlueRuns Allow glue:StartJobRun,glue:GetJobRun,glue:GetJobRuns,glue:BatchStopJobRun ${['raw-customers', 'raw-products', 'analytics-sales-hourly', 'raw-ratings', 'analytics-popular-products', 'training-ratings-ml-training'].map((j) => `arn:aws:glue:${REGION}:${ACCOUNT}:headwater-${stack}-${j}`).join(',')}`,
   `EmrRuns Allow emr-serverless:StartJobRun,emr-serverless:GetJobRun,emr-serverless:CancelJobRun,emr-serverless:GetApplication arn:aws:emr-serverless:${REGION}:${ACCOUNT}:/applications/model-recommender-app-app-id,arn:aws:emr-serverless:${REGION}:${ACCOUNT}:/applications/model-recommender-app-app-id/jobruns/*`,
   `EmrPassRole Allow iam:PassRole arn:aws:iam::${ACCOUNT}:role/model-recommender-role {"StringEquals":{"iam:PassedToService":"emr-serverless.amazonaws.com"}}`,
-  'ModelRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/*',
+  // Statements with the same actions are merged (a managed policy holds 6 KB): the erasure summaries join the model's read.
+  'ModelRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/*,arn:aws:s3:::lake-artifacts/erasure/summaries/*',
   `AssumeLoader Allow sts:AssumeRole arn:aws:iam::${ACCOUNT}:role/index-item-embeddings-loader,arn:aws:iam::${ACCOUNT}:role/index-user-embeddings-loader`,
+  // Erasure: start and watch it (the mocks give a state machine the ARN `arn:aws:sfn:<region>:<account>:<name>`), write the request, read the summary.
+  `ErasureStart Allow states:StartExecution arn:aws:sfn:${REGION}:${ACCOUNT}:headwater-${stack}-erasure`,
+  `ErasureWatch Allow states:DescribeExecution arn:aws:states:${REGION}:${ACCOUNT}:execution:headwater-${stack}-erasure:*`,
+  'ErasureRequest Allow s3:PutObject arn:aws:s3:::lake-artifacts/tmp/erasure/*',
+  `ErasureRequestKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY} ${VIA_S3}`,
 ];
 
 const of = (s: Synthesis, type: string) => s.resources.filter((r) => r.type === type);
 const READERS = ['serving-recommendations-transform-role', 'serving-recommender-api-role'].map((r) => `arn:aws:iam::${ACCOUNT}:role/${r}`);
-const LOADERS = ['index-item-embeddings-loader', 'index-user-embeddings-loader'].map((r) => `arn:aws:iam::${ACCOUNT}:role/${r}`);
+const LOADERS = ['erasure-worker-role', 'index-item-embeddings-loader', 'index-user-embeddings-loader'].map((r) => `arn:aws:iam::${ACCOUNT}:role/${r}`);
 
 for (const stack of ['dev', 'prod'] as const) {
   describe(`IAM, exactly: ${stack} stack`, () => {
