@@ -417,8 +417,8 @@ export async function dispatch(ctx: WorkerContext, event: WorkerEvent): Promise<
   }
 }
 
-/** The Lambda entry point; the stack sets every variable read here. */
-export async function handler(event: WorkerEvent): Promise<unknown> {
+/** The worker's context from the function's environment (the stack sets every variable read here). */
+export function contextFromEnvironment(overrides: Partial<WorkerContext> = {}): WorkerContext {
   const need = (name: string) => {
     const v = process.env[name];
     if (!v) throw new ErasureInputError(`${name} must be set (the stack sets it)`);
@@ -428,21 +428,24 @@ export async function handler(event: WorkerEvent): Promise<unknown> {
   // The SDK's own configuration (Lambda's region and role; AWS_ENDPOINT_URL in the emulator test).
   const dynamodb = new DynamoDBClient({});
   const region = process.env.AWS_REGION ?? '';
-  return dispatch(
-    {
-      s3: new S3Client({}),
-      dynamodb,
-      ssm: new SSMClient({}),
-      runLog: new DynamoRunLog(dynamodb, need('HEADWATER_RUNLOG_TABLE')),
-      env: need('HEADWATER_ENV'),
-      registerTable: need('HEADWATER_REGISTER_TABLE'),
-      saltParameter: need('HEADWATER_ERASURE_SALT'),
-      summaries: { bucket: summaries.bucket, prefix: summaries.key },
-      searchClient: (h) => createSigV4Client({ node: h.endpoint, region, service: h.signingService }),
-      nowMs: () => Date.now(),
-      // Lambda stops the function at its timeout (15 min): leave a third of it to write the report.
-      budgetMs: Number(process.env.HEADWATER_ERASURE_BUDGET_MS ?? 600_000),
-    },
-    event,
-  );
+  return {
+    s3: new S3Client({}),
+    dynamodb,
+    ssm: new SSMClient({}),
+    runLog: new DynamoRunLog(dynamodb, need('HEADWATER_RUNLOG_TABLE')),
+    env: need('HEADWATER_ENV'),
+    registerTable: need('HEADWATER_REGISTER_TABLE'),
+    saltParameter: need('HEADWATER_ERASURE_SALT'),
+    summaries: { bucket: summaries.bucket, prefix: summaries.key },
+    searchClient: (h) => createSigV4Client({ node: h.endpoint, region, service: h.signingService }),
+    nowMs: () => Date.now(),
+    // Lambda stops the function at its timeout (15 min): leave a third of it to write the report.
+    budgetMs: 600_000,
+    ...overrides,
+  };
+}
+
+/** The Lambda entry point. */
+export async function handler(event: WorkerEvent): Promise<unknown> {
+  return dispatch(contextFromEnvironment(), event);
 }

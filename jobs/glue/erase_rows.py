@@ -42,6 +42,12 @@ def _fs(spark, uri):
     return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), path
 
 
+def uri_of(path):
+    """A Hadoop Path as the URI the report gives: `s3://bucket/key`, or `file:///abs/path` (Hadoop writes `file:/abs`)."""
+    text = path.toString()
+    return "file://" + text[len("file:"):] if text.startswith("file:/") and not text.startswith("file:///") else text
+
+
 def parquet_objects(spark, folder):
     """Every Parquet object below `folder`, skipping hidden and `_` folders (staging, Spark's markers)."""
     fs, root = _fs(spark, folder)
@@ -54,7 +60,7 @@ def parquet_objects(spark, folder):
         path = files.next().getPath()
         rel = path.toUri().getPath()[len(base):]
         if path.getName().endswith(".parquet") and not any(part.startswith((".", "_")) for part in rel.split("/")):
-            out.append(path.toString())
+            out.append(uri_of(path))
     return sorted(out)
 
 
