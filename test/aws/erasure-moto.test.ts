@@ -243,12 +243,10 @@ describe('erasure on a stack, executed in moto (server mode)', function () {
     await dynamodb.send(new CreateTableCommand(createTableInput(register)));
     const ssm = new SSMClient(config);
     await ssm.send(new PutParameterCommand({ Name: workerEnv.HEADWATER_ERASURE_SALT, Type: 'SecureString', Value: SALT }));
-    await ssm.send(new PutParameterCommand({ Name: String(manifestParam.name), Type: 'String', Value: String(manifestParam.value), Tier: manifestParam.tier as 'Standard' | 'Advanced' }));
     for (const bucket of [...LAKE_BUCKETS, 'lake-artifacts']) {
       await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
       await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
     }
-    await s3.send(new PutObjectCommand({ Bucket: String(manifestObject.bucket), Key: String(manifestObject.key), Body: String(manifestObject.content) }));
 
     // The lake: Parquet written by DuckDB (an earlier version of the snapshot too), delivered JSON lines.
     const parquet = async (sql: string) => {
@@ -287,6 +285,10 @@ describe('erasure on a stack, executed in moto (server mode)', function () {
       }),
     );
     machineArn = (await sfn.send(new CreateStateMachineCommand({ name: String(machine.name), definition, roleArn: sfnRole, type: 'STANDARD' }))).stateMachineArn!;
+    // The manifest the program publishes, with the machine's ARN as AWS (here moto) gives it (the mocks' is `arn:aws:sfn:<region>:<account>:<name>`).
+    const published = (text: string) => text.split(s.manifest.erasure!.stateMachineArn).join(machineArn);
+    await s3.send(new PutObjectCommand({ Bucket: String(manifestObject.bucket), Key: String(manifestObject.key), Body: published(String(manifestObject.content)) }));
+    await ssm.send(new PutParameterCommand({ Name: String(manifestParam.name), Type: 'String', Value: published(String(manifestParam.value)), Tier: manifestParam.tier as 'Standard' | 'Advanced' }));
   });
 
   after(async () => {

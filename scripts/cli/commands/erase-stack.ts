@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { AssetGraph } from '../../../assets/core';
 import type { ErasureSummary } from '../../../jobs/aws/erasure-contract';
+import { explainAccessError } from '../../../jobs/aws/access-errors';
 import { erasureOf, launchErasure, type ErasureOutcome } from '../../../jobs/aws/erasure-launcher';
 import type { StackManifest } from '../../../jobs/aws/manifest';
 import { mapSubjects, type ErasureScan } from '../../../jobs/erasure/erasure';
@@ -62,7 +63,18 @@ async function openStack(stack: string, graphModule: string | undefined): Promis
 }
 
 async function run(stack: Awaited<ReturnType<typeof openStack>>, request: SubjectRequest, mode: 'scan' | 'erase', json: boolean): Promise<ErasureOutcome> {
-  const outcome = await launchErasure({ manifest: stack.manifest, s3: stack.s3, sfn: stack.sfn, subjects: request, mode, log: json ? undefined : (m) => console.log(color.dim(m)) });
+  let outcome: ErasureOutcome;
+  try {
+    outcome = await launchErasure({ manifest: stack.manifest, s3: stack.s3, sfn: stack.sfn, subjects: request, mode, log: json ? undefined : (m) => console.log(color.dim(m)) });
+  } catch (e) {
+    const name = (e as Error).name;
+    if (name === 'StateMachineDoesNotExist' || name === 'NoSuchBucket') {
+      throw new UserError(`--env ${stack.manifest.stack}: the stack's erasure is not deployed as its manifest says (${(e as Error).message}); redeploy it with \`pulumi up --stack ${stack.manifest.stack}\``);
+    }
+    const why = explainAccessError(e, stack.manifest.stack, "the stack's erasure state machine and its work folder");
+    if (why) throw new UserError(why);
+    throw e;
+  }
   if (outcome.status === 'failed') {
     const why = `${mode === 'erase' ? 'erasure' : 'scan'} ${outcome.erasureId} failed: ${outcome.error ?? 'unknown error'} (execution ${outcome.executionArn}${outcome.summary ? `; summary ${outcome.summaryUri}` : ''})`;
     if (json) printJson({ ...outcome });
