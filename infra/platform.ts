@@ -22,6 +22,7 @@ import { LambdaApi } from './components/lambda-api';
 import { Lake } from './components/lake';
 import { ManifestPublisher } from './components/manifest';
 import { Erasure } from './components/erasure';
+import { DeletionRegister } from './components/erasure-register';
 import { Orchestration } from './components/orchestration';
 import { Network } from './components/network';
 import { RunLog } from './components/run-log';
@@ -95,6 +96,8 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
   const assets = graph.keys.map((k) => graph.get(k));
   const lake = new Lake('lake', { cfg, accountId, assets }, shared);
   const runLog = new RunLog('runlog', { cfg, lake }, shared);
+  // Before the assets: extracts and delivery streams consult it.
+  const deletionRegister = new DeletionRegister('erasure', { cfg, lake, accountId }, shared);
   const alarms = new Alarms('alarms', { cfg, lake, accountId }, shared);
   const operator = new OperatorAccess('operator', { cfg, lake, accountId }, shared);
   new CostControls('cost', { cfg }, shared);
@@ -122,6 +125,7 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
     accountId,
     lake,
     alarms,
+    deletionRegister,
     operatorRoleArn: operator.role.arn,
     network,
     sourceDatabase,
@@ -146,7 +150,7 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
     outputs.set(asset.key, component.outputs);
   }
   // Before the search access policy: the erasure worker deletes index documents.
-  const erasure = new Erasure('erasure', { cfg, accountId, graph, lake, runLogTable: runLog.table, alarms, glue, network, search, outputsOf: ctx.outputsOf, searchWriter: ctx.searchWriter }, shared);
+  const erasure = new Erasure('erasure', { cfg, accountId, graph, lake, runLogTable: runLog.table, register: deletionRegister, alarms, glue, network, search, outputsOf: ctx.outputsOf, searchWriter: ctx.searchWriter }, shared);
   // Readers (Lambdas) come after the indexes in the graph: the access policy waits for the whole walk.
   if (searchBackend) searchBackend.grant({ writers, readers });
   const orchestration = new Orchestration(

@@ -3,10 +3,7 @@
  * (see erasure-definition.ts) over every asset lineage and contracts say can hold a person's data
  * (erasure-plan.ts), and what it needs:
  *
- *   - the deletion register: a DynamoDB table of erased subjects by salted hash, which every
- *     extract and the delivery stream's transform consult, and the salt, a SecureString parameter
- *     made once (its value is never changed by a later `pulumi up`: a new salt would make every
- *     recorded hash unmatchable);
+ *   - the deletion register (erasure-register.ts, created before the assets, which consult it);
  *   - the erase job: Glue 5.0 running jobs/glue/erase_rows.py, which rewrites Parquet objects
  *     without the subjects' rows (Spark: the same script runs on local Spark), with a role that may
  *     read and put objects under exactly the holders' prefixes and never delete one;
@@ -19,7 +16,6 @@
  * bundle (a native binding per platform); JSON lines, version deletes and OpenSearch calls are a
  * few SDK calls each, which a Lambda does in seconds without a cluster's start-up.
  */
-import { randomBytes } from 'node:crypto';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { AssetGraph, AssetKey } from '../../assets/core';
@@ -28,12 +24,12 @@ import type { AssetManifest } from '../../jobs/aws/manifest';
 import type { PlatformConfig } from '../config';
 import { bundleHandler, uploadCode } from '../code';
 import { LAMBDA_VPC_ACTIONS, inlinePolicy, kmsUse, policyDocument, serviceRole, viaServices, type Statement } from '../iam';
-import { dataStoreOptions } from '../protection';
 import { SHARED_ASSET } from '../tags';
 import type { Alarms } from './alarms';
 import type { AssetOutputs } from './context';
 import { physicalName } from './context';
 import { erasureDefinition, type ErasureTargets } from './erasure-definition';
+import type { DeletionRegister } from './erasure-register';
 import { erasureShape, resolveHolders, type ErasureShape } from './erasure-plan';
 import type { GlueShared } from './glue-shared';
 import { FUNCTION_ALARMS, KIND_ALARMS } from './kind-alarms';
@@ -52,8 +48,6 @@ export const ERASURE_WORK_PREFIX = 'tmp/erasure/';
 /** Summaries (no id in clear) in the artifacts bucket, kept. */
 export const ERASURE_SUMMARY_PREFIX = 'erasure/summaries/';
 
-/** The SecureString parameter holding the register's salt. */
-export const SALT_PARAMETER = (stack: string): string => `/headwater/${stack}/erasure/salt`;
 /** The erase job's name. */
 export const ERASE_JOB = (stack: string): string => physicalName(stack, 'erasure', 255);
 
@@ -66,6 +60,7 @@ export interface ErasureArgs {
   readonly graph: AssetGraph;
   readonly lake: Lake;
   readonly runLogTable: aws.dynamodb.Table;
+  readonly register: DeletionRegister;
   readonly alarms: Alarms;
   readonly glue: () => GlueShared;
   readonly network: () => Network;
@@ -139,35 +134,8 @@ export class Erasure extends pulumi.ComponentResource {
     const artifacts = lake.artifacts(ERASURE_WORK_PREFIX);
     const work: PrefixGrant = { bucketArn: artifacts.bucketArn, prefix: ERASURE_WORK_PREFIX };
 
-    this.registerTable = new aws.dynamodb.Table(
-      `${name}-register`,
-      {
-        name: `headwater-${cfg.stack}-deletion-register`,
-        billingMode: 'PAY_PER_REQUEST',
-        hashKey: 'subject',
-        rangeKey: 'hash',
-        attributes: [
-          { name: 'subject', type: 'S' },
-          { name: 'hash', type: 'S' },
-        ],
-        pointInTimeRecovery: { enabled: true },
-        serverSideEncryption: { enabled: true, kmsKeyArn: lake.key.arn },
-        deletionProtectionEnabled: !cfg.lake.forceDestroy,
-      },
-      { ...child, ...dataStoreOptions(cfg) },
-    );
-    this.salt = new aws.ssm.Parameter(
-      `${name}-salt`,
-      {
-        name: SALT_PARAMETER(cfg.stack),
-        description: 'Headwater: the secret salt of the deletion register (sha256(salt:subject:id)); never change it',
-        type: 'SecureString',
-        keyId: lake.key.arn,
-        value: pulumi.secret(randomBytes(32).toString('hex')),
-      },
-      // Made once: a later `pulumi up` computes another value and must not write it.
-      { ...child, ignoreChanges: ['value'], ...dataStoreOptions(cfg) },
-    );
+    this.registerTable = args.register.table;
+    this.salt = args.register.salt;
 
     const spark = this.shape.holders.some((h) => SPARK_FACES.includes(h.face));
     const indexes = this.shape.holders.filter((h) => h.face === 'index');
@@ -193,7 +161,7 @@ export class Erasure extends pulumi.ComponentResource {
       { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroup.arn}:*`] },
       { Sid: 'RunLog', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], Resource: [args.runLogTable.arn] },
       { Sid: 'Register', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [this.registerTable.arn] },
-      { Sid: 'Salt', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [arn('ssm', `parameter${SALT_PARAMETER(cfg.stack)}`)] },
+      { Sid: 'Salt', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [args.register.saltArn] },
       // The tables, the salt and the lake's objects are all under the lake key, used through those services only.
       kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3', 'dynamodb', 'ssm')),
       ...prefixStatements('Work', [work], ['s3:GetObject', 's3:PutObject', 's3:DeleteObjectVersion'], true),

@@ -62,6 +62,12 @@ const sourceAccess = (stack: Stack) => [
   'VpcNetworkInterfaces Allow ec2:CreateNetworkInterface,ec2:DeleteNetworkInterface,ec2:DescribeNetworkInterfaces,ec2:DescribeSubnets,ec2:DescribeSecurityGroups,ec2:DescribeVpcs,ec2:DescribeVpcAttribute,ec2:DescribeVpcEndpoints,ec2:DescribeRouteTables *',
   `TagNetworkInterfaces Allow ec2:CreateTags,ec2:DeleteTags arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/* {"ForAllValues:StringEquals":{"aws:TagKeys":["aws-glue-service-resource"]}}`,
 ];
+/** What a consumer of the deletion register (an extract of a table with subject columns, a delivery transform) reads: the table, the salt, through the lake key. */
+const deletionRegister = (stack: Stack) => [
+  `DeletionRegister Allow dynamodb:Query arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/headwater-${stack}-deletion-register`,
+  `DeletionRegisterSalt Allow ssm:GetParameter arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/headwater/${stack}/erasure/salt`,
+  `DeletionRegisterKey Allow kms:Decrypt ${KEY} {"StringEquals":{"kms:ViaService":["dynamodb.${REGION}.amazonaws.com","ssm.${REGION}.amazonaws.com"]}}`,
+];
 /** The search API grant on the stack's domain, loaders also writing. */
 const searchApi = (stack: Stack, writes: boolean) =>
   `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead${writes ? ',es:ESHttpPut,es:ESHttpDelete' : ''} arn:aws:es:${REGION}:${ACCOUNT}:domain/hw-${stack}-vectors/*`;
@@ -89,9 +95,9 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
   const operators = [`arn:aws:iam::${ACCOUNT}:role/headwater-${stack}-operator`, ...(stack === 'prod' ? [`arn:aws:iam::${ACCOUNT}:role/headwater-operator`] : [])];
   const loaderTrust = { Effect: 'Allow', Principal: { AWS: operators }, Action: 'sts:AssumeRole' };
   return {
-    'raw-customers-role': { ...glue([...glueJob(stack, 'raw-customers', ['lake-raw', 'customers/'], 'raw_customers'), ...sourceAccess(stack)]), policy: 'raw-customers-policy' },
+    'raw-customers-role': { ...glue([...glueJob(stack, 'raw-customers', ['lake-raw', 'customers/'], 'raw_customers'), ...sourceAccess(stack), ...deletionRegister(stack)]), policy: 'raw-customers-policy' },
     'raw-products-role': { ...glue([...glueJob(stack, 'raw-products', ['lake-raw', 'products/'], 'raw_products'), ...sourceAccess(stack)]), policy: 'raw-products-policy' },
-    'raw-ratings-role': { ...glue([...glueJob(stack, 'raw-ratings', ['lake-raw', 'ratings/'], 'raw_ratings'), ...sourceAccess(stack)]), policy: 'raw-ratings-policy' },
+    'raw-ratings-role': { ...glue([...glueJob(stack, 'raw-ratings', ['lake-raw', 'ratings/'], 'raw_ratings'), ...sourceAccess(stack), ...deletionRegister(stack)]), policy: 'raw-ratings-policy' },
     'training-ratings-ml-training-role': {
       ...glue([
         ...glueJob(stack, 'training-ratings-ml-training', ['lake-training', 'ratings_ml_training/'], 'ratings_ml_training'),
@@ -152,7 +158,7 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
     'serving-recommendations-transform-role': {
       trust: serviceTrust('lambda.amazonaws.com'),
       policy: 'serving-recommendations-transform-policy',
-      statements: [lambdaLogs(stack, 'serving-recommendations-transform'), ...read('Dep3', 'lake-model', 'recommender/'), ...read('Dep4', 'lake-analytics', 'popular_products/'), searchApi(stack, false), LAKE_KEY_READ, LAMBDA_VPC],
+      statements: [lambdaLogs(stack, 'serving-recommendations-transform'), ...read('Dep3', 'lake-model', 'recommender/'), ...read('Dep4', 'lake-analytics', 'popular_products/'), searchApi(stack, false), LAKE_KEY_READ, LAMBDA_VPC, ...deletionRegister(stack)],
     },
     'serving-recommendations-firehose-role': {
       // Firehose passes the account as the external id.

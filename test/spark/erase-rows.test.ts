@@ -12,7 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { queryRows, withDuckDb } from '../../jobs/embedded/lake/duckdb';
+import { DeletionRegister, sparkRegisterArguments } from '../../jobs/erasure/register';
 import { LocalSpark } from '../../jobs/spark-local/local-spark';
+import { defineAsset } from '../../assets/core';
+import { glueExtract } from '../../assets/kinds';
 
 interface Report {
   format: string;
@@ -99,5 +102,26 @@ describe('erase_rows.py on local Spark', function () {
     expect(model.map((x) => x.person_number)).to.deep.equal(['8']);
     expect(fs.statSync(untouched).mtimeMs).to.equal(mtime);
     expect((await run('erase', 'erase-2')).places).to.deep.equal([]);
+  });
+
+  it('deletion_register.py (what jdbc_extract.py runs before writing): leaves registered subjects out by salted hash, keeps NULLs and the others', async () => {
+    const registerDir = file('erasure');
+    const register = DeletionRegister.open(registerDir);
+    const at = new Date().toISOString();
+    register.upsert(['7', '9'].map((id) => ({ subject: 'person', hash: register.hash('person', id), erasureId: 'erase-x', erasedAt: at, pendingSources: [], checkedAt: at })));
+    const asset = defineAsset({
+      key: 'raw/people',
+      compute: glueExtract({ from: 'source/people' }),
+      storage: { kind: 'lake', zone: 'raw', format: 'parquet' },
+      contract: { columns: [{ name: 'person_id', type: 'int', nullable: true, subject: 'person' }, { name: 'v', type: 'string', nullable: true }] },
+    });
+    const args = sparkRegisterArguments(asset, registerDir);
+    expect(args).to.deep.equal({ '--deletion_register': path.join(registerDir, 'register.json'), '--erasure_salt': path.join(registerDir, 'salt'), '--subject_columns': '{"person_id":"person"}' });
+    const input = file('register-input.parquet');
+    await withDuckDb((con) => con.run(`COPY (SELECT * FROM (VALUES (7, 'a'), (9, 'b'), (NULL, 'c'), (8, 'd')) t(person_id, v)) TO '${input}' (FORMAT parquet)`));
+    const output = file('register-output.json');
+    const argv = Object.entries({ '--input': input, '--output': output, ...args }).flat();
+    await spark!.run(path.join(__dirname, 'fixtures', 'exclude_registered_probe.py'), argv);
+    expect((JSON.parse(fs.readFileSync(output, 'utf8')) as { person_id: number | null; v: string }[]).map((r) => `${r.person_id}:${r.v}`).sort()).to.deep.equal(['8:d', 'null:c']);
   });
 });
