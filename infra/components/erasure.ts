@@ -32,7 +32,8 @@ import { erasureDefinition, type ErasureTargets } from './erasure-definition';
 import type { DeletionRegister } from './erasure-register';
 import { erasureShape, resolveHolders, type ErasureShape } from './erasure-plan';
 import type { GlueShared } from './glue-shared';
-import { FUNCTION_ALARMS, KIND_ALARMS } from './kind-alarms';
+import { glueRunStatements } from './glue-job';
+import { FUNCTION_ALARMS, KIND_ALARMS, type AlarmSpec } from './kind-alarms';
 import type { Lake } from './lake';
 import { LAMBDA_RUNTIME } from './lambda-function';
 import type { Network } from './network';
@@ -102,6 +103,22 @@ function holderGrants(holders: readonly ErasureHolder[], faces: readonly Erasure
     if (h.face === 'lake-file') return [{ bucketArn, prefix: `${h.prefix}${h.file}` }];
     if (h.face === 'lake-table') return [{ bucketArn, prefix: h.prefix }];
     return [];
+  });
+}
+
+/** One alarm of a kind's declared spec on a shared resource of the erasure (not an asset's). */
+function alarmOf(alarms: Alarms, parent: pulumi.Resource, id: string, what: string, spec: AlarmSpec, dimensions: Record<string, pulumi.Input<string>>): void {
+  alarms.alarm(parent, SHARED_ASSET, id, {
+    alarmDescription: `${what}: ${spec.means}`,
+    namespace: spec.namespace,
+    metricName: spec.metricName,
+    dimensions: { ...dimensions, ...spec.fixedDimensions },
+    statistic: spec.statistic,
+    period: spec.period,
+    evaluationPeriods: spec.evaluationPeriods,
+    threshold: spec.threshold,
+    comparisonOperator: spec.comparisonOperator,
+    treatMissingData: spec.treatMissingData,
   });
 }
 
@@ -202,20 +219,7 @@ export class Erasure extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy, logGroup] },
     );
-    for (const spec of FUNCTION_ALARMS) {
-      args.alarms.alarm(this, SHARED_ASSET, `${name}-worker-${spec.id}`, {
-        alarmDescription: `Lambda ${functionName} (right to erasure): ${spec.means}`,
-        namespace: spec.namespace,
-        metricName: spec.metricName,
-        dimensions: { FunctionName: this.worker.name },
-        statistic: spec.statistic,
-        period: spec.period,
-        evaluationPeriods: spec.evaluationPeriods,
-        threshold: spec.threshold,
-        comparisonOperator: spec.comparisonOperator,
-        treatMissingData: spec.treatMissingData,
-      });
-    }
+    for (const spec of FUNCTION_ALARMS) alarmOf(args.alarms, this, `${name}-worker-${spec.id}`, `Lambda ${functionName} (right to erasure)`, spec, { FunctionName: this.worker.name });
 
     // The state machine.
     const stateMachineName = physicalName(cfg.stack, 'erasure', 80);
@@ -299,17 +303,7 @@ export class Erasure extends pulumi.ComponentResource {
         // The request, the report and the staged objects; staging is written and removed by Spark.
         ...prefixStatements('Work', [work], ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'], false),
         { Sid: 'Code', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pulumi.interpolate`${code.bucketArn}/${scriptKey}`, glue.storageHelper.apply((uri) => `arn:aws:s3:::${uri.slice('s3://'.length)}`)] },
-        kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3')),
-        // Job bookmarks are encrypted client-side (CSE-KMS) by the security configuration: Glue calls KMS itself.
-        { Sid: 'BookmarksKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [lake.key.arn] },
-        kmsUse(lake.logsKey.arn, 'write', viaServices(cfg.region, 'logs'), 'LogsKey'),
-        {
-          Sid: 'Logs',
-          Effect: 'Allow',
-          Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-          Resource: [pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:/aws-glue/*`, pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:${logGroupName}:*`],
-        },
-        { Sid: 'PublishMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } } },
+        ...glueRunStatements({ cfg, accountId, lake }, logGroupName),
     ];
     const policy = new aws.iam.RolePolicy(`${name}-job-policy`, { role: role.id, policy: holders.apply((hs) => policyDocument(statements(hs))) }, child);
     const job = new aws.glue.Job(
@@ -340,20 +334,7 @@ export class Erasure extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [policy] },
     );
-    for (const spec of KIND_ALARMS['glue-sql'] ?? []) {
-      args.alarms.alarm(this, SHARED_ASSET, `${name}-job-${spec.id}`, {
-        alarmDescription: `Glue ${jobName} (right to erasure): ${spec.means}`,
-        namespace: spec.namespace,
-        metricName: spec.metricName,
-        dimensions: { JobName: job.name, ...spec.fixedDimensions },
-        statistic: spec.statistic,
-        period: spec.period,
-        evaluationPeriods: spec.evaluationPeriods,
-        threshold: spec.threshold,
-        comparisonOperator: spec.comparisonOperator,
-        treatMissingData: spec.treatMissingData,
-      });
-    }
+    for (const spec of KIND_ALARMS['glue-sql'] ?? []) alarmOf(args.alarms, this, `${name}-job-${spec.id}`, `Glue ${jobName} (right to erasure)`, spec, { JobName: job.name });
     return job;
   }
 }

@@ -20,6 +20,24 @@ export const glueLogGroupName = (stack: string, key: string): string => `/aws-gl
 
 export { viewName };
 
+/** What every Glue job's role needs to run at all: the lake key through S3, its bookmarks key, its logs (continuous, encrypted) and Glue's metrics. */
+export function glueRunStatements(ctx: Pick<PlatformContext, 'cfg' | 'accountId' | 'lake'>, logGroupName: string): Statement[] {
+  const { cfg, accountId, lake } = ctx;
+  return [
+    kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3')),
+    // Job bookmarks are encrypted client-side (CSE-KMS): the job calls KMS itself, so kms:ViaService cannot apply.
+    { Sid: 'BookmarksKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [lake.key.arn] },
+    kmsUse(lake.logsKey.arn, 'write', viaServices(cfg.region, 'logs'), 'LogsKey'),
+    {
+      Sid: 'Logs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+      Resource: [pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:/aws-glue/*`, pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:${logGroupName}:*`],
+    },
+    { Sid: 'PublishMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } } },
+  ];
+}
+
 /** Statements for the Glue job's own role: its output, its deps, its code, the catalog, logs, metrics. */
 function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: LakeLocationOutput, codePrefix: string, jdbc: boolean): Statement[] {
   const { cfg, accountId, lake } = ctx;
@@ -29,17 +47,7 @@ function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: L
     ...s3ReadPrefix('Code', artifacts.bucketArn, codePrefix),
     ...s3ReadPrefix('Runners', artifacts.bucketArn, 'code/glue/'),
     ...s3WritePrefix('Temp', artifacts.bucketArn, `tmp/${slug(asset.key)}/`),
-    kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3')),
-    // Job bookmarks are encrypted client-side (CSE-KMS): the job calls KMS itself, so kms:ViaService cannot apply.
-    { Sid: 'BookmarksKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [lake.key.arn] },
-    kmsUse(lake.logsKey.arn, 'write', viaServices(cfg.region, 'logs'), 'LogsKey'),
-    {
-      Sid: 'Logs',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      Resource: [pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:/aws-glue/*`, pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:${glueLogGroupName(cfg.stack, asset.key)}:*`],
-    },
-    { Sid: 'PublishMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } } },
+    ...glueRunStatements(ctx, glueLogGroupName(cfg.stack, asset.key)),
   ];
   asset.deps.forEach((dep, i) => {
     const up = ctx.outputsOf(dep.key).location;

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { CreateTableCommand, DynamoDBClient, ScanCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CreateJobCommand, DeleteJobCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -28,7 +28,6 @@ import { CreateStateMachineCommand, GetExecutionHistoryCommand, ListExecutionsCo
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { synth } from '../infra/mock-runtime';
-import type { Synthesis } from '../../infra/synth/synthesize';
 import { DynamoRunLog } from '../../jobs/aws/dynamo-runlog';
 import { parseS3Uri, type ErasureSummary } from '../../jobs/aws/erasure-contract';
 import { contextFromEnvironment, dispatch, type WorkerEvent } from '../../jobs/aws/erasure-worker';
@@ -38,30 +37,12 @@ import { LocalSpark } from '../../jobs/spark-local/local-spark';
 import { runCli } from '../cli/run-cli';
 import { withEnv } from '../setup/environment';
 import { mockSearchClient } from '../vector-store/opensearch-mock';
+import { byInput, createTableInput, resource } from './moto/synthesized';
 import { motoUnavailable, startMoto, type Moto } from './moto/moto';
 
 const REGION = 'eu-west-1';
 const SALT = 'ab'.repeat(32);
 const LAKE_BUCKETS = ['lake-raw', 'lake-training', 'lake-model', 'lake-serving'];
-
-type Inputs = Record<string, unknown>;
-const resource = (s: Synthesis, type: string, name: string): Inputs => {
-  const r = s.resources.find((x) => x.type === type && x.name === name);
-  if (!r) throw new Error(`the dev stack has no ${type} ${name}`);
-  return r.inputs as Inputs;
-};
-const byInput = (s: Synthesis, type: string, key: string, value: string): Inputs => {
-  const r = s.resources.find((x) => x.type === type && (x.inputs as Inputs)[key] === value);
-  if (!r) throw new Error(`the dev stack has no ${type} with ${key} ${value}`);
-  return r.inputs as Inputs;
-};
-
-/** CreateTable from the Pulumi table's inputs: the stack's table, in moto. */
-function createTableInput(t: Inputs): CreateTableCommandInput {
-  const attributes = t.attributes as { name: string; type: 'S' | 'N' | 'B' }[];
-  const keys = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: 'HASH' as const }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])];
-  return { TableName: String(t.name), BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })), KeySchema: keys(String(t.hashKey), t.rangeKey as string | undefined) };
-}
 
 /** An OpenSearch domain in memory: two versions of the user index, documents by id field. */
 function fakeDomain() {

@@ -15,8 +15,11 @@ const SALT = 'cd'.repeat(32);
 const record = (recordId: string, text: string) => ({ recordId, approximateArrivalTimestamp: 0, data: Buffer.from(text).toString('base64') });
 
 describe('deletion register filter of a delivery transform (aws-sdk-client-mock)', () => {
-  const dynamodb = mockClient(DynamoDBClient);
-  const ssm = mockClient(SSMClient);
+  // Class-level mocks (the filter makes its own clients in the Lambda), made and restored around this suite only.
+  const mocks = () => ({ dynamodb: mockClient(DynamoDBClient), ssm: mockClient(SSMClient) });
+  let dynamodb: ReturnType<typeof mocks>['dynamodb'];
+  let ssm: ReturnType<typeof mocks>['ssm'];
+  before(() => ({ dynamodb, ssm } = mocks()));
   afterEach(() => (dynamodb.reset(), ssm.reset()));
   after(() => (dynamodb.restore(), ssm.restore()));
   const filter = (t: { now: number }, warnings: string[] = []) =>
