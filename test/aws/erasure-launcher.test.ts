@@ -17,6 +17,7 @@ import { erasureOf, ErasureUnavailableError, launchErasure } from '../../jobs/aw
 import { dispatch, type WorkerContext } from '../../jobs/aws/erasure-worker';
 import type { StackManifest } from '../../jobs/aws/manifest';
 import { fakeClock } from './fixtures';
+import { runCli } from '../cli/run-cli';
 
 /** A GetObject body as the SDK gives it (the two readers the code uses). */
 const body = (text: string | Buffer) => {
@@ -134,5 +135,19 @@ describe('erasure worker: JSON-lines records (aws-sdk-client-mock)', () => {
     expect(second.cursor).to.equal(null);
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).to.deep.equal(['tmp/erasure/erase-3/request.json', 'out/b.json']);
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).to.deep.equal(['tmp/erasure/erase-3/records-00001.json']);
+  });
+});
+
+describe('assets erase --env <stack>: what is refused before the stack is reached', () => {
+  it('--pending: the sources sit in the VPC (exit 2, saying what stays true)', async () => {
+    const r = await runCli(['erase', '--pending', '--env', 'dev']);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/erase --pending --env dev: the sources sit inside the stack's VPC.*stays excluded/);
+  });
+
+  it('an unknown subject, named with the ones the graph knows (exit 2)', async () => {
+    const r = await runCli(['erase', '--subject', 'person=7', '--dry-run', '--env', 'dev']);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/unknown subject 'person'; the graph's contracts name 'customer'/);
   });
 });
