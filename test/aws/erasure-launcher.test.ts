@@ -126,6 +126,14 @@ describe('erasure worker: JSON-lines records (aws-sdk-client-mock)', () => {
     ]);
   });
 
+  it('finish retried after its first attempt deleted the request: answers with the summary already written, touches nothing', async () => {
+    s3.on(GetObjectCommand, { Bucket: 'lake-artifacts', Key: 'tmp/erasure/erase-3/request.json' }).rejects(Object.assign(new Error('gone'), { name: 'NoSuchKey' }));
+    s3.on(GetObjectCommand, { Bucket: 'lake-artifacts', Key: 'erasure/summaries/erase-3.json' }).callsFake(() => ({ Body: body('{"format":"headwater-erasure-summary/v1"}') }));
+    const r = await dispatch(ctx(600_000), { action: 'finish', input, holders: [holder], sources: [], startedAt: '2026-12-01T00:00:00.000Z' });
+    expect(r).to.deep.equal({ summary: 's3://lake-artifacts/erasure/summaries/erase-3.json', status: 'done' });
+    expect(s3.commandCalls(PutObjectCommand)).to.deep.equal([]);
+  });
+
   it('stops at its time budget with a cursor, and the next call continues after the last object done', async () => {
     const first = (await dispatch(ctx(0), { action: 'records', input, holders: [holder], cursor: null })) as { cursor: { holder: number; prefix: number; after: string; part: number } };
     expect(first.cursor).to.deep.equal({ holder: 0, prefix: 0, after: 'out/a.gz', part: 1 });
