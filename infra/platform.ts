@@ -21,6 +21,8 @@ import { GlueShared } from './components/glue-shared';
 import { LambdaApi } from './components/lambda-api';
 import { Lake } from './components/lake';
 import { ManifestPublisher } from './components/manifest';
+import { Erasure } from './components/erasure';
+import { DeletionRegister } from './components/erasure-register';
 import { Orchestration } from './components/orchestration';
 import { Network } from './components/network';
 import { RunLog } from './components/run-log';
@@ -53,6 +55,7 @@ export interface Platform {
   readonly runLog: RunLog;
   readonly alarms: Alarms;
   readonly orchestration: Orchestration;
+  readonly erasure: Erasure;
   readonly components: ReadonlyMap<AssetKey, AssetComponent>;
   readonly manifest: pulumi.Output<StackManifest>;
   readonly manifestParameter: string;
@@ -93,6 +96,8 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
   const assets = graph.keys.map((k) => graph.get(k));
   const lake = new Lake('lake', { cfg, accountId, assets }, shared);
   const runLog = new RunLog('runlog', { cfg, lake }, shared);
+  // Before the assets: extracts and delivery streams consult it.
+  const deletionRegister = new DeletionRegister('erasure', { cfg, lake, accountId }, shared);
   const alarms = new Alarms('alarms', { cfg, lake, accountId }, shared);
   const operator = new OperatorAccess('operator', { cfg, lake, accountId }, shared);
   new CostControls('cost', { cfg }, shared);
@@ -121,6 +126,7 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
     accountId,
     lake,
     alarms,
+    deletionRegister,
     operatorRoleArn: operator.role.arn,
     network,
     sourceDatabase,
@@ -144,6 +150,8 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
     components.set(asset.key, component);
     outputs.set(asset.key, component.outputs);
   }
+  // Before the search access policy: the erasure worker deletes index documents.
+  const erasure = new Erasure('erasure', { cfg, accountId, graph, lake, runLogTable: runLog.table, register: deletionRegister, alarms, glue, network, search, outputsOf: ctx.outputsOf, searchWriter: ctx.searchWriter }, shared);
   // Readers (Lambdas) come after the indexes in the graph: the access policy waits for the whole walk.
   if (searchBackend) searchBackend.grant({ writers, readers });
   const orchestration = new Orchestration(
@@ -153,12 +161,12 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
   );
   lake.seal();
   alarms.seal();
-  const operatorPolicy = operator.grant({ runLogTableArn: runLog.table.arn, topicArn: alarms.topic.arn, assets: assets.map((a) => outputs.get(a.key)!.operate ?? []) });
+  const operatorPolicy = operator.grant({ runLogTableArn: runLog.table.arn, topicArn: alarms.topic.arn, assets: [...assets.map((a) => outputs.get(a.key)!.operate ?? []), erasure.operate] });
   const alarmList = [...alarms.created];
 
   const manifest = pulumi
-    .all([accountId, pulumi.output(Object.fromEntries(Object.entries(lake.buckets).map(([z, b]) => [z, b.bucket]))), lake.key.arn, lake.database.name, runLog.table.name, alarms.topic.arn, pulumi.all(assets.map((a) => outputs.get(a.key)!.manifest))])
-    .apply(([account, buckets, kmsKeyArn, glueDatabase, tableName, alarmTopicArn, entries]): StackManifest => ({
+    .all([accountId, pulumi.output(Object.fromEntries(Object.entries(lake.buckets).map(([z, b]) => [z, b.bucket]))), lake.key.arn, lake.database.name, runLog.table.name, alarms.topic.arn, pulumi.all(assets.map((a) => outputs.get(a.key)!.manifest)), erasure.manifest])
+    .apply(([account, buckets, kmsKeyArn, glueDatabase, tableName, alarmTopicArn, entries, erasureManifest]): StackManifest => ({
       version: MANIFEST_VERSION,
       stack: cfg.stack,
       region: cfg.region,
@@ -169,10 +177,11 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
       metricsNamespace: METRICS_NAMESPACE,
       assets: Object.fromEntries(entries.map((e) => [e.key, e])),
       alarms: alarmList,
+      erasure: erasureManifest,
     }));
   const publisher = new ManifestPublisher('manifest', { stack: cfg.stack, lake, manifest }, shared);
   root.done({ manifest, manifestParameter: publisher.parameterName, operatorRoleArn: operator.role.arn, operatorPolicyArn: operatorPolicy.arn });
-  return { root, lake, runLog, alarms, orchestration, components, manifest, manifestParameter: publisher.parameterName, operator };
+  return { root, lake, runLog, alarms, orchestration, erasure, components, manifest, manifestParameter: publisher.parameterName, operator };
 }
 
 /** The AWS provider of the stack: its region, and the shared tags as default tags. */

@@ -13,6 +13,7 @@ import type { Network } from './network';
 import type { SearchBackend } from './search-backend';
 import type { SourceDatabase } from './source-database';
 import type { Alarms } from './alarms';
+import type { DeletionRegister } from './erasure-register';
 import type { GlueShared } from './glue-shared';
 import type { Statement } from '../iam';
 
@@ -53,6 +54,8 @@ export interface PlatformContext {
   search(): SearchBackend;
   glue(): GlueShared;
   readonly alarms: Alarms;
+  /** Erased subjects by salted hash: extracts and delivery transforms leave them out. */
+  readonly deletionRegister: DeletionRegister;
   /** The stack's operator role (what the CLI runs as); loader roles trust it. */
   readonly operatorRoleArn: pulumi.Output<string>;
   /** Outputs of an upstream asset (already instantiated: the walk is topological). */

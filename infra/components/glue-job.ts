@@ -20,6 +20,24 @@ export const glueLogGroupName = (stack: string, key: string): string => `/aws-gl
 
 export { viewName };
 
+/** What every Glue job's role needs to run at all: the lake key through S3, its bookmarks key, its logs (continuous, encrypted) and Glue's metrics. */
+export function glueRunStatements(ctx: Pick<PlatformContext, 'cfg' | 'accountId' | 'lake'>, logGroupName: string): Statement[] {
+  const { cfg, accountId, lake } = ctx;
+  return [
+    kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3')),
+    // Job bookmarks are encrypted client-side (CSE-KMS): the job calls KMS itself, so kms:ViaService cannot apply.
+    { Sid: 'BookmarksKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [lake.key.arn] },
+    kmsUse(lake.logsKey.arn, 'write', viaServices(cfg.region, 'logs'), 'LogsKey'),
+    {
+      Sid: 'Logs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+      Resource: [pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:/aws-glue/*`, pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:${logGroupName}:*`],
+    },
+    { Sid: 'PublishMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } } },
+  ];
+}
+
 /** Statements for the Glue job's own role: its output, its deps, its code, the catalog, logs, metrics. */
 function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: LakeLocationOutput, codePrefix: string, jdbc: boolean): Statement[] {
   const { cfg, accountId, lake } = ctx;
@@ -29,17 +47,7 @@ function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: L
     ...s3ReadPrefix('Code', artifacts.bucketArn, codePrefix),
     ...s3ReadPrefix('Runners', artifacts.bucketArn, 'code/glue/'),
     ...s3WritePrefix('Temp', artifacts.bucketArn, `tmp/${slug(asset.key)}/`),
-    kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3')),
-    // Job bookmarks are encrypted client-side (CSE-KMS): the job calls KMS itself, so kms:ViaService cannot apply.
-    { Sid: 'BookmarksKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [lake.key.arn] },
-    kmsUse(lake.logsKey.arn, 'write', viaServices(cfg.region, 'logs'), 'LogsKey'),
-    {
-      Sid: 'Logs',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      Resource: [pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:/aws-glue/*`, pulumi.interpolate`arn:aws:logs:${cfg.region}:${accountId}:log-group:${glueLogGroupName(cfg.stack, asset.key)}:*`],
-    },
-    { Sid: 'PublishMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } } },
+    ...glueRunStatements(ctx, glueLogGroupName(cfg.stack, asset.key)),
   ];
   asset.deps.forEach((dep, i) => {
     const up = ctx.outputsOf(dep.key).location;
@@ -83,6 +91,8 @@ function jobStatements(ctx: PlatformContext, asset: AssetDefinition, location: L
 
 interface GlueJobSpec {
   readonly kind: 'glue-extract' | 'glue-sql';
+  /** Grants beyond every Glue job's (the deletion register of an extract). */
+  readonly statements?: readonly Statement[];
   readonly settings: GlueSqlSettings | GlueExtractSettings;
   readonly codePrefix: string;
   readonly jdbc: boolean;
@@ -96,7 +106,7 @@ function glueJob(self: pulumi.ComponentResource, name: string, args: AssetCompon
   const child = { parent: self };
   const location = ctx.lake.location(asset);
   const role = serviceRole(`${name}-role`, 'glue.amazonaws.com', child, `Glue job of ${asset.key}: reads its deps, writes ${location.prefix}`);
-  const policy = inlinePolicy(`${name}-policy`, role, jobStatements(ctx, asset, location, spec.codePrefix, spec.jdbc), child);
+  const policy = inlinePolicy(`${name}-policy`, role, [...jobStatements(ctx, asset, location, spec.codePrefix, spec.jdbc), ...(spec.statements ?? [])], child);
   const glue = ctx.glue();
   const jobName = physicalName(cfg.stack, slug(asset.key), 255);
   const workers = Math.max(2, Math.round(spec.settings.workers * cfg.sizes.glueWorkerMultiplier));
@@ -119,7 +129,7 @@ function glueJob(self: pulumi.ComponentResource, name: string, args: AssetCompon
       securityConfiguration: glue.securityConfiguration.name,
       connections: spec.jdbc ? [ctx.sourceDatabase().connectionName] : [],
       command: { name: 'glueetl', pythonVersion: '3', scriptLocation: glue.runners[spec.kind].uri },
-      defaultArguments: pulumi.all([pulumi.output(spec.arguments), temp.bucket, logs.name, glue.storageHelper]).apply(([extra, bucket, logGroup, helper]) => ({
+      defaultArguments: pulumi.all([pulumi.output(spec.arguments), temp.bucket, logs.name, glue.extraPyFiles]).apply(([extra, bucket, logGroup, helper]) => ({
         '--job-language': 'python',
         '--extra-py-files': helper,
         '--enable-metrics': 'true',
@@ -224,20 +234,28 @@ export class GlueExtractJob extends pulumi.ComponentResource {
     const from = ctx.outputsOf(settings.from).source;
     if (!from) throw new Error(`${asset.key}: glue-extract reads '${settings.from}', which is not an rds-table source asset; point 'from' at one`);
     const location = ctx.lake.location(asset);
+    // Rows of erased subjects stay out of every extract (the deletion register, by salted hash of the contract's subject columns).
+    const subjects = Object.fromEntries((asset.contract?.columns ?? []).filter((c) => c.subject).map((c) => [c.name, c.subject!]));
+    const register = Object.keys(subjects).length ? ctx.deletionRegister : undefined;
+    const registerArguments = register
+      ? pulumi.all(register.references()).apply((r): Record<string, string> => ({ '--deletion_register': r.table, '--erasure_salt': r.salt, '--subject_columns': JSON.stringify(subjects) }))
+      : pulumi.output({} as Record<string, string>);
     const built = glueJob(this, name, args, {
       kind: 'glue-extract',
       settings,
       codePrefix: `code/${slug(asset.key)}/`,
       jdbc: true,
-      arguments: pulumi.all([targetOf(location), ctx.sourceDatabase().connectionName]).apply(([target, connection]) =>
-        glueExtractArguments(asset, target, {
+      statements: register?.readStatements() ?? [],
+      arguments: pulumi.all([targetOf(location), ctx.sourceDatabase().connectionName, registerArguments]).apply(([target, connection, extra]) => ({
+        ...glueExtractArguments(asset, target, {
           connection,
           schema: from.schema,
           table: from.table,
           partitionColumn: settings.partitionColumn,
           jdbcOptions: ctx.sourceDatabase().tlsOptions,
         }),
-      ),
+        ...extra,
+      })),
     });
     this.job = built.job;
     this.role = built.role;

@@ -5,6 +5,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { SCRIPT_STORAGE_HELPER } from '../../jobs/aws/job-arguments';
+
+/** The deletion register for Spark (jobs/glue/deletion_register.py), which jdbc_extract.py imports. */
+const SCRIPT_DELETION_REGISTER = 'jobs/glue/deletion_register.py';
 import type { PlatformConfig } from '../config';
 import { uploadCode } from '../code';
 import type { Lake } from './lake';
@@ -21,6 +24,8 @@ export class GlueShared extends pulumi.ComponentResource {
   readonly runners: Readonly<Record<keyof typeof GLUE_RUNNERS, { uri: pulumi.Output<string>; key: string }>>;
   /** `s3://` URI of the storage helper the runners import (their `--extra-py-files`). */
   readonly storageHelper: pulumi.Output<string>;
+  /** `--extra-py-files` of the Glue jobs: the storage helper, and the deletion register an extract consults. */
+  readonly extraPyFiles: pulumi.Output<string>;
 
   constructor(name: string, args: { cfg: PlatformConfig; lake: Lake }, opts?: pulumi.ComponentResourceOptions) {
     super('headwater:glue:GlueShared', name, {}, opts);
@@ -44,6 +49,8 @@ export class GlueShared extends pulumi.ComponentResource {
     };
     this.runners = { 'glue-sql': upload('glue-sql'), 'glue-extract': upload('glue-extract') };
     this.storageHelper = uploadCode(`${name}-storage-helper`, lake, SCRIPT_STORAGE_HELPER, `code/glue/${SCRIPT_STORAGE_HELPER.split('/').pop()}`, 'the Glue runners', { parent: this }).uri;
+    const register = uploadCode(`${name}-deletion-register`, lake, SCRIPT_DELETION_REGISTER, `code/glue/${SCRIPT_DELETION_REGISTER.split('/').pop()}`, 'the Glue extracts', { parent: this }).uri;
+    this.extraPyFiles = pulumi.interpolate`${this.storageHelper},${register}`;
     this.registerOutputs({ securityConfiguration: this.securityConfiguration.name });
   }
 }

@@ -153,7 +153,8 @@ const THROTTLING: Record<OrchestratedKind | 'lambda', string[]> = {
   // The same for the index load; TooManyRequests is also another load of the index still running (its concurrency is 1).
   'vector-index': ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
 };
-const retry = (kind: OrchestratedKind | 'lambda') => [{ ErrorEquals: THROTTLING[kind], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 300, JitterStrategy: 'FULL' }];
+/** The Retry of a task of `kind` (throttling and transient errors of its service). */
+export const retry = (kind: OrchestratedKind | 'lambda') => [{ ErrorEquals: THROTTLING[kind], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 6, MaxDelaySeconds: 300, JitterStrategy: 'FULL' }];
 
 /** A call of the recorder Lambda (run-log writes in the CLI's shape); its payload under `$.<resultPath>`. */
 function record(targets: DefinitionTargets, payload: Record<string, unknown>, next: Record<string, unknown>, resultPath: string | null, selector?: Record<string, string>): State {

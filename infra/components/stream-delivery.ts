@@ -42,6 +42,12 @@ export class StreamDelivery extends pulumi.ComponentResource {
     ctx.lake.expire(location.zone, backupPrefix, BACKUP_EXPIRY_DAYS);
 
     const deps = depsEnvironment(ctx, asset);
+    // Records of erased subjects are dropped before the transform (the deletion register, by the subject fields its contract marks).
+    const subjectFields = (asset.contract?.columns ?? []).filter((c) => c.subject).map((c) => ({ subject: c.subject!, field: c.name }));
+    const register = subjectFields.length ? ctx.deletionRegister : undefined;
+    const registerEnv: Record<string, pulumi.Input<string>> = register
+      ? { HEADWATER_DELETION_REGISTER: register.references().table, HEADWATER_ERASURE_SALT: register.references().salt, HEADWATER_SUBJECT_FIELDS: JSON.stringify(subjectFields) }
+      : {};
     const { fn, role } = nodeFunction(this, `${name}-transform`, {
       ctx,
       asset,
@@ -51,8 +57,8 @@ export class StreamDelivery extends pulumi.ComponentResource {
       // Firehose waits up to 5 minutes for a transform; a minute is plenty for one buffer.
       timeoutSeconds: 60,
       architecture: 'arm64',
-      environment: deps.env,
-      extraStatements: deps.statements,
+      environment: { ...deps.env, ...registerEnv },
+      extraStatements: [...deps.statements, ...(register?.readStatements() ?? [])],
       searchClient: deps.searchClient,
       // Firehose invokes a published version, so a deploy swaps the transform atomically.
       publish: true,
@@ -134,6 +140,7 @@ export class StreamDelivery extends pulumi.ComponentResource {
         deliveryStreamName,
         transformFunctionName,
         errorPrefix,
+        backupPrefix,
         location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys, ...(catalogTable ? { catalogTable } : {}) },
       }),
     );

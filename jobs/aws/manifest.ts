@@ -5,6 +5,7 @@
  */
 import type { AssetKey } from '../../assets/core';
 import type { KindName } from '../../assets/kinds';
+import type { ErasureManifest } from './erasure-contract';
 
 export const MANIFEST_VERSION = 1;
 
@@ -98,6 +99,8 @@ export interface StreamDeliveryManifest extends AssetBase {
   readonly deliveryStreamName: string;
   readonly transformFunctionName: string;
   readonly errorPrefix: string;
+  /** Where Firehose backs up every source record (before the transform); erasure rewrites it too. */
+  readonly backupPrefix?: string;
 }
 
 export interface KinesisStreamManifest extends AssetBase {
@@ -152,6 +155,8 @@ export interface StackManifest {
   readonly assets: Readonly<Record<AssetKey, AssetManifest>>;
   /** Every CloudWatch alarm of the stack (names start `headwater-<stack>-`); `assets status` shows those in ALARM. */
   readonly alarms?: readonly AlarmManifest[];
+  /** Erasure on the stack (`assets erase --env`); absent in manifests of stacks deployed before it. */
+  readonly erasure?: ErasureManifest;
 }
 
 /** One alarm the stack provisions: its name, the asset it watches (`platform` for shared ones), what firing means. */

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../assets/core';
+import { UserError, type AssetDefinition } from '../../assets/core';
 import { writeFileAtomic } from '../embedded/lake/commit';
 
 /** One erased subject. */
@@ -121,3 +121,15 @@ export class DeletionRegister {
   }
 }
 
+
+/**
+ * The arguments jobs/glue/jdbc_extract.py consults the register with on one machine (`--engine
+ * spark`): the register's files under `dir` and the contract's subject columns; none when the
+ * asset has no subject column or nothing was ever erased. On a stack the job's default arguments
+ * name the DynamoDB register and the salt parameter instead.
+ */
+export function sparkRegisterArguments(asset: AssetDefinition, dir: string): Record<string, string> {
+  const columns = Object.fromEntries((asset.contract?.columns ?? []).filter((c) => c.subject).map((c) => [c.name, c.subject!]));
+  if (!Object.keys(columns).length || !DeletionRegister.peek(dir)) return {};
+  return { '--deletion_register': path.join(dir, 'register.json'), '--erasure_salt': path.join(dir, 'salt'), '--subject_columns': JSON.stringify(columns) };
+}

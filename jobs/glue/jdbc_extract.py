@@ -8,7 +8,9 @@ reads them from Secrets Manager.
 Job arguments: --connection_name --source_schema --source_table --partition_column (may be
 empty), --jdbc_options (JSON of the driver's TLS settings, e.g. {"sslmode": "require"}; the job
 refuses to read without them) and the output arguments of sql_runner.py (--output_uri --output_format
---partition_keys --partition_cadence --catalog_table, optional --partition_start/--partition_end).
+--partition_keys --partition_cadence --catalog_table, optional --partition_start/--partition_end), and,
+for a table with subject columns, --deletion_register --erasure_salt --subject_columns: rows of erased
+subjects are left out before anything is written (deletion_register.py).
 """
 import json
 import sys
@@ -19,13 +21,14 @@ from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
 
+from deletion_register import exclude_registered
 from lake_storage import as_uri, use_lake_conventions
 
 REQUIRED = [
     "JOB_NAME", "connection_name", "source_schema", "source_table", "partition_column", "jdbc_options",
     "output_uri", "output_format", "partition_keys", "partition_cadence", "catalog_table",
 ]
-OPTIONAL = ["partition_start", "partition_end"]
+OPTIONAL = ["partition_start", "partition_end", "deletion_register", "erasure_salt", "subject_columns"]
 STEP = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
@@ -96,6 +99,7 @@ def main(argv):
             .options(**tls)
             .load()
         )
+        frame = exclude_registered(spark, frame, json.loads(args.get("subject_columns") or "{}"), args.get("deletion_register"), args.get("erasure_salt", ""))
         target, values = folder(args, start)
         writer = frame.write.mode("overwrite")
         (writer.parquet(as_uri(target)) if args["output_format"] == "parquet" else writer.json(as_uri(target), compression="gzip"))

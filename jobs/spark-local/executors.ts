@@ -23,6 +23,8 @@ import { checkOutput } from '../embedded/executors/glue-sql';
 import { readParquet, withDuckDb } from '../embedded/lake/duckdb';
 import { parquetFiles, tableDir } from '../embedded/lake/layout';
 import type { SourceAccess } from '../embedded/source';
+import { localPaths } from '../embedded/paths';
+import { sparkRegisterArguments } from '../erasure/register';
 import { commitSparkOutput, makeStaging, sparkTarget, stageSideFiles } from './lake-output';
 import { LOCAL_CONNECTION, LOOPBACK_JDBC_OPTIONS, type SparkEngine } from './spark-engine';
 
@@ -93,15 +95,17 @@ function glueExtract(deps: SparkExecutorDeps): Executor {
       const table = sourceTableOf(source);
       if (!table) throw new Error(`${ctx.asset.key}: compute.from ${settings.from} is not an rds-table source; point it at one`);
       const contract = await checkSourceContract(deps.source, source);
-      const out = await runGlueScript(deps, ctx, 'glue/jdbc_extract.py', (staging) =>
-        glueExtractArguments(ctx.asset, sparkTarget(ctx.asset, staging), {
+      const out = await runGlueScript(deps, ctx, 'glue/jdbc_extract.py', (staging) => ({
+        ...glueExtractArguments(ctx.asset, sparkTarget(ctx.asset, staging), {
           connection: LOCAL_CONNECTION,
           schema: table.schema,
           table: table.table,
           partitionColumn: settings.partitionColumn,
           jdbcOptions: LOOPBACK_JDBC_OPTIONS,
         }),
-      );
+        // Erased subjects stay out, as in the DuckDB extract (the embedded register's files).
+        ...sparkRegisterArguments(ctx.asset, localPaths.erasure()),
+      }));
       return stepOutput(out, { source: settings.from, contract });
     },
   };

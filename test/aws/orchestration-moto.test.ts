@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateJobCommand, DeleteJobCommand, GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -26,7 +26,6 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } 
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { synth } from '../infra/mock-runtime';
 import { slug } from '../../infra/lake-layout';
-import type { Synthesis } from '../../infra/synth/synthesize';
 import { DynamoRunLog } from '../../jobs/aws/dynamo-runlog';
 import { handler, type RecorderEvent } from '../../jobs/aws/orchestration-recorder';
 import { entryFromEnvironment, loadIndex, type IndexLoadEvent } from '../../jobs/aws/index-load-handler';
@@ -35,38 +34,13 @@ import { stateMachineDefinition, type DefinitionTargets } from '../../infra/comp
 import { mockSearchClient, type SeenRequest } from '../vector-store/opensearch-mock';
 import { runCli } from '../cli/run-cli';
 import { withEnv } from '../setup/environment';
+import { byInput, createTableInput, resource } from './moto/synthesized';
 import { motoUnavailable, startMoto, type Moto } from './moto/moto';
 
 const REGION = 'eu-west-1';
 const HOURLY = 'c-5-x-x-x-x-utc';
 const DAILY = 'c-30-0-x-x-x-utc';
 const EXECUTION_TIMEOUT_MS = 120_000;
-
-type Inputs = Record<string, unknown>;
-const resource = (s: Synthesis, type: string, name: string): Inputs => {
-  const r = s.resources.find((x) => x.type === type && x.name === name);
-  if (!r) throw new Error(`the dev stack has no ${type} ${name}`);
-  return r.inputs as Inputs;
-};
-const byInput = (s: Synthesis, type: string, key: string, value: string): Inputs => {
-  const r = s.resources.find((x) => x.type === type && (x.inputs as Inputs)[key] === value);
-  if (!r) throw new Error(`the dev stack has no ${type} with ${key} ${value}`);
-  return r.inputs as Inputs;
-};
-
-/** CreateTable from the Pulumi table's inputs (keys, attributes, billing): the stack's table, in moto. */
-function createTableInput(t: Inputs): CreateTableCommandInput {
-  const attributes = t.attributes as { name: string; type: 'S' | 'N' | 'B' }[];
-  const gsis = (t.globalSecondaryIndexes as { name: string; hashKey: string; rangeKey?: string; projectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE' }[] | undefined) ?? [];
-  const keys = (hash: string, range?: string) => [{ AttributeName: hash, KeyType: 'HASH' as const }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])];
-  return {
-    TableName: String(t.name),
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
-    KeySchema: keys(String(t.hashKey), t.rangeKey as string | undefined),
-    ...(gsis.length ? { GlobalSecondaryIndexes: gsis.map((g) => ({ IndexName: g.name, KeySchema: keys(g.hashKey, g.rangeKey), Projection: { ProjectionType: g.projectionType } })) } : {}),
-  };
-}
 
 describe('the generated state machine executed in moto (server mode)', function () {
   this.timeout(300_000);

@@ -9,7 +9,17 @@ import graph from '../../assets';
 import { subjectMap } from '../../assets/core';
 
 const REPO = path.resolve(__dirname, '..', '..');
-const FILES = ['jobs/erasure', 'scripts/cli/commands/erase.ts', 'scripts/cli/run/erasure-status.ts', 'jobs/aws/noncurrent-versions.ts'].flatMap((p) => {
+const FILES = [
+  'jobs/erasure',
+  'scripts/cli/commands/erase.ts',
+  'scripts/cli/commands/erase-stack.ts',
+  'scripts/cli/run/erasure-status.ts',
+  'scripts/cli/run/erasure-output.ts',
+  ...['contract', 'launcher', 'records', 'register', 'versions', 'worker'].map((f) => `jobs/aws/erasure-${f}.ts`),
+  'jobs/glue/erase_rows.py',
+  'jobs/glue/deletion_register.py',
+  ...['erasure', 'erasure-definition', 'erasure-plan', 'erasure-register'].map((f) => `infra/components/${f}.ts`),
+].flatMap((p) => {
   const abs = path.join(REPO, p);
   return fs.statSync(abs).isDirectory() ? fs.readdirSync(abs).filter((f) => f.endsWith('.ts')).map((f) => path.join(abs, f)) : [abs];
 });

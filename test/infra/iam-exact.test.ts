@@ -69,6 +69,14 @@ const searchApi = (stack: Stack, alias?: string) =>
   alias
     ? `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead,es:ESHttpPut,es:ESHttpDelete ${loaderPaths(stack, alias).join(',')}`
     : `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead ${domainArn(stack)}/*`;
+/** What a consumer of the deletion register (an extract of a table with subject columns, a delivery transform) reads: the table, the salt, through the lake key. */
+const deletionRegister = (stack: Stack) => [
+  `DeletionRegister Allow dynamodb:Query arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/headwater-${stack}-deletion-register`,
+  `DeletionRegisterSalt Allow ssm:GetParameter arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/headwater/${stack}/erasure/salt`,
+  `DeletionRegisterKey Allow kms:Decrypt ${KEY} {"StringEquals":{"kms:ViaService":["dynamodb.${REGION}.amazonaws.com","ssm.${REGION}.amazonaws.com"]}}`,
+];
+/** The erasure worker's grant: it deletes documents of the indexes holding subjects (the domain policy narrows it to their aliases). */
+const searchWriteAll = (stack: Stack) => `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead,es:ESHttpPut,es:ESHttpDelete ${domainArn(stack)}/*`;
 /** Lambdas in the VPC: their network interfaces (no resource-level permissions exist for these). */
 const LAMBDA_VPC = 'LambdaVpcNetworkInterfaces Allow ec2:CreateNetworkInterface,ec2:DescribeNetworkInterfaces,ec2:DescribeSubnets,ec2:DeleteNetworkInterface,ec2:AssignPrivateIpAddresses,ec2:UnassignPrivateIpAddresses *';
 const lambdaLogs = (stack: Stack, fn: string) => `Logs Allow logs:CreateLogStream,logs:PutLogEvents arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/headwater-${stack}-${fn}:*`;
@@ -90,9 +98,9 @@ const serviceTrust = (service: string, condition: Record<string, unknown> = { St
 function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
   const glue = (statements: string[]) => ({ trust: serviceTrust('glue.amazonaws.com'), statements });
   return {
-    'raw-customers-role': { ...glue([...glueJob(stack, 'raw-customers', ['lake-raw', 'customers/'], 'raw_customers'), ...sourceAccess(stack)]), policy: 'raw-customers-policy' },
+    'raw-customers-role': { ...glue([...glueJob(stack, 'raw-customers', ['lake-raw', 'customers/'], 'raw_customers'), ...sourceAccess(stack), ...deletionRegister(stack)]), policy: 'raw-customers-policy' },
     'raw-products-role': { ...glue([...glueJob(stack, 'raw-products', ['lake-raw', 'products/'], 'raw_products'), ...sourceAccess(stack)]), policy: 'raw-products-policy' },
-    'raw-ratings-role': { ...glue([...glueJob(stack, 'raw-ratings', ['lake-raw', 'ratings/'], 'raw_ratings'), ...sourceAccess(stack)]), policy: 'raw-ratings-policy' },
+    'raw-ratings-role': { ...glue([...glueJob(stack, 'raw-ratings', ['lake-raw', 'ratings/'], 'raw_ratings'), ...sourceAccess(stack), ...deletionRegister(stack)]), policy: 'raw-ratings-policy' },
     'training-ratings-ml-training-role': {
       ...glue([
         ...glueJob(stack, 'training-ratings-ml-training', ['lake-training', 'ratings_ml_training/'], 'ratings_ml_training'),
@@ -165,7 +173,7 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
     'serving-recommendations-transform-role': {
       trust: serviceTrust('lambda.amazonaws.com'),
       policy: 'serving-recommendations-transform-policy',
-      statements: [lambdaLogs(stack, 'serving-recommendations-transform'), ...read('Dep3', 'lake-model', 'recommender/'), ...read('Dep4', 'lake-analytics', 'popular_products/'), searchApi(stack), LAKE_KEY_READ, LAMBDA_VPC],
+      statements: [lambdaLogs(stack, 'serving-recommendations-transform'), ...read('Dep3', 'lake-model', 'recommender/'), ...read('Dep4', 'lake-analytics', 'popular_products/'), searchApi(stack), LAKE_KEY_READ, LAMBDA_VPC, ...deletionRegister(stack)],
     },
     'serving-recommendations-firehose-role': {
       // Firehose passes the account as the external id.
@@ -181,7 +189,7 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
         `Logs Allow logs:PutLogEvents arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/kinesisfirehose/headwater-${stack}-serving-recommendations:*`,
       ],
     },
-    ...orchestrationRoles(stack),
+    ...orchestrationRoles(stack), ...erasureRoles(stack),
     // The operator's role: MFA from the account in dev; the configured operator roles in prod. Its
     // grants are the managed operator policy below.
     'operator-role': {
@@ -244,6 +252,71 @@ function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
   };
 }
 
+/**
+ * The erasure's roles: the erase job reads and puts objects under exactly the Parquet holders'
+ * prefixes (never deletes one) and its work folder; the worker rewrites the JSON-lines holders,
+ * deletes earlier versions under every holder, keeps the register, the run log and the summaries,
+ * writes the index; the state machine calls the two and the alarm topic.
+ */
+function erasureRoles(stack: Stack): Record<string, RoleExpectation> {
+  const at = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
+  const lake = ['lake-raw/customers/', 'lake-raw/ratings/', 'lake-training/ratings_ml_training/', 'lake-model/recommender/user_embeddings.parquet'];
+  const lakeBuckets = 'arn:aws:s3:::lake-raw,arn:aws:s3:::lake-training,arn:aws:s3:::lake-model';
+  const lakePrefixes = '{"StringLike":{"s3:prefix":["customers/*","ratings/*","ratings_ml_training/*","recommender/user_embeddings.parquet*"]}}';
+  const records = ['recommendations/', 'errors/recommendations/', 'backup/recommendations/'];
+  const objects = (prefixes: string[]) => prefixes.map((p) => `arn:aws:s3:::${p}*`).join(',');
+  const work = '{"StringLike":{"s3:prefix":["tmp/erasure/*"]}}';
+  return {
+    'erasure-job-role': {
+      trust: serviceTrust('glue.amazonaws.com'),
+      policy: 'erasure-job-policy',
+      statements: [
+        `HoldersObjects Allow s3:GetObject,s3:PutObject ${objects(lake)}`,
+        `HoldersList Allow s3:ListBucket ${lakeBuckets} ${lakePrefixes}`,
+        `WorkObjects Allow ${S3_WRITE} arn:aws:s3:::lake-artifacts/tmp/erasure/*`,
+        `WorkList Allow s3:ListBucket arn:aws:s3:::lake-artifacts ${work}`,
+        'Code Allow s3:GetObject arn:aws:s3:::lake-artifacts/code/glue/erase_rows.py,arn:aws:s3:::lake-artifacts/code/glue/lake_storage.py',
+        LAKE_KEY_WRITE,
+        `BookmarksKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY}`,
+        `LogsKey Allow kms:Decrypt,kms:GenerateDataKey arn:aws:kms:${REGION}:${ACCOUNT}:key/lake-logs-key {"StringEquals":{"kms:ViaService":["logs.${REGION}.amazonaws.com"]}}`,
+        `Logs Allow logs:CreateLogGroup,logs:CreateLogStream,logs:PutLogEvents,logs:AssociateKmsKey ${at('logs', 'log-group:/aws-glue/*')},${at('logs', `log-group:/aws-glue/jobs/headwater-${stack}-erasure:*`)}`,
+        'PublishMetrics Allow cloudwatch:PutMetricData * {"StringEquals":{"cloudwatch:namespace":"Glue"}}',
+      ],
+    },
+    'erasure-worker-role': {
+      trust: serviceTrust('lambda.amazonaws.com'),
+      policy: 'erasure-worker-policy',
+      statements: [
+        lambdaLogs(stack, 'erasure-worker'),
+        `RunLog Allow dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:Query ${at('dynamodb', `table/headwater-${stack}-runlog`)}`,
+        `Register Allow dynamodb:UpdateItem ${at('dynamodb', `table/headwater-${stack}-deletion-register`)}`,
+        `Salt Allow ssm:GetParameter ${at('ssm', `parameter/headwater/${stack}/erasure/salt`)}`,
+        `LakeKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY} {"StringEquals":{"kms:ViaService":["s3.${REGION}.amazonaws.com","dynamodb.${REGION}.amazonaws.com","ssm.${REGION}.amazonaws.com"]}}`,
+        'WorkObjects Allow s3:GetObject,s3:PutObject,s3:DeleteObjectVersion arn:aws:s3:::lake-artifacts/tmp/erasure/*',
+        `WorkList Allow s3:ListBucket,s3:ListBucketVersions arn:aws:s3:::lake-artifacts ${work}`,
+        'Summaries Allow s3:GetObject,s3:PutObject arn:aws:s3:::lake-artifacts/erasure/summaries/*',
+        `RecordsObjects Allow s3:GetObject,s3:PutObject,s3:DeleteObject,s3:DeleteObjectVersion ${objects(records.map((p) => `lake-serving/${p}`))}`,
+        `RecordsList Allow s3:ListBucket,s3:ListBucketVersions arn:aws:s3:::lake-serving {"StringLike":{"s3:prefix":[${records.map((p) => `"${p}*"`).join(',')}]}}`,
+        `VersionsObjects Allow s3:DeleteObjectVersion ${objects(lake)}`,
+        `VersionsList Allow s3:ListBucket,s3:ListBucketVersions ${lakeBuckets} ${lakePrefixes}`,
+        searchWriteAll(stack),
+        LAMBDA_VPC,
+      ],
+    },
+    'erasure-sfn-role': {
+      trust: serviceTrust('states.amazonaws.com', { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:states:*:${ACCOUNT}:stateMachine:*` } }),
+      policy: 'erasure-sfn-policy',
+      statements: [
+        `Worker Allow lambda:InvokeFunction ${at('lambda', `function:headwater-${stack}-erasure-worker`)}`,
+        `EraseJobRunsSync Allow glue:StartJobRun,glue:GetJobRun,glue:GetJobRuns,glue:BatchStopJobRun ${at('glue', `job/headwater-${stack}-erasure`)}`,
+        `AlarmTopic Allow sns:Publish ${at('sns', 'alarms-topic')}`,
+        `AlarmTopicKey Allow kms:Decrypt,kms:GenerateDataKey ${at('kms', 'key/lake-logs-key')} {"StringEquals":{"kms:ViaService":["sns.${REGION}.amazonaws.com"]}}`,
+        'LogDelivery Allow logs:CreateLogDelivery,logs:GetLogDelivery,logs:UpdateLogDelivery,logs:DeleteLogDelivery,logs:ListLogDeliveries,logs:PutResourcePolicy,logs:DescribeResourcePolicies,logs:DescribeLogGroups *',
+      ],
+    },
+  };
+}
+
 /** What the operator (the `assets` CLI with --env) may do: read the manifest, run the jobs, load the indexes. */
 const operatorPolicy = (stack: Stack) => [
   `Manifest Allow ssm:GetParameter arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/headwater/${stack}/manifest`,
@@ -257,8 +330,14 @@ const operatorPolicy = (stack: Stack) => [
   `GlueRuns Allow glue:StartJobRun,glue:GetJobRun,glue:GetJobRuns,glue:BatchStopJobRun ${['raw-customers', 'raw-products', 'analytics-sales-hourly', 'raw-ratings', 'analytics-popular-products', 'training-ratings-ml-training'].map((j) => `arn:aws:glue:${REGION}:${ACCOUNT}:headwater-${stack}-${j}`).join(',')}`,
   `EmrRuns Allow emr-serverless:StartJobRun,emr-serverless:GetJobRun,emr-serverless:CancelJobRun,emr-serverless:GetApplication arn:aws:emr-serverless:${REGION}:${ACCOUNT}:/applications/model-recommender-app-app-id,arn:aws:emr-serverless:${REGION}:${ACCOUNT}:/applications/model-recommender-app-app-id/jobruns/*`,
   `EmrPassRole Allow iam:PassRole arn:aws:iam::${ACCOUNT}:role/model-recommender-role {"StringEquals":{"iam:PassedToService":"emr-serverless.amazonaws.com"}}`,
-  'ModelRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/*',
+  // Statements with the same actions are merged (a managed policy holds 6 KB): the erasure summaries join the model's read.
+  'ModelRead Allow s3:GetObject arn:aws:s3:::lake-model/recommender/*,arn:aws:s3:::lake-artifacts/erasure/summaries/*',
   `InvokeIndexLoad Allow lambda:InvokeFunction ${['item', 'user'].map((e) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:headwater-${stack}-index-${e}-embeddings-loader`).join(',')}`,
+  // Erasure: start and watch it (the mocks give a state machine the ARN `arn:aws:sfn:<region>:<account>:<name>`), write the request, read the summary.
+  `ErasureStart Allow states:StartExecution arn:aws:sfn:${REGION}:${ACCOUNT}:headwater-${stack}-erasure`,
+  `ErasureWatch Allow states:DescribeExecution arn:aws:states:${REGION}:${ACCOUNT}:execution:headwater-${stack}-erasure:*`,
+  'ErasureRequest Allow s3:PutObject arn:aws:s3:::lake-artifacts/tmp/erasure/*',
+  `ErasureRequestKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY} ${VIA_S3}`,
 ];
 
 const of = (s: Synthesis, type: string) => s.resources.filter((r) => r.type === type);
@@ -316,6 +395,8 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(statements).to.deep.equal([
         { Sid: 'LoadItemEmbeddings', Effect: 'Allow', Principal: { AWS: loader('item') }, Action: write, Resource: loaderPaths(stack, 'item_embeddings') },
         { Sid: 'LoadUserEmbeddings', Effect: 'Allow', Principal: { AWS: loader('user') }, Action: write, Resource: loaderPaths(stack, 'user_embeddings') },
+        // The erasure worker deletes a person's documents from the one index that holds people.
+        { Sid: 'LoadUserEmbeddings2', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/erasure-worker-role` }, Action: write, Resource: loaderPaths(stack, 'user_embeddings') },
         { Sid: 'Readers', Effect: 'Allow', Principal: { AWS: READERS }, Action: ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead'], Resource: `${domainArn(stack)}/*` },
       ]);
     });

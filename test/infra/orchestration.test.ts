@@ -31,7 +31,7 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
   });
 
   it('has one state machine and one schedule per cron of the graph, in the cron\'s time zone, passing the tick time', () => {
-    const machines = s.resources.filter((r) => r.type === 'aws:sfn/stateMachine:StateMachine').map((r) => r.name).sort();
+    const machines = s.resources.filter((r) => r.type === 'aws:sfn/stateMachine:StateMachine' && r.name.startsWith('orchestration-')).map((r) => r.name).sort();
     expect(machines).to.deep.equal([`orchestration-${DAILY}-sfn`, `orchestration-${HOURLY}-sfn`]);
     const daily = find(s, 'aws:scheduler/schedule:Schedule', `orchestration-${DAILY}-schedule`);
     expect(daily).to.deep.include({ scheduleExpression: 'cron(30 0 * * ? *)', scheduleExpressionTimezone: 'UTC', flexibleTimeWindow: { mode: 'OFF' } });

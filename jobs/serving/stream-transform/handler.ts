@@ -7,6 +7,7 @@ import type { FirehoseTransformationEvent } from 'aws-lambda';
 import { servingFromEnvironment, type Env } from '../environment';
 import { createRecommenderService } from '../recommender';
 import { createTransformHandler, type TransformHandler, type TransformOptions, type TransformResult } from './transform';
+import { registerFilterFromEnvironment, type RegisterFilter } from '../../aws/erasure-register';
 
 export { createTransformHandler } from './transform';
 
@@ -17,9 +18,14 @@ export function transformFromEnvironment(env: Env = process.env, options: Transf
 }
 
 let transform: TransformHandler | undefined;
+let register: RegisterFilter | undefined | null;
 
-/** The Firehose transformation entry point. */
+/** The Firehose transformation entry point; records of erased subjects (the stack's deletion register) come back `Dropped`. */
 export async function handler(event: FirehoseTransformationEvent): Promise<TransformResult> {
   transform ??= transformFromEnvironment();
-  return transform(event);
+  if (register === undefined) register = registerFilterFromEnvironment() ?? null;
+  if (!register) return transform(event);
+  const { kept, dropped } = await register(event.records);
+  const out = await transform({ records: kept });
+  return { records: [...out.records, ...dropped] };
 }

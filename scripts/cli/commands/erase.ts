@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
 import { subjectsOf, type AssetGraph } from '../../../assets/core';
 import { EmbeddedEnvironment } from '../../../jobs/embedded/environment';
-import type { ErasureReport, ErasureScan } from '../../../jobs/erasure/erasure';
+import type { ErasureReport } from '../../../jobs/erasure/erasure';
 import { eraseLocal, recordSourceCheck, refreshPending, scanLocal } from '../../../jobs/erasure/local';
 import { parseSubjectRequest, type SubjectRequest } from '../../../jobs/erasure/requests';
 import { confirm } from '../confirm';
+import { eraseOnStack } from './erase-stack';
 import { loadGraph, type GlobalOptions } from '../context';
 import { EXIT, UserError } from '../errors';
-import { color, printJson, table } from '../output';
+import { color, printJson } from '../output';
 import { describePending } from '../run/erasure-status';
+import { describeRequest, plural, printScan } from '../run/erasure-output';
 
-interface EraseOptions {
+export interface EraseOptions {
   subject: string[];
   fromFile?: string;
   dryRun?: boolean;
@@ -21,35 +23,6 @@ interface EraseOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-/** `customer: 103, 112` for each subject of the request. */
-const describeRequest = (r: SubjectRequest) =>
-  [...r].map(([s, ids]) => `${s}: ${ids.length > 8 ? `${ids.slice(0, 8).join(', ')} and ${ids.length - 8} more` : ids.join(', ')}`).join('; ');
-
-function byIdText(byId: Readonly<Record<string, number>>, subject: string): string {
-  const parts = Object.entries(byId).map(([id, n]) => `${subject}=${id}: ${n}`);
-  return parts.length > 4 ? `${parts.slice(0, 4).join(', ')}, ...` : parts.join(', ');
-}
-
-/** The places a scan found, derived assets then sources, and what lineage leaves out. */
-function printScan(scan: ErasureScan, title: string): void {
-  const derived = scan.findings.filter((f) => f.role === 'derived');
-  const sources = scan.findings.filter((f) => f.role === 'source');
-  console.log(title);
-  if (derived.length) {
-    console.log(
-      table(
-        ['ASSET', 'WHAT', 'WHERE', 'RECORDS', 'BY SUBJECT'],
-        derived.map((f) => [f.key, f.what, f.location, String(f.rows ?? '?'), byIdText(f.byId, f.subject) || color.dim('-')]),
-      ),
-    );
-  } else console.log(color.green('no derived asset holds these subjects'));
-  for (const f of sources) console.log(color.yellow(`${f.key}${f.location === f.key ? "" : ` (${f.location})`}${f.rows === null ? '' : `: ${plural(f.rows, 'row')}`}: ${f.note ?? 'owned upstream'}`));
-  const clean = [...new Set(scan.maps.flatMap((m) => [...m.aggregates, ...m.stateless]))];
-  if (clean.length) console.log(color.dim(`derived but holding no record of one person: ${clean.join(', ')}`));
-}
-
 function summary(report: ErasureReport) {
   return {
     erasureId: report.erasureId,
@@ -98,13 +71,12 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: EraseOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      if (g.env !== 'local') {
-        throw new UserError(`erase --env ${g.env}: erasure on a deployed stack is not built yet; erase on the embedded environment (--env local), and see the README's Erasure section`);
-      }
       if (opts.dryRun && opts.verify) throw new UserError('--dry-run and --verify are two ways of looking; pass one');
       const graph = loadGraph(g.graph);
+      if (opts.pending && g.env !== 'local') throw new UserError(`erase --pending --env ${g.env}: the sources sit inside the stack's VPC, out of the CLI's reach; every registered subject stays excluded from extracts and deliveries`);
       if (opts.pending) return await pending(graph, Boolean(opts.json));
       const request = parseSubjectRequest(opts.subject, opts.fromFile, subjectsOf(graph));
+      if (g.env !== 'local') return await eraseOnStack(g.env, g.graph, graph, request, opts);
       const env = new EmbeddedEnvironment();
       try {
         if (opts.verify) return await verify(graph, request, env, Boolean(opts.json));

@@ -14,6 +14,9 @@ import { pythonEnv } from '../../../jobs/spark-local/python-env';
 /** Runs one invocation of a function: its name, its environment variables (as deployed), the event. */
 export type LambdaRuntime = (functionName: string, environment: Record<string, string>, event: unknown) => Promise<unknown>;
 
+/** Runs one Glue job run (moto's runs do nothing): the job's name and the run's arguments; throwing fails the run. */
+export type GlueRuntime = (jobName: string, args: Record<string, string>) => Promise<void>;
+
 export interface Moto {
   /** `http://127.0.0.1:<port>`: the endpoint for SDK clients (and AWS_ENDPOINT_URL). */
   readonly endpoint: string;
@@ -46,7 +49,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 /** The HTTP server moto's Lambda and SNS deliveries call back into. */
-async function callbackServer(lambdas: LambdaRuntime, notifications: Moto['notifications']): Promise<http.Server> {
+async function callbackServer(lambdas: LambdaRuntime, notifications: Moto['notifications'], glue?: GlueRuntime): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -54,6 +57,19 @@ async function callbackServer(lambdas: LambdaRuntime, notifications: Moto['notif
         const message = JSON.parse(body) as { Type?: string; Subject?: string; Message: string };
         if (message.Type === 'Notification') notifications.push({ Subject: message.Subject, Message: message.Message });
         res.end();
+        return;
+      }
+      if (req.url === '/glue' && glue) {
+        const run = JSON.parse(body) as { jobName: string; arguments: Record<string, string> };
+        let answer: { ok: boolean; error?: string };
+        try {
+          await glue(run.jobName, run.arguments);
+          answer = { ok: true };
+        } catch (e) {
+          answer = { ok: false, error: (e as Error).message };
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(answer));
         return;
       }
       const call = JSON.parse(body) as { functionName: string; environment: Record<string, string>; event: unknown };
@@ -97,12 +113,12 @@ function portOf(child: ChildProcess, timeoutMs: number): Promise<number> {
   });
 }
 
-export async function startMoto(lambdas: LambdaRuntime): Promise<Moto> {
+export async function startMoto(lambdas: LambdaRuntime, options: { glue?: GlueRuntime } = {}): Promise<Moto> {
   const notifications: Moto['notifications'] = [];
-  const callbacks = await callbackServer(lambdas, notifications);
+  const callbacks = await callbackServer(lambdas, notifications, options.glue);
   const base = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}`;
   const child = spawn(pythonEnv().python, [LAUNCHER], {
-    env: { ...process.env, HEADWATER_LAMBDA_URL: `${base}/lambda`, PYTHONUNBUFFERED: '1' },
+    env: { ...process.env, HEADWATER_LAMBDA_URL: `${base}/lambda`, ...(options.glue ? { HEADWATER_GLUE_URL: `${base}/glue` } : {}), PYTHONUNBUFFERED: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));

@@ -11,6 +11,9 @@ Two things moto cannot do here, and how this launcher does them instead:
     real handler there, against this server, and answers with its result or its error.
   * The ASL interpreter calls the other services on localhost:MOTO_PORT: MOTO_PORT is set to the
     port actually bound, before the first execution starts.
+  * Glue job runs (when HEADWATER_GLUE_URL is set): moto's run succeeds at once without running
+    anything. Each new run is posted instead to HEADWATER_GLUE_URL with the job's name and the
+    run's arguments; the run stays RUNNING until the test answers, then SUCCEEDED or FAILED.
   * moto 5.2.5 ends every `.sync` task of a service without `.waitForTaskToken` support (Glue)
     with `'NoneType' object has no attribute 'interrupt_all'`: the task's callback endpoint is
     only made for services declaring that pattern, but always released. Declaring it for Glue
@@ -29,6 +32,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resou
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_glue import StateTaskServiceGlue
 
 LAMBDA_URL = os.environ["HEADWATER_LAMBDA_URL"]
+GLUE_URL = os.environ.get("HEADWATER_GLUE_URL")
 
 
 def invoke_in_test_process(self, event=None):
@@ -51,6 +55,48 @@ def glue_init_with_callback_endpoint(self):
 
 
 StateTaskServiceGlue.__init__ = glue_init_with_callback_endpoint
+
+if GLUE_URL:
+    from moto.glue.models import FakeJobRun
+    from moto.moto_api._internal.managed_state_model import ManagedState
+
+    _run_init = FakeJobRun.__init__
+    _run_as_dict = FakeJobRun.as_dict
+
+    def run_in_test_process(self, *args, **kwargs):
+        """A new job run: its work is done by the test process, in the background."""
+        _run_init(self, *args, **kwargs)
+        outcome = {"state": "RUNNING", "error": None}
+        self._headwater = outcome
+        body = json.dumps({"jobName": self.job_name, "arguments": self.arguments or {}}).encode()
+
+        def call():
+            try:
+                request = urllib.request.Request(GLUE_URL, data=body, headers={"content-type": "application/json"}, method="POST")
+                with urllib.request.urlopen(request, timeout=1800) as response:
+                    answer = json.loads(response.read())
+                outcome["error"] = answer.get("error")
+                outcome["state"] = "SUCCEEDED" if answer.get("ok") else "FAILED"
+            except Exception as e:  # noqa: BLE001 (any failure of the stand-in fails the run)
+                outcome["error"] = str(e)
+                outcome["state"] = "FAILED"
+
+        threading.Thread(target=call, daemon=True).start()
+
+    def status_of(self):
+        outcome = getattr(self, "_headwater", None)
+        return outcome["state"] if outcome else ManagedState.status.fget(self)
+
+    def as_dict_with_error(self):
+        d = _run_as_dict(self)
+        outcome = getattr(self, "_headwater", None)
+        if outcome and outcome["error"]:
+            d["ErrorMessage"] = outcome["error"]
+        return d
+
+    FakeJobRun.__init__ = run_in_test_process
+    FakeJobRun.status = property(status_of, ManagedState.status.fset)
+    FakeJobRun.as_dict = as_dict_with_error
 default_user_config["stepfunctions"] = {"execute_state_machine": True}
 
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
