@@ -212,7 +212,9 @@ describe('assets erase: every place the reference graph keeps a customer, embedd
     const held = new Map(scan.findings.map((f) => [path.join(home, f.location), f.rows]));
     // Killed inside a partition's commit (after the old folder was moved aside), then between two places.
     for (const spec of ['commit:after:0', 'commit:after:4', 'finding:9']) {
-      const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'erase-child.ts'), c, spec], { cwd: REPO, encoding: 'utf8', env: process.env, timeout: 120_000 });
+      // The child keeps this test's clock: the run log orders materializations by time, so a child
+      // on the real clock (after noon) would outrank every later erasure of this process.
+      const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'erase-child.ts'), c, spec, String(Date.now())], { cwd: REPO, encoding: 'utf8', env: process.env, timeout: 120_000 });
       expect(child.signal, `${spec}: ${child.stderr}`).to.equal('SIGKILL');
       for (const k of keys) {
         const now = await partitionRows(k);
