@@ -168,11 +168,12 @@ export class Erasure extends pulumi.ComponentResource {
     const code = bundleHandler(ERASURE_WORKER_HANDLER, 'erasure');
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-worker-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: cfg.logRetentionDays, kmsKeyId: lake.logsKey.arn }, child);
     const role = serviceRole(`${name}-worker-role`, 'lambda.amazonaws.com', child, `Lambda ${functionName}: erases subjects from JSON lines, indexes and earlier versions; keeps the deletion register`);
-    for (const h of indexes) {
+    const aliases = indexes.map((h) => {
       const alias = args.outputsOf(h.key).index?.alias;
       if (!alias) throw new Error(`${h.key} keeps subject data in an index but has no alias on the stack`);
       args.searchWriter(role.arn, alias);
-    }
+      return alias;
+    });
     const summaries = lake.artifacts(ERASURE_SUMMARY_PREFIX);
     const statements = (hs: readonly ErasureHolder[]): Statement[] => [
       { Sid: 'Logs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroup.arn}:*`] },
@@ -186,7 +187,7 @@ export class Erasure extends pulumi.ComponentResource {
       ...prefixStatements('Records', holderGrants(hs, ['lake-records']), ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], true),
       // The erase job rewrote these objects: the worker deletes their earlier versions, nothing else.
       ...prefixStatements('Versions', holderGrants(hs, SPARK_FACES), ['s3:DeleteObjectVersion'], true),
-      ...(indexes.length ? [...args.search().statements('write'), { Sid: 'LambdaVpcNetworkInterfaces', Effect: 'Allow' as const, Action: [...LAMBDA_VPC_ACTIONS], Resource: ['*'] }] : []),
+      ...(indexes.length ? [...args.search().statements('write', aliases), { Sid: 'LambdaVpcNetworkInterfaces', Effect: 'Allow' as const, Action: [...LAMBDA_VPC_ACTIONS], Resource: ['*'] }] : []),
     ];
     const policy = new aws.iam.RolePolicy(`${name}-worker-policy`, { role: role.id, policy: holders.apply((hs) => policyDocument(statements(hs))) }, child);
     const network = indexes.length ? args.network() : undefined;

@@ -23,11 +23,13 @@ export const DOMAIN_READ_ACTIONS = ['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpH
 export const DOMAIN_WRITE_ACTIONS = [...DOMAIN_READ_ACTIONS, 'es:ESHttpPut', 'es:ESHttpDelete'];
 
 /**
- * The HTTP paths (below the domain ARN) a loader of `alias` calls: its versions (`<alias>_v<n>` and
- * their `_refresh`), its alias, and the two bulk endpoints. `_bulk` and `_aliases` name indexes in
- * their bodies, which IAM cannot see; the domain's fine-grained access control checks those.
+ * The HTTP paths (below the domain ARN) a writer of `alias` calls: its versions (`<alias>_v<n>`,
+ * their `_refresh`, `_count`, `_forcemerge`), the alias itself (a loader counts through it, the
+ * erasure searches through it), the alias's own API, and the two bulk endpoints. `_bulk` and
+ * `_aliases` name indexes in their bodies, which IAM cannot see; the domain's fine-grained access
+ * control checks those.
  */
-export const domainLoaderPaths = (alias: string): string[] => [`${alias}_v*`, `_alias/${alias}`, '_aliases', '_bulk'];
+export const domainLoaderPaths = (alias: string): string[] => [`${alias}_v*`, alias, `${alias}/*`, `_alias/${alias}`, '_aliases', '_bulk'];
 
 /**
  * The statement ids of writers: `Load<Alias>` (`item_embeddings` -> `LoadItemEmbeddings`),
@@ -195,16 +197,17 @@ export class SearchBackend extends pulumi.ComponentResource {
   }
 
   /**
-   * IAM statements letting a role search the indexes (`read`), or change them (`write`): with an
-   * alias, on a domain only that alias's paths (a loader); without, every index of the backend. On
-   * a collection the data-access policy of `grant` narrows either to the roles' aliases.
+   * IAM statements letting a role search the indexes (`read`), or change them (`write`): with
+   * aliases, on a domain only those aliases' paths (a loader, the erasure worker); without, every
+   * index of the backend. On a collection the data-access policy of `grant` narrows either to the
+   * roles' aliases.
    */
-  statements(mode: 'read' | 'write', alias?: string): Statement[] {
+  statements(mode: 'read' | 'write', aliases?: readonly string[]): Statement[] {
     if (this.signingService === 'aoss') {
       // aoss:APIAccessAll only opens the HTTP API; what a role may do inside is the data-access policy.
       return [{ Sid: 'SearchApi', Effect: 'Allow', Action: ['aoss:APIAccessAll'], Resource: [this.arn] }];
     }
-    const paths = mode === 'write' && alias !== undefined ? domainLoaderPaths(alias) : ['*'];
+    const paths = mode === 'write' && aliases?.length ? [...new Set(aliases.flatMap(domainLoaderPaths))] : ['*'];
     return [{ Sid: 'SearchApi', Effect: 'Allow', Action: mode === 'read' ? DOMAIN_READ_ACTIONS : DOMAIN_WRITE_ACTIONS, Resource: paths.map((p) => pulumi.interpolate`${this.arn}/${p}`) }];
   }
 

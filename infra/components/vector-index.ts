@@ -75,7 +75,7 @@ export class VectorIndex extends pulumi.ComponentResource {
         HEADWATER_ASSET: asset.key,
         [INDEX_ENTRY_VARIABLE]: pulumi.all([search.endpoint, loaderRole.arn, model.bucket]).apply(([endpoint, roleArn, bucket]) => JSON.stringify(entryOf(endpoint, roleArn, bucket))),
       }),
-      extraStatements: [readEmbeddings, kmsUse(ctx.lake.key.arn, 'read', viaServices(ctx.cfg.region, 's3')), ...search.statements('write', settings.alias)],
+      extraStatements: [readEmbeddings, kmsUse(ctx.lake.key.arn, 'read', viaServices(ctx.cfg.region, 's3')), ...search.statements('write', [settings.alias])],
       // The search endpoint is private: the function runs in the VPC (S3 through the gateway endpoint).
       searchClient: true,
     });

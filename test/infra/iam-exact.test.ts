@@ -64,7 +64,7 @@ const sourceAccess = (stack: Stack) => [
 ];
 /** The search API grant on the stack's domain: readers search every index, a loader writes its alias's paths only. */
 const domainArn = (stack: Stack) => `arn:aws:es:${REGION}:${ACCOUNT}:domain/hw-${stack}-vectors`;
-const loaderPaths = (stack: Stack, alias: string) => [`${alias}_v*`, `_alias/${alias}`, '_aliases', '_bulk'].map((p) => `${domainArn(stack)}/${p}`);
+const loaderPaths = (stack: Stack, alias: string) => [`${alias}_v*`, alias, `${alias}/*`, `_alias/${alias}`, '_aliases', '_bulk'].map((p) => `${domainArn(stack)}/${p}`);
 const searchApi = (stack: Stack, alias?: string) =>
   alias
     ? `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead,es:ESHttpPut,es:ESHttpDelete ${loaderPaths(stack, alias).join(',')}`
@@ -75,8 +75,7 @@ const deletionRegister = (stack: Stack) => [
   `DeletionRegisterSalt Allow ssm:GetParameter arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/headwater/${stack}/erasure/salt`,
   `DeletionRegisterKey Allow kms:Decrypt ${KEY} {"StringEquals":{"kms:ViaService":["dynamodb.${REGION}.amazonaws.com","ssm.${REGION}.amazonaws.com"]}}`,
 ];
-/** The erasure worker's grant: it deletes documents of the indexes holding subjects (the domain policy narrows it to their aliases). */
-const searchWriteAll = (stack: Stack) => `SearchApi Allow es:ESHttpGet,es:ESHttpPost,es:ESHttpHead,es:ESHttpPut,es:ESHttpDelete ${domainArn(stack)}/*`;
+
 /** Lambdas in the VPC: their network interfaces (no resource-level permissions exist for these). */
 const LAMBDA_VPC = 'LambdaVpcNetworkInterfaces Allow ec2:CreateNetworkInterface,ec2:DescribeNetworkInterfaces,ec2:DescribeSubnets,ec2:DeleteNetworkInterface,ec2:AssignPrivateIpAddresses,ec2:UnassignPrivateIpAddresses *';
 const lambdaLogs = (stack: Stack, fn: string) => `Logs Allow logs:CreateLogStream,logs:PutLogEvents arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/headwater-${stack}-${fn}:*`;
@@ -299,7 +298,7 @@ function erasureRoles(stack: Stack): Record<string, RoleExpectation> {
         `RecordsList Allow s3:ListBucket,s3:ListBucketVersions arn:aws:s3:::lake-serving {"StringLike":{"s3:prefix":[${records.map((p) => `"${p}*"`).join(',')}]}}`,
         `VersionsObjects Allow s3:DeleteObjectVersion ${objects(lake)}`,
         `VersionsList Allow s3:ListBucket,s3:ListBucketVersions ${lakeBuckets} ${lakePrefixes}`,
-        searchWriteAll(stack),
+        searchApi(stack, 'user_embeddings'),
         LAMBDA_VPC,
       ],
     },

@@ -143,7 +143,7 @@ for (const stack of ['dev', 'prod'] as const) {
       expect(s.manifest.assets['index/user_embeddings']).to.deep.include({ embeddings: { bucket: 'lake-model', key: 'recommender/user_embeddings.parquet', idColumn: 'customer_number' } });
       const api = st.find((t) => t.Sid === 'SearchApi')!;
       const domainArn = `arn:aws:es:${REGION}:${MOCK_ACCOUNT}:domain/hw-${stack}-vectors`;
-      expect(api.Resource).to.deep.equal([`${domainArn}/item_embeddings_v*`, `${domainArn}/_alias/item_embeddings`, `${domainArn}/_aliases`, `${domainArn}/_bulk`]);
+      expect(api.Resource).to.deep.equal([`${domainArn}/item_embeddings_v*`, `${domainArn}/item_embeddings`, `${domainArn}/item_embeddings/*`, `${domainArn}/_alias/item_embeddings`, `${domainArn}/_aliases`, `${domainArn}/_bulk`]);
       const domain = byType(s, 'aws:opensearch/domain:Domain')[0].inputs as Record<string, Record<string, unknown>>;
       expect(domain.encryptAtRest.enabled).to.equal(true);
       expect(domain.nodeToNodeEncryption).to.deep.equal({ enabled: true });
@@ -192,7 +192,7 @@ for (const stack of ['dev', 'prod'] as const) {
       const loaders = policy.Statement.find((x) => x.Sid === 'LoadItemEmbeddings')!;
       const readers = policy.Statement.find((x) => x.Sid === 'Readers')!;
       expect(loaders.Principal.AWS).to.equal(`arn:aws:iam::${MOCK_ACCOUNT}:role/index-item-embeddings-loader-role`);
-      expect(loaders.Resource.every((r) => /\/(item_embeddings_v\*|_alias\/item_embeddings|_aliases|_bulk)$/.test(r))).to.equal(true);
+      expect(loaders.Resource.every((r) => /\/(item_embeddings_v\*|item_embeddings|item_embeddings\/\*|_alias\/item_embeddings|_aliases|_bulk)$/.test(r))).to.equal(true);
       expect(readers.Principal.AWS.map((a) => a.split('/').pop()).sort()).to.deep.equal(['serving-recommendations-transform-role', 'serving-recommender-api-role']);
       expect(readers.Action).to.deep.equal(['es:ESHttpGet', 'es:ESHttpPost', 'es:ESHttpHead']);
       expect(readers.Action).to.not.include.members(['es:ESHttpPut', 'es:ESHttpDelete']);
