@@ -126,7 +126,7 @@ async function separateProcesses(target: EmbeddedStreamTarget, shards: number, b
     fs.mkdirSync(path.dirname(paths.checkpoint), { recursive: true });
     const lakeDir = localPaths.lake();
     const poller = await spawnPoller(
-      { endpoint: kin.endpoint, streamName: target.streamName, lakeDir, prefix: target.prefix, errorPrefix: target.errorPrefix, checkpointFile: paths.checkpoint, bufferIntervalMs },
+      { endpoint: kin.endpoint, streamName: target.streamName, lakeDir, prefix: target.prefix, errorPrefix: target.errorPrefix, checkpointFile: paths.checkpoint, bufferIntervalMs, transformModule: target.transformModule },
       {
         env: { ...process.env, ...(target.serving ? { [servingVariable('config')]: JSON.stringify(target.serving) } : {}) },
         onFlush: (f) => {

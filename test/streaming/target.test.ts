@@ -36,6 +36,7 @@ describe('the embedded stream, from the graph', function () {
       errorPrefix: 'errors',
       indexAliases: { item: 'item_embeddings', user: 'user_embeddings' },
       indexIdFields: { item: 'product_code', user: 'customer_number' },
+      transformModule: 'jobs/serving/stream-transform/handler.ts',
     });
   });
 

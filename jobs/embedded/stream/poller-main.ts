@@ -1,9 +1,9 @@
 /**
  * Child-process entry: the delivery poller (embedded Firehose) in its own process, as Firehose is
  * its own service in production. Started by `spawnPoller` (./processes.ts) with its options as a
- * JSON argument; the transform is built from the embedded environment (HEADWATER_HOME), as the
- * in-process session does, and runs on worker threads (`transformWorkers`, default one per core;
- * Firehose likewise invokes the transform Lambda concurrently). IPC messages to the parent:
+ * JSON argument; the transform (the declared module, or the generic one built from the embedded
+ * environment) runs on worker threads, as in the in-process session (`transformWorkers`, default
+ * one per core; Firehose likewise invokes the transform Lambda concurrently). IPC messages to the parent:
  *
  *   { type: 'ready', stats }                                  reading every shard
  *   { type: 'flush', ok, failed, files, deliveredAt }         after each delivered batch
@@ -14,12 +14,12 @@
  * A SIGKILL loses only the buffer, which the next poller re-reads from the checkpoint.
  */
 import os from 'node:os';
-import { transformFromEnvironment } from '../../serving/stream-transform/handler';
 import { registerExclusion } from '../../erasure/delivery-filter';
 import { localPaths } from '../paths';
 import { localKinesisClient } from './kinesalite';
 import { DeliveryPoller } from './poller';
 import { TransformPool } from './transform-pool';
+import { loadTransformModule } from './declared-transform';
 import type { PollerProcessOptions } from './processes';
 
 type Message = { type: string } & Record<string, unknown>;
@@ -32,9 +32,11 @@ async function main(): Promise<void> {
   if (!raw) throw new Error('usage: poller-main.ts <options JSON> (see PollerProcessOptions in processes.ts)');
   const o = JSON.parse(raw) as PollerProcessOptions;
   const client = localKinesisClient(o.endpoint);
-  const workers = o.transformWorkers ?? os.availableParallelism();
-  const pool = workers > 0 ? new TransformPool(workers) : undefined;
-  const transform = pool?.transform ?? transformFromEnvironment({ ...process.env, HEADWATER_MODE: 'embedded' }, { logFailures: false });
+  // Loaded here first so a module that fails says so once, naming its file, not in every worker.
+  if (o.transformModule) loadTransformModule(o.transformModule);
+  const workers = Math.max(1, o.transformWorkers ?? os.availableParallelism());
+  const pool = new TransformPool(workers, undefined, { ...process.env, HEADWATER_MODE: 'embedded' }, o.transformModule);
+  const transform = pool.transform;
   const poller = new DeliveryPoller({
     client,
     streamName: o.streamName,
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
       )
       .finally(async () => {
         client.destroy();
-        await pool?.close();
+        await pool.close();
         process.exit(poller.error ? 1 : 0);
       });
   };

@@ -22,8 +22,10 @@ export interface PollerProcessOptions {
   readonly checkpointFile: string;
   readonly bufferIntervalMs: number;
   readonly bufferBytes?: number;
-  /** Worker threads running the transform (0 = the poller's own thread). Default: the machine's cores. */
+  /** Worker threads running the transform (at least one). Default: the machine's cores. */
   readonly transformWorkers?: number;
+  /** The declared transform module (repo-relative, `EmbeddedStreamTarget.transformModule`). @default the generic transform */
+  readonly transformModule?: string;
   /** Subject fields of the delivered records, checked against the deletion register. @default none */
   readonly subjectFields?: readonly DeliveredField[];
 }

@@ -1,6 +1,6 @@
 /**
  * An embedded stream session: kinesalite + the graph's stream (./target.ts) + the delivery poller
- * calling the stream-transform handler, all in this process (the transform on worker threads).
+ * calling the declared stream-transform module, all in this process (the transform on worker threads).
  * Used by `assets stream start`, the demo and the stream benchmark; `close()` stops everything it
  * started.
  */
@@ -13,7 +13,6 @@ import type { AssetGraph, StreamEvents } from '../../../assets/core';
 import { localPaths } from '../paths';
 import { servingVariable } from '../../../assets/kinds/serving-bindings';
 import { servingConfigFrom } from '../../serving/environment';
-import { transformFromEnvironment } from '../../serving/stream-transform/handler';
 import { createRecommenderService, type RecommenderDeps } from '../../serving/recommender';
 import { createTransformHandler } from '../../serving/stream-transform/transform';
 import { ensureStream, localKinesisClient, startKinesalite, streamPaths, type RunningKinesalite } from './kinesalite';
@@ -21,6 +20,7 @@ import { DeliveryPoller, type FlushReport } from './poller';
 import { DeliveryLedger } from './deliveries';
 import { LocalRunLog } from '../runlog';
 import { TransformPool } from './transform-pool';
+import { loadTransformModule } from './declared-transform';
 import type { EmbeddedStreamTarget } from './target';
 import { EmbeddedVectorStore } from '../../vector-store/embedded';
 
@@ -40,8 +40,9 @@ export interface StreamSessionOptions {
   /** Whether to run the poller (put-only sessions leave it off). Default true. */
   readonly poll?: boolean;
   /**
-   * Worker threads running the transform (0 = on this thread). Default: one per core, unless
-   * `deps` is given (injected dependencies live on this thread).
+   * Worker threads running the transform. Default: one per core. The declared transform module
+   * runs on at least one (it reads its serving variables from its thread's environment); with
+   * `deps` the generic transform runs on this thread by default (injected dependencies live here).
    */
   readonly transformWorkers?: number;
   /**
@@ -82,13 +83,11 @@ export async function startStreamSession(o: StreamSessionOptions): Promise<Strea
         runLog = new LocalRunLog(localPaths.runLog());
         ledger = await DeliveryLedger.open({ runLog, graph: o.record.graph, key: target.deliveryKey });
       }
-      const workers = o.transformWorkers ?? (o.deps ? 0 : os.availableParallelism());
-      pool = workers > 0 ? new TransformPool(workers, undefined, env) : undefined;
-      const transform =
-        pool?.transform ??
-        (o.deps
-          ? createTransformHandler(createRecommenderService(o.deps), servingConfigFrom(env), { logFailures: false })
-          : transformFromEnvironment(env, { logFailures: false }));
+      // Loaded here first so a module that fails says so once, naming its file, not in every worker.
+      if (!o.deps) loadTransformModule(target.transformModule);
+      const workers = o.deps ? (o.transformWorkers ?? 0) : Math.max(1, o.transformWorkers ?? os.availableParallelism());
+      pool = workers > 0 ? new TransformPool(workers, undefined, env, o.deps ? undefined : target.transformModule) : undefined;
+      const transform = pool?.transform ?? createTransformHandler(createRecommenderService(o.deps!), servingConfigFrom(env), { logFailures: false });
       poller = new DeliveryPoller({
         client,
         streamName: target.streamName,

@@ -28,6 +28,8 @@ export interface EmbeddedStreamTarget {
   readonly indexIdFields: { readonly user?: string; readonly item?: string };
   /** What its transform reads (fields, model, fallback, indexes, event shape), from its declaration and deps; none when it serves no model. */
   readonly serving?: ServingConfig;
+  /** The declared transform module (repo-relative), run as the Firehose Lambda runs it. */
+  readonly transformModule: string;
 }
 
 const kindOf = (a: AssetDefinition) => (a.compute as { kind?: string }).kind;
@@ -82,5 +84,6 @@ export function embeddedStreamOf(graph: AssetGraph, key?: string): EmbeddedStrea
     indexAliases,
     indexIdFields,
     ...(servesModel(graph, key) ? { serving: servingConfig(graph, key) } : {}),
+    transformModule: settings.transform,
   };
 }

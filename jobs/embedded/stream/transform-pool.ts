@@ -31,6 +31,8 @@ export class TransformPool {
     private readonly workerFile = path.join(__dirname, `transform-worker${path.extname(__filename)}`),
     /** The workers' environment (the serving variables among it). Default: this process's. */
     private readonly env: NodeJS.ProcessEnv = process.env,
+    /** The declared transform module each worker runs (repo-relative); none: the generic transform. */
+    private readonly module?: string,
   ) {
     if (!(size >= 1)) throw new Error(`a transform pool needs at least one worker, got ${size}`);
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
@@ -57,8 +59,8 @@ export class TransformPool {
     // A .ts worker registers tsx's require hook itself: workers do not get the ESM loader the tsx
     // CLI registers on the main thread, and Node would refuse the '.ts' extension.
     const worker = this.workerFile.endsWith('.ts')
-      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(this.workerFile)});`, { eval: true, env: this.env })
-      : new Worker(this.workerFile, { env: this.env });
+      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(this.workerFile)});`, { eval: true, env: this.env, workerData: { module: this.module } })
+      : new Worker(this.workerFile, { env: this.env, workerData: { module: this.module } });
     const slot: Slot = { worker, pending: new Map() };
     worker.on('message', (m: { id: number; result?: TransformResult; error?: string }) => {
       const p = slot.pending.get(m.id);

@@ -4,7 +4,7 @@
  * (../environment.ts), as the recommendation API's is.
  */
 import type { FirehoseTransformationEvent } from 'aws-lambda';
-import { servingFromEnvironment, type Env } from '../environment';
+import { servingFromEnvironment, servingMode, type Env } from '../environment';
 import { createRecommenderService } from '../recommender';
 import { createTransformHandler, type TransformHandler, type TransformOptions, type TransformResult } from './transform';
 import { registerFilterFromEnvironment, type RegisterFilter } from '../../aws/erasure-register';
@@ -22,7 +22,8 @@ let register: RegisterFilter | undefined | null;
 
 /** The Firehose transformation entry point; records of erased subjects (the stack's deletion register) come back `Dropped`. */
 export async function handler(event: FirehoseTransformationEvent): Promise<TransformResult> {
-  transform ??= transformFromEnvironment();
+  // Failures are logged to CloudWatch on Lambda; on one machine the error prefix holds them with their reason.
+  transform ??= transformFromEnvironment(process.env, { logFailures: servingMode() === 'aws' });
   if (register === undefined) register = registerFilterFromEnvironment() ?? null;
   if (!register) return transform(event);
   const { kept, dropped } = await register(event.records);
