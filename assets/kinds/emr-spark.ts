@@ -148,8 +148,8 @@ export function beatsPopularity(model: RecommenderModel, options: { readonly byU
     description,
   });
   return [
-    compare(model.metric, `beats_popularity_${name(model.metric)}`, true, `The model must recommend better than popular products (${model.metric}, hold-out users).`),
-    compare(other, `beats_popularity_${name(other)}`, false, `${other} against popular products on the same users.`),
+    compare(model.metric, `beats_popularity_${name(model.metric)}`, true, `The model must recommend better than the most popular items (${model.metric}, hold-out users).`),
+    compare(other, `beats_popularity_${name(other)}`, false, `${other} against the most popular items on the same users.`),
     ...(options.byUserGroup
       ? [
           compare(`${model.metric}Known`, 'beats_popularity_known', false, `${model.metric} on hold-out users seen in training (their history counts).`),

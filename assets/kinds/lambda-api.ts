@@ -14,7 +14,7 @@ export interface LambdaApiSettings {
   readonly reservedConcurrency: number;
   /** Provisioned concurrency (no cold starts on the hot path). Default 10. */
   readonly provisionedConcurrency: number;
-  /** Time budget for the vector search before falling back to popular products, ms. Default 200. */
+  /** Time budget for the vector search before falling back to the popular items (the declared fallback), ms. Default 200. */
   readonly budgetMs: number;
   /** Default `arm64` (Graviton: cheaper per ms). */
   readonly architecture: 'arm64' | 'x86_64';

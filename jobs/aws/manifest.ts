@@ -173,7 +173,7 @@ export const alarmNamePrefix = (stack: string): string => `headwater-${stack}-`;
 export const METRICS_NAMESPACE = 'Headwater';
 /** 1 per successful materialization of an asset (dimension `Asset` = key); freshness alarms watch its sum. */
 export const FRESHNESS_METRIC = 'AssetMaterialized';
-/** 1 per API answer that fell back to popular products (a metric filter on the function's JSON log line). */
+/** 1 per API answer that fell back to the popular items (a metric filter on the function's JSON log line). */
 export const FALLBACK_METRIC = 'RecommendationFallbacks';
 /** The `msg` of the log line the API writes for each fallback answer. */
 export const FALLBACK_LOG_MESSAGE = 'recommendation-fallback';
