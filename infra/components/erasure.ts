@@ -19,7 +19,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { AssetGraph, AssetKey } from '../../assets/core';
-import { SPARK_FACES, type ErasureHolder, type ErasureManifest } from '../../jobs/aws/erasure-contract';
+import { REGISTER_STATUS_ATTRIBUTES, SPARK_FACES, type ErasureHolder, type ErasureManifest } from '../../jobs/aws/erasure-contract';
 import type { AssetManifest } from '../../jobs/aws/manifest';
 import type { PlatformConfig } from '../config';
 import { bundleHandler, uploadCode } from '../code';
@@ -283,6 +283,15 @@ export class Erasure extends pulumi.ComponentResource {
       // The request is written SSE-KMS under the lake key: a data key through S3.
       kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 's3'), 'ErasureRequestKey'),
       { Sid: 'ErasureSummary', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pulumi.interpolate`${summaries.bucketArn}/${ERASURE_SUMMARY_PREFIX}*`] },
+      // `assets status` counts pending erasures: the register's dates and sources, never its hashes
+      // (AWS's fine-grained access pattern: only these attributes, and only when named).
+      {
+        Sid: 'ErasureRegisterStatus',
+        Effect: 'Allow',
+        Action: ['dynamodb:Scan'],
+        Resource: [this.registerTable.arn],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...REGISTER_STATUS_ATTRIBUTES] }, StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' } },
+      },
     ];
     this.registerOutputs({ stateMachineArn: this.stateMachine.arn, registerTable: this.registerTable.name });
   }

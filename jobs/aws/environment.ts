@@ -19,12 +19,14 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { AssetDefinition, AssetKey, CheckSpec, Observation } from '../../assets/core';
+import type { AssetDefinition, AssetGraph, AssetKey, CheckSpec, Observation } from '../../assets/core';
+import type { PendingErasures } from '../erasure/pending';
 import type { CheckOutcome, Environment, Executor, Lock, StepContext, StepOutput } from '../engine/environment';
 import { readRepoFile } from '../engine/repo-files';
 import { DynamoRunLog } from './dynamo-runlog';
 import { explainAccessError } from './access-errors';
 import { alarmStatus, type AlarmStatus } from './alarm-status';
+import { stackPendingErasures } from './erasure-pending';
 import type { AwsClients, AwsEnvironmentOptions } from './executor-deps';
 import { loadAwsExecutors } from './executors';
 import { manifestParameterName, type StackManifest } from './manifest';
@@ -73,7 +75,7 @@ export class AwsEnvironment implements Environment {
   constructor(
     readonly manifest: StackManifest,
     private readonly clients: AwsClients,
-    options: AwsEnvironmentOptions = {},
+    private readonly options: AwsEnvironmentOptions = {},
   ) {
     this.name = manifest.stack;
     this.runLog = new DynamoRunLog(clients.dynamodb, manifest.runLog.tableName, { clock: options.clock });
@@ -87,6 +89,12 @@ export class AwsEnvironment implements Environment {
   /** The stack's alarms in ALARM and whether their notifications reach anyone (`assets status`). */
   alarms(): Promise<AlarmStatus> {
     return alarmStatus(this.clients.cloudwatch, this.clients.sns, this.manifest);
+  }
+
+  /** The stack's pending erasures from its deletion register, hashes left out (`assets status`). */
+  pendingErasures(graph: AssetGraph, nowMs: number): Promise<PendingErasures | undefined> {
+    if (!this.manifest.erasure) return Promise.resolve(undefined);
+    return stackPendingErasures(this.clients.dynamodb, this.manifest.erasure.registerTable, graph, nowMs, this.options.clock);
   }
 
   acquireLock(key: AssetKey, partition: string | null, owner: string): Promise<Lock> {

@@ -64,6 +64,12 @@ export interface ErasureManifest {
   readonly subjects: readonly string[];
 }
 
+/**
+ * The deletion register's attributes `assets status --env` reads, and all the operator's grant
+ * allows it to read: never `hash`, so whoever runs the CLI cannot test an id against the register.
+ */
+export const REGISTER_STATUS_ATTRIBUTES = ['subject', 'erasedAt', 'checkedAt', 'pendingSources'] as const;
+
 export const REQUEST_FORMAT = 'headwater-erasure-request/v1';
 export const LAKE_REPORT_FORMAT = 'headwater-erasure-lake-report/v1';
 export const SUMMARY_FORMAT = 'headwater-erasure-summary/v1';

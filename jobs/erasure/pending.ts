@@ -1,10 +1,11 @@
 /**
  * Pending erasures: subjects in the deletion register that a source (owned upstream) still held
- * when last checked. Reads one small file, so `assets status` can show it on every call.
+ * when last checked. One rule for both registers: the local file (read here, so `assets status`
+ * can show it on every call) and a stack's DynamoDB table (jobs/aws/erasure-pending.ts).
  */
 import type { AssetGraph } from '../../assets/core';
 import { localPaths } from '../embedded/paths';
-import { DeletionRegister } from './register';
+import { DeletionRegister, type RegisterEntry } from './register';
 
 /** Registered subjects some source still holds, as last checked: what `assets status` shows. */
 export interface PendingErasures {
@@ -17,14 +18,18 @@ export interface PendingErasures {
   readonly checkedAt?: string;
 }
 
-/** The register's pending erasures (reads one file; a stream's records count until its retention passed). */
-export function pendingErasures(graph: AssetGraph, nowMs = Date.now()): PendingErasures | undefined {
-  const register = DeletionRegister.peek(localPaths.erasure());
-  if (!register || !register.list().length) return undefined;
+/** What the rule reads of an entry: never its hash. */
+export type PendingFacts = Pick<RegisterEntry, 'erasedAt' | 'checkedAt' | 'pendingSources'>;
+
+/**
+ * Counts the entries still held upstream. A source the graph no longer declares does not count;
+ * a stream's records count until its retention has passed since the erasure (they expire there).
+ */
+export function summarizePending(graph: AssetGraph, entries: readonly PendingFacts[], nowMs: number): PendingErasures {
   const pendingBySource: Record<string, number> = {};
   let pending = 0;
   let checkedAt: string | undefined;
-  for (const e of register.list()) {
+  for (const e of entries) {
     const still = e.pendingSources.filter((key) => {
       if (!graph.has(key)) return false;
       const hours = (graph.get(key).compute as { retentionHours?: number }).retentionHours;
@@ -35,6 +40,12 @@ export function pendingErasures(graph: AssetGraph, nowMs = Date.now()): PendingE
     for (const k of still) pendingBySource[k] = (pendingBySource[k] ?? 0) + 1;
     if (!checkedAt || e.checkedAt < checkedAt) checkedAt = e.checkedAt;
   }
-  return { registered: register.list().length, pendingBySource, pending, ...(checkedAt ? { checkedAt } : {}) };
+  return { registered: entries.length, pendingBySource, pending, ...(checkedAt ? { checkedAt } : {}) };
 }
 
+/** The local register's pending erasures; undefined when nothing was ever erased here. */
+export function pendingErasures(graph: AssetGraph, nowMs = Date.now()): PendingErasures | undefined {
+  const register = DeletionRegister.peek(localPaths.erasure());
+  if (!register || !register.list().length) return undefined;
+  return summarizePending(graph, register.list(), nowMs);
+}

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { manifest } from '../aws/fixtures';
@@ -118,6 +118,35 @@ describe('assets --env <stack> (AWS environment)', () => {
       const r = await cli('status', '--env', 'dev');
       expect(r.code).to.equal(0);
       expect(r.out).to.contain('analytics/sales_hourly').and.contain("warning: could not read the stack's alarms: not authorized");
+    });
+
+    it("status --env dev counts the stack's pending erasures from its deletion register, reading no hash", async () => {
+      const erasure = { stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:headwater-dev-erasure', workBucket: 'lake-artifacts', workPrefix: 'tmp/erasure/', summaryPrefix: 'erasure/summaries/', registerTable: 'headwater-dev-deletion-register', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k', holders: [], sources: [], subjects: ['customer'] };
+      ssm.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify({ ...manifest, erasure }) } });
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+      const [twoDays, threeDays, oneDay] = [daysAgo(2), daysAgo(3), daysAgo(1)];
+      const entry = (erasedAt: string, sources: string[]) => ({ subject: { S: 'customer' }, erasedAt: { S: erasedAt }, checkedAt: { S: erasedAt }, pendingSources: { L: sources.map((x) => ({ S: x })) } });
+      // Two pages: a subject still in the source table, one whose stream records expired (24 h retention), one cleared.
+      const page1 = { Items: [entry(twoDays, ['source/customers', 'stream/user_events'])], LastEvaluatedKey: { subject: { S: 'customer' }, hash: { S: 'h1' } } };
+      const page2 = { Items: [entry(threeDays, ['stream/user_events']), entry(oneDay, [])] };
+      ddb.on(ScanCommand).callsFake((input: { ExclusiveStartKey?: unknown }) => (input.ExclusiveStartKey ? page2 : page1));
+      const json = JSON.parse((await cli('status', '--env', 'dev', '--json')).out) as { erasure: unknown };
+      expect(json.erasure).to.deep.equal({ registered: 3, pending: 1, pendingBySource: { 'source/customers': 1 }, checkedAt: twoDays });
+      const scans = ddb.commandCalls(ScanCommand).map((c) => c.args[0].input);
+      expect(scans).to.have.length(2);
+      expect(scans[1].ExclusiveStartKey).to.deep.equal({ subject: { S: 'customer' }, hash: { S: 'h1' } });
+      for (const input of scans) {
+        expect(input).to.deep.include({ TableName: 'headwater-dev-deletion-register', Select: 'SPECIFIC_ATTRIBUTES' });
+        expect(Object.values(input.ExpressionAttributeNames ?? {}).sort()).to.deep.equal(['checkedAt', 'erasedAt', 'pendingSources', 'subject']);
+      }
+      const text = await cli('status', '--env', 'dev');
+      expect(text.code).to.equal(0);
+      expect(text.out).to.contain("erasure: 1 of 3 erased subjects possibly still held upstream: source/customers (1)").and.contain("sources inside the stack's VPC are not rechecked from the CLI");
+      ddb.on(ScanCommand).rejects(Object.assign(new Error('not authorized to perform dynamodb:Scan'), { name: 'AccessDeniedException', $metadata: {} }));
+      const denied = await cli('status', '--env', 'dev');
+      expect(denied.code).to.equal(0);
+      expect(denied.out).to.contain('analytics/sales_hourly').and.contain("warning: could not read the stack's deletion register: not authorized");
     });
 
     it('a stack that was never deployed (no SSM parameter) exits 2 saying to deploy it', async () => {

@@ -337,6 +337,7 @@ const operatorPolicy = (stack: Stack) => [
   `ErasureWatch Allow states:DescribeExecution arn:aws:states:${REGION}:${ACCOUNT}:execution:headwater-${stack}-erasure:*`,
   'ErasureRequest Allow s3:PutObject arn:aws:s3:::lake-artifacts/tmp/erasure/*',
   `ErasureRequestKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY} ${VIA_S3}`,
+  `ErasureRegisterStatus Allow dynamodb:Scan arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/headwater-${stack}-deletion-register {"ForAllValues:StringEquals":{"dynamodb:Attributes":["subject","erasedAt","checkedAt","pendingSources"]},"StringEqualsIfExists":{"dynamodb:Select":"SPECIFIC_ATTRIBUTES"}}`,
 ];
 
 const of = (s: Synthesis, type: string) => s.resources.filter((r) => r.type === type);

@@ -5,7 +5,8 @@ import { assetStatuses, type AssetStatus } from '../run/asset-status';
 import { automationStatus, describeAutomationStatus } from '../run/automation-status';
 import { withRunLog } from '../run/environment';
 import { selectOrExplain } from '../selection';
-import { pendingErasures } from '../../../jobs/erasure/pending';
+import type { AssetGraph } from '../../../assets/core';
+import { pendingErasures, type PendingErasures } from '../../../jobs/erasure/pending';
 import { describePending } from '../run/erasure-status';
 
 /** What a deployed stack's environment adds to `status`: its alarms (jobs/aws/alarm-status.ts). */
@@ -19,6 +20,12 @@ interface AlarmReport {
 const alarmsOf = (env: object): (() => Promise<AlarmReport>) | undefined => {
   const fn = (env as { alarms?: () => Promise<AlarmReport> }).alarms;
   return typeof fn === 'function' ? () => fn.call(env) : undefined;
+};
+/** A deployed stack's pending erasures, from its deletion register (jobs/aws/erasure-pending.ts). */
+type StackPending = (graph: AssetGraph, nowMs: number) => Promise<PendingErasures | undefined>;
+const stackPendingOf = (env: object): StackPending | undefined => {
+  const fn = (env as { pendingErasures?: StackPending }).pendingErasures;
+  return typeof fn === 'function' ? (graph, nowMs) => fn.call(env, graph, nowMs) : undefined;
 };
 
 const ago = (iso: string, nowMs: number) => {
@@ -47,16 +54,18 @@ export function register(program: Command): void {
       const graph = loadGraph(g.graph);
       const keys = selectOrExplain(graph, selection);
       const nowMs = Date.now();
-      const { statuses, automation, alarms, runLog } = await withRunLog(g.env, g.graph, async (env) => ({
+      const { statuses, automation, alarms, runLog, stackErasure } = await withRunLog(g.env, g.graph, async (env) => ({
         statuses: assetStatuses(graph, keys, await env.runLog.snapshot(), (p) => env.readCode(p), nowMs, env.verifyFiles?.bind(env)),
         automation: await automationStatus(graph, env.runLog, nowMs),
         alarms: await alarmsOf(env)?.().catch((e: unknown): AlarmReport => ({ firing: [], total: 0, error: `could not read the stack's alarms: ${(e as Error).message}` })),
         // The size report: how much history there is, so retention (`assets runs prune`) is a decision, not a surprise.
         runLog: opts.json ? await env.runLog.stats() : undefined,
+        stackErasure: await stackPendingOf(env)?.(graph, nowMs).catch((e: unknown) => ({ error: `could not read the stack's deletion register: ${(e as Error).message}` })),
       }));
-      // Erasures whose subjects a source still holds (local: the deletion register's last check).
-      const erasure = g.env === 'local' ? pendingErasures(graph, nowMs) : undefined;
-      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation, runLog, ...(alarms ? { alarms } : {}), ...(erasure ? { erasure } : {}) });
+      // Erasures whose subjects a source still holds (the deletion register's last check).
+      const erasure = g.env === 'local' ? pendingErasures(graph, nowMs) : stackErasure && !('error' in stackErasure) ? stackErasure : undefined;
+      const erasureError = stackErasure && 'error' in stackErasure ? stackErasure.error : undefined;
+      if (opts.json) return printJson({ env: g.env, at: new Date(nowMs).toISOString(), assets: statuses, automation, runLog, ...(alarms ? { alarms } : {}), ...(erasure ? { erasure } : erasureError ? { erasure: { error: erasureError } } : {}) });
       const rows = statuses.map((s) => [
         s.key,
         stateText(s),
@@ -77,7 +86,8 @@ export function register(program: Command): void {
       }
       for (const s of statuses) for (const c of s.checks.filter((x) => !x.passed)) console.log(`${(c.blocking ? color.red : color.yellow)(`${s.key} ${c.check}`)}${c.partition ? ` [${c.partition}]` : ''}: ${c.message}`);
       for (const line of describeAutomationStatus(automation, nowMs)) console.log(line);
-      if (erasure) console.log(describePending(erasure));
+      if (erasure) console.log(describePending(erasure, g.env !== 'local'));
+      if (erasureError) console.log(color.yellow(`warning: ${erasureError}`));
       if (alarms?.error) console.log(color.yellow(`warning: ${alarms.error}`));
       else if (alarms) {
         if (alarms.firing.length) {
