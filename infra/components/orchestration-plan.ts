@@ -10,8 +10,9 @@
  * the state machine of the schedule upstream of them, after their deps, as `assets automate` runs
  * connected requests in one run.
  */
-import { primitives, type AssetDefinition, type AssetGraph, type AssetKey, type PartitionsDefinition } from '../../assets/core';
-import type { BatchKindName } from '../../assets/kinds';
+import { computeSettings, primitives, type AssetDefinition, type AssetGraph, type AssetKey, type CheckSpec, type PartitionsDefinition } from '../../assets/core';
+import type { BatchKindName, EmrSparkSettings } from '../../assets/kinds';
+import type { MetricsObject } from '../../jobs/aws/job-metrics';
 import { slug } from '../lake-layout';
 
 /**
@@ -44,6 +45,10 @@ export interface OrchestratedAsset {
   /** Deps whose latest data versions the materialization records as its inputs. */
   readonly deps: readonly AssetKey[];
   readonly codeVersion: string;
+  /** The declared checks, evaluated by the recorder after a success as the engine evaluates them. */
+  readonly checks: readonly CheckSpec[];
+  /** Whether the job reports metrics in S3 for the recorder to read (a trainer's model.json): a model, or metric checks to judge. */
+  readonly reportsMetrics: boolean;
 }
 
 export interface ScheduleGroup {
@@ -96,7 +101,9 @@ export function orchestrationPlan(graph: AssetGraph, codeVersion: (asset: AssetD
       continue;
     }
     groupOf.set(key, id);
-    groups.get(id)!.assets.push({ key, slug: slug(key), kind: asset.compute.kind, partitions: asset.partitions ?? null, deps: asset.deps.map((d) => d.key), codeVersion: codeVersion(asset) });
+    const kind = asset.compute.kind;
+    const reportsMetrics = kind === 'emr-spark' && (!!computeSettings<EmrSparkSettings>(asset).model || asset.checks.some((c) => c.type === 'metric_compare'));
+    groups.get(id)!.assets.push({ key, slug: slug(key), kind, partitions: asset.partitions ?? null, deps: asset.deps.map((d) => d.key), codeVersion: codeVersion(asset), checks: asset.checks, reportsMetrics });
   }
   return {
     groups: [...groups.entries()].map(([id, g]) => ({
@@ -136,7 +143,7 @@ export interface DefinitionTargets {
   readonly recorderArn: string;
   readonly topicArn: string;
   readonly glueJobs: Readonly<Record<AssetKey, string>>;
-  readonly emr: Readonly<Record<AssetKey, { applicationId: string; executionRoleArn: string; entryPoint: string; entryPointArguments: readonly string[]; sparkSubmitParameters: string; timeoutMinutes: number }>>;
+  readonly emr: Readonly<Record<AssetKey, { applicationId: string; executionRoleArn: string; entryPoint: string; entryPointArguments: readonly string[]; sparkSubmitParameters: string; timeoutMinutes: number; metricsObject?: MetricsObject }>>;
   /** The index-load function (ARN) of each `vector-index` asset. */
   readonly indexLoaders: Readonly<Record<AssetKey, string>>;
 }
@@ -221,6 +228,10 @@ function jobTask(asset: OrchestratedAsset, targets: DefinitionTargets): State {
 function assetStates(asset: OrchestratedAsset, next: string, targets: DefinitionTargets): Record<string, State> {
   const s = asset.slug;
   const step = { 'runId.$': '$.runId', key: asset.key, deps: asset.deps, codeVersion: asset.codeVersion, 'partition.$': `$.steps.${s}.partition`, 'startedAt.$': `$.started.${s}.at` };
+  // What the recorder judges a success by: the declared checks, over the metadata the step reported.
+  const metricsObject = asset.reportsMetrics ? targets.emr[asset.key]?.metricsObject : undefined;
+  if (asset.reportsMetrics && !metricsObject) throw new Error(`internal: no metrics object for ${asset.key} (its manifest entry has no lake location)`);
+  const judged = { kind: asset.kind, checks: asset.checks, ...(metricsObject ? { metricsObject } : {}) };
   return {
     [`${s}?`]: { Type: 'Choice', Choices: [{ Variable: `$.steps.${s}`, IsPresent: true, Next: `${s}:start` }], Default: next },
     // The step's start time, for its step_started event and duration (the job's output is dropped).
@@ -228,7 +239,7 @@ function assetStates(asset: OrchestratedAsset, next: string, targets: Definition
     [s]: { ...jobTask(asset, targets), Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: `${s}:failed` }], Next: `${s}:succeeded` },
     [`${s}:succeeded`]: record(
       targets,
-      { action: 'step_succeeded', ...step, ...(asset.kind === 'vector-index' ? { 'metadata.$': `${resultPath(asset)}.metadata` } : {}) },
+      { action: 'step_succeeded', ...step, ...judged, ...(asset.kind === 'vector-index' ? { 'metadata.$': `${resultPath(asset)}.metadata` } : {}) },
       { Next: `${s}:blocked?` },
       `$.checks.${s}`,
       { 'blocked.$': '$.Payload.blocked', 'reason.$': '$.Payload.reason' },

@@ -13,7 +13,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { AssetDefinition, AssetGraph, AssetKey } from '../../assets/core';
-import type { AssetManifest, EmrSparkManifest, GlueJobManifest, VectorIndexManifest } from '../../jobs/aws/manifest';
+import { metricsObjectOf, type MetricsObject } from '../../jobs/aws/job-metrics';
+import { METRICS_NAMESPACE, type AssetManifest, type EmrSparkManifest, type GlueJobManifest, type VectorIndexManifest } from '../../jobs/aws/manifest';
 import type { PlatformConfig } from '../config';
 import { bundleHandler } from '../code';
 import { inlinePolicy, kmsUse, policyDocument, serviceRole, viaServices, type Statement } from '../iam';
@@ -174,7 +175,27 @@ export class Orchestration extends pulumi.ComponentResource {
     this.registerOutputs({ stateMachines: [...machines.values()].map((m) => m.arn) });
   }
 
-  /** The recorder Lambda: its own role writes the run-log table and nothing else. */
+  /**
+   * The recorder reads exactly the metrics objects of the jobs that report them (no listing, no
+   * other object of their folders), decrypting through S3 only.
+   */
+  private metricsStatements(args: OrchestrationArgs): Statement[] {
+    const keys = this.plan.groups.flatMap((g) => g.assets.filter((a) => a.reportsMetrics).map((a) => a.key));
+    if (!keys.length) return [];
+    const objects = keys.map((k) =>
+      args.manifestOf(k).apply((e) => {
+        const o = metricsObjectOfEntry(e as EmrSparkManifest);
+        if (!o) throw new Error(`internal: ${e.key} reports metrics but its manifest entry has no lake location`);
+        return `arn:aws:s3:::${o.bucket}/${o.key}`;
+      }),
+    );
+    return [
+      { Sid: 'JobMetrics', Effect: 'Allow', Action: ['s3:GetObject'], Resource: objects },
+      kmsUse(args.lake.key.arn, 'read', viaServices(args.cfg.region, 's3'), 'LakeKeyViaS3'),
+    ];
+  }
+
+  /** The recorder Lambda: its own role writes the run-log table and reads the jobs' reported metrics. */
   private recorderFunction(name: string, args: OrchestrationArgs): aws.lambda.Function {
     const { cfg, lake, runLogTable } = args;
     const child = { parent: this };
@@ -190,6 +211,9 @@ export class Orchestration extends pulumi.ComponentResource {
         { Sid: 'RunLog', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], Resource: [runLogTable.arn] },
         // The run-log table is encrypted with the lake key.
         kmsUse(lake.key.arn, 'write', viaServices(cfg.region, 'dynamodb')),
+        // After each step, one data point of the freshness metric its alarm counts (PutMetricData takes no resource).
+        { Sid: 'PublishMetrics', Effect: 'Allow', Action: ['cloudwatch:PutMetricData'], Resource: ['*'], Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } },
+        ...this.metricsStatements(args),
       ],
       child,
     );
@@ -229,6 +253,11 @@ export class Orchestration extends pulumi.ComponentResource {
   }
 }
 
+/** Where a job reports its metrics (its model.json), from its manifest entry's lake folder. */
+function metricsObjectOfEntry(e: EmrSparkManifest): MetricsObject | undefined {
+  return e.location ? metricsObjectOf(e.location) : undefined;
+}
+
 /** Job names and EMR job parameters from the group's manifest entries. */
 function targetsOf(entries: readonly AssetManifest[]): Pick<DefinitionTargets, 'glueJobs' | 'emr' | 'indexLoaders'> {
   const glueJobs: Record<AssetKey, string> = {};
@@ -238,7 +267,8 @@ function targetsOf(entries: readonly AssetManifest[]): Pick<DefinitionTargets, '
     if (e.kind === 'glue-extract' || e.kind === 'glue-sql') glueJobs[e.key] = (e as GlueJobManifest).jobName;
     else if (e.kind === 'emr-spark') {
       const m = e as EmrSparkManifest;
-      emr[e.key] = { applicationId: m.applicationId, executionRoleArn: m.executionRoleArn, entryPoint: m.entryPoint, entryPointArguments: m.entryPointArguments, sparkSubmitParameters: m.sparkSubmitParameters, timeoutMinutes: m.timeoutMinutes };
+      const metricsObject = metricsObjectOfEntry(m);
+      emr[e.key] = { applicationId: m.applicationId, executionRoleArn: m.executionRoleArn, entryPoint: m.entryPoint, entryPointArguments: m.entryPointArguments, sparkSubmitParameters: m.sparkSubmitParameters, timeoutMinutes: m.timeoutMinutes, ...(metricsObject ? { metricsObject } : {}) };
     } else if (e.kind === 'vector-index') {
       const m = e as VectorIndexManifest;
       if (!m.loaderFunctionArn) throw new Error(`internal: the manifest entry of ${e.key} names no index-load function`);

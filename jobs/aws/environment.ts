@@ -31,6 +31,7 @@ import type { AwsClients, AwsEnvironmentOptions } from './executor-deps';
 import { loadAwsExecutors } from './executors';
 import { manifestParameterName, type StackManifest } from './manifest';
 import { readManifest } from './manifest-store';
+import { evaluateReportedChecks, notEvaluatedLine } from './reported-checks';
 import { realClock } from './retry';
 
 export type { AwsClients, AwsEnvironmentOptions } from './executor-deps';
@@ -111,15 +112,8 @@ export class AwsEnvironment implements Environment {
    * yet; a `row_count` of an index load is evaluated from the count the load reported.
    */
   async evaluateChecks(ctx: StepContext, output: StepOutput, checks: readonly CheckSpec[]): Promise<CheckOutcome[]> {
-    const rows = output.metadata.rows;
-    const fromLoad = ctx.asset.compute.kind === 'vector-index' && typeof rows === 'number';
-    const outcomes: CheckOutcome[] = [];
-    let skipped = 0;
-    for (const check of checks) {
-      if (fromLoad && check.type === 'row_count') outcomes.push(rowCountOutcome(check, rows));
-      else skipped++;
-    }
-    if (skipped) ctx.log(`${skipped} data check(s) not evaluated on AWS (no query engine over S3 yet)`);
+    const { outcomes, notEvaluated } = evaluateReportedChecks(ctx.asset.compute.kind, checks, output.metadata);
+    if (notEvaluated) ctx.log(notEvaluatedLine(notEvaluated));
     return outcomes;
   }
 
@@ -130,12 +124,4 @@ export class AwsEnvironment implements Environment {
   async close(): Promise<void> {
     for (const c of Object.values(this.clients)) (c as { destroy?: () => void }).destroy?.();
   }
-}
-
-/** A `row_count` check against the number of rows a step reported. */
-function rowCountOutcome(check: Extract<CheckSpec, { type: 'row_count' }>, rows: number): CheckOutcome {
-  const low = check.min !== undefined && rows < check.min;
-  const high = check.max !== undefined && rows > check.max;
-  const bounds = [check.min !== undefined ? `>= ${check.min}` : '', check.max !== undefined ? `<= ${check.max}` : ''].filter(Boolean).join(' and ');
-  return { check, passed: !low && !high, message: `${rows} rows loaded${bounds ? `, expected ${bounds}` : ''}` };
 }

@@ -4,7 +4,7 @@
  * the asset's manifest entry, hand the step's window and cancellation to the launcher, and publish
  * the freshness metric after a materialization.
  */
-import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EMRServerlessClient } from '@aws-sdk/client-emr-serverless';
 import type { GlueClient } from '@aws-sdk/client-glue';
@@ -15,8 +15,9 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { AssetKey } from '../../assets/core';
 import type { KindName } from '../../assets/kinds';
 import type { StepContext } from '../engine/environment';
-import { FRESHNESS_METRIC, type ManifestOf, type StackManifest } from './manifest';
-import { withRetry, type Clock, type JobRunOptions } from './retry';
+import { publishMaterialized as publishFreshness } from './freshness-metric';
+import type { ManifestOf, StackManifest } from './manifest';
+import type { Clock, JobRunOptions } from './retry';
 
 /** The SDK clients the environment uses; tests pass mocked ones. */
 export interface AwsClients {
@@ -73,15 +74,6 @@ export function jobRunOptions(deps: AwsExecutorDeps, ctx: StepContext): JobRunOp
 }
 
 /** One more materialization of `key`: the freshness alarms count these. */
-export async function publishMaterialized(deps: AwsExecutorDeps, key: AssetKey): Promise<void> {
-  await withRetry(
-    () =>
-      deps.clients.cloudwatch.send(
-        new PutMetricDataCommand({
-          Namespace: deps.manifest.metricsNamespace,
-          MetricData: [{ MetricName: FRESHNESS_METRIC, Dimensions: [{ Name: 'Asset', Value: key }], Value: 1, Unit: 'Count', Timestamp: new Date(deps.clock.now()) }],
-        }),
-      ),
-    { clock: deps.clock },
-  );
+export function publishMaterialized(deps: AwsExecutorDeps, key: AssetKey): Promise<void> {
+  return publishFreshness(deps.clients.cloudwatch, key, { namespace: deps.manifest.metricsNamespace, clock: deps.clock });
 }

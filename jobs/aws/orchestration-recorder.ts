@@ -6,24 +6,38 @@
  *   plan          the partitions of this tick (the latest complete window of each asset at the
  *                 scheduled time) or of a backfill (`input.partitions`), at most `maxPartitions`
  *                 per execution (the rest is the continuation); creates the run record
- *   step_succeeded  step_started, materialization, step_succeeded; reports a blocking check failure
+ *   step_succeeded  step_started, materialization (with the metrics the job wrote to S3, for a job
+ *                 that reports them), the step's checks evaluated as the engine evaluates them
+ *                 (metric checks from that metadata, a `row_count` from the rows an index load
+ *                 answered: step-checks.ts, reported-checks.ts) and recorded as `check_evaluated`,
+ *                 step_succeeded, the freshness metric; reports a blocking check failure, which
+ *                 stops the state machine before anything downstream
  *   step_failed   step_started, step_failed with the service's error
  *   run_ended     the run's status and end
  *
  * A Lambda retry of `plan` reuses the run (the run id is the execution's name).
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import {
+  checkName,
   dataVersionOf,
   partitionCount,
   partitionIndex,
   partitionKey,
   timeWindow,
   type AssetKey,
+  type CheckSpec,
   type PartitionsDefinition,
   type RunLog,
 } from '../../assets/core';
+import { blockingFailure, checkEvents, evaluateStepChecks } from '../engine/step-checks';
 import { DynamoRunLog } from './dynamo-runlog';
+import { publishMaterialized } from './freshness-metric';
+import { readJobMetrics, type MetricsObject } from './job-metrics';
+import { evaluateReportedChecks, notEvaluatedLine } from './reported-checks';
+import type { Clock } from './retry';
 
 export interface PlannedAsset {
   readonly key: AssetKey;
@@ -57,6 +71,11 @@ export type RecorderEvent =
       /** From the definition: the deps whose latest data versions are the inputs, and the code version. */
       readonly deps: readonly AssetKey[];
       readonly codeVersion: string;
+      /** From the definition: the asset's compute kind and declared checks, evaluated after a success. */
+      readonly kind?: string;
+      readonly checks?: readonly CheckSpec[];
+      /** From the definition: where the job reports its metrics (a trainer's model.json), read after a success. */
+      readonly metricsObject?: MetricsObject;
       readonly error?: { Error?: string; Cause?: string };
       /** What the task answered, recorded with the materialization (an index load's rows, version, ...). */
       readonly metadata?: Readonly<Record<string, unknown>>;
@@ -161,12 +180,29 @@ export async function plan(log: RunLog, env: string, event: Extract<RecorderEven
   return { runId, items, continuation };
 }
 
-/** Writes a step's outcome; for a success, whether a blocking check of this run failed. */
+/** What the recorder reaches besides the run log; the handler binds them to the SDK, tests to fakes. */
+export interface RecorderServices {
+  /** The numeric metrics a job wrote to S3 (job-metrics.ts). */
+  readonly readMetrics: (object: MetricsObject, owner: AssetKey) => Promise<Record<string, number>>;
+  /** One more materialization of `key`: the freshness metric the stack's alarms count. */
+  readonly publishMaterialized: (key: AssetKey) => Promise<void>;
+  /** The function's log (CloudWatch Logs through stdout). */
+  readonly log: (message: string) => void;
+}
+
+/** Services that reach nothing: no metrics to read, no metric published (a run log alone). */
+export const OFFLINE_SERVICES: RecorderServices = { readMetrics: async () => ({}), publishMaterialized: async () => undefined, log: () => undefined };
+
+/**
+ * Writes a step's outcome; for a success, its checks as the engine evaluates them (a blocking
+ * failure, its own or one recorded for this run by the step itself, stops downstream).
+ */
 export async function recordStep(
   log: RunLog,
   event: Extract<RecorderEvent, { action: 'step_succeeded' | 'step_failed' }>,
   nowMs: number,
-): Promise<{ blocked: boolean; reason: string }> {
+  services: RecorderServices = OFFLINE_SERVICES,
+): Promise<{ blocked: boolean; reason: string; warning?: string }> {
   const base = { runId: event.runId, key: event.key, partitions: event.partition === null ? null : [event.partition] };
   const at = iso(nowMs);
   const durationMs = Math.max(0, nowMs - Date.parse(event.startedAt));
@@ -180,11 +216,41 @@ export async function recordStep(
     const [latest] = await log.materializations(dep, { limit: 1 });
     if (latest) inputs[dep] = latest.dataVersion;
   }
-  const metadata = { ...event.metadata, orchestrator: 'stepfunctions' };
+  let reported: Record<string, unknown> = {};
+  if (event.metricsObject) {
+    try {
+      reported = await services.readMetrics(event.metricsObject, event.key);
+    } catch (e) {
+      // Recorded, not thrown: the step did write; its metric checks then fail, naming what is missing.
+      reported = { metricsUnreadable: (e as Error).message };
+      services.log(`${event.key}: ${(e as Error).message}`);
+    }
+  }
+  const metadata = { ...reported, ...event.metadata, orchestrator: 'stepfunctions' };
   await log.append({ type: 'materialization', runId: event.runId, key: event.key, partition: event.partition, codeVersion: event.codeVersion, dataVersion: dataVersionOf(event.codeVersion, inputs), inputs, metadata, at });
+  const checks = await evaluateStepChecks(event.checks ?? [], metadata, async (data) => {
+    const r = evaluateReportedChecks(event.kind ?? '', data, metadata);
+    if (r.notEvaluated) services.log(`${event.key}: ${notEvaluatedLine(r.notEvaluated)}`);
+    return r.outcomes;
+  });
+  for (const e of checkEvents(checks, { key: event.key, partition: event.partition, runId: event.runId, at: () => at })) await log.append(e);
   await log.append({ type: 'step_succeeded', ...base, at, durationMs, metadata });
-  const failed = (await log.checkEvaluations(event.key, { limit: 50 })).filter((c) => c.runId === event.runId && c.partition === event.partition && c.blocking && !c.passed);
-  return failed.length ? { blocked: true, reason: failed.map((c) => `${c.check}: ${c.message}`).join('; ') } : { blocked: false, reason: '' };
+  let warning: string | undefined;
+  try {
+    await services.publishMaterialized(event.key);
+  } catch (e) {
+    // The run log holds the materialization; a missing data point makes the freshness alarm say so.
+    warning = `could not publish the freshness metric of ${event.key} (its freshness alarm may fire): ${(e as Error).message}`;
+    services.log(warning);
+  }
+  const own = blockingFailure(checks);
+  const evaluated = new Set(checks.map((c) => checkName(c.check)));
+  // Checks the step itself recorded for this run (none of the kinds here does yet; a job may).
+  const recorded = (await log.checkEvaluations(event.key, { limit: 50 })).filter(
+    (c) => c.runId === event.runId && c.partition === event.partition && c.blocking && !c.passed && !evaluated.has(c.check),
+  );
+  const reasons = [own, ...recorded.map((c) => `${c.check}: ${c.message}`)].filter(Boolean);
+  return { blocked: reasons.length > 0, reason: reasons.join('; '), ...(warning ? { warning } : {}) };
 }
 
 /** The Lambda entry point: env HEADWATER_ENV and HEADWATER_RUNLOG_TABLE (the stack sets both). */
@@ -194,15 +260,24 @@ export async function handler(event: RecorderEvent): Promise<unknown> {
   if (!table || !env) throw new RecorderInputError('HEADWATER_RUNLOG_TABLE and HEADWATER_ENV must be set (the stack sets them)');
   // The SDK's own configuration (Lambda's region and role; AWS_ENDPOINT_URL in the emulator test).
   const log = new DynamoRunLog(new DynamoDBClient({}), table);
-  return dispatch(log, env, event, Date.now());
+  return dispatch(log, env, event, Date.now(), sdkServices(new S3Client({}), new CloudWatchClient({}), (message) => console.log(message)));
+}
+
+/** The services over the SDK: metrics objects read from S3, the freshness metric put to CloudWatch. */
+export function sdkServices(s3: S3Client, cloudwatch: CloudWatchClient, log: (message: string) => void, clock?: Clock): RecorderServices {
+  return {
+    readMetrics: (object, owner) => readJobMetrics(s3, object, { owner, log, clock }),
+    publishMaterialized: (key) => publishMaterialized(cloudwatch, key, { clock }),
+    log,
+  };
 }
 
 /** The handler's work on a given run log and clock (what the tests call). */
-export async function dispatch(log: RunLog, env: string, event: RecorderEvent, nowMs: number): Promise<unknown> {
+export async function dispatch(log: RunLog, env: string, event: RecorderEvent, nowMs: number, services: RecorderServices = OFFLINE_SERVICES): Promise<unknown> {
   if (event.action === 'plan') return plan(log, env, event);
   if (event.action === 'run_ended') {
     await log.updateRun(event.runId, { status: event.status, endedAt: iso(nowMs), ...(event.error ? { error: errorText(event.error) } : {}) });
     return { ok: true };
   }
-  return recordStep(log, event, nowMs);
+  return recordStep(log, event, nowMs, services);
 }

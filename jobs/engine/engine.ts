@@ -8,12 +8,10 @@ import { randomBytes } from 'node:crypto';
 import {
   IntervalSet,
   RunLogIndex,
-  checkName,
   codeVersionOf,
   currentInputVersions,
   describeRequest,
   dataVersionOf,
-  isBlocking,
   mapToUpstream,
   partitionKey,
   plan as makePlan,
@@ -22,7 +20,6 @@ import {
   timeWindow,
   type AssetGraph,
   type AssetKey,
-  type CheckSpec,
   type FileFact,
   type FileProblem,
   type Materialization,
@@ -36,7 +33,7 @@ import {
   type RunStatus,
 } from '../../assets/core';
 import { LockHeldError, type CheckOutcome, type Environment, type Lock, type StepContext, type StepInput, type StepOutput } from './environment';
-import { evaluateMetricCheck } from './metric-checks';
+import { blockingFailure, checkEvents, evaluateStepChecks } from './step-checks';
 import { silentReporter, type EngineReporter, type RunOutcome, type RunProgress } from './reporter';
 import { runDependencies } from './run-dependencies';
 import { partitionsLabel } from './run-request';
@@ -389,50 +386,13 @@ export async function materialize(opts: MaterializeOptions): Promise<Materialize
         }),
       ),
     );
-    const checks = await evaluateChecks(ctx, output);
-    const checkPartition = partitionsLabel(keys);
-    await Promise.all(
-      checks.map((c) =>
-        emit({
-          type: 'check_evaluated',
-          key: asset.key,
-          partition: checkPartition,
-          runId,
-          check: checkName(c.check),
-          passed: c.passed,
-          blocking: isBlocking(c.check),
-          message: c.message,
-          at: new Date().toISOString(),
-        }),
-      ),
-    );
+    const checks = await evaluateStepChecks(ctx.asset.checks, output.metadata, (data) => env.evaluateChecks(ctx, output, data));
+    await Promise.all(checkEvents(checks, { key: asset.key, partition: partitionsLabel(keys), runId, at: () => new Date().toISOString() }).map(emit));
     const durationMs = Date.now() - started;
     await emit({ type: 'step_succeeded', runId, key: asset.key, partitions: keys, durationMs, metadata: output.metadata, at: new Date().toISOString() });
-    const failedBlocking = checks.filter((c) => !c.passed && isBlocking(c.check));
-    if (failedBlocking.length) {
-      return {
-        outcome: 'blocked',
-        detail: `blocking check${failedBlocking.length > 1 ? 's' : ''} failed: ${failedBlocking.map((c) => `${checkName(c.check)} (${c.message})`).join('; ')}`,
-        metadata: output.metadata,
-        checks,
-      };
-    }
+    const blocked = blockingFailure(checks);
+    if (blocked) return { outcome: 'blocked', detail: blocked, metadata: output.metadata, checks };
     return { outcome: 'succeeded', detail: '', metadata: output.metadata, checks };
-  }
-
-  async function evaluateChecks(ctx: StepContext, output: StepOutput): Promise<CheckOutcome[]> {
-    const metric = ctx.asset.checks.filter((c): c is Extract<CheckSpec, { type: 'metric_compare' }> => c.type === 'metric_compare');
-    const data = ctx.asset.checks.filter((c) => c.type !== 'metric_compare');
-    const out: CheckOutcome[] = metric.map((c) => evaluateMetricCheck(c, output.metadata));
-    if (data.length) {
-      try {
-        out.push(...(await env.evaluateChecks(ctx, output, data)));
-      } catch (e) {
-        // A check that cannot run has not passed.
-        for (const c of data) out.push({ check: c, passed: false, message: `could not evaluate: ${errorText(e)}` });
-      }
-    }
-    return out;
   }
 
   // The scheduler: start runs whose upstream runs are done, up to maxParallel at a time, in plan order.

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateJobCommand, DeleteJobCommand, GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -53,6 +54,8 @@ describe('the generated state machine executed in moto (server mode)', function 
   let jobNames: Record<string, string>;
   let table: string;
   let indexMachineArn: string;
+  /** The same index loads, compiled from a declaration asking the first index for at least 1,000 rows (blocking). */
+  let strictIndexMachineArn: string;
   /** Index-load function name -> its asset key, alias and embeddings object, from the dev stack. */
   let loaders: { functionName: string; key: string; alias: string; bucket: string; objectKey: string }[];
   let s3: S3Client;
@@ -85,6 +88,13 @@ describe('the generated state machine executed in moto (server mode)', function 
       out[key] = runs.filter((r) => r.Arguments?.['--headwater_run_id'] === runId).map((r) => r.Arguments!);
     }
     return out;
+  }
+
+  /** The assets the freshness metric has data for in moto's CloudWatch. */
+  async function freshnessPoints(): Promise<string[]> {
+    const cw = new CloudWatchClient({});
+    const { Metrics } = await cw.send(new ListMetricsCommand({ Namespace: 'Headwater', MetricName: 'AssetMaterialized' }));
+    return (Metrics ?? []).flatMap((m) => (m.Dimensions ?? []).filter((d) => d.Name === 'Asset').map((d) => d.Value!));
   }
 
   const cliJson = async (args: string[]): Promise<unknown> => {
@@ -225,6 +235,10 @@ describe('the generated state machine executed in moto (server mode)', function 
     }
     const indexDefinition = JSON.stringify(stateMachineDefinition(indexGroup, indexTargets));
     indexMachineArn = (await sfn.send(new CreateStateMachineCommand({ name: `${String(machine.name)}-indexes`, definition: indexDefinition, roleArn: sfnRole, type: 'STANDARD' }))).stateMachineArn!;
+    const [strictFirst, ...others] = indexGroup.assets;
+    const strictGroup = { ...indexGroup, assets: [{ ...strictFirst, checks: [{ type: 'row_count' as const, min: 1000 }] }, ...others] };
+    const strictDefinition = JSON.stringify(stateMachineDefinition(strictGroup, indexTargets));
+    strictIndexMachineArn = (await sfn.send(new CreateStateMachineCommand({ name: `${String(machine.name)}-indexes-strict`, definition: strictDefinition, roleArn: sfnRole, type: 'STANDARD' }))).stateMachineArn!;
   });
 
   after(async () => {
@@ -254,6 +268,9 @@ describe('the generated state machine executed in moto (server mode)', function 
     });
     const events = await log.events('sfn-tick-1');
     expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal(Object.keys(jobNames).flatMap((k) => [`step_started ${k}`, `materialization ${k}`, `step_succeeded ${k}`]));
+
+    // The recorder published the freshness metric each asset's alarm counts, as the CLI does.
+    expect(await freshnessPoints()).to.include.members(Object.keys(jobNames));
 
     const status = (await cliJson(['status', Object.keys(jobNames).join(' or ')])) as { assets: { key: string; lastMaterialization: unknown }[] };
     for (const key of Object.keys(jobNames)) {
@@ -322,7 +339,14 @@ describe('the generated state machine executed in moto (server mode)', function 
     const log = new DynamoRunLog(new DynamoDBClient({}), table);
     expect(await log.getRun('sfn-index-tick-1')).to.deep.include({ status: 'succeeded', stepsPlanned: loaders.length, owner: `stepfunctions:${DAILY}` });
     const events = await log.events('sfn-index-tick-1');
-    expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal(loaders.flatMap((l) => [`step_started ${l.key}`, `materialization ${l.key}`, `step_succeeded ${l.key}`]));
+    // Each load's declared row_count judged from the rows it answered, recorded between its materialization and its success.
+    expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal(loaders.flatMap((l) => [`step_started ${l.key}`, `materialization ${l.key}`, `check_evaluated ${l.key}`, `step_succeeded ${l.key}`]));
+    const checks = (await cliJson(['checks', loaders.map((l) => l.key).join(' or ')])) as { checks: { key: string; check: string; last: { passed: boolean; message: string; runId: string } }[]; failingBlocking: number };
+    expect(checks.failingBlocking).to.equal(0);
+    expect(checks.checks.map((c) => [c.key, c.check, c.last])).to.deep.equal(
+      loaders.map((l) => [l.key, 'row_count', { passed: true, message: '3 rows loaded, expected >= 1', partition: null, runId: 'sfn-index-tick-1', at: (events.find((e) => e.type === 'check_evaluated' && e.key === l.key) as { at: string }).at }]),
+    );
+    expect(await freshnessPoints()).to.include.members(loaders.map((l) => l.key));
     for (const l of loaders) {
       const [m] = await log.materializations(l.key, { limit: 1 });
       // The function's answer, as `assets materialize --env` records it, plus who ran it.
@@ -334,6 +358,33 @@ describe('the generated state machine executed in moto (server mode)', function 
       expect(bulk[0].body as unknown[]).to.have.length(6);
     }
     expect(searchSeen.filter((r) => r.path === '/_aliases').map((r) => (r.body as { actions: { add?: { alias: string } }[] }).actions.at(-1)!.add!.alias)).to.deep.equal(loaders.map((l) => l.alias));
+  });
+
+  it('stops the execution on a blocking check of an index load: the check recorded, the run failed, the alarm topic told, the next index not loaded', async () => {
+    const [first, ...rest] = loaders;
+    const before = moto!.notifications.length;
+    const seen = searchSeen.length;
+    const d = await execute('index-tick-strict', { scheduledTime: '2026-03-04T00:30:00Z' }, strictIndexMachineArn);
+    expect(d.status).to.equal('FAILED');
+    expect(d.failedStates).to.deep.equal([`${slug(first.key)}:blocked`, 'Failed']);
+    const log = new DynamoRunLog(new DynamoDBClient({}), table);
+    const events = await log.events('sfn-index-tick-strict');
+    expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal([`step_started ${first.key}`, `materialization ${first.key}`, `check_evaluated ${first.key}`, `step_succeeded ${first.key}`]);
+    expect(events[2]).to.deep.include({ check: 'row_count', passed: false, blocking: true, message: '3 rows loaded, expected >= 1000', partition: null });
+    const run = await log.getRun('sfn-index-tick-strict');
+    expect(run).to.deep.include({ status: 'failed' });
+    expect(run!.error).to.match(/Headwater\.BlockingCheckFailed/);
+    // `assets checks --env dev` shows the failure and exits 1 (a blocking check last failed).
+    const r = await runCli(['checks', first.key, '--env', 'dev', '--json']);
+    expect(r.code, r.err).to.equal(1);
+    expect((JSON.parse(r.out) as { failingBlocking: number }).failingBlocking).to.equal(1);
+    // The first load ran (its alias moved: checks judge what a step wrote); the next index was not touched.
+    const written = searchSeen.slice(seen).filter((r) => r.path === '/_bulk');
+    expect(written).to.have.length(1);
+    expect(JSON.stringify(written[0].body)).to.include(`"_index":"${first.alias}_v`);
+    for (const l of rest) expect(JSON.stringify(written), l.alias).to.not.include(`"_index":"${l.alias}_v`);
+    await waitFor(() => moto!.notifications.length > before);
+    expect(moto!.notifications[before].Message).to.match(new RegExp(`Execution .*index-tick-strict of ${DAILY} failed: .*BlockingCheckFailed`));
   });
 
   it("catches a failed load: the function's message recorded with the step, the run failed, the alarm topic told, the next index not loaded", async () => {

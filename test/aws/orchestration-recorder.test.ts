@@ -1,7 +1,11 @@
 /** The recorder Lambda's work on a run log: what a scheduled execution plans and writes, in the CLI's shape. */
 import { expect } from 'chai';
 import { MemoryRunLog, hourlyPartitions, dailyPartitions } from '../../assets/core';
-import { dispatch, RecorderInputError, type PlanResult } from '../../jobs/aws/orchestration-recorder';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { dispatch, RecorderInputError, sdkServices, type PlanResult, type RecorderServices } from '../../jobs/aws/orchestration-recorder';
+import { awsError, fakeClock } from './fixtures';
 
 const HOURLY = hourlyPartitions({ start: '2026-01-01' });
 const DAILY = dailyPartitions({ start: '2026-01-01' });
@@ -93,3 +97,100 @@ describe('orchestration recorder (the state machines\' Lambda)', () => {
     expect(out).to.deep.equal({ blocked: true, reason: 'beats_popularity: recall 0.1 < 0.2' });
   });
 });
+
+describe('orchestration recorder: the checks of a step a state machine ran', () => {
+  const now = Date.parse('2026-03-02T00:31:05.000Z');
+  const step = { action: 'step_succeeded' as const, runId: 'r1', startedAt: '2026-03-02T00:30:05.000Z', codeVersion: 'c1', partition: null, deps: [] };
+  const answer = { rows: 0, alias: 'i', version: 'i_v7', previousVersion: 'i_v6', dimension: 4, source: 's3://b/k', bytes: 10, loadMs: 900 };
+  /** Services that record what the recorder asked of them. */
+  const services = (metrics: Record<string, number> | Error = {}) => {
+    const seen = { read: [] as unknown[], published: [] as string[], lines: [] as string[] };
+    const s: RecorderServices = {
+      readMetrics: async (o) => {
+        seen.read.push(o);
+        if (metrics instanceof Error) throw metrics;
+        return metrics;
+      },
+      publishMaterialized: async (key) => void seen.published.push(key),
+      log: (l) => seen.lines.push(l),
+    };
+    return { s, seen };
+  };
+
+  it("evaluates an index load's row_count from the rows it answered, records it as the engine does, and blocks on failure", async () => {
+    const log = new MemoryRunLog();
+    const { s, seen } = services();
+    const checks = [{ type: 'row_count' as const, min: 1 }, { type: 'unique' as const, columns: ['id'] }];
+    const out = await dispatch(log, 'dev', { ...step, key: 'index/i', kind: 'vector-index', checks, metadata: answer }, now, s);
+    expect(out).to.deep.equal({ blocked: true, reason: 'blocking check failed: row_count (0 rows loaded, expected >= 1)' });
+    const events = await log.events('r1');
+    expect(events.map((e) => e.type)).to.deep.equal(['step_started', 'materialization', 'check_evaluated', 'step_succeeded']);
+    // The shape `assets checks|status` read: name, blocking, message, the step's partition and run.
+    expect(await log.checkEvaluations('index/i')).to.deep.equal([
+      { key: 'index/i', partition: null, runId: 'r1', check: 'row_count', passed: false, blocking: true, message: '0 rows loaded, expected >= 1', at: '2026-03-02T00:31:05.000Z' },
+    ]);
+    // What cannot be judged from the answer is said, not recorded as passed; the materialization counts for freshness.
+    expect(seen.lines).to.deep.equal(['index/i: 1 data check(s) not evaluated on AWS (no query engine over S3 yet)']);
+    expect(seen.published).to.deep.equal(['index/i']);
+
+    const ok = await dispatch(log, 'dev', { ...step, runId: 'r2', key: 'index/i', kind: 'vector-index', checks, metadata: { ...answer, rows: 3 } }, now + 60_000, s);
+    expect(ok).to.deep.equal({ blocked: false, reason: '' });
+    expect((await log.checkEvaluations('index/i', { limit: 1 }))[0]).to.deep.include({ runId: 'r2', passed: true, message: '3 rows loaded, expected >= 1' });
+  });
+
+  it("evaluates metric checks from the metrics the job wrote to S3 (the trainer's model.json), recorded with the materialization", async () => {
+    const log = new MemoryRunLog();
+    const checks = [
+      { type: 'metric_compare' as const, name: 'beats_popularity_recall', metric: 'recallAt10', op: '>' as const, than: 'popularityRecallAt10' },
+      { type: 'metric_compare' as const, name: 'beats_popularity_ndcg', metric: 'ndcgAt10', op: '>' as const, than: 'popularityNdcgAt10', blocking: false },
+    ];
+    const object = { bucket: 'lake-model', key: 'm/model.json' };
+    const worse = services({ recallAt10: 0.1, popularityRecallAt10: 0.2, ndcgAt10: 0.3, popularityNdcgAt10: 0.1 });
+    const out = await dispatch(log, 'dev', { ...step, key: 'model/m', kind: 'emr-spark', checks, metricsObject: object }, now, worse.s);
+    expect(worse.seen.read).to.deep.equal([object]);
+    expect(out).to.deep.equal({ blocked: true, reason: 'blocking check failed: beats_popularity_recall (recallAt10 0.1000 not > popularityRecallAt10 0.2000)' });
+    const [m] = await log.materializations('model/m');
+    expect(m.metadata).to.deep.equal({ recallAt10: 0.1, popularityRecallAt10: 0.2, ndcgAt10: 0.3, popularityNdcgAt10: 0.1, orchestrator: 'stepfunctions' });
+    expect((await log.checkEvaluations('model/m')).map((c) => [c.check, c.passed, c.blocking]).sort()).to.deep.equal([
+      ['beats_popularity_ndcg', true, false],
+      ['beats_popularity_recall', false, true],
+    ]);
+    // A non-blocking failure alone does not stop downstream.
+    const better = services({ recallAt10: 0.3, popularityRecallAt10: 0.2, ndcgAt10: 0.05, popularityNdcgAt10: 0.1 });
+    expect(await dispatch(log, 'dev', { ...step, runId: 'r2', key: 'model/m', kind: 'emr-spark', checks, metricsObject: object }, now, better.s)).to.deep.equal({ blocked: false, reason: '' });
+  });
+
+  it('fails the metric checks, naming why, when the metrics cannot be read; a freshness metric that cannot be published is a warning', async () => {
+    const log = new MemoryRunLog();
+    const checks = [{ type: 'metric_compare' as const, name: 'beats', metric: 'recallAt10', op: '>' as const, than: 'popularityRecallAt10' }];
+    const { s, seen } = services(new Error('reading the metrics of model/m at s3://lake-model/m/model.json: Access Denied'));
+    const noMetric: RecorderServices = { ...s, publishMaterialized: async () => Promise.reject(new Error('Rate exceeded')) };
+    const out = (await dispatch(log, 'dev', { ...step, key: 'model/m', kind: 'emr-spark', checks, metricsObject: { bucket: 'lake-model', key: 'm/model.json' } }, now, noMetric)) as { blocked: boolean; reason: string; warning: string };
+    expect(out.blocked).to.equal(true);
+    expect(out.reason).to.match(/beats \(beats: the step recorded no numeric 'recallAt10' \(metadata keys: metricsUnreadable, orchestrator\)\)/);
+    expect(out.warning).to.equal('could not publish the freshness metric of model/m (its freshness alarm may fire): Rate exceeded');
+    const [m] = await log.materializations('model/m');
+    expect(m.metadata.metricsUnreadable).to.equal('reading the metrics of model/m at s3://lake-model/m/model.json: Access Denied');
+    expect(seen.lines[0]).to.equal('model/m: reading the metrics of model/m at s3://lake-model/m/model.json: Access Denied');
+  });
+
+  it('over the SDK: reads the metrics object (none when it is missing) and puts one freshness data point', async () => {
+    const s3 = mockClient(new S3Client({}));
+    const cw = mockClient(new CloudWatchClient({}));
+    const svc = sdkServices(s3 as unknown as S3Client, cw as unknown as CloudWatchClient, () => undefined, fakeClock(Date.parse('2026-03-02T00:31:05Z')));
+    s3.on(GetObjectCommand, { Bucket: 'lake-model', Key: 'm/model.json' }).resolves({ Body: sdkStreamOf(JSON.stringify({ format: 'x', metrics: { recallAt10: 0.25, note: 'text' } })) } as never);
+    expect(await svc.readMetrics({ bucket: 'lake-model', key: 'm/model.json' }, 'model/m')).to.deep.equal({ recallAt10: 0.25 });
+    s3.on(GetObjectCommand, { Bucket: 'lake-model', Key: 'gone/model.json' }).rejects(awsError('NoSuchKey'));
+    expect(await svc.readMetrics({ bucket: 'lake-model', key: 'gone/model.json' }, 'model/m')).to.deep.equal({});
+    await svc.publishMaterialized('index/i');
+    expect(cw.commandCalls(PutMetricDataCommand)[0].args[0].input).to.deep.equal({
+      Namespace: 'Headwater',
+      MetricData: [{ MetricName: 'AssetMaterialized', Dimensions: [{ Name: 'Asset', Value: 'index/i' }], Value: 1, Unit: 'Count', Timestamp: new Date('2026-03-02T00:31:05Z') }],
+    });
+  });
+});
+
+/** A GetObject body as the SDK returns one (what the reader uses of it). */
+function sdkStreamOf(text: string) {
+  return { transformToString: async () => text };
+}

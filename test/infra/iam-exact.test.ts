@@ -203,7 +203,8 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
 /**
  * The orchestration's roles: per schedule a state machine role (the documented `.sync` grants on
  * this stack's jobs, the recorder, the alarm topic, itself; log delivery on `*`, allow-listed) and
- * a scheduler role that may only start its machine; the recorder Lambda writes the run log only.
+ * a scheduler role that may only start its machine; the recorder Lambda writes the run log, publishes
+ * the freshness metric and reads the one object the trainer reports its metrics in.
  */
 function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
   const at = (service: string, rest: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${rest}`;
@@ -246,6 +247,10 @@ function orchestrationRoles(stack: Stack): Record<string, RoleExpectation> {
         lambdaLogs(stack, 'orchestration-recorder'),
         `RunLog Allow dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:Query ${at('dynamodb', `table/headwater-${stack}-runlog`)}`,
         `LakeKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY} {"StringEquals":{"kms:ViaService":["dynamodb.${REGION}.amazonaws.com"]}}`,
+        // The freshness metric after each step, and the one object a job reports its metrics in (the trainer's model.json).
+        'PublishMetrics Allow cloudwatch:PutMetricData * {"StringEquals":{"cloudwatch:namespace":"Headwater"}}',
+        'JobMetrics Allow s3:GetObject arn:aws:s3:::lake-model/recommender/model.json',
+        `LakeKeyViaS3 Allow kms:Decrypt ${KEY} {"StringEquals":{"kms:ViaService":["s3.${REGION}.amazonaws.com"]}}`,
       ],
     },
   };

@@ -65,7 +65,7 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
     expect(WILDCARD_ALLOW_LIST.find((w) => w.sid === 'LogDelivery')!.actions).to.deep.equal(LOG_DELIVERY_ACTIONS);
   });
 
-  it('grants the scheduler only StartExecution on its machine, and the recorder only the run-log table', () => {
+  it('grants the scheduler only StartExecution on its machine, and the recorder the run-log table, the freshness metric and the model\'s metrics object', () => {
     const machineArn = `arn:aws:sfn:${R}:${A}:headwater-dev-${DAILY}`;
     expect(policyOf(s, `orchestration-${DAILY}-scheduler-policy`)).to.deep.equal([{ Sid: 'StartExecution', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [machineArn] }]);
     expect(JSON.parse(String(find(s, 'aws:iam/role:Role', `orchestration-${DAILY}-scheduler-role`).assumeRolePolicy)).Statement[0].Principal).to.deep.equal({ Service: 'scheduler.amazonaws.com' });
@@ -73,6 +73,10 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
       ['Logs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [`arn:aws:logs:${R}:${A}:log-group:/aws/lambda/headwater-dev-orchestration-recorder:*`], undefined],
       ['RunLog', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], [`arn:aws:dynamodb:${R}:${A}:table/headwater-dev-runlog`], undefined],
       ['LakeKey', ['kms:Decrypt', 'kms:GenerateDataKey'], [`arn:aws:kms:${R}:${A}:key/lake-key`], { StringEquals: { 'kms:ViaService': [`dynamodb.${R}.amazonaws.com`] } }],
+      ['PublishMetrics', ['cloudwatch:PutMetricData'], ['*'], { StringEquals: { 'cloudwatch:namespace': 'Headwater' } }],
+      // Exactly the object the trainer writes its metrics in (no listing: a missing object is denied, not listed).
+      ['JobMetrics', ['s3:GetObject'], ['arn:aws:s3:::lake-model/recommender/model.json'], undefined],
+      ['LakeKeyViaS3', ['kms:Decrypt'], [`arn:aws:kms:${R}:${A}:key/lake-key`], { StringEquals: { 'kms:ViaService': [`s3.${R}.amazonaws.com`] } }],
     ]);
     expect(find(s, 'aws:lambda/function:Function', 'orchestration-recorder-fn')).to.deep.include({ runtime: 'nodejs22.x', handler: 'index.handler' });
   });
@@ -115,6 +119,14 @@ describe('orchestration on AWS under mocks (dev stack)', () => {
     expect(it['index-item-embeddings'].Catch![0].Next).to.equal('index-item-embeddings:failed');
     expect((it['index-item-embeddings:succeeded'].Parameters!.Payload as Record<string, unknown>)['metadata.$']).to.equal('$.results.index-item-embeddings.metadata');
     expect((it['model-recommender:succeeded'].Parameters!.Payload as Record<string, unknown>)['metadata.$']).to.equal(undefined);
+    // The recorder judges each success by the asset's declared checks, over what the step reported:
+    // the index load's answer (its rows), the trainer's model.json (its metrics).
+    expect(it['index-item-embeddings:succeeded'].Parameters!.Payload).to.deep.include({ kind: 'vector-index', checks: [{ type: 'row_count', min: 1 }] });
+    const model = it['model-recommender:succeeded'].Parameters!.Payload as { kind: string; checks: { name: string; blocking: boolean }[]; metricsObject: unknown };
+    expect(model.kind).to.equal('emr-spark');
+    expect(model.checks.map((c) => [c.name, c.blocking])).to.deep.equal([['beats_popularity_recall', true], ['beats_popularity_ndcg', false]]);
+    expect(model.metricsObject).to.deep.equal({ bucket: 'lake-model', key: 'recommender/model.json' });
+    expect(it['raw-ratings:succeeded'].Parameters!.Payload).to.not.have.property('metricsObject');
     expect(it['raw-ratings'].Parameters).to.deep.equal({
       JobName: 'headwater-dev-raw-ratings',
       Arguments: { '--headwater_run_id.$': '$.runId', '--partition_start.$': '$.steps.raw-ratings.start', '--partition_end.$': '$.steps.raw-ratings.end' },
