@@ -126,6 +126,7 @@ export function buildPlatform(graph: AssetGraph, cfg: PlatformConfig, options: {
     accountId,
     lake,
     alarms,
+    runLogTable: runLog.table,
     deletionRegister,
     operatorRoleArn: operator.role.arn,
     network,

@@ -44,6 +44,14 @@ export function dataVersionOf(codeVersion: string, inputs: Readonly<Record<Asset
   return hash([codeVersion, ...Object.keys(inputs).sort().map((k) => `${k}=${inputs[k]}`)]);
 }
 
+/**
+ * The data version of a stream delivery: each delivered batch is new data, named by its files
+ * (no other batch has them), whether the embedded poller or Firehose wrote it.
+ */
+export function deliveryDataVersion(key: AssetKey, files: readonly string[]): string {
+  return createHash('sha256').update(`${key}\n${[...files].sort().join('\n')}`).digest('hex').slice(0, 16);
+}
+
 /** One data version standing for several upstream partitions (a daily step reading 24 hours). */
 export function combineDataVersions(versions: readonly string[]): string {
   return versions.length === 1 ? versions[0] : hash(versions);

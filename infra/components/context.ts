@@ -4,6 +4,7 @@
  * upstream of it, so that outputs flow down the graph.
  */
 import { createHash } from 'node:crypto';
+import type * as aws from '@pulumi/aws';
 import type * as pulumi from '@pulumi/pulumi';
 import type { AssetDefinition, AssetGraph, AssetKey } from '../../assets/core';
 import type { AssetManifest } from '../../jobs/aws/manifest';
@@ -54,6 +55,8 @@ export interface PlatformContext {
   search(): SearchBackend;
   glue(): GlueShared;
   readonly alarms: Alarms;
+  /** The run-log table (DynamoDB): what records materializations made inside the stack writes. */
+  readonly runLogTable: aws.dynamodb.Table;
   /** Erased subjects by salted hash: extracts and delivery transforms leave them out. */
   readonly deletionRegister: DeletionRegister;
   /** The stack's operator role (what the CLI runs as); loader roles trust it. */

@@ -49,6 +49,8 @@ export class Lake extends pulumi.ComponentResource {
   readonly zones: readonly string[];
   private readonly cfg: PlatformConfig;
   private readonly expiring: { zone: string; prefix: string; days: number }[] = [];
+  /** Zones whose new objects S3 announces to EventBridge (a recorder listens for deliveries). */
+  private readonly announcing = new Set<string>();
   private sealed = false;
 
   constructor(name: string, args: LakeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -134,6 +136,17 @@ export class Lake extends pulumi.ComponentResource {
   }
 
   /**
+   * S3 sends an event to EventBridge for every object created in `zone` (rules then pick the
+   * folders they want). A bucket has one notification configuration, so it is written here, once,
+   * at `seal`. Call before `seal`.
+   */
+  announceToEventBridge(zone: string): void {
+    if (this.sealed) throw new Error(`internal: lake.announceToEventBridge('${zone}') after the bucket notifications were written`);
+    if (!this.buckets[zone]) throw new Error(`internal: no lake zone '${zone}' (have ${this.zones.join(', ')})`);
+    this.announcing.add(zone);
+  }
+
+  /**
    * Writes each bucket's lifecycle: abort incomplete uploads, expire noncurrent versions, the
    * expiring prefixes components asked for, and Glacier Instant Retrieval for the configured
    * zones (instant: Glue and Spark read it directly, so a backfill over old days needs no restore).
@@ -153,6 +166,7 @@ export class Lake extends pulumi.ComponentResource {
         rules.push({ id: 'to-glacier-ir', status: 'Enabled', filter: {}, transitions: [{ days: cfg.lake.glacierAfterDays, storageClass: 'GLACIER_IR' }] });
       }
       new aws.s3.BucketLifecycleConfiguration(`lake-${zone}-lifecycle`, { bucket: bucket.id, rules }, { parent: this, dependsOn: [bucket] });
+      if (this.announcing.has(zone)) new aws.s3.BucketNotification(`lake-${zone}-eventbridge`, { bucket: bucket.id, eventbridge: true }, { parent: this, dependsOn: [bucket] });
     }
   }
 

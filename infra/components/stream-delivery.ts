@@ -2,7 +2,8 @@
  * `stream-delivery`: Kinesis -> Firehose (transform Lambda, a published version) -> the lake,
  * under `year=/month=/day=/hour=` folders, failed records under an error prefix outside the table
  * (expiring after `ERROR_EXPIRY_DAYS`), and every source record backed up under a backup prefix
- * (expiring after `BACKUP_EXPIRY_DAYS`) so a bad transform can be replayed.
+ * (expiring after `BACKUP_EXPIRY_DAYS`) so a bad transform can be replayed. Each delivered object
+ * is recorded in the run log as a materialization (delivery-recorder.ts).
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -12,6 +13,7 @@ import type { StreamDeliveryManifest } from '../../jobs/aws/manifest';
 import { inlinePolicy, kmsUse, s3PutPrefix, serviceRole, viaServices } from '../iam';
 import { slug } from '../lake-layout';
 import { physicalName, type AssetComponentArgs, type AssetOutputs } from './context';
+import { deliveryRecorder } from './delivery-recorder';
 import { depsEnvironment, nodeFunction } from './lambda-function';
 
 /** Firehose's timestamp namespace, giving the Hive layout the catalog table declares. */
@@ -144,6 +146,8 @@ export class StreamDelivery extends pulumi.ComponentResource {
         location: { bucket, prefix: location.prefix, partitionKeys: location.partitionKeys, ...(catalogTable ? { catalogTable } : {}) },
       }),
     );
+    // Firehose writes continuously, outside any run: each delivered object is recorded as a materialization.
+    deliveryRecorder(this, name, { ctx, asset, location, deliveryStreamName: this.deliveryStream.name, id });
     this.outputs = { location, manifest, alarmDimensions: { FunctionName: fn.name, DeliveryStreamName: this.deliveryStream.name } };
     this.registerOutputs({ deliveryStreamName: this.deliveryStream.name, transformFunctionName: fn.name });
   }

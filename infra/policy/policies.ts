@@ -260,6 +260,12 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   resourcePolicy('service-trust-conditions', 'Roles trusting an AWS service pin it to this account (aws:SourceAccount, aws:SourceArn or sts:ExternalId)', (type, p, report) => {
     if (type === 'aws:iam/role:Role') for (const problem of trustProblems(p.assumeRolePolicy)) report(problem);
   }),
+  resourcePolicy('service-invoke-scoped', 'A function an AWS service may invoke names the one source it accepts (sourceArn)', (type, p, report) => {
+    // Without a source, any rule, bucket or topic of any account using that service could invoke it (confused deputy).
+    if (type === 'aws:lambda/permission:Permission' && String(p.principal ?? '').endsWith('.amazonaws.com') && !p.sourceArn) {
+      report(`permission lets ${p.principal} invoke ${p.function ?? 'a function'} from any source; set sourceArn to the rule, bucket or topic that invokes it`);
+    }
+  }),
   {
     name: 'data-stores-protected',
     description: `Data stores of production stacks (${PRODUCTION_STACKS.join(', ')}) are protected against deletion`,

@@ -76,6 +76,24 @@ export interface VectorIndexManifest extends AssetBase {
 /** The environment variable of an index-load function holding its entry (JSON), set by the stack. */
 export const INDEX_ENTRY_VARIABLE = 'HEADWATER_INDEX_ENTRY';
 
+/** The environment variable of a delivery recorder holding its target (JSON), set by the stack. */
+export const DELIVERY_TARGET_VARIABLE = 'HEADWATER_DELIVERY_TARGET';
+
+/** What one delivery recorder (jobs/aws/delivery-recorder.ts) records: fixed by the stack, never by the event. */
+export interface DeliveryTarget {
+  /** The stream-delivery asset. */
+  readonly key: AssetKey;
+  /** Its deps, whose newest data versions each delivery records as its inputs. */
+  readonly deps: readonly AssetKey[];
+  /** The asset's code version (its transform's code), as the engine computes it. */
+  readonly codeVersion: string;
+  readonly bucket: string;
+  /** The asset's lake folder, ending in `/`: Firehose delivers under `<prefix>year=/month=/day=/hour=/`. */
+  readonly prefix: string;
+  /** The Firehose delivery stream, recorded as the runs' owner. */
+  readonly deliveryStream: string;
+}
+
 /** The entry an index-load function is given: the manifest's, without its own name (unknown when it is created). */
 export type LoaderEntry = Omit<VectorIndexManifest, 'loaderFunctionName' | 'loaderFunctionArn'>;
 

@@ -36,6 +36,7 @@ import { blockingFailure, checkEvents, evaluateStepChecks } from '../engine/step
 import { DynamoRunLog } from './dynamo-runlog';
 import { publishMaterialized } from './freshness-metric';
 import { readJobMetrics, type MetricsObject } from './job-metrics';
+import { latestInputs } from './latest-inputs';
 import { evaluateReportedChecks, notEvaluatedLine } from './reported-checks';
 import type { Clock } from './retry';
 
@@ -211,11 +212,7 @@ export async function recordStep(
     await log.append({ type: 'step_failed', ...base, at, durationMs, error: errorText(event.error) });
     return { blocked: true, reason: errorText(event.error) };
   }
-  const inputs: Record<AssetKey, string> = {};
-  for (const dep of event.deps) {
-    const [latest] = await log.materializations(dep, { limit: 1 });
-    if (latest) inputs[dep] = latest.dataVersion;
-  }
+  const inputs = await latestInputs(log, event.deps);
   let reported: Record<string, unknown> = {};
   if (event.metricsObject) {
     try {

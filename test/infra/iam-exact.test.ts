@@ -174,6 +174,19 @@ function expectedRoles(stack: Stack): Record<string, RoleExpectation> {
       policy: 'serving-recommendations-transform-policy',
       statements: [lambdaLogs(stack, 'serving-recommendations-transform'), ...read('Dep3', 'lake-model', 'recommender/'), ...read('Dep4', 'lake-analytics', 'popular_products/'), searchApi(stack), LAKE_KEY_READ, LAMBDA_VPC, ...deletionRegister(stack)],
     },
+    // Each object Firehose delivers, recorded as a materialization: its folder read (no listing), the run log, the freshness metric.
+    'serving-recommendations-deliveries-role': {
+      trust: serviceTrust('lambda.amazonaws.com'),
+      policy: 'serving-recommendations-deliveries-policy',
+      statements: [
+        lambdaLogs(stack, 'serving-recommendations-deliveries'),
+        'Deliveries Allow s3:GetObject arn:aws:s3:::lake-serving/recommendations/*',
+        `LakeKeyViaS3 Allow kms:Decrypt ${KEY} {"StringEquals":{"kms:ViaService":["s3.${REGION}.amazonaws.com"]}}`,
+        `RunLog Allow dynamodb:GetItem,dynamodb:PutItem,dynamodb:Query arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/headwater-${stack}-runlog`,
+        `LakeKey Allow kms:Decrypt,kms:GenerateDataKey ${KEY} {"StringEquals":{"kms:ViaService":["dynamodb.${REGION}.amazonaws.com"]}}`,
+        'PublishMetrics Allow cloudwatch:PutMetricData * {"StringEquals":{"cloudwatch:namespace":"Headwater"}}',
+      ],
+    },
     'serving-recommendations-firehose-role': {
       // Firehose passes the account as the external id.
       trust: serviceTrust('firehose.amazonaws.com', { StringEquals: { 'sts:ExternalId': ACCOUNT } }),

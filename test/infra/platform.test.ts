@@ -257,14 +257,14 @@ for (const stack of ['dev', 'prod'] as const) {
       // Missing data is not breaching: a new stack does not alarm before the asset ever ran.
       expect(fresh).to.include({ namespace: 'Headwater', statistic: 'Sum', period: 3600, threshold: 1, comparisonOperator: 'LessThanThreshold', treatMissingData: 'missing' });
       expect(alarms.find((a) => a.extendedStatistic === 'p99')).to.include({ metricName: 'Duration', threshold: 1000 });
-      // One per Lambda: the API, the Firehose transform, the orchestration recorder, the two index loads, the erasure worker.
-      expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(6);
+      // One per Lambda: the API, the Firehose transform, the delivery recorder, the orchestration recorder, the two index loads, the erasure worker.
+      expect(alarms.filter((a) => a.metricName === 'Errors')).to.have.length(7);
       expect(alarms.find((a) => a.metricName === 'ExecuteProcessing.Success')).to.not.equal(undefined);
       expect(alarms.find((a) => a.metricName === 'FailedJobs')).to.include({ namespace: 'AWS/EMRServerless' });
       // Six Glue assets and the erase job.
       expect(alarms.filter((a) => a.metricName === 'glue.driver.aggregate.numFailedTasks')).to.have.length(7);
       const rules = byType(s, 'aws:cloudwatch/eventRule:EventRule').map((r) => JSON.parse(String(r.inputs.eventPattern)).source[0]).sort();
-      expect(rules).to.deep.equal(['aws.emr-serverless', 'aws.glue']);
+      expect(rules).to.deep.equal(['aws.emr-serverless', 'aws.glue', 'aws.s3']);
     });
 
     it('publishes a manifest for every asset, as a stack output and the SSM parameter', () => {

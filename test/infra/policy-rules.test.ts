@@ -243,6 +243,16 @@ describe('policy pack: every branch of every rule', () => {
     });
   });
 
+  describe('service-invoke-scoped', () => {
+    it('refuses a service permission with no source, accepts one naming its source, ignores account principals', async () => {
+      const permission = (inputs: Record<string, unknown>) => resource('aws:lambda/permission:Permission', { action: 'lambda:InvokeFunction', function: 'f', ...inputs });
+      expect(await violations('service-invoke-scoped', permission({ principal: 'events.amazonaws.com' }))).to.deep.equal([
+        'permission lets events.amazonaws.com invoke f from any source; set sourceArn to the rule, bucket or topic that invokes it',
+      ]);
+      expect(await violations('service-invoke-scoped', permission({ principal: 'events.amazonaws.com', sourceArn: 'arn:aws:events:eu-west-1:1:rule/r' }), permission({ principal: '123456789012' }))).to.deep.equal([]);
+    });
+  });
+
   describe('lambda-supported-runtime', () => {
     it('accepts each supported runtime and container images, refuses the rest', async () => {
       const fn = (inputs: Record<string, unknown>) => resource('aws:lambda/function:Function', { tags: TAGS, ...inputs });

@@ -12,9 +12,8 @@
  * reported once through `warn` while the stream keeps flowing (the lake is the source of truth of
  * the stream; the run log is its index).
  */
-import crypto from 'node:crypto';
 import os from 'node:os';
-import { codeVersionOf, currentInputVersions, type AssetGraph, type AssetKey, type RunLog } from '../../../assets/core';
+import { codeVersionOf, currentInputVersions, deliveryDataVersion, type AssetGraph, type AssetKey, type RunLog } from '../../../assets/core';
 import { newRunId } from '../../engine/engine';
 import { readRepoFile } from '../../engine/repo-files';
 
@@ -105,8 +104,7 @@ export class DeliveryLedger {
     const { graph, key, runLog } = this.o;
     const { versions } = currentInputVersions(graph, key, null, await runLog.snapshot(), batch.deliveredAt);
     const at = new Date(batch.deliveredAt).toISOString();
-    // Each batch is new data: its files have names no other batch has.
-    const dataVersion = crypto.createHash('sha256').update(`${key}\n${[...batch.files].sort().join('\n')}`).digest('hex').slice(0, 16);
+    const dataVersion = deliveryDataVersion(key, batch.files);
     await runLog.append({
       type: 'materialization',
       runId: this.runId,
