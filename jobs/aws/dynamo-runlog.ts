@@ -3,13 +3,13 @@
  * provisions (`pk`, `sk`, TTL `expiresAt`). Items are JSON documents in a `doc` attribute:
  *
  *   RUN#<runId>   / RUN                  the run record
- *   RUN#<runId>   / EVENT#<at>#<seq>     its events, in order
+ *   RUN#<runId>   / EVENT#<at>#<seq>#<writer>  its events, in order
  *   RUNS          / <startedAt>#<runId>  the run index, newest first by query
  *   MAT           / <key>#<partition>    latest materialization per asset-partition
  *   OBS           / <key>                latest observation per source
  *   CHECK         / <key>#<check>        latest evaluation per check
- *   MATH#<key>    / <at>#<seq>           materialization history of an asset, by time
- *   CHECKH#<key>  / <at>#<seq>           check history of an asset, by time
+ *   MATH#<key>    / <at>#<seq>#<writer>  materialization history of an asset, by time
+ *   CHECKH#<key>  / <at>#<seq>#<writer>  check history of an asset, by time
  *   FAIL          / <key>                latest failed step per asset (automation: "dep failed")
  *   DONE          / <key>                latest successful step per asset (its duration)
  *   TICKS         / <tickId>             automation ticks with their requests, newest first by query
@@ -47,6 +47,7 @@ import {
   type RunQuery,
   type RunRecord,
 } from '../../assets/core';
+import { randomBytes } from 'node:crypto';
 import { LockHeldError, type Lock } from '../engine/environment';
 import { realClock, withRetry, type Clock } from './retry';
 
@@ -64,6 +65,12 @@ export interface DynamoRunLogOptions {
 /** RunLog on DynamoDB; locks with a conditional write. */
 export class DynamoRunLog implements RunLog {
   private seq = 0;
+  /**
+   * Tells this writer's items from another's with the same time and sequence: several writers
+   * append at once (a Lambda per Firehose delivery, each starting its sequence at 0, with
+   * EventBridge's one-second times), and without it the later would overwrite the earlier.
+   */
+  private readonly writer = randomBytes(4).toString('hex');
 
   constructor(
     private readonly db: DynamoDBClient,
@@ -153,8 +160,8 @@ export class DynamoRunLog implements RunLog {
 
   async append(event: RunEvent): Promise<void> {
     const runId = event.runId ?? '-';
-    // A per-process sequence keeps events with the same timestamp in append order.
-    const at = `${event.at}#${String(this.seq++).padStart(8, '0')}`;
+    // A per-writer sequence keeps events with the same timestamp in append order.
+    const at = `${event.at}#${String(this.seq++).padStart(8, '0')}#${this.writer}`;
     await this.put(`RUN#${runId}`, `EVENT#${at}`, event);
     // History items share the event's sort key, so prune finds them from the run's events.
     if (event.type === 'materialization') {

@@ -80,7 +80,12 @@ describe('DynamoDB run log and locks', () => {
     const mat = { type: 'materialization' as const, key: 'raw/ratings', partition: '2026-01-05', runId: 'r1', codeVersion: 'c', dataVersion: 'd', inputs: {}, metadata: {}, at: '2026-01-10T00:01:00Z' };
     await l.append(mat);
     const keys = ddb.commandCalls(PutItemCommand).slice(2).map((c) => `${c.args[0].input.Item!.pk.S}|${c.args[0].input.Item!.sk.S}`);
-    expect(keys).to.deep.equal(['RUN#r1|EVENT#2026-01-10T00:01:00Z#00000000', 'MAT|raw/ratings#2026-01-05', 'MATH#raw/ratings|2026-01-10T00:01:00Z#00000000']);
+    // Time, the writer's sequence, and the writer: two writers appending in the same second keep both items.
+    const writer = /#00000000#([0-9a-f]{8})$/.exec(keys[0])?.[1];
+    expect(keys).to.deep.equal([`RUN#r1|EVENT#2026-01-10T00:01:00Z#00000000#${writer}`, 'MAT|raw/ratings#2026-01-05', `MATH#raw/ratings|2026-01-10T00:01:00Z#00000000#${writer}`]);
+    await log().append(mat);
+    const other = ddb.commandCalls(PutItemCommand).at(-1)!.args[0].input.Item!.sk.S!;
+    expect(other).to.match(/^2026-01-10T00:01:00Z#00000000#[0-9a-f]{8}$/).and.not.equal(`2026-01-10T00:01:00Z#00000000#${writer}`);
     ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, { S: string }> }) => ({
       Items: input.ExpressionAttributeValues[':pk'].S === 'MAT' ? [{ pk: { S: 'MAT' }, sk: { S: 'x' }, doc: { S: JSON.stringify(mat) } }] : [],
     }));

@@ -14,6 +14,10 @@ Two things moto cannot do here, and how this launcher does them instead:
   * Glue job runs (when HEADWATER_GLUE_URL is set): moto's run succeeds at once without running
     anything. Each new run is posted instead to HEADWATER_GLUE_URL with the job's name and the
     run's arguments; the run stays RUNNING until the test answers, then SUCCEEDED or FAILED.
+  * EventBridge rules with a Lambda target: moto 5.2.5's rules deliver to logs, SQS, buses and API
+    destinations only (a Lambda target is dropped). A matching event is handed instead to the
+    function as EventBridge does it: asynchronously (a thread), the event's `time` in ISO form;
+    the function runs in the test process like any other invocation. Other targets keep moto's path.
   * moto 5.2.5 ends every `.sync` task of a service without `.waitForTaskToken` support (Glue)
     with `'NoneType' object has no attribute 'interrupt_all'`: the task's callback endpoint is
     only made for services declaring that pattern, but always released. Declaring it for Glue
@@ -97,6 +101,35 @@ if GLUE_URL:
     FakeJobRun.__init__ = run_in_test_process
     FakeJobRun.status = property(status_of, ManagedState.status.fset)
     FakeJobRun.as_dict = as_dict_with_error
+from moto.awslambda.utils import get_backend as lambda_backend
+from moto.events.models import Rule
+from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+
+_send_to_targets = Rule.send_to_targets
+
+
+def send_to_targets_with_lambda(self, original_event, transform_input=True):
+    """Rule.send_to_targets, plus Lambda targets invoked asynchronously with the event."""
+    lambdas = [t for t in self.targets if ":lambda:" in t.get("Arn", "")]
+    if lambdas and self.event_pattern.matches_event(original_event):
+        event = json.loads(json.dumps(original_event, default=str))
+        if isinstance(event.get("time"), (int, float)):
+            event["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(event["time"]))
+        for target in lambdas:
+            arn = target["Arn"]
+            fn = lambda_backend(self.account_id, arn.split(":")[3]).get_function(arn)
+            threading.Thread(target=fn.invoke, args=(json.dumps(event), {}, {}), daemon=True).start()
+    others = [t for t in self.targets if ":lambda:" not in t.get("Arn", "")]
+    if others:
+        kept = self.targets
+        self.targets = others
+        try:
+            _send_to_targets(self, original_event, transform_input)
+        finally:
+            self.targets = kept
+
+
+Rule.send_to_targets = send_to_targets_with_lambda
 default_user_config["stepfunctions"] = {"execute_state_machine": True}
 
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
