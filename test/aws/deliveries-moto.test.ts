@@ -22,10 +22,9 @@ import { synth } from '../infra/mock-runtime';
 import { DynamoRunLog } from '../../jobs/aws/dynamo-runlog';
 import { handler, targetFromEnvironment, type ObjectCreatedEvent } from '../../jobs/aws/delivery-recorder';
 import type { DeliveryTarget } from '../../jobs/aws/manifest';
-import { runCli } from '../cli/run-cli';
-import { withEnv } from '../setup/environment';
+import { devCliJson } from './moto/cli';
 import { byInput, createTableInput, resource } from './moto/synthesized';
-import { motoUnavailable, startMoto, type Moto } from './moto/moto';
+import { inFunctionEnvironment, motoClientConfig, skipWithoutMoto, startMoto, useMoto, type Moto } from './moto/moto';
 
 const REGION = 'eu-west-1';
 const KEY = 'serving/recommendations';
@@ -42,18 +41,8 @@ describe('Firehose deliveries recorded through S3 -> EventBridge -> the delivery
   /** Events the function was invoked with, as moto sent them. */
   const invocations: ObjectCreatedEvent[] = [];
 
-  const cliJson = async (args: string[]): Promise<unknown> => {
-    const r = await runCli([...args, '--env', 'dev', '--json']);
-    expect(r.code, r.err).to.equal(0);
-    return JSON.parse(r.out);
-  };
-
   before(async function () {
-    const why = motoUnavailable();
-    if (why) {
-      console.log(`    skipped: moto is not installed here (${why})`);
-      this.skip();
-    }
+    skipWithoutMoto(this);
     const s = await synth('dev');
     const fn = resource(s, 'aws:lambda/function:Function', `${SLUG}-deliveries-fn`);
     const fnEnv = (fn.environment as { variables: Record<string, string> }).variables;
@@ -69,25 +58,11 @@ describe('Firehose deliveries recorded through S3 -> EventBridge -> the delivery
     moto = await startMoto(async (functionName, environment, event) => {
       if (functionName !== fn.name) throw new Error(`no function ${functionName} in this test`);
       invocations.push(event as ObjectCreatedEvent);
-      const undo = withEnv(environment);
-      try {
-        return await handler(event as ObjectCreatedEvent);
-      } finally {
-        undo();
-      }
+      return inFunctionEnvironment(environment, () => handler(event as ObjectCreatedEvent));
     });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-moto-deliveries-'));
-    restoreEnv = withEnv({
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      HEADWATER_HOME: home,
-      NO_COLOR: '1',
-    });
-    const config = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    restoreEnv = useMoto(moto, REGION, home);
+    const config = motoClientConfig(moto, REGION);
     await new DynamoDBClient(config).send(new CreateTableCommand(createTableInput(runLogTable)));
     s3 = new S3Client({ ...config, forcePathStyle: true });
     for (const bucket of new Set([String(manifestObject.bucket), target.bucket])) {
@@ -122,7 +97,7 @@ describe('Firehose deliveries recorded through S3 -> EventBridge -> the delivery
   });
 
   it('shows the stream asset as not materialized before any delivery', async () => {
-    const status = (await cliJson(['status', KEY])) as { assets: { key: string; lastMaterialization: unknown }[] };
+    const status = (await devCliJson(['status', KEY])) as { assets: { key: string; lastMaterialization: unknown }[] };
     expect(status.assets.find((a) => a.key === KEY)!.lastMaterialization).to.equal(null);
   });
 
@@ -138,9 +113,9 @@ describe('Firehose deliveries recorded through S3 -> EventBridge -> the delivery
     expect(m.metadata).to.deep.include({ rows: 3, files: 1, file: `s3://${target.bucket}/${objectKey}`, bytes: body.length, hour: '2026-03-02T10' });
     expect(invocations.at(-1)).to.deep.include({ source: 'aws.s3', 'detail-type': 'Object Created' });
 
-    const status = (await cliJson(['status', KEY])) as { assets: { key: string; lastMaterialization: unknown }[] };
+    const status = (await devCliJson(['status', KEY])) as { assets: { key: string; lastMaterialization: unknown }[] };
     expect(status.assets.find((a) => a.key === KEY)!.lastMaterialization).to.deep.equal({ at: m.at, partition: null, runId });
-    const runs = (await cliJson(['runs'])) as { runId: string; command: string; selection: string; status: string }[];
+    const runs = (await devCliJson(['runs'])) as { runId: string; command: string; selection: string; status: string }[];
     expect(runs.find((r) => r.runId === runId)).to.deep.include({ command: 'stream', selection: KEY, status: 'succeeded' });
   });
 

@@ -38,7 +38,7 @@ import { runCli } from '../cli/run-cli';
 import { withEnv } from '../setup/environment';
 import { mockSearchClient } from '../vector-store/opensearch-mock';
 import { byInput, createTableInput, resource } from './moto/synthesized';
-import { motoUnavailable, startMoto, type Moto } from './moto/moto';
+import { motoClientConfig, skipWithoutMoto, startMoto, useMoto, type Moto } from './moto/moto';
 
 const REGION = 'eu-west-1';
 const SALT = 'ab'.repeat(32);
@@ -171,11 +171,7 @@ describe('erasure on a stack, executed in moto (server mode)', function () {
   const cli = async (args: string[]) => runCli(['erase', '--subject', 'customer=103', ...args, '--env', 'dev', '--json']);
 
   before(async function () {
-    const why = motoUnavailable();
-    if (why) {
-      console.log(`    skipped: moto is not installed here (${why})`);
-      this.skip();
-    }
+    skipWithoutMoto(this);
     const s = await synth('dev');
     const machine = resource(s, 'aws:sfn/stateMachine:StateMachine', 'erasure-sfn');
     const worker = resource(s, 'aws:lambda/function:Function', 'erasure-worker-fn');
@@ -205,17 +201,8 @@ describe('erasure on a stack, executed in moto (server mode)', function () {
     );
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-erase-moto-'));
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-erase-moto-work-'));
-    restoreEnv = withEnv({
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      HEADWATER_HOME: home,
-      NO_COLOR: '1',
-    });
-    const config = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    restoreEnv = useMoto(moto, REGION, home);
+    const config = motoClientConfig(moto, REGION);
     s3 = new S3Client({ ...config, forcePathStyle: true });
     sfn = new SFNClient(config);
     glue = new GlueClient(config);

@@ -34,9 +34,9 @@ import { writeEmbeddingsParquet } from '../../jobs/model/lake-io';
 import { stateMachineDefinition, type DefinitionTargets } from '../../infra/components/orchestration-plan';
 import { mockSearchClient, type SeenRequest } from '../vector-store/opensearch-mock';
 import { runCli } from '../cli/run-cli';
-import { withEnv } from '../setup/environment';
+import { devCliJson } from './moto/cli';
 import { byInput, createTableInput, resource } from './moto/synthesized';
-import { motoUnavailable, startMoto, type Moto } from './moto/moto';
+import { inFunctionEnvironment, motoClientConfig, skipWithoutMoto, startMoto, useMoto, type Moto } from './moto/moto';
 
 const REGION = 'eu-west-1';
 const HOURLY = 'c-5-x-x-x-x-utc';
@@ -97,18 +97,8 @@ describe('the generated state machine executed in moto (server mode)', function 
     return (Metrics ?? []).flatMap((m) => (m.Dimensions ?? []).filter((d) => d.Name === 'Asset').map((d) => d.Value!));
   }
 
-  const cliJson = async (args: string[]): Promise<unknown> => {
-    const r = await runCli([...args, '--env', 'dev', '--json']);
-    expect(r.code, r.err).to.equal(0);
-    return JSON.parse(r.out);
-  };
-
   before(async function () {
-    const why = motoUnavailable();
-    if (why) {
-      console.log(`    skipped: moto is not installed here (${why})`);
-      this.skip();
-    }
+    skipWithoutMoto(this);
     const s = await synth('dev');
     const machine = resource(s, 'aws:sfn/stateMachine:StateMachine', `orchestration-${HOURLY}-sfn`);
     const definition = String(machine.definition);
@@ -162,25 +152,11 @@ describe('the generated state machine executed in moto (server mode)', function 
       }
       if (functionName !== recorder.name) throw new Error(`no function ${functionName} in this test`);
       // The function's own environment, as Lambda would give it; the SDK reaches moto through AWS_ENDPOINT_URL.
-      const undo = withEnv(environment);
-      try {
-        return await handler(event as RecorderEvent);
-      } finally {
-        undo();
-      }
+      return inFunctionEnvironment(environment, () => handler(event as RecorderEvent));
     });
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'hw-moto-'));
-    restoreEnv = withEnv({
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
-      HEADWATER_HOME: home,
-      NO_COLOR: '1',
-    });
-    const config = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    restoreEnv = useMoto(moto, REGION, home);
+    const config = motoClientConfig(moto, REGION);
     sfn = new SFNClient(config);
     glue = new GlueClient(config);
     await new DynamoDBClient(config).send(new CreateTableCommand(createTableInput(runLogTable)));
@@ -254,7 +230,7 @@ describe('the generated state machine executed in moto (server mode)', function 
     expect(await jobRunsOf('sfn-tick-1')).to.deep.equal(Object.fromEntries(Object.keys(jobNames).map((k) => [k, [window]])));
 
     const log = new DynamoRunLog(new DynamoDBClient({}), table);
-    const runs = (await cliJson(['runs'])) as { runId: string }[];
+    const runs = (await devCliJson(['runs'])) as { runId: string }[];
     expect(runs).to.deep.equal(await log.listRuns(20));
     expect(runs.find((r) => r.runId === 'sfn-tick-1')).to.deep.include({
       command: 'materialize',
@@ -272,7 +248,7 @@ describe('the generated state machine executed in moto (server mode)', function 
     // The recorder published the freshness metric each asset's alarm counts, as the CLI does.
     expect(await freshnessPoints()).to.include.members(Object.keys(jobNames));
 
-    const status = (await cliJson(['status', Object.keys(jobNames).join(' or ')])) as { assets: { key: string; lastMaterialization: unknown }[] };
+    const status = (await devCliJson(['status', Object.keys(jobNames).join(' or ')])) as { assets: { key: string; lastMaterialization: unknown }[] };
     for (const key of Object.keys(jobNames)) {
       const [latest] = await log.materializations(key, { limit: 1 });
       expect(status.assets.find((a) => a.key === key)!.lastMaterialization).to.deep.equal({ at: latest.at, partition: '2026-03-02T09:00', runId: 'sfn-tick-1' });
@@ -323,7 +299,7 @@ describe('the generated state machine executed in moto (server mode)', function 
       expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal([`step_started ${first}`, `step_failed ${first}`]);
       expect((events[1] as { error: string }).error).to.match(/EntityNotFound/);
       expect(await log.getRun('sfn-tick-3')).to.deep.include({ status: 'failed' });
-      const runs = (await cliJson(['runs'])) as { runId: string; status: string }[];
+      const runs = (await devCliJson(['runs'])) as { runId: string; status: string }[];
       expect(runs.find((r) => r.runId === 'sfn-tick-3')!.status).to.equal('failed');
       expect(await jobRunsOf('sfn-tick-3', rest)).to.deep.equal(Object.fromEntries(rest.map((k) => [k, []])));
       await waitFor(() => moto!.notifications.length > before);
@@ -341,7 +317,7 @@ describe('the generated state machine executed in moto (server mode)', function 
     const events = await log.events('sfn-index-tick-1');
     // Each load's declared row_count judged from the rows it answered, recorded between its materialization and its success.
     expect(events.map((e) => `${e.type} ${e.key}`)).to.deep.equal(loaders.flatMap((l) => [`step_started ${l.key}`, `materialization ${l.key}`, `check_evaluated ${l.key}`, `step_succeeded ${l.key}`]));
-    const checks = (await cliJson(['checks', loaders.map((l) => l.key).join(' or ')])) as { checks: { key: string; check: string; last: { passed: boolean; message: string; runId: string } }[]; failingBlocking: number };
+    const checks = (await devCliJson(['checks', loaders.map((l) => l.key).join(' or ')])) as { checks: { key: string; check: string; last: { passed: boolean; message: string; runId: string } }[]; failingBlocking: number };
     expect(checks.failingBlocking).to.equal(0);
     expect(checks.checks.map((c) => [c.key, c.check, c.last])).to.deep.equal(
       loaders.map((l) => [l.key, 'row_count', { passed: true, message: '3 rows loaded, expected >= 1', partition: null, runId: 'sfn-index-tick-1', at: (events.find((e) => e.type === 'check_evaluated' && e.key === l.key) as { at: string }).at }]),

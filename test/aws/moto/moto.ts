@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
 import { pythonEnv } from '../../../jobs/spark-local/python-env';
+import { withEnv } from '../../setup/environment';
 
 /** Runs one invocation of a function: its name, its environment variables (as deployed), the event. */
 export type LambdaRuntime = (functionName: string, environment: Record<string, string>, event: unknown) => Promise<unknown>;
@@ -140,4 +141,42 @@ export async function startMoto(lambdas: LambdaRuntime, options: { glue?: GlueRu
     throw e;
   }
   return { endpoint: `http://127.0.0.1:${port}`, notifications, notificationsUrl: `${base}/sns`, stop };
+}
+
+/** SDK client settings for moto's server in `region`. */
+export const motoClientConfig = (moto: Moto, region: string) => ({ region, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+
+/**
+ * Points this process at moto (the SDK's default chain and AWS_ENDPOINT_URL, as the CLI and the
+ * handlers run by the test read them), with `home` as HEADWATER_HOME; returns the undo.
+ */
+export function useMoto(moto: Moto, region: string, home: string): () => void {
+  return withEnv({
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    HEADWATER_HOME: home,
+    NO_COLOR: '1',
+  });
+}
+
+/** Runs a function's handler with the function's own environment variables, as Lambda gives them. */
+export async function inFunctionEnvironment<T>(environment: Record<string, string>, run: () => Promise<T>): Promise<T> {
+  const undo = withEnv(environment);
+  try {
+    return await run();
+  } finally {
+    undo();
+  }
+}
+
+/** Skips the suite of `context` (a `before` hook's `this`), saying why, when moto cannot start here. */
+export function skipWithoutMoto(context: { skip(): void }): void {
+  const why = motoUnavailable();
+  if (!why) return;
+  console.log(`    skipped: moto is not installed here (${why})`);
+  context.skip();
 }
