@@ -117,6 +117,8 @@ export function assetStatuses(
         const problem = verify(m.files!)[0];
         if (problem) damaged.push({ partition: m.partition, problem });
       }
+      // In partition order (time order for time partitions), whatever order the store returns them in.
+      damaged.sort((a, b) => ((a.partition ?? '') < (b.partition ?? '') ? -1 : (a.partition ?? '') > (b.partition ?? '') ? 1 : 0));
     }
     // A damaged partition shows as damaged, not also as stale (it is rebuilt either way).
     const damagedStale = damaged.length ? damaged.filter((d) => stalenessOf(graph, key, d.partition, snap, code, nowMs).status === 'stale').length : 0;
