@@ -168,16 +168,24 @@ export interface FreshnessResult {
 
 /**
  * Freshness of an asset with a policy: for time-partitioned assets the data is as new as the end of
- * the newest materialized window; otherwise as new as the latest materialization.
+ * the newest materialized window; otherwise as new as the latest materialization. Read from the
+ * asset's summary (pass it when already read): no partition is looked at one by one unless the
+ * partitions were redeclared.
  */
-export function freshnessOf(graph: AssetGraph, key: AssetKey, lookup: MaterializationLookup & Pick<RunLogSnapshot, 'materializedPartitions' | 'assetSummary'>, nowMs: number): FreshnessResult | undefined {
+export function freshnessOf(
+  graph: AssetGraph,
+  key: AssetKey,
+  lookup: MaterializationLookup & Pick<RunLogSnapshot, 'materializedPartitions' | 'assetSummary'>,
+  nowMs: number,
+  summary: AssetSummary = lookup.assetSummary(key),
+): FreshnessResult | undefined {
   const asset = graph.get(key);
   if (!asset.freshness) return undefined;
   let newestMs: number | undefined;
   const def = asset.partitions;
   if (def?.type === 'time') {
     // Time partition keys are fixed-width and sort in time order: the greatest is the newest window.
-    const max = lookup.assetSummary(key).maxPartition;
+    const max = summary.maxPartition;
     const i = max === undefined ? undefined : partitionIndex(def, max);
     if (typeof i === 'number') newestMs = timeWindow(def, i).endMs;
     else if (max !== undefined) {
@@ -188,8 +196,10 @@ export function freshnessOf(graph: AssetGraph, key: AssetKey, lookup: Materializ
       }
     }
   } else {
-    const m = lookup.latestMaterialization(key, null);
-    if (m) newestMs = Date.parse(m.at);
+    // The unpartitioned materialization: the summary's newest when it is that one (an asset that
+    // was partitioned before keeps those partitions' records, and they may be newer).
+    const at = summary.newest?.partition === null ? summary.newest.at : lookup.latestMaterialization(key, null)?.at;
+    if (at !== undefined) newestMs = Date.parse(at);
   }
   const lagMinutes = newestMs === undefined ? null : Math.max(0, Math.round((nowMs - newestMs) / 60_000));
   return { maxLagMinutes: asset.freshness.maxLagMinutes, lagMinutes, violated: lagMinutes === null || lagMinutes > asset.freshness.maxLagMinutes };

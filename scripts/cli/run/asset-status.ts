@@ -42,10 +42,24 @@ export interface AssetStatus {
   readonly checks: readonly { readonly check: string; readonly passed: boolean; readonly blocking: boolean; readonly partition: string | null; readonly message: string; readonly at: string }[];
 }
 
-/** Staleness of each materialized partition of a batch asset (null: the unpartitioned snapshot). */
-export function partitionStaleness(graph: AssetGraph, key: AssetKey, snap: RunLogSnapshot, codeVersion: string, nowMs: number): Map<string | null, Staleness> {
+/**
+ * Staleness of the materialized partitions of a batch asset among `partitions` (null: the
+ * unpartitioned snapshot), by default every materialized one. Partitions never materialized are
+ * left out. Each is read on its own: a page showing the newest partitions reads those only.
+ */
+export function partitionStaleness(
+  graph: AssetGraph,
+  key: AssetKey,
+  snap: RunLogSnapshot,
+  codeVersion: string,
+  nowMs: number,
+  partitions: Iterable<string | null> = snap.materializedPartitions(key),
+): Map<string | null, Staleness> {
   const out = new Map<string | null, Staleness>();
-  for (const p of snap.materializedPartitions(key)) out.set(p, stalenessOf(graph, key, p, snap, codeVersion, nowMs));
+  for (const p of partitions) {
+    const s = stalenessOf(graph, key, p, snap, codeVersion, nowMs);
+    if (s.status !== 'missing') out.set(p, s);
+  }
   return out;
 }
 
@@ -85,7 +99,7 @@ export function assetStatuses(
       };
     }
     // A stream asset is materialized by its deliveries (recorded by the poller), a service never.
-    const delivered = category === 'stream' && snap.materializedPartitions(key).size > 0;
+    const delivered = category === 'stream' && snap.assetSummary(key).partitions > 0;
     if (category !== 'batch' && !delivered) {
       const why = category === 'stream' ? 'stream: no delivery recorded yet (deliveries are its materializations)' : `${category}: deployed, not materialized`;
       return { key, category, lastMaterialization: null, partitions: null, state: 'not materialized' as const, damaged: [], stalePartitions: 0, causes: [why], freshness: null, checks };
@@ -103,11 +117,13 @@ export function assetStatuses(
         const problem = verify(m.files!)[0];
         if (problem) damaged.push({ partition: m.partition, problem });
       }
+      // In partition order (time order for time partitions), whatever order the store returns them in.
+      damaged.sort((a, b) => ((a.partition ?? '') < (b.partition ?? '') ? -1 : (a.partition ?? '') > (b.partition ?? '') ? 1 : 0));
     }
     // A damaged partition shows as damaged, not also as stale (it is rebuilt either way).
     const damagedStale = damaged.length ? damaged.filter((d) => stalenessOf(graph, key, d.partition, snap, code, nowMs).status === 'stale').length : 0;
     const stale = staleness.stalePartitions - damagedStale;
-    const f = freshnessOf(graph, key, snap, nowMs);
+    const f = freshnessOf(graph, key, snap, nowMs, summary);
     for (const d of damaged.slice(0, 3)) causes.add(`${d.partition ? `[${d.partition}] ` : ''}${d.problem.path} ${d.problem.problem}: ${d.problem.detail}`);
     if (damaged.length > 3) causes.add(`... and ${damaged.length - 3} more damaged partition(s) (assets verify ${key})`);
     const intact = done - damaged.length;

@@ -75,10 +75,11 @@ export function partitionCells(graph: AssetGraph, key: AssetKey, snap: RunLogSna
   const total = partitionCount(def, nowMs);
   const cadence = def.type === 'time' ? def.cadence : 'static';
   const shown = def.type === 'time' ? Math.min(total, HEAT_CELLS[def.cadence] ?? 200) : total;
-  const staleness = partitionStaleness(graph, key, snap, codeVersion, nowMs);
+  const keys = Array.from({ length: shown }, (_, j) => partitionKey(def, total - shown + j));
+  // The shown partitions only: an hourly asset of years has tens of thousands more.
+  const staleness = partitionStaleness(graph, key, snap, codeVersion, nowMs, keys);
   const cells: PartitionCell[] = [];
-  for (let i = total - shown; i < total; i++) {
-    const p = partitionKey(def, i);
+  for (const p of keys) {
     const s = staleness.get(p);
     let state: PartitionCellState = s ? (s.status === 'stale' ? 'stale' : 'fresh') : 'missing';
     let detail = s?.materialization ? `materialized ${s.materialization.at} by ${s.materialization.runId}` : 'never materialized';
