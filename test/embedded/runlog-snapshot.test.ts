@@ -52,7 +52,7 @@ const readCode = () => undefined;
 const code = (key: AssetKey) => codeVersionOf(graph.get(key), readCode);
 /** Files whose path says so are gone or edited, as the environment's check would find them. */
 const verify = (files: readonly FileFact[]): FileProblem[] =>
-  files.flatMap((f) => (f.path.includes('gone') ? [{ path: f.path, problem: 'missing' as const, detail: 'not found' }] : f.path.includes('edited') ? [{ path: f.path, problem: 'modified' as const, detail: 'checksum differs' }] : []));
+  files.flatMap((f): FileProblem[] => (f.path.includes('gone') ? [{ path: f.path, problem: 'missing', detail: 'not found' }] : f.path.includes('edited') ? [{ path: f.path, problem: 'modified', detail: 'checksum differs' }] : []));
 const hours = (from: number, n: number) => Array.from({ length: n }, (_, i) => partitionKey(hourly, from + i));
 const days = (n: number) => Array.from({ length: n }, (_, i) => partitionKey(daily, i));
 const iso = (ms: number) => new Date(ms).toISOString();
