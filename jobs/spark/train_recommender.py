@@ -34,9 +34,11 @@ What remains different from the embedded trainer (jobs/model/factorization.ts), 
   - bias start: the embedded trainer starts each item's id bias at its centred log popularity;
     FMRegressor has no initial weights, so here the linear terms learn popularity from the labels.
   - interactions: an FM also fits user-user and item-item factor interactions and user linear
-    terms. The artifact keeps only user-item interactions and item biases (so the score stays an
-    inner product); user-only terms never change a ranking, but the dropped item-item terms are
-    part of what FMRegressor fitted.
+    terms. User-only terms never change a user's ranking and are dropped; item-item terms depend on
+    the item alone and are folded into each item's bias in the embeddings files, so the inner
+    product ranks items exactly as the fitted FM does (dropping them instead lost to popularity:
+    test/spark/engine.test.ts). model.json's per-slot biases cannot hold them: an item embedded
+    from its features alone (no id row) lacks its item-item term.
 
 Evaluation, as the embedded trainer's (jobs/model/metrics.ts): recall@10 and NDCG@10 of the model
 and of popularity on the last holdoutDays days, for every hold-out user with a liked item, and
@@ -471,8 +473,13 @@ def main(argv=None):
         item_vectors = {}
         for i, pairs in item_features.items():
             with_id = pairs + ([(layout["item_ids"][i], 1.0)] if i in layout["item_ids"] else [])
-            bias = intercept + sum(w * linear[start + s] for s, w in with_id)
-            item_vectors[i] = summed(with_id, start) + [bias]
+            vector = summed(with_id, start)
+            # The FM's item-item interactions depend on the item alone, so they belong in its bias:
+            # sum over slot pairs a < b of w_a w_b <v_a, v_b> = (|sum w v|^2 - sum w^2 |v|^2) / 2.
+            own = sum(w * w * sum(x * x for x in factors[start + s]) for s, w in with_id)
+            pairs = (sum(x * x for x in vector) - own) / 2.0
+            bias = intercept + sum(w * linear[start + s] for s, w in with_id) + pairs
+            item_vectors[i] = vector + [bias]
         return user_vectors, item_vectors
 
     factors, linear, intercept, layout = fit(train)
