@@ -18,7 +18,7 @@ import { streamPaths } from '../../jobs/embedded/stream/kinesalite';
 import { embeddedStreamOf } from '../../jobs/embedded/stream/target';
 import referenceGraph from '../../assets';
 import { bin, runCli, type CliResult } from '../cli/run-cli';
-import { saveEnv } from '../setup/environment';
+import { saveEnv, shiftClock } from '../setup/environment';
 
 const DAY = 86_400_000;
 const key = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -47,6 +47,11 @@ describe('fault matrix: every command, every fault, one message and no stack tra
   let base: string;
   let home: string;
   const today = Math.floor(Date.now() / DAY) * DAY;
+  // The suite runs at noon of `today` on a shifted clock: a real midnight inside it would move the
+  // latest partition under the tests (children spawned below keep the real clock; they only read).
+  let restoreClock: () => void = () => undefined;
+  before(() => (restoreClock = shiftClock(today + DAY / 2)));
+  after(() => restoreClock());
 
   /** A fresh copy of the materialized baseline as HEADWATER_HOME. */
   const freshHome = () => {

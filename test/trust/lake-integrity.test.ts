@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { seedSource } from '../../jobs/embedded/source';
 import { classicmodels } from '../../assets/reference/source-data';
 import { runCli } from '../cli/run-cli';
-import { saveEnv } from '../setup/environment';
+import { saveEnv, shiftClock } from '../setup/environment';
 
 const cli = (...args: string[]) => runCli(args);
 const DAY = 86_400_000;
@@ -25,6 +25,11 @@ describe('lake integrity', function () {
   this.timeout(240_000);
   let home: string;
   const today = Math.floor(Date.now() / DAY) * DAY;
+  // The suite runs at noon of `today` on a shifted clock: a real midnight inside it would move the
+  // latest partition under the tests.
+  let restoreClock: () => void = () => undefined;
+  before(() => (restoreClock = shiftClock(today + DAY / 2)));
+  after(() => restoreClock());
   const from = key(today - 10 * DAY);
   const to = key(today - DAY);
   const ratingsDir = (day: string) => path.join(home, 'lake', 'raw', 'ratings', `dt=${day}`);
