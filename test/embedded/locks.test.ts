@@ -91,4 +91,85 @@ describe('local locks', () => {
     expect(holderOf(file)).to.equal('me');
     return lock.release();
   });
+  describe('taking over a dead holder races with other processes', () => {
+    const realRename = fs.renameSync;
+    afterEach(() => {
+      fs.renameSync = realRename;
+    });
+    /** Runs `around` in place of the next renames (`times` of them), with the real rename to call. */
+    const interceptRename = (around: (rename: () => void, from: string) => void, times = 1) => {
+      let left = times;
+      fs.renameSync = ((from: fs.PathLike, to: fs.PathLike) => {
+        if (left-- <= 0) return realRename(from, to);
+        around(() => realRename(from, to), String(from));
+      }) as typeof fs.renameSync;
+    };
+    const selfStart = () => fs.readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+
+    it('puts the lock back when a live process took it between the look and the move (another pid, host or start)', () => {
+      const file = lockPath(dir, 'raw/x', null);
+      const dead = deadPid();
+      const host = os.hostname();
+      const cases: [deadHolder: Record<string, unknown>, retaken: Record<string, unknown>][] = [
+        // Only the pid differs: the dead process's lock was replaced by this (live) process.
+        [{ host, pid: dead, owner: 'dead', at: 'x' }, { host, pid: process.pid, owner: 'retaken-pid', at: 'x' }],
+        // Only the host differs: a holder on another host is never taken over.
+        [{ host, pid: dead, owner: 'dead', at: 'x' }, { host: `not-${host}`, pid: dead, owner: 'retaken-host', at: 'x' }],
+        // Same pid and host, a later lock: the pid now belongs to a live process that took the lock.
+        [{ host, pid: process.pid, start: 'not-my-start', owner: 'dead', at: 'x' }, { host, pid: process.pid, start: selfStart(), owner: 'retaken-at', at: 'y' }],
+      ];
+      for (const [deadHolder, retaken] of cases) {
+        plant(file, JSON.stringify(deadHolder));
+        interceptRename((rename) => {
+          fs.writeFileSync(file, JSON.stringify(retaken));
+          rename();
+        });
+        expect(() => acquireLocalLock(dir, 'raw/x', null, 'me'), String(retaken.owner)).to.throw(LockHeldError, new RegExp(`by ${String(retaken.owner)}`));
+        expect(holderOf(file)).to.equal(retaken.owner);
+        expect(fs.readdirSync(path.dirname(file)), String(retaken.owner)).to.deep.equal(['_all.lock']);
+        fs.rmSync(file);
+      }
+    });
+
+    it('leaves the lock to a third process that took it while the dead one was moved aside', () => {
+      const file = lockPath(dir, 'raw/x', null);
+      const dead = deadPid();
+      plant(file, JSON.stringify({ host: os.hostname(), pid: dead, owner: 'dead', at: 'x' }));
+      interceptRename((rename) => {
+        fs.writeFileSync(file, JSON.stringify({ host: os.hostname(), pid: dead, owner: 'dead', at: 'later' }));
+        rename();
+        fs.writeFileSync(file, JSON.stringify({ host: os.hostname(), pid: process.pid, owner: 'third', at: 'z' }));
+      });
+      expect(() => acquireLocalLock(dir, 'raw/x', null, 'me')).to.throw(LockHeldError, /by third/);
+      expect(holderOf(file)).to.equal('third');
+      expect(fs.readdirSync(path.dirname(file))).to.deep.equal(['_all.lock']);
+    });
+
+    it('takes the lock when the dead holder\'s file is gone before it is moved', async () => {
+      const file = lockPath(dir, 'raw/x', null);
+      plant(file, JSON.stringify({ host: os.hostname(), pid: deadPid(), owner: 'dead', at: 'x' }));
+      interceptRename((rename) => {
+        fs.rmSync(file);
+        rename();
+      });
+      const lock = acquireLocalLock(dir, 'raw/x', null, 'me');
+      expect(holderOf(file)).to.equal('me');
+      await lock.release();
+      expect(fs.readdirSync(path.dirname(file))).to.deep.equal([]);
+    });
+
+    it('gives up after five attempts when dead holders keep coming back, naming the last', () => {
+      const file = lockPath(dir, 'raw/x', null);
+      const dead = deadPid();
+      plant(file, JSON.stringify({ host: os.hostname(), pid: dead, owner: 'dead-0', at: '0' }));
+      let n = 0;
+      interceptRename((rename) => {
+        n++;
+        fs.writeFileSync(file, JSON.stringify({ host: os.hostname(), pid: dead, owner: `dead-${n}`, at: String(n) }));
+        rename();
+      }, 5);
+      expect(() => acquireLocalLock(dir, 'raw/x', null, 'me')).to.throw(LockHeldError, /by dead-5/);
+      expect(n).to.equal(5);
+    });
+  });
 });

@@ -4,7 +4,9 @@
  * test, so a rule added later does not disturb these cases.
  */
 import { expect } from 'chai';
-import { policies, REQUIRED_TAGS, SUPPORTED_LAMBDA_RUNTIMES, TAGGABLE_TYPES } from '../../infra/policy/policies';
+import type { ResourceValidationArgs, ResourceValidationPolicy } from '@pulumi/policy';
+import { policies, PRODUCTION_STACKS, REQUIRED_TAGS, SUPPORTED_LAMBDA_RUNTIMES, TAGGABLE_TYPES } from '../../infra/policy/policies';
+import { DATA_STORE_TYPES } from '../../infra/protection';
 import { WILDCARD_ALLOW_LIST } from '../../infra/policy/allow-list';
 import { evaluatePolicies } from '../../infra/synth/evaluate';
 import type { RecordedResource } from '../../infra/synth/mocks';
@@ -278,6 +280,151 @@ describe('policy pack: every branch of every rule', () => {
       }
       expect(await violations('required-tags', resource('aws:s3/bucket:Bucket', {}))).to.deep.equal([`missing tag(s) ${REQUIRED_TAGS.join(', ')}; resources get them from the platform's tag transformation (infra/tags.ts)`]);
       expect(await violations('required-tags', resource('aws:iam/rolePolicy:RolePolicy', { policy: doc() }))).to.deep.equal([]);
+    });
+  });
+  describe('search-not-public', () => {
+    const security = (type: string, policy: unknown) => resource('aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy', { type, policy });
+    const open = 'network policy allows public access to the collection; set AllowFromPublic false with SourceVPCEs';
+    it('refuses a network policy with any rule open to the public, as a list or a single rule', async () => {
+      expect(await violations('search-not-public', security('network', JSON.stringify([{ AllowFromPublic: false, SourceVPCEs: ['vpce-1'] }, { AllowFromPublic: true }])))).to.deep.equal([open]);
+      expect(await violations('search-not-public', security('network', JSON.stringify({ AllowFromPublic: true })))).to.deep.equal([open]);
+      expect(await violations('search-not-public', security('network', JSON.stringify([{ AllowFromPublic: false, SourceVPCEs: ['vpce-1'] }, { Rules: [] }])))).to.deep.equal([]);
+      // Only network policies say who may connect; a policy not known yet (an object at preview) is not read.
+      expect(await violations('search-not-public', security('encryption', JSON.stringify([{ AllowFromPublic: true }])), security('network', [{ AllowFromPublic: true }]))).to.deep.equal([]);
+    });
+    it('refuses a domain with no VPC subnets', async () => {
+      const domain = (vpcOptions: unknown) => resource('aws:opensearch/domain:Domain', { tags: TAGS, vpcOptions });
+      const message = ['OpenSearch domain has a public endpoint; place it in the VPC (vpcOptions.subnetIds and securityGroupIds)'];
+      expect(await violations('search-not-public', domain(undefined))).to.deep.equal(message);
+      expect(await violations('search-not-public', domain({ subnetIds: [] }))).to.deep.equal(message);
+      expect(await violations('search-not-public', domain({ securityGroupIds: ['sg-1'] }))).to.deep.equal(message);
+      expect(await violations('search-not-public', domain({ subnetIds: ['subnet-1'], securityGroupIds: ['sg-1'] }))).to.deep.equal([]);
+      expect(await violations('search-not-public', resource('aws:opensearch/serverlessCollection:ServerlessCollection', { name: 'v', tags: TAGS }))).to.deep.equal([]);
+    });
+  });
+
+  describe('service-trust-conditions', () => {
+    const role = (...statements: Record<string, unknown>[]) => resource('aws:iam/role:Role', { tags: TAGS, assumeRolePolicy: doc(...statements) });
+    const trust = (Principal: unknown, Condition?: unknown, Effect = 'Allow') => ({ Effect, Principal, Action: 'sts:AssumeRole', ...(Condition ? { Condition } : {}) });
+    const unpinned = (services: string) => `trust of ${services} has no aws:SourceAccount / aws:SourceArn / aws:SourceOrgID / sts:ExternalId condition (confused deputy); build the role with serviceRole() in infra/iam.ts`;
+    it('refuses a service principal with no condition naming the account, one report per statement', async () => {
+      expect(await violations('service-trust-conditions', role(trust({ Service: 'glue.amazonaws.com' })))).to.deep.equal([unpinned('glue.amazonaws.com')]);
+      expect(await violations('service-trust-conditions', role(trust({ Service: ['glue.amazonaws.com', 'states.amazonaws.com'] }, { StringEquals: { 'aws:PrincipalTag/team': 'x' } }), trust({ Service: 'lambda.amazonaws.com' })))).to.deep.equal([
+        unpinned('glue.amazonaws.com, states.amazonaws.com'),
+        unpinned('lambda.amazonaws.com'),
+      ]);
+    });
+    it('accepts each condition key that pins the caller, under any operator', async () => {
+      for (const key of ['aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOrgID', 'sts:ExternalId']) {
+        expect(await violations('service-trust-conditions', role(trust({ Service: 'glue.amazonaws.com' }, { StringEquals: { 'aws:PrincipalTag/team': 'x' }, ArnLike: { [key]: 'v' } }))), key).to.deep.equal([]);
+      }
+    });
+    it('leaves denies, account principals, other resource types and unknown documents alone', async () => {
+      expect(await violations('service-trust-conditions', role(trust({ Service: 'glue.amazonaws.com' }, undefined, 'Deny')), role(trust({ AWS: 'arn:aws:iam::123456789012:root' })))).to.deep.equal([]);
+      expect(await violations('service-trust-conditions', resource('aws:iam/policy:Policy', { tags: TAGS, assumeRolePolicy: doc(trust({ Service: 'glue.amazonaws.com' })) }))).to.deep.equal([]);
+      expect(await violations('service-trust-conditions', resource('aws:iam/role:Role', { tags: TAGS }))).to.deep.equal([]);
+    });
+  });
+
+  describe('data-stores-protected', () => {
+    const store = (type: string, env: string | undefined, protect: boolean) => ({ ...resource(type, { tags: env === undefined ? {} : { ...TAGS, 'headwater:env': env } }), protect });
+    it('refuses every kind of data store left unprotected on a production stack', async () => {
+      expect(PRODUCTION_STACKS).to.deep.equal(['prod']);
+      for (const type of DATA_STORE_TYPES) {
+        expect(await violations('data-stores-protected', store(type, 'prod', false)), type).to.deep.equal([
+          "data store of production stack 'prod' is not protected; set headwater:protectData true (protect + retainOnDelete)",
+        ]);
+        expect(await violations('data-stores-protected', store(type, 'prod', true), store(type, 'dev', false), store(type, undefined, false)), type).to.deep.equal([]);
+      }
+      expect(await violations('data-stores-protected', store('aws:glue/job:Job', 'prod', false), store('aws:sns/topic:Topic', 'prod', false))).to.deep.equal([]);
+    });
+    it('reads the production stacks from the pack config when set', async () => {
+      const policy = policies.find((p) => p.name === 'data-stores-protected') as ResourceValidationPolicy;
+      const messages: string[] = [];
+      const check = (env: string, productionStacks: string[] | undefined) =>
+        (policy.validateResource as (args: ResourceValidationArgs, report: (m: string) => void) => void)(
+          { type: 'aws:s3/bucket:Bucket', props: { tags: { 'headwater:env': env } }, opts: { protect: false }, getConfig: () => ({ productionStacks }) } as unknown as ResourceValidationArgs,
+          (m) => messages.push(m),
+        );
+      check('staging', ['staging', 'prod']);
+      check('prod', ['staging']);
+      check('prod', undefined);
+      expect(messages).to.deep.equal([
+        "data store of production stack 'staging' is not protected; set headwater:protectData true (protect + retainOnDelete)",
+        "data store of production stack 'prod' is not protected; set headwater:protectData true (protect + retainOnDelete)",
+      ]);
+      expect(policy.description).to.equal('Data stores of production stacks (prod) are protected against deletion');
+    });
+  });
+
+  describe('log-retention', () => {
+    it('refuses a log group with no positive retention, and looks at log groups only', async () => {
+      const lg = (retentionInDays: unknown) => resource('aws:cloudwatch/logGroup:LogGroup', { tags: TAGS, kmsKeyId: 'k', retentionInDays });
+      const message = 'log group keeps logs forever; set retentionInDays (headwater:logRetentionDays)';
+      for (const days of [undefined, 0, -1, 'forever']) expect(await violations('log-retention', lg(days)), String(days)).to.deep.equal([message]);
+      for (const days of [1, 14, '30']) expect(await violations('log-retention', lg(days)), String(days)).to.deep.equal([]);
+      expect(await violations('log-retention', resource('aws:glue/job:Job', { tags: TAGS }))).to.deep.equal([]);
+    });
+  });
+
+  describe('alarms-on-data-paths', () => {
+    const alarm = (props: Record<string, unknown>) => resource('aws:cloudwatch/metricAlarm:MetricAlarm', { tags: TAGS, ...props });
+    const missing = (r: RecordedResource, kind: string, metrics: string) => `${kind} ${r.name} has no alarm on ${metrics}; declare them for its kind in infra/components/kind-alarms.ts`;
+    it('names each metric of its kind that no alarm on the resource watches', async () => {
+      const fn = resource('aws:lambda/function:Function', { tags: TAGS, name: 'score', arn: 'arn:aws:lambda:eu-west-1:1:function:score' });
+      expect(await violations('alarms-on-data-paths', fn)).to.deep.equal([missing(fn, 'Function', 'Errors, Throttles')]);
+      expect(await violations('alarms-on-data-paths', fn, alarm({ metricName: 'Errors', dimensions: { FunctionName: 'score' } }))).to.deep.equal([missing(fn, 'Function', 'Throttles')]);
+      // The right metric on another function, or another metric on this one, is no alarm on it.
+      expect(await violations('alarms-on-data-paths', fn, alarm({ metricName: 'Throttles', dimensions: { FunctionName: 'other' } }), alarm({ metricName: 'Duration', dimensions: { FunctionName: 'score' } }))).to.deep.equal([missing(fn, 'Function', 'Errors, Throttles')]);
+      expect(await violations('alarms-on-data-paths', fn, alarm({ metricName: 'Errors', dimensions: { FunctionName: 'score' } }), alarm({ metricName: 'Throttles', dimensions: { Resource: 'arn:aws:lambda:eu-west-1:1:function:score' } }))).to.deep.equal([]);
+    });
+    it('matches a dimension against the name, ARN, id, domain name or bucket, never an empty one', async () => {
+      const cases: [type: string, kind: string, props: Record<string, unknown>, metrics: readonly string[]][] = [
+        ['aws:glue/job:Job', 'Job', { id: 'job-1', name: '' }, ['glue.driver.aggregate.numFailedTasks']],
+        ['aws:opensearch/domain:Domain', 'Domain', { domainName: 'search' }, ['ClusterStatus.red', 'FreeStorageSpace', 'ClusterIndexWritesBlocked']],
+        ['aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream', 'FirehoseDeliveryStream', { name: 'to-lake' }, ['DeliveryToS3.DataFreshness', 'DeliveryToS3.Success']],
+        ['aws:emrserverless/application:Application', 'Application', { id: 'app-1' }, ['FailedJobs']],
+        ['aws:sns/topic:Topic', 'Topic', { bucket: 'alerts', arn: '' }, ['NumberOfNotificationsFailed']],
+      ];
+      for (const [type, kind, props, metrics] of cases) {
+        const r = resource(type, { tags: TAGS, ...props });
+        const value = Object.values(props).find((v) => v !== '') as string;
+        expect(await violations('alarms-on-data-paths', r), type).to.deep.equal([missing(r, kind, metrics.join(', '))]);
+        const alarms = metrics.map((metricName) => alarm({ metricName, dimensions: { D: value } }));
+        expect(await violations('alarms-on-data-paths', r, ...alarms), type).to.deep.equal([]);
+        const onEmpty = metrics.map((metricName) => alarm({ metricName, dimensions: { D: '' } }));
+        expect(await violations('alarms-on-data-paths', r, ...onEmpty), `${type} empty`).to.deep.equal([missing(r, kind, metrics.join(', '))]);
+      }
+    });
+    it('reads metric-math alarms: each query metric with its own dimensions', async () => {
+      const machine = resource('aws:sfn/stateMachine:StateMachine', { tags: TAGS, arn: 'arn:aws:states:eu-west-1:1:stateMachine:refresh' });
+      const math = (dimensions: Record<string, string>) => alarm({ metricQueries: [{ id: 'e', expression: 'm1 > 0' }, { id: 'm1', metric: { metricName: 'ExecutionsFailed', dimensions } }] });
+      expect(await violations('alarms-on-data-paths', machine, math({ StateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:refresh' }))).to.deep.equal([]);
+      expect(await violations('alarms-on-data-paths', machine, math({ StateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:other' }))).to.deep.equal([missing(machine, 'StateMachine', 'ExecutionsFailed')]);
+      // A plain metric name with the dimension on one of the alarm's queries still points at the machine.
+      expect(await violations('alarms-on-data-paths', machine, alarm({ metricName: 'ExecutionsFailed', metricQueries: [{ id: 'm1', metric: { metricName: 'Other', dimensions: { A: 'arn:aws:states:eu-west-1:1:stateMachine:refresh' } } }] }))).to.deep.equal([]);
+      expect(await violations('alarms-on-data-paths', resource('aws:s3/bucket:Bucket', { tags: TAGS, bucket: 'b' }))).to.deep.equal([]);
+    });
+  });
+
+  describe('tags-reach-children', () => {
+    const provider = (defaultTags: unknown): RecordedResource => ({ type: 'pulumi:providers:aws', name: `p${++serial}`, urn: `urn:pulumi:test::headwater::pulumi:providers:aws::p${serial}`, inputs: { defaultTags }, state: {}, custom: true });
+    const withProvider = (type: string, p: RecordedResource): RecordedResource => ({ ...resource(type, { tags: TAGS }), provider: `${p.urn}::id` });
+    const untagged = (r: RecordedResource, missing: string) => `${r.type} ${r.name} is created by a provider without default tags ${missing}; give the stack's root the tagged provider (infra/platform.ts)`;
+    it('accepts AWS resources whose provider tags them, given as JSON text or as an object', async () => {
+      for (const tags of [JSON.stringify({ tags: TAGS }), { tags: TAGS }]) {
+        const p = provider(tags);
+        expect(await violations('tags-reach-children', p, withProvider('aws:s3/bucket:Bucket', p), withProvider('awsx:ec2:Vpc', p))).to.deep.equal([]);
+      }
+    });
+    it('names the default tags missing or empty, and reports AWS resources only', async () => {
+      const partial = provider(JSON.stringify({ tags: { ...TAGS, owner: '' } }));
+      const bucket = withProvider('aws:s3/bucket:Bucket', partial);
+      expect(await violations('tags-reach-children', partial, bucket, withProvider('awsx:ec2:Vpc', partial), withProvider('headwater:x:Thing', partial))).to.deep.equal([untagged(bucket, 'owner')]);
+      const none = provider(undefined);
+      const topic = withProvider('aws:sns/topic:Topic', none);
+      const plain = resource('aws:kms/key:Key', { tags: TAGS });
+      expect(await violations('tags-reach-children', none, topic, plain)).to.deep.equal([untagged(topic, REQUIRED_TAGS.join(', ')), untagged(plain, REQUIRED_TAGS.join(', '))]);
     });
   });
 });

@@ -140,4 +140,71 @@ describe('stream transform records (stub service)', () => {
     }
     expect(lines.map((l) => JSON.parse(l))).to.deep.equal([{ level: 'warn', msg: 'record failed', recordId: 'bad', reason: 'data is empty or not a base64 string' }]);
   });
+  it('fills a missing event time with the arrival time, or now when the record has none, and keeps a given one', async () => {
+    const arrived = Date.parse('2026-11-22T07:30:00.000Z');
+    const noTime = b64(event({ event_time: undefined }));
+    const before = Date.now();
+    const res = await handler(stubService())({
+      records: [
+        { recordId: 'a', data: noTime, approximateArrivalTimestamp: arrived },
+        { recordId: 'b', data: b64(event()), approximateArrivalTimestamp: arrived },
+        { recordId: 'c', data: noTime, approximateArrivalTimestamp: Number.NaN },
+        { recordId: 'd', data: noTime, approximateArrivalTimestamp: String(arrived) },
+        { recordId: 'e', data: noTime },
+      ] as never,
+    });
+    const after = Date.now();
+    expect(decode(res.records[0].data).event_time).to.equal('2026-11-22T07:30:00.000Z');
+    expect(decode(res.records[1].data).event_time).to.equal('2026-11-22T05:00:00.000Z');
+    for (const r of res.records.slice(2)) {
+      const t = Date.parse(String(decode(r.data).event_time));
+      expect(t, r.recordId).to.be.within(before, after);
+    }
+  });
+
+  it('writes the lab shapes: five items with scores, and the viewed item with its neighbours at distance -score', async () => {
+    const stub = stubService({ similarFallback: true });
+    const lab = createTransformHandler(stub.service, { ...STREAM_CONFIG, output: 'lab' }, { logFailures: false });
+    const res = await lab({ records: [{ recordId: 'r', data: b64(event({ browse_history: [{ product_code: 'B' }] })) }] as never });
+    expect(Buffer.from(res.records[0].data ?? '', 'base64').toString('utf8')).to.equal(
+      `${JSON.stringify({ ...event({ browse_history: [{ product_code: 'B' }] }), recommended_items: [{ id: 'P1', score: 1 }, { id: 'P2', score: 1 }], similar_items: { product_code: 'B', similar_items: [{ id: 'S1', distance: -1 }] } })}\n`,
+    );
+    expect(stub.calls.forUser.map((c) => c[2])).to.deep.equal([5]);
+    expect(stub.calls.similarTo).to.deep.equal([['B', 5, true, ['B']]]);
+    const none = await lab({ records: [{ recordId: 'r', data: b64(event({ browse_history: [] })) }] as never });
+    expect(decode(none.records[0].data).similar_items).to.deep.equal({ product_code: null, similar_items: [] });
+    const k3 = stubService();
+    await createTransformHandler(k3.service, { ...STREAM_CONFIG, output: 'lab' }, { logFailures: false, k: 3 })({ records: [{ recordId: 'r', data: b64(event()) }] as never });
+    expect(k3.calls.forUser.map((c) => c[2])).to.deep.equal([3]);
+  });
+
+  it('the lab output looks up one browsed item at random, Headwater the latest', async () => {
+    const random = Math.random;
+    const picks: unknown[] = [];
+    try {
+      for (const r of [0, 0.5, 0.99]) {
+        Math.random = () => r;
+        const stub = stubService();
+        await createTransformHandler(stub.service, { ...STREAM_CONFIG, output: 'lab' }, { logFailures: false })({ records: [{ recordId: 'r', data: b64(event({ browse_history: [{ product_code: 'X' }, { product_code: 'Y' }, { product_code: 'Z' }] })) }] as never });
+        picks.push(stub.calls.similarTo[0][0]);
+      }
+    } finally {
+      Math.random = random;
+    }
+    expect(picks).to.deep.equal(['X', 'Y', 'Z']);
+    const stub = stubService();
+    await handler(stub)({ records: [{ recordId: 'r', data: b64(event({ browse_history: [{ product_code: 'X' }, { product_code: 'Y' }, { product_code: 'Z' }] })) }] as never });
+    expect(stub.calls.similarTo[0][0]).to.equal('Z');
+  });
+
+  it('refuses a serving config without an event shape or output fields, naming the asset', () => {
+    expect(() => createTransformHandler(stubService().service, { ...STREAM_CONFIG, event: undefined })).to.throw(/^serving\/recommendations: the serving config has no event shape; it is built for stream-delivery assets$/);
+    expect(() => createTransformHandler(stubService().service, { ...STREAM_CONFIG, outputFields: undefined })).to.throw(/^serving\/recommendations: the serving config names no output fields; it was built by another version of Headwater$/);
+  });
+
+  it('a record that fails outside the reader keeps its id and data', async () => {
+    const data = b64(event());
+    const res = await handler(stubService({ throwFor: 103 }))({ records: [{ recordId: 'r', data }] as never });
+    expect(res.records).to.deep.equal([{ recordId: 'r', result: 'ProcessingFailed', data, reason: 'transform error: index exploded' }]);
+  });
 });
