@@ -33,6 +33,13 @@ const BATCHES: readonly (readonly string[])[] = [
   ['analytics/*', '--from', '2026-11-19T22:00', '--to', '2026-11-20T01:00'],
 ];
 
+/** One run and its events, as `assets run <id> --json` prints them (in the current HEADWATER_HOME). */
+async function runRecord(runId: string): Promise<{ run: RunRecord; events: RunEvent[] }> {
+  const r = await runCli(['run', runId, '--json']);
+  expect(r.code, r.err).to.equal(0);
+  return JSON.parse(r.out) as { run: RunRecord; events: RunEvent[] };
+}
+
 describe('--engine spark: the Glue scripts on local Spark, through the engine', function () {
   this.timeout(900_000);
   let sparkHome: string;
@@ -45,9 +52,8 @@ describe('--engine spark: the Glue scripts on local Spark, through the engine', 
     return runCli(args);
   };
   const runJson = async (home: string, runId: string) => {
-    const r = await inHome(home, ['run', runId, '--json']);
-    expect(r.code, r.err).to.equal(0);
-    return JSON.parse(r.out) as { run: RunRecord; events: RunEvent[] };
+    process.env.HEADWATER_HOME = home;
+    return runRecord(runId);
   };
 
   before(async () => {
@@ -161,12 +167,6 @@ describe('--engine spark: the PySpark trainer, through the engine, beats popular
     restoreEnv();
   });
 
-  const runJsonIn = async (runId: string) => {
-    const r = await runCli(['run', runId, '--json']);
-    expect(r.code, r.err).to.equal(0);
-    return JSON.parse(r.out) as { run: RunRecord; events: RunEvent[] };
-  };
-
   // Before the trainer folded the FM's item-item interactions into each item's bias, the
   // artifact ranked items differently from the FM it came from and this data set caught it
   // (recall@10 0.44 against popularity's 0.56; 0.66 once folded).
@@ -174,7 +174,7 @@ describe('--engine spark: the PySpark trainer, through the engine, beats popular
     const quickGraph = path.join(__dirname, 'fixtures', 'quick-model-graph.ts');
     const r = await runCli(['materialize', 'model/recommender+', '--engine', 'spark', '--graph', quickGraph]);
     expect(r.code, r.err + r.out).to.equal(0);
-    const { run, events } = await runJsonIn(RUN_ID.exec(r.out)![1]);
+    const { run, events } = await runRecord(RUN_ID.exec(r.out)![1]);
     expect(run.options?.engine).to.equal('spark');
     const model = events.find((e): e is Extract<RunEvent, { type: 'step_succeeded' }> => e.type === 'step_succeeded' && e.key === 'model/recommender')!;
     expect(model.metadata.engine).to.equal('spark');
